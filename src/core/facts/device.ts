@@ -1,0 +1,157 @@
+import { z } from "zod";
+
+/**
+ * Facts about one device (laptop, server, VM), the same on every platform where the fact is the same, so
+ * one rule covers Linux, macOS and Windows. Every group is optional: a group a collector could not read is
+ * absent and named in the resource's `unreadable` map with the reason.
+ */
+const count = z.number().int().nonnegative();
+
+export const DeviceFactsSchema = z.strictObject({
+  os: z
+    .strictObject({
+      platform: z.enum(["linux", "darwin", "win32"]),
+      distro: z.string(),
+      release: z.string(),
+      codename: z.string().optional(),
+      kernel: z.string(),
+      arch: z.string(),
+    })
+    .optional(),
+  hostname: z.string().optional(),
+  hardwareUuid: z.string().optional(),
+  /** Whether a person's graphical session runs here: screen-lock rules apply only then. */
+  desktopSession: z.boolean().optional(),
+
+  diskEncryption: z
+    .strictObject({
+      /** The volume holding the operating system (`/`, the macOS Data volume, `C:`). */
+      systemVolumeEncrypted: z.boolean(),
+      method: z.enum(["luks", "dm-crypt", "filevault", "bitlocker", "none", "unknown"]),
+      volumes: z.array(
+        z.strictObject({
+          mount: z.string(),
+          device: z.string(),
+          encrypted: z.boolean(),
+          method: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
+
+  firewall: z
+    .strictObject({
+      enabled: z.boolean(),
+      /** The firewall that was found active, or the first one present when none is active. */
+      backend: z.enum(["nftables", "iptables", "ufw", "firewalld", "macos-alf", "pf", "windows", "none"]),
+      ruleCount: count,
+      /** Windows: each profile (Domain, Private, Public) enabled. */
+      profiles: z.record(z.string(), z.boolean()).optional(),
+    })
+    .optional(),
+
+  updates: z
+    .strictObject({
+      manager: z.enum(["apt", "dnf", "yum", "zypper", "softwareupdate", "windows-update", "none"]),
+      pending: count,
+      pendingSecurity: count,
+      automatic: z.boolean(),
+      /** The mechanism that makes updates automatic (`unattended-upgrades`, `dnf-automatic`, …). */
+      automaticMechanism: z.string().optional(),
+      rebootRequired: z.boolean(),
+      /** When the package index was last refreshed, if known: stale indexes hide pending updates. */
+      lastRefreshedAt: z.iso.datetime().optional(),
+    })
+    .optional(),
+
+  ssh: z
+    .strictObject({
+      serverInstalled: z.boolean(),
+      serverRunning: z.boolean().optional(),
+      permitRootLogin: z.string().optional(),
+      passwordAuthentication: z.boolean().optional(),
+      permitEmptyPasswords: z.boolean().optional(),
+    })
+    .optional(),
+
+  password: z
+    .strictObject({
+      /** Days before a password must be changed (login.defs PASS_MAX_DAYS, Windows MaximumPasswordAge). */
+      maxAgeDays: z.number().int().optional(),
+      minAgeDays: z.number().int().optional(),
+      warnAgeDays: z.number().int().optional(),
+      minLength: z.number().int().optional(),
+      /** Minimum number of character classes required (pam_pwquality minclass, or derived from credits). */
+      minClasses: z.number().int().optional(),
+      /** The strength checker in the PAM stack: `pam_pwquality`, `pam_passwdqc`, `pam_cracklib`, or `none`. */
+      qualityModule: z.string(),
+    })
+    .optional(),
+
+  screenLock: z
+    .strictObject({
+      enabled: z.boolean(),
+      /** Seconds of inactivity before the screen locks; absent when it never locks. */
+      idleSeconds: z.number().int().nonnegative().optional(),
+      /** Whether a password is asked on wake, when the platform separates the two. */
+      requirePassword: z.boolean().optional(),
+    })
+    .optional(),
+
+  malware: z
+    .strictObject({
+      installed: z.boolean(),
+      running: z.boolean(),
+      product: z.string().optional(),
+      /** Age of the newest signature database in hours; absent when no scanner is installed. */
+      signatureAgeHours: z.number().nonnegative().optional(),
+      realTimeProtection: z.boolean().optional(),
+    })
+    .optional(),
+
+  removableMedia: z
+    .strictObject({
+      usbStorageBlocked: z.boolean(),
+      /** How it is blocked (`modprobe install /bin/false`, `blacklist usb-storage`, policy key …). */
+      mechanism: z.string().optional(),
+    })
+    .optional(),
+
+  timeSync: z
+    .strictObject({
+      active: z.boolean(),
+      service: z.string().optional(),
+      synchronized: z.boolean().optional(),
+    })
+    .optional(),
+
+  accounts: z
+    .strictObject({
+      emptyPasswordUsers: z.array(z.string()),
+      /** Accounts other than root with UID 0. */
+      extraUidZeroUsers: z.array(z.string()),
+      /** Members of the local administrators group (Windows, macOS admin group, Linux sudo/wheel). */
+      localAdmins: z.array(z.string()).optional(),
+    })
+    .optional(),
+
+  backup: z
+    .strictObject({
+      configured: z.boolean(),
+      tool: z.string().optional(),
+      /** Hours since the newest completed backup. */
+      latestAgeHours: z.number().nonnegative().optional(),
+    })
+    .optional(),
+
+  platformIntegrity: z
+    .strictObject({
+      /** macOS System Integrity Protection, Secure Boot on others. */
+      sip: z.boolean().optional(),
+      gatekeeper: z.boolean().optional(),
+      secureBoot: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export type DeviceFacts = z.infer<typeof DeviceFactsSchema>;

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { SeveritySchema } from "./finding.js";
+
+export const RULE_ID_PATTERN = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
+
+/**
+ * A rule file: one rule, file name = rule id. `when` and `assert` are CEL expressions evaluated with
+ * `resource` (the Resource) and `now` (a timestamp bound once per scan). `evidence` lists the attribute
+ * paths (relative to `resource.attributes`) whose values are kept in each finding.
+ */
+export const RuleSchema = z.strictObject({
+  id: z.string().regex(RULE_ID_PATTERN, "must look like AREA-NNN (upper case, dash separated), e.g. DEV-ENC-001"),
+  title: z.string().min(5),
+  severity: SeveritySchema,
+  /** Resource type(s) the rule applies to (`device`, `aws.s3.bucket`). */
+  resource: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Key of the seed policy sentence in rules/policies.yaml that this rule turns into a check. */
+  policy: z.string().min(1),
+  description: z.string().optional(),
+  when: z.string().min(1).optional(),
+  assert: z.string().min(1),
+  /** Sentence for a failure; may use {{path}} placeholders of evidence paths. */
+  failMessage: z.string().optional(),
+  evidence: z.array(z.string().min(1)).min(1),
+  remediation: z.string().min(1),
+  references: z.array(z.url()).optional(),
+});
+
+export type RuleDefinition = z.infer<typeof RuleSchema>;
+
+/** The metadata of a rule kept in a report, so a report renders without the rule files. */
+export const RuleSummarySchema = z.strictObject({
+  id: z.string(),
+  title: z.string(),
+  severity: SeveritySchema,
+  resourceTypes: z.array(z.string()),
+  policy: z.string(),
+  policyName: z.string(),
+  remediation: z.string(),
+  controls: z.array(z.string()),
+});
+export type RuleSummary = z.infer<typeof RuleSummarySchema>;
+
+export function ruleResourceTypes(rule: Pick<RuleDefinition, "resource">): string[] {
+  return typeof rule.resource === "string" ? [rule.resource] : rule.resource;
+}
