@@ -32,7 +32,7 @@ export const ReportSummarySchema = z.strictObject({
   resources: z.number().int(),
   rules: z.number().int(),
   findings: StatusCountsSchema,
-  bySeverity: z.record(SeveritySchema, StatusCountsSchema),
+  bySeverity: z.partialRecord(SeveritySchema, StatusCountsSchema),
   byPolicy: z.record(z.string(), StatusCountsSchema),
   collectorErrors: z.number().int(),
 });

@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { type Diagnostic, DiagnosticsError } from "../core/errors.js";
+import { readYamlSource, zodDiagnostics } from "./yaml-source.js";
+
+/** rules/policies.yaml: the seed sentences rules cite, by key. */
+export const PolicyCatalogueSchema = z.strictObject({
+  policies: z.record(
+    z.string().regex(/^[a-z0-9-]+$/),
+    z.strictObject({
+      name: z.string().min(1),
+      source: z.string().min(1),
+      quote: z.string().min(10),
+    }),
+  ),
+});
+export type PolicyCatalogue = z.infer<typeof PolicyCatalogueSchema>["policies"];
+
+/** rules/frameworks/<id>.yaml: a framework's controls and the rules that give evidence for each. */
+export const FrameworkSchema = z.strictObject({
+  framework: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string().min(1),
+  version: z.string().optional(),
+  source: z.string().optional(),
+  controls: z.array(
+    z.strictObject({
+      id: z.string().min(1),
+      title: z.string().min(1),
+      description: z.string().optional(),
+      rules: z.array(z.string()).default([]),
+    }),
+  ),
+});
+export type Framework = z.infer<typeof FrameworkSchema>;
+
+export async function loadPolicyCatalogue(file: string): Promise<PolicyCatalogue> {
+  const source = await readYamlSource(file);
+  if (source.syntaxErrors.length) throw new DiagnosticsError("POLICIES_INVALID", `${file} is not valid YAML`, source.syntaxErrors);
+  const parsed = PolicyCatalogueSchema.safeParse(source.value);
+  if (!parsed.success) {
+    throw new DiagnosticsError("POLICIES_INVALID", `${file} is not a valid policy catalogue`, zodDiagnostics(source, parsed.error, "POLICIES_INVALID"));
+  }
+  return parsed.data.policies;
+}
+
+export async function loadFrameworks(dir: string): Promise<Framework[]> {
+  if (!existsSync(dir)) return [];
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+  const frameworks: Framework[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const name of files) {
+    const source = await readYamlSource(join(dir, name));
+    if (source.syntaxErrors.length) {
+      diagnostics.push(...source.syntaxErrors);
+      continue;
+    }
+    const parsed = FrameworkSchema.safeParse(source.value);
+    if (parsed.success) frameworks.push(parsed.data);
+    else diagnostics.push(...zodDiagnostics(source, parsed.error, "FRAMEWORK_INVALID"));
+  }
+  if (diagnostics.length) throw new DiagnosticsError("FRAMEWORK_INVALID", "framework files are invalid", diagnostics);
+  return frameworks;
+}
+
+/** rule id → `framework:control` ids that the rule gives evidence for. */
+export function controlsByRule(frameworks: Framework[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const framework of frameworks) {
+    for (const control of framework.controls) {
+      for (const ruleId of control.rules) {
+        const list = map.get(ruleId) ?? [];
+        list.push(`${framework.framework}:${control.id}`);
+        map.set(ruleId, list);
+      }
+    }
+  }
+  return map;
+}

@@ -1,0 +1,158 @@
+import { Environment } from "@marcbachmann/cel-js";
+
+/**
+ * CEL, the policy language of Kubernetes admission policies and Google Cloud IAM conditions. One environment
+ * for every rule: `resource` (the Resource as a map) and `now` (a timestamp bound once per scan).
+ */
+let environment: Environment | undefined;
+
+export function celEnvironment(): Environment {
+  environment ??= new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
+    .registerVariable("resource", "map")
+    .registerVariable("now", "google.protobuf.Timestamp");
+  return environment;
+}
+
+export type CompiledExpression = (context: { resource: unknown; now: Date }) => unknown;
+
+export interface CelAstNode {
+  op: string;
+  args: unknown;
+  pos?: number;
+}
+
+export interface CompileResult {
+  evaluate: CompiledExpression;
+  ast: CelAstNode;
+}
+
+export class CelSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Parse and type-check an expression; throws CelSyntaxError with the offset of the problem. */
+export function compileCel(expression: string): CompileResult {
+  const env = celEnvironment();
+  let parsed: ReturnType<Environment["parse"]>;
+  try {
+    parsed = env.parse(expression);
+  } catch (error) {
+    throw celError(error);
+  }
+  const checked = env.check(expression);
+  if (!checked.valid) throw celError(checked.error);
+  return { evaluate: parsed as unknown as CompiledExpression, ast: parsed.ast as unknown as CelAstNode };
+}
+
+function celError(error: unknown): CelSyntaxError {
+  const err = error as { message?: string; node?: { pos?: number } } | undefined;
+  const message = (err?.message ?? String(error)).split("\n")[0] ?? "invalid expression";
+  return new CelSyntaxError(message, err?.node?.pos ?? 0);
+}
+
+/** A reference to a fact found in an expression: the attribute path and where it starts. */
+export interface AttributeReference {
+  /** Path below `resource.attributes` (`["firewall", "enabled"]`); for macro variables, the path of the list plus "[]". */
+  path: string[];
+  offset: number;
+}
+
+export interface ExpressionReferences {
+  attributes: AttributeReference[];
+  /** Top-level Resource members read directly (`resource.tags`, `resource.name`). */
+  resourceMembers: { name: string; offset: number }[];
+}
+
+const ITERATING_MACROS = new Set(["all", "exists", "exists_one", "map", "filter"]);
+
+/**
+ * Collect every path an expression reads below `resource.attributes`, following macro variables
+ * (`resource.attributes.volumes.all(v, v.encrypted)` reads `volumes[].encrypted`). The engine uses this to
+ * check paths against the facts schema at lint time and to match unreadable facts at evaluation time.
+ */
+export function collectReferences(ast: CelAstNode): ExpressionReferences {
+  const result: ExpressionReferences = { attributes: [], resourceMembers: [] };
+  const seen = new Set<string>();
+  const add = (path: string[], offset: number) => {
+    const key = path.join(".");
+    // Keep only the longest chain per expression position: prefixes are implied.
+    if (seen.has(`${key}@${offset}`)) return;
+    seen.add(`${key}@${offset}`);
+    result.attributes.push({ path, offset });
+  };
+
+  const visit = (node: unknown, scope: Map<string, string[]>): void => {
+    if (!isNode(node)) {
+      if (Array.isArray(node)) for (const child of node) visit(child, scope);
+      return;
+    }
+    const chain = selectChain(node, scope);
+    if (chain) {
+      if (chain.kind === "attributes") add(chain.path, node.pos ?? 0);
+      else if (chain.kind === "member") result.resourceMembers.push({ name: chain.name, offset: node.pos ?? 0 });
+      // Visit computed index expressions inside the chain (`m[x]`), which may read other facts.
+      for (const index of chain.dynamicIndexes) visit(index, scope);
+      return;
+    }
+    if (node.op === "rcall" && Array.isArray(node.args)) {
+      const [name, target, rest] = node.args as [string, unknown, unknown[]];
+      if (ITERATING_MACROS.has(name) && Array.isArray(rest) && isNode(rest[0]) && rest[0].op === "id") {
+        visit(target, scope);
+        const targetChain = isNode(target) ? selectChain(target, scope) : undefined;
+        const inner = new Map(scope);
+        if (targetChain?.kind === "attributes") inner.set(String(rest[0].args), [...targetChain.path, "[]"]);
+        else inner.delete(String(rest[0].args));
+        for (const child of rest.slice(1)) visit(child, inner);
+        return;
+      }
+    }
+    visit(node.args, scope);
+  };
+  visit(ast, new Map());
+  // Drop references that are a strict prefix of another at the same place (the chain walker yields the longest).
+  return result;
+}
+
+type Chain =
+  | { kind: "attributes"; path: string[]; dynamicIndexes: unknown[] }
+  | { kind: "member"; name: string; dynamicIndexes: unknown[] }
+  | { kind: "other"; dynamicIndexes: unknown[] };
+
+/** Walk a select/index chain down to its root identifier. */
+function selectChain(node: CelAstNode, scope: Map<string, string[]>): Chain | undefined {
+  if (node.op !== "." && node.op !== "[]" && node.op !== "id") return undefined;
+  const segments: string[] = [];
+  const dynamicIndexes: unknown[] = [];
+  let current: CelAstNode = node;
+  while (current.op === "." || current.op === "[]") {
+    const [target, key] = current.args as [CelAstNode, unknown];
+    if (current.op === ".") segments.unshift(String(key));
+    else if (isNode(key) && key.op === "value" && typeof key.args === "string") segments.unshift(key.args);
+    else if (isNode(key) && key.op === "value") segments.unshift("[]");
+    else {
+      segments.unshift("*");
+      dynamicIndexes.push(key);
+    }
+    if (!isNode(target)) return { kind: "other", dynamicIndexes };
+    current = target;
+  }
+  if (current.op !== "id") return undefined;
+  const root = String(current.args);
+  if (root === "resource") {
+    if (segments[0] === "attributes") return { kind: "attributes", path: segments.slice(1), dynamicIndexes };
+    if (segments[0]) return { kind: "member", name: segments[0], dynamicIndexes };
+    return { kind: "other", dynamicIndexes };
+  }
+  const bound = scope.get(root);
+  if (bound) return { kind: "attributes", path: [...bound, ...segments], dynamicIndexes };
+  return { kind: "other", dynamicIndexes };
+}
+
+function isNode(value: unknown): value is CelAstNode {
+  return typeof value === "object" && value !== null && "op" in value && typeof (value as CelAstNode).op === "string";
+}
