@@ -1,5 +1,5 @@
-import type { ResourceInput } from "../core/resource.js";
 import type { CollectorError } from "../core/report.js";
+import type { ResourceInput } from "../core/resource.js";
 
 /** Progress a collector reports while it works (accounts, regions, services as they complete). */
 export interface ProgressEvent {

@@ -22,7 +22,8 @@ function serialize(value: unknown): string {
     case "bigint":
       return value.toString();
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : serialize(v))).join(",")}]`;
+      if (Array.isArray(value))
+        return `[${value.map((v) => (v === undefined ? "null" : serialize(v))).join(",")}]`;
       if (value instanceof Date) return JSON.stringify(value.toISOString());
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)

@@ -8,7 +8,11 @@ export class AssayError extends Error {
   readonly location?: SourceLocation;
   readonly details?: unknown;
 
-  constructor(code: string, message: string, options: { location?: SourceLocation; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { location?: SourceLocation; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AssayError";
     this.code = code;

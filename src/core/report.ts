@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ULID_PATTERN } from "./ids.js";
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from "./finding.js";
+import { ULID_PATTERN } from "./ids.js";
 import { ResourceSchema } from "./resource.js";
 import { RuleSummarySchema } from "./rule.js";
 

@@ -9,7 +9,9 @@ export const RULE_ID_PATTERN = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
  * paths (relative to `resource.attributes`) whose values are kept in each finding.
  */
 export const RuleSchema = z.strictObject({
-  id: z.string().regex(RULE_ID_PATTERN, "must look like AREA-NNN (upper case, dash separated), e.g. DEV-ENC-001"),
+  id: z
+    .string()
+    .regex(RULE_ID_PATTERN, "must look like AREA-NNN (upper case, dash separated), e.g. DEV-ENC-001"),
   title: z.string().min(5),
   severity: SeveritySchema,
   /** Resource type(s) the rule applies to (`device`, `aws.s3.bucket`). */

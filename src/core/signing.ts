@@ -28,14 +28,16 @@ export function signedPayload(report: ScanReport): string {
 }
 
 export function signReport(report: ScanReport, privateKeyPem: string, keyId: string): ScanReport {
-  const value = sign(null, Buffer.from(signedPayload(report)), createPrivateKey(privateKeyPem)).toString("base64");
+  const value = sign(null, Buffer.from(signedPayload(report)), createPrivateKey(privateKeyPem)).toString(
+    "base64",
+  );
   const signature: ReportSignature = { algorithm: "ed25519", keyId, value };
   return { ...report, signature };
 }
 
 /** True when the report carries a valid Ed25519 signature by the given public key. */
 export function verifyReportSignature(report: ScanReport, publicKeyPem: string): boolean {
-  if (!report.signature || report.signature.algorithm !== "ed25519") return false;
+  if (report.signature?.algorithm !== "ed25519") return false;
   try {
     return verify(
       null,

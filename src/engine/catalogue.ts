@@ -37,10 +37,15 @@ export type Framework = z.infer<typeof FrameworkSchema>;
 
 export async function loadPolicyCatalogue(file: string): Promise<PolicyCatalogue> {
   const source = await readYamlSource(file);
-  if (source.syntaxErrors.length) throw new DiagnosticsError("POLICIES_INVALID", `${file} is not valid YAML`, source.syntaxErrors);
+  if (source.syntaxErrors.length)
+    throw new DiagnosticsError("POLICIES_INVALID", `${file} is not valid YAML`, source.syntaxErrors);
   const parsed = PolicyCatalogueSchema.safeParse(source.value);
   if (!parsed.success) {
-    throw new DiagnosticsError("POLICIES_INVALID", `${file} is not a valid policy catalogue`, zodDiagnostics(source, parsed.error, "POLICIES_INVALID"));
+    throw new DiagnosticsError(
+      "POLICIES_INVALID",
+      `${file} is not a valid policy catalogue`,
+      zodDiagnostics(source, parsed.error, "POLICIES_INVALID"),
+    );
   }
   return parsed.data.policies;
 }
@@ -60,7 +65,8 @@ export async function loadFrameworks(dir: string): Promise<Framework[]> {
     if (parsed.success) frameworks.push(parsed.data);
     else diagnostics.push(...zodDiagnostics(source, parsed.error, "FRAMEWORK_INVALID"));
   }
-  if (diagnostics.length) throw new DiagnosticsError("FRAMEWORK_INVALID", "framework files are invalid", diagnostics);
+  if (diagnostics.length)
+    throw new DiagnosticsError("FRAMEWORK_INVALID", "framework files are invalid", diagnostics);
   return frameworks;
 }
 

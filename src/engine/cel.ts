@@ -94,7 +94,8 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
     const chain = selectChain(node, scope);
     if (chain) {
       if (chain.kind === "attributes") add(chain.path, node.pos ?? 0);
-      else if (chain.kind === "member") result.resourceMembers.push({ name: chain.name, offset: node.pos ?? 0 });
+      else if (chain.kind === "member")
+        result.resourceMembers.push({ name: chain.name, offset: node.pos ?? 0 });
       // Visit computed index expressions inside the chain (`m[x]`), which may read other facts.
       for (const index of chain.dynamicIndexes) visit(index, scope);
       return;
@@ -154,5 +155,10 @@ function selectChain(node: CelAstNode, scope: Map<string, string[]>): Chain | un
 }
 
 function isNode(value: unknown): value is CelAstNode {
-  return typeof value === "object" && value !== null && "op" in value && typeof (value as CelAstNode).op === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "op" in value &&
+    typeof (value as CelAstNode).op === "string"
+  );
 }

@@ -27,18 +27,23 @@ export function evaluateRule(rule: CompiledRule, resource: Resource, now: Date):
 
   if (rule.when) {
     const applies = runExpression(rule.when, context);
-    if (typeof applies !== "boolean") return finding("error", `could not evaluate "when": ${describeNonBoolean(applies)}`);
+    if (typeof applies !== "boolean")
+      return finding("error", `could not evaluate "when": ${describeNonBoolean(applies)}`);
     if (!applies) return finding("skip", `not applicable: ${rule.definition.when}`);
   }
   const holds = runExpression(rule.assert, context);
-  if (typeof holds !== "boolean") return finding("error", `could not evaluate "assert": ${describeNonBoolean(holds)}`);
+  if (typeof holds !== "boolean")
+    return finding("error", `could not evaluate "assert": ${describeNonBoolean(holds)}`);
   if (holds) return finding("pass", rule.definition.title);
   return finding("fail", failMessage(rule, resource));
 }
 
 type Outcome = boolean | { error: string } | { value: unknown };
 
-function runExpression(expression: CompiledRule["assert"], context: { resource: Resource; now: Date }): Outcome {
+function runExpression(
+  expression: CompiledRule["assert"],
+  context: { resource: Resource; now: Date },
+): Outcome {
   try {
     const value = expression(context);
     return typeof value === "boolean" ? value : { value };
@@ -53,7 +58,8 @@ function describeNonBoolean(outcome: { error: string } | { value: unknown }): st
 }
 
 function explainEvaluationError(error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "evaluation failed";
+  const message =
+    (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "evaluation failed";
   const missing = /^No such key: (.+)$/.exec(message);
   if (missing) return `fact "${missing[1]}" was not collected`;
   return message;

@@ -13,7 +13,7 @@ import {
   loadPolicyCatalogue,
   type PolicyCatalogue,
 } from "./catalogue.js";
-import { CelSyntaxError, collectReferences, type CompiledExpression, compileCel } from "./cel.js";
+import { CelSyntaxError, type CompiledExpression, collectReferences, compileCel } from "./cel.js";
 import { BUILTIN_FRAMEWORKS_DIR, BUILTIN_POLICIES_FILE } from "./paths.js";
 import { schemaHasPath } from "./schema-paths.js";
 import { readYamlSource, type YamlSource, zodDiagnostics } from "./yaml-source.js";
@@ -50,12 +50,19 @@ const RESOURCE_MEMBERS = new Set(Object.keys(ResourceSchema.shape));
 
 /** Every rule file under the folders: `*.yaml` except test cases, the policy catalogue and framework files. */
 export async function findRuleFiles(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) throw new DiagnosticsError("RULES_DIR_MISSING", "rule folder not found", [
-    { code: "RULES_DIR_MISSING", message: "no such folder", location: { file: dir } },
-  ]);
+  if (!existsSync(dir))
+    throw new DiagnosticsError("RULES_DIR_MISSING", "rule folder not found", [
+      { code: "RULES_DIR_MISSING", message: "no such folder", location: { file: dir } },
+    ]);
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !/\.test\.ya?ml$/.test(e.name) && !NON_RULE_FILES.has(e.name))
+    .filter(
+      (e) =>
+        e.isFile() &&
+        /\.ya?ml$/.test(e.name) &&
+        !/\.test\.ya?ml$/.test(e.name) &&
+        !NON_RULE_FILES.has(e.name),
+    )
     .map((e) => join(e.parentPath, e.name))
     .filter((file) => !relative(dir, file).split(/[\\/]/).includes("frameworks"))
     .sort();
@@ -67,7 +74,9 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
  */
 export async function loadRules(options: LoadRulesOptions): Promise<RuleSet> {
   const policies = await loadPolicyCatalogue(options.policiesFile ?? BUILTIN_POLICIES_FILE);
-  const frameworks = (await Promise.all((options.frameworkDirs ?? [BUILTIN_FRAMEWORKS_DIR]).map(loadFrameworks))).flat();
+  const frameworks = (
+    await Promise.all((options.frameworkDirs ?? [BUILTIN_FRAMEWORKS_DIR]).map(loadFrameworks))
+  ).flat();
   const controls = controlsByRule(frameworks);
   const files = (await Promise.all(options.dirs.map(findRuleFiles))).flat();
   const diagnostics: Diagnostic[] = [];
@@ -92,7 +101,12 @@ export async function loadRules(options: LoadRulesOptions): Promise<RuleSet> {
     seen.set(result.rule.definition.id, source.file);
     rules.push(result.rule);
   }
-  if (diagnostics.length) throw new DiagnosticsError("RULES_INVALID", `${diagnostics.length} problem(s) in rule files`, diagnostics);
+  if (diagnostics.length)
+    throw new DiagnosticsError(
+      "RULES_INVALID",
+      `${diagnostics.length} problem(s) in rule files`,
+      diagnostics,
+    );
   return { rules, policies, frameworks, files };
 }
 
@@ -133,9 +147,15 @@ export function compileRuleSource(
     });
 
   const expectedId = basename(source.file).replace(/\.ya?ml$/, "");
-  if (definition.id !== expectedId) problem("id", "RULE_ID_MISMATCH", `rule id ${definition.id} must match the file name (${expectedId})`);
+  if (definition.id !== expectedId)
+    problem("id", "RULE_ID_MISMATCH", `rule id ${definition.id} must match the file name (${expectedId})`);
   const policy = policies[definition.policy];
-  if (!policy) problem("policy", "RULE_UNKNOWN_POLICY", `unknown policy "${definition.policy}"; known: ${Object.keys(policies).join(", ")}`);
+  if (!policy)
+    problem(
+      "policy",
+      "RULE_UNKNOWN_POLICY",
+      `unknown policy "${definition.policy}"; known: ${Object.keys(policies).join(", ")}`,
+    );
 
   const resourceTypes = ruleResourceTypes(definition);
   const schemas: [string, z.ZodType][] = [];
@@ -158,8 +178,18 @@ export function compileRuleSource(
       for (const ref of refs.attributes) {
         const path = ref.path.filter((s) => s !== "*");
         for (const [type, schema] of schemas) {
-          if (!schemaHasPath(schema, ref.path.filter((s) => s !== "*"))) {
-            problem(field, "RULE_UNKNOWN_ATTRIBUTE", `the ${type} facts schema has no attribute "${path.join(".").replaceAll(".[]", "[]")}"`, ref.offset);
+          if (
+            !schemaHasPath(
+              schema,
+              ref.path.filter((s) => s !== "*"),
+            )
+          ) {
+            problem(
+              field,
+              "RULE_UNKNOWN_ATTRIBUTE",
+              `the ${type} facts schema has no attribute "${path.join(".").replaceAll(".[]", "[]")}"`,
+              ref.offset,
+            );
           }
         }
         const dotted = path.filter((s) => s !== "[]").join(".");

@@ -53,7 +53,10 @@ export function testFileFor(rule: CompiledRule): string {
   return rule.file.replace(/\.ya?ml$/, ".test.yaml");
 }
 
-export async function runRuleTests(ruleSet: RuleSet, only?: (rule: CompiledRule) => boolean): Promise<RuleTestResult[]> {
+export async function runRuleTests(
+  ruleSet: RuleSet,
+  only?: (rule: CompiledRule) => boolean,
+): Promise<RuleTestResult[]> {
   const selected = only ? ruleSet.rules.filter(only) : ruleSet.rules;
   return Promise.all(selected.map(runRuleTest));
 }
@@ -62,7 +65,11 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
   const file = testFileFor(rule);
   const result: RuleTestResult = { ruleId: rule.definition.id, file, cases: [], problems: [] };
   if (!existsSync(file)) {
-    result.problems.push({ code: "RULE_TEST_MISSING", message: `rule ${rule.definition.id} has no test cases`, location: { file } });
+    result.problems.push({
+      code: "RULE_TEST_MISSING",
+      message: `rule ${rule.definition.id} has no test cases`,
+      location: { file },
+    });
     return result;
   }
   const source = await readYamlSource(file);
@@ -77,7 +84,12 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
   }
   const spec = parsed.data;
   if (spec.rule !== rule.definition.id) {
-    result.problems.push({ code: "RULE_TEST_INVALID", message: `names rule ${spec.rule}, expected ${rule.definition.id}`, location: source.locate(["rule"]), field: "rule" });
+    result.problems.push({
+      code: "RULE_TEST_INVALID",
+      message: `names rule ${spec.rule}, expected ${rule.definition.id}`,
+      location: source.locate(["rule"]),
+      field: "rule",
+    });
   }
   const now = new Date(spec.now ?? DEFAULT_TEST_NOW);
   spec.cases.forEach((testCase, index) => {
@@ -96,17 +108,30 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
       collectedAt: now.toISOString(),
     });
     if (!resource.success) {
-      result.problems.push(...zodDiagnostics(source, resource.error, "RULE_TEST_INVALID", ["cases", index, "resource"]));
+      result.problems.push(
+        ...zodDiagnostics(source, resource.error, "RULE_TEST_INVALID", ["cases", index, "resource"]),
+      );
       return;
     }
     const facts = factsSchemaFor(type);
     if (!facts) {
-      result.problems.push({ code: "RULE_TEST_INVALID", message: `no facts schema for type ${type}`, location: source.locate(["cases", index]) });
+      result.problems.push({
+        code: "RULE_TEST_INVALID",
+        message: `no facts schema for type ${type}`,
+        location: source.locate(["cases", index]),
+      });
       return;
     }
     const factsCheck = facts.safeParse(testCase.resource.attributes);
     if (!factsCheck.success) {
-      result.problems.push(...zodDiagnostics(source, factsCheck.error, "RULE_TEST_FACTS", ["cases", index, "resource", "attributes"]));
+      result.problems.push(
+        ...zodDiagnostics(source, factsCheck.error, "RULE_TEST_FACTS", [
+          "cases",
+          index,
+          "resource",
+          "attributes",
+        ]),
+      );
       return;
     }
     const finding = evaluateRule(rule, resource.data, now);
@@ -121,7 +146,11 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
   const expected = new Set<string>(spec.cases.map((c) => c.expect));
   for (const needed of ["pass", "fail", ...(rule.when ? ["skip"] : [])] as const) {
     if (!expected.has(needed)) {
-      result.problems.push({ code: "RULE_TEST_INCOMPLETE", message: `rule ${rule.definition.id} needs at least one "${needed}" case`, location: { file } });
+      result.problems.push({
+        code: "RULE_TEST_INCOMPLETE",
+        message: `rule ${rule.definition.id} needs at least one "${needed}" case`,
+        location: { file },
+      });
     }
   }
   return result;

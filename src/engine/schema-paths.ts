@@ -41,7 +41,9 @@ function resolve(schema: z.ZodType, path: readonly string[], index: number): boo
     case "union":
       return (def.options ?? []).some((option) => resolve(option, path, index));
     case "intersection":
-      return (!!def.left && resolve(def.left, path, index)) || (!!def.right && resolve(def.right, path, index));
+      return (
+        (!!def.left && resolve(def.left, path, index)) || (!!def.right && resolve(def.right, path, index))
+      );
     case "unknown":
     case "any":
       return true;

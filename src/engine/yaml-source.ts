@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from "yaml";
 import type { z } from "zod";
-import { type Diagnostic, type SourceLocation } from "../core/errors.js";
+import type { Diagnostic, SourceLocation } from "../core/errors.js";
 
 /**
  * A parsed YAML file that remembers where every value came from, so a problem found later (a zod issue,
@@ -91,11 +91,17 @@ function scalarOffset(text: string, node: Scalar, offset: number): number {
 }
 
 /** Turn zod issues into diagnostics located in the YAML source. */
-export function zodDiagnostics(source: YamlSource, error: z.ZodError, code: string, basePath: PropertyKey[] = []): Diagnostic[] {
+export function zodDiagnostics(
+  source: YamlSource,
+  error: z.ZodError,
+  code: string,
+  basePath: PropertyKey[] = [],
+): Diagnostic[] {
   return error.issues.map((issue) => {
     const path = [...basePath, ...issue.path];
     let message = issue.message;
-    if (issue.code === "unrecognized_keys") message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    if (issue.code === "unrecognized_keys")
+      message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     const keyPath = issue.code === "unrecognized_keys" && issue.keys[0] ? [...path, issue.keys[0]] : path;
     return {
       code,

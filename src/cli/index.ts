@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { AssayError } from "../core/errors.js";
+import { ASSAY_VERSION } from "../core/version.js";
+import { registerRulesCommand } from "./rules.js";
+import { registerScanCommand } from "./scan.js";
+
+/**
+ * The only place that exits the process. Commands set process.exitCode through `exit()`; each command
+ * module imports its heavy parts inside its action, so `assay scan` on a laptop loads neither the store
+ * nor any cloud SDK.
+ */
+const program = new Command("assay")
+  .description("Infrastructure and endpoint compliance scanner")
+  .version(ASSAY_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerScanCommand(program);
+registerRulesCommand(program);
+// Further commands register here, one line each.
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version are not failures; usage errors were already printed by commander.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof AssayError) {
+    process.stderr.write(`assay: ${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(
+    `assay: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  return 3;
+}

@@ -1,0 +1,74 @@
+import { AssayError, DiagnosticsError, formatDiagnostic } from "../core/errors.js";
+import { danglingFrameworkRules, loadRules, type RuleSet } from "../engine/load.js";
+import { BUILTIN_RULES_DIR } from "../engine/paths.js";
+import { runRuleTests } from "../engine/rule-tests.js";
+import type { RulesOptions } from "./rules.js";
+
+async function load(options: RulesOptions): Promise<RuleSet> {
+  const dirs = [...(options.builtinRules ? [BUILTIN_RULES_DIR] : []), ...(options.rules ?? [])];
+  if (dirs.length === 0)
+    throw new AssayError("USAGE", "no rule folders: give --rules <dir> or keep the built-in rules");
+  return loadRules({ dirs });
+}
+
+export async function listRules(options: RulesOptions): Promise<number> {
+  const set = await load(options);
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        set.rules.map((r) => ({ ...r.summary, file: r.file })),
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  for (const rule of set.rules) {
+    const s = rule.summary;
+    process.stdout.write(
+      `${s.id.padEnd(16)} ${s.severity.padEnd(8)} ${s.resourceTypes.join(",").padEnd(22)} ${s.title}  [${s.policyName}]${s.controls.length ? ` ${s.controls.join(" ")}` : ""}\n`,
+    );
+  }
+  process.stdout.write(`${set.rules.length} rule(s)\n`);
+  return 0;
+}
+
+export async function lintRules(options: RulesOptions): Promise<number> {
+  try {
+    const set = await load(options);
+    const dangling = options.builtinRules && !options.rules?.length ? danglingFrameworkRules(set) : [];
+    for (const d of dangling) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (dangling.length) return 1;
+    process.stdout.write(`${set.rules.length} rule(s) OK\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof DiagnosticsError)) throw error;
+    for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    process.stderr.write(`${error.diagnostics.length} problem(s)\n`);
+    return 1;
+  }
+}
+
+export async function testRules(options: RulesOptions): Promise<number> {
+  const set = await load(options);
+  const results = await runRuleTests(set);
+  let passed = 0;
+  let failed = 0;
+  for (const result of results) {
+    for (const problem of result.problems) {
+      failed += 1;
+      process.stderr.write(`${formatDiagnostic(problem)}\n`);
+    }
+    for (const c of result.cases) {
+      if (c.ok) passed += 1;
+      else {
+        failed += 1;
+        process.stderr.write(
+          `FAIL ${result.ruleId} "${c.name}": expected ${c.expected}, got ${c.actual} (${c.message})\n`,
+        );
+      }
+    }
+  }
+  process.stdout.write(`${results.length} rule(s): ${passed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}

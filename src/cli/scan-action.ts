@@ -1,0 +1,113 @@
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { finished } from "node:stream/promises";
+import { loadConfig } from "../core/config.js";
+import { AssayError } from "../core/errors.js";
+import { SeveritySchema } from "../core/finding.js";
+import type { ScanReport } from "../core/report.js";
+import { loadExceptions } from "../engine/exceptions.js";
+import { loadRules } from "../engine/load.js";
+import { BUILTIN_RULES_DIR } from "../engine/paths.js";
+import { loadRenderer } from "../formats/registry.js";
+import { runScan } from "../scan/run.js";
+import { createProgressReporter } from "./progress.js";
+import { breachesThreshold, type ScanCommandOptions } from "./scan.js";
+import { renderTable } from "./table.js";
+
+export async function runScanCommand(options: ScanCommandOptions): Promise<number> {
+  const { config } = await loadConfig(options.config);
+  const scan = config.scan;
+  const collectors = options.collectors
+    ? options.collectors
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : scan.collectors;
+  const extraDirs = options.rules ?? scan.rules;
+  const builtin = options.builtinRules && scan.builtinRules;
+  const ruleDirs = [...(builtin ? [BUILTIN_RULES_DIR] : []), ...extraDirs];
+  if (ruleDirs.length === 0)
+    throw new AssayError("SCAN_NO_RULES", "no rule folders: give --rules <dir> or keep the built-in rules");
+  const failOnRaw = options.failOn ?? scan.failOn;
+  const failOn = failOnRaw === "none" ? "none" : SeveritySchema.safeParse(failOnRaw).data;
+  if (!failOn)
+    throw new AssayError(
+      "USAGE",
+      `--fail-on must be one of ${SeveritySchema.options.join(", ")}, none (got "${failOnRaw}")`,
+    );
+  const format = options.format ?? "table";
+
+  const ruleSet = await loadRules({ dirs: ruleDirs });
+  const exceptionsFile = options.exceptions ?? scan.exceptions;
+  const exceptions = exceptionsFile ? await loadExceptions(exceptionsFile) : [];
+
+  const progress = createProgressReporter(
+    options.progress && process.stderr.isTTY === true && format === "table",
+  );
+  const { report, expiredExceptions, idleCollectors } = await runScan({
+    collectors,
+    ruleSet,
+    ruleDirs,
+    exceptions,
+    settings: config as Record<string, unknown>,
+    concurrency: scan.concurrency,
+    onProgress: progress.update,
+  });
+  progress.stop();
+
+  const outDir = options.outDir ?? scan.outDir;
+  const jsonPath =
+    options.out ?? join(outDir, `assay-${report.startedAt.replace(/[:.]/g, "-")}-${report.id}.json`);
+  await writeRendered(jsonPath, "json", report);
+  const written = [jsonPath];
+  for (const name of scan.formats.filter((f) => f !== "json")) {
+    const path = join(
+      dirname(jsonPath),
+      `${jsonPath.replace(/^.*[\\/]/, "").replace(/\.json$/, "")}.${(await requireRenderer(name)).extension}`,
+    );
+    await writeRendered(path, name, report);
+    written.push(path);
+  }
+
+  if (format === "table") {
+    process.stdout.write(renderTable(report, { color: process.stdout.isTTY === true }));
+    for (const name of idleCollectors)
+      process.stdout.write(`note: collector ${name} was not run: no selected rule reads what it collects\n`);
+    for (const e of expiredExceptions)
+      process.stdout.write(
+        `note: exception for ${e.rule} (${e.owner}) expired on ${e.expires} and no longer applies\n`,
+      );
+    process.stdout.write(`report: ${written.join(", ")}\n`);
+  } else {
+    await writeRendered(undefined, format, report);
+  }
+
+  const failures = report.findings
+    .filter((f) => f.status === "fail")
+    .map((f) => ({ severity: f.severity, excepted: f.exception !== undefined }));
+  return breachesThreshold(failures, failOn) ? 1 : 0;
+}
+
+async function requireRenderer(name: string) {
+  const renderer = await loadRenderer(name);
+  if (!renderer) {
+    const { formatNames } = await import("../formats/registry.js");
+    throw new AssayError("USAGE", `unknown format "${name}"; known: table, ${formatNames().join(", ")}`);
+  }
+  return renderer;
+}
+
+/** Stream a renderer's chunks to a file (created with its folder) or to stdout. */
+async function writeRendered(path: string | undefined, format: string, report: ScanReport): Promise<void> {
+  const renderer = await requireRenderer(format);
+  if (path) await mkdir(dirname(path), { recursive: true });
+  const out: NodeJS.WritableStream = path ? createWriteStream(path) : process.stdout;
+  for await (const chunk of renderer.render(report)) {
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+  }
+  if (path) {
+    out.end();
+    await finished(out);
+  }
+}
