@@ -19,6 +19,8 @@ export interface CelAstNode {
   op: string;
   args: unknown;
   pos?: number;
+  /** Where the whole node starts (for a select chain, its root identifier). */
+  start?: number;
 }
 
 export interface CompileResult {
@@ -93,9 +95,9 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
     }
     const chain = selectChain(node, scope);
     if (chain) {
-      if (chain.kind === "attributes") add(chain.path, node.pos ?? 0);
+      if (chain.kind === "attributes") add(chain.path, node.start ?? node.pos ?? 0);
       else if (chain.kind === "member")
-        result.resourceMembers.push({ name: chain.name, offset: node.pos ?? 0 });
+        result.resourceMembers.push({ name: chain.name, offset: node.start ?? node.pos ?? 0 });
       // Visit computed index expressions inside the chain (`m[x]`), which may read other facts.
       for (const index of chain.dynamicIndexes) visit(index, scope);
       return;

@@ -78,12 +78,15 @@ function scalarOffset(text: string, node: Scalar, offset: number): number {
   const headerEnd = text.indexOf("\n", start);
   let cursor = headerEnd + 1;
   let remaining = offset;
+  let blockIndent: number | undefined;
   while (cursor < text.length) {
-    const lineEnd = text.indexOf("\n", cursor) === -1 ? text.length : text.indexOf("\n", cursor);
+    const next = text.indexOf("\n", cursor);
+    const lineEnd = next === -1 ? text.length : next;
     const line = text.slice(cursor, lineEnd);
-    const indent = line.length - line.trimStart().length;
-    const content = line.length - indent;
-    if (remaining <= content) return cursor + indent + remaining;
+    // The block's indentation is set by its first line; deeper indentation is part of the value.
+    blockIndent ??= line.length - line.trimStart().length;
+    const content = Math.max(0, line.length - blockIndent);
+    if (remaining <= content) return cursor + blockIndent + remaining;
     remaining -= content + 1;
     cursor = lineEnd + 1;
   }
