@@ -1,0 +1,11 @@
+import { execFileSync } from "node:child_process";
+
+/**
+ * End-to-end tests run the built CLI (`dist/`) exactly as users and the agent's service files do, so build
+ * once before any test file runs. tsc is incremental enough for this; a build error fails the run.
+ */
+export default function setup(): void {
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
+}
