@@ -1,0 +1,187 @@
+import { AssayError } from "../core/errors.js";
+import { generateSigningKeyPair } from "../core/signing.js";
+import { ASSAY_VERSION } from "../core/version.js";
+import { type AgentConfig, loadAgentConfig } from "./config.js";
+import { enrolUntilAccepted } from "./enrol.js";
+import { type AgentLogger, createAgentLogger } from "./log.js";
+import { JobScheduler, type SchedulableJob } from "./scheduler.js";
+import { Spool } from "./spool.js";
+import {
+  prepareStateDir,
+  readIdentity,
+  readJobsState,
+  readSigningKey,
+  statePaths,
+  writeJobsState,
+  writeSigningKey,
+} from "./state.js";
+import { StoreClient } from "./store-client.js";
+import { Uploader } from "./uploader.js";
+
+/**
+ * The long-running agent: enrol once, then run the scheduled scans, spool every signed report before sending
+ * it, deliver the spool oldest first, and send heartbeats. Resolves after a clean shutdown (SIGTERM/SIGINT
+ * or `options.signal`); the caller (the CLI) decides the exit code.
+ */
+export interface RunAgentOptions {
+  configFile: string;
+  env?: NodeJS.ProcessEnv;
+  /** Stop the agent from the outside (tests, an embedding service); signals also stop it. */
+  signal?: AbortSignal;
+  /** How long a shutdown lets an in-flight upload finish before parking it in the spool. */
+  shutdownGraceMs?: number;
+}
+
+export async function runAgent(options: RunAgentOptions): Promise<void> {
+  const env = options.env ?? process.env;
+  const config = await loadAgentConfig(options.configFile, env);
+  const log = createAgentLogger(config.log.level);
+  const stop = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    log.info({ signal: name }, "shutdown requested");
+    stop.abort();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  try {
+    await runEnrolledAgent(config, log, stop.signal, env, options.shutdownGraceMs ?? 10_000);
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
+}
+
+async function runEnrolledAgent(
+  config: AgentConfig,
+  log: AgentLogger,
+  stopSignal: AbortSignal,
+  env: NodeJS.ProcessEnv,
+  shutdownGraceMs: number,
+): Promise<void> {
+  const paths = statePaths(config.stateDir);
+  await prepareStateDir(paths);
+
+  // Requests are aborted only after the shutdown grace, so an upload under way can finish.
+  const requests = new AbortController();
+  const client = new StoreClient({
+    baseUrl: config.store.url,
+    timeoutMs: config.store.timeoutSeconds * 1000,
+    signal: requests.signal,
+  });
+
+  let key = await readSigningKey(paths);
+  if (!key) {
+    key = generateSigningKeyPair();
+    await writeSigningKey(paths, key);
+    log.info({ stateDir: paths.dir }, "generated this device's signing key");
+  }
+  let identity = await readIdentity(paths);
+  if (!identity) {
+    const enrolAbort = AbortSignal.any([stopSignal]);
+    try {
+      identity = await enrolUntilAccepted(config, paths, client, key.publicKeyPem, log, enrolAbort, env);
+    } catch (error) {
+      if (error instanceof AssayError && error.code === "AGENT_STOPPED") {
+        log.info("stopped before enrolment");
+        return;
+      }
+      throw error;
+    }
+  } else if (identity.storeUrl !== config.store.url) {
+    log.warn(
+      { enrolledWith: identity.storeUrl, configured: config.store.url },
+      "store URL changed since enrolment; reports go to the configured store with the existing identity",
+    );
+  }
+  const agentId = identity.agentId;
+  const token = identity.token;
+  const privateKeyPem = key.privateKeyPem;
+
+  const spool = new Spool(
+    paths.spool,
+    paths.quarantine,
+    { maxBytes: config.spool.maxBytes, maxReports: config.spool.maxReports },
+    log,
+  );
+  await spool.recover();
+  const uploader = new Uploader({
+    spool,
+    client,
+    token: () => token,
+    log,
+    retryMinMs: config.spool.retryMinSeconds * 1000,
+    retryMaxMs: config.spool.retryMaxSeconds * 1000,
+  });
+
+  const jobs: SchedulableJob[] = config.jobs.map((job) => ({
+    name: job.name,
+    schedule: job.schedule,
+    jitterMs: job.jitterSeconds * 1000,
+    runAtStart: job.runAtStart,
+    run: async (signal) => {
+      log.info({ job: job.name }, "job started");
+      const { runScanJob } = await import("./scan-job.js");
+      const report = await runScanJob(job, { agentId, privateKeyPem }, signal);
+      try {
+        await spool.put(report);
+      } catch (error) {
+        if (error instanceof AssayError && error.code === "SPOOL_FULL") {
+          log.error({ job: job.name, reportId: report.id, code: error.code }, error.message);
+          return;
+        }
+        throw error;
+      }
+      log.info({ job: job.name, reportId: report.id, findings: report.summary.findings }, "report spooled");
+      void uploader.kick();
+    },
+  }));
+  const scheduler = new JobScheduler(jobs, {
+    log,
+    records: await readJobsState(paths),
+    saveRecords: (records) => writeJobsState(paths, records),
+  });
+
+  let heartbeatOk: boolean | undefined;
+  const heartbeat = async () => {
+    const outcome = await client.heartbeat(token, agentId, ASSAY_VERSION);
+    const ok = outcome.kind === "accepted";
+    if (ok !== heartbeatOk) {
+      if (ok) log.info("store reachable (heartbeat)");
+      else log.warn({ reason: outcome.reason }, "heartbeat failed");
+      heartbeatOk = ok;
+    }
+    // The store is back: deliver the spool now rather than at the end of a long backoff.
+    if (ok && uploader.waitingToRetry) void uploader.kick();
+  };
+  const heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeat.intervalSeconds * 1000);
+
+  const usage = await spool.usage();
+  await scheduler.start();
+  log.info(
+    {
+      agentId,
+      version: ASSAY_VERSION,
+      stateDir: paths.dir,
+      spooled: usage.reports,
+      nextRuns: scheduler.nextRuns(),
+    },
+    "agent started",
+  );
+  void heartbeat();
+  void uploader.kick();
+
+  await new Promise<void>((resolve) => {
+    if (stopSignal.aborted) resolve();
+    else stopSignal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+  clearInterval(heartbeatTimer);
+  await scheduler.stop();
+  const grace = setTimeout(() => requests.abort(new Error("shutdown grace elapsed")), shutdownGraceMs);
+  await uploader.stop();
+  clearTimeout(grace);
+  requests.abort(new Error("agent stopped"));
+  const left = await spool.usage();
+  log.info({ spooled: left.reports }, "agent stopped");
+}

@@ -1,0 +1,133 @@
+import { z } from "zod";
+import type { ScanReport } from "../core/report.js";
+
+/**
+ * The agent's side of the Store <-> agent HTTP contract (POST /v1/enrol, /v1/reports, /v1/heartbeat).
+ * Every outcome is a value: `accepted`, `retry` (the store may take it later: network, 5xx, 429, auth that
+ * an operator can fix) or `rejected` (the store will never take this body: 400, 413, 422). Replies are
+ * validated with zod; nothing here logs the token or the secret.
+ */
+const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+const EnrolReplySchema = z.object({ agentId: z.string().min(1), token: z.string().min(1) });
+const ReportReplySchema = z.object({
+  id: z.string(),
+  ledgerSeq: z.number().int(),
+  hash: z.string(),
+  duplicate: z.boolean().optional(),
+});
+
+export type Outcome<T> =
+  | { kind: "accepted"; value: T }
+  | { kind: "retry"; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: "rejected"; reason: string; status: number; code?: string };
+
+export interface StoreClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  /** Aborts in-flight requests when the agent shuts down. */
+  signal?: AbortSignal;
+}
+
+export interface EnrolRequest {
+  enrolmentSecret: string;
+  hostname: string;
+  platform: string;
+  group?: string;
+  publicKeyPem: string;
+}
+
+export class StoreClient {
+  constructor(private readonly options: StoreClientOptions) {}
+
+  enrol(body: EnrolRequest): Promise<Outcome<z.infer<typeof EnrolReplySchema>>> {
+    return this.post("/v1/enrol", JSON.stringify(body), undefined, EnrolReplySchema);
+  }
+
+  /** `body` is the report exactly as spooled, so a re-send is byte-identical. */
+  sendReport(token: string, body: string): Promise<Outcome<z.infer<typeof ReportReplySchema>>> {
+    return this.post("/v1/reports", body, token, ReportReplySchema);
+  }
+
+  heartbeat(token: string, agentId: string, version: string): Promise<Outcome<null>> {
+    return this.post("/v1/heartbeat", JSON.stringify({ agentId, version }), token, null);
+  }
+
+  private async post<T>(
+    path: string,
+    body: string,
+    token: string | undefined,
+    schema: z.ZodType<T> | null,
+  ): Promise<Outcome<T>> {
+    const url = new URL(
+      path,
+      this.options.baseUrl.endsWith("/") ? this.options.baseUrl : `${this.options.baseUrl}/`,
+    );
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body,
+        signal,
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const reason = timeout.aborted
+        ? `no reply within ${this.options.timeoutMs} ms`
+        : (cause ?? (error as Error).message);
+      return { kind: "retry", reason: `store unreachable: ${reason}` };
+    }
+    const text = await response.text().catch(() => "");
+    if (response.ok) {
+      if (schema === null) return { kind: "accepted", value: null as T };
+      const parsed = schema.safeParse(safeJson(text));
+      if (!parsed.success)
+        return {
+          kind: "retry",
+          status: response.status,
+          reason: `unexpected reply from the store (HTTP ${response.status})`,
+        };
+      return { kind: "accepted", value: parsed.data };
+    }
+    const error = ErrorBodySchema.safeParse(safeJson(text));
+    const detail = error.success
+      ? `${error.data.error.code}: ${error.data.error.message}${error.data.error.field ? ` (field ${error.data.error.field})` : ""}`
+      : `HTTP ${response.status}`;
+    const status = response.status;
+    if (status === 400 || status === 413 || status === 422) {
+      return {
+        kind: "rejected",
+        status,
+        reason: detail,
+        ...(error.success ? { code: error.data.error.code } : {}),
+      };
+    }
+    // 401/403 are kept for later: an operator can fix the store's records without losing the device's reports.
+    const retryAfter = Number(response.headers.get("retry-after"));
+    return {
+      kind: "retry",
+      status,
+      reason: detail,
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function reportBody(report: ScanReport): string {
+  return JSON.stringify(report);
+}
