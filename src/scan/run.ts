@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import pLimit from "p-limit";
-import { loadCollector } from "../collectors/registry.js";
-import type { ProgressEvent } from "../collectors/types.js";
+import { collectorProduces, loadCollector } from "../collectors/registry.js";
+import type { Collector, ProgressEvent } from "../collectors/types.js";
 import { AssayError } from "../core/errors.js";
 import { factsSchemaFor } from "../core/facts/index.js";
 import { newReportId } from "../core/ids.js";
@@ -27,6 +27,11 @@ export interface ScanOptions {
   agent?: ScanReport["agent"];
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Where collectors come from; the registry by default (tests pass their own). */
+  collectorSource?: {
+    load: (name: string) => Promise<Collector>;
+    produces: Record<string, readonly string[]>;
+  };
 }
 
 export interface ScanResult {
@@ -40,7 +45,8 @@ export interface ScanResult {
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const startedAt = new Date();
   const now = options.now ?? startedAt;
-  const plan = planScan(options.collectors, options.ruleSet.rules);
+  const source = options.collectorSource ?? { load: loadCollector, produces: collectorProduces };
+  const plan = planScan(options.collectors, options.ruleSet.rules, source.produces);
   if (plan.rules.length === 0) {
     throw new AssayError(
       "SCAN_NO_RULES",
@@ -55,7 +61,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   await Promise.all(
     plan.collectors.map((name) =>
       limit(async () => {
-        const collector = await loadCollector(name);
+        const collector = await source.load(name);
         options.onProgress?.({ collector: name, scope: name, phase: "start" });
         let count = 0;
         try {

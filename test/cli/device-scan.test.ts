@@ -1,0 +1,64 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ScanReportSchema } from "../../src/core/report.js";
+import { runCli } from "../helpers/cli.js";
+
+/** The quick start's scan, for real, on this machine. */
+describe("assay scan (device, this machine)", () => {
+  let dir: string;
+  let json: ReturnType<typeof runCli>;
+  let imports: string[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "assay-scan-"));
+    const log = join(dir, "imports.log");
+    json = runCli(["scan", "--format", "json", "--out", join(dir, "report.json")], {
+      env: {
+        NODE_OPTIONS: `--import=${join(import.meta.dirname, "..", "helpers", "record-imports.mjs")}`,
+        ASSAY_IMPORT_LOG: log,
+      },
+    });
+    imports = (await readFile(log, "utf8")).split("\n").filter(Boolean);
+  });
+
+  it("writes a valid report with at least 14 device findings, each with evidence and controls", async () => {
+    expect(json.stderr).toBe("");
+    expect(json.code).toBe(0);
+    const report = ScanReportSchema.parse(JSON.parse(await readFile(join(dir, "report.json"), "utf8")));
+    expect(JSON.parse(json.stdout).id).toBe(report.id);
+    const device = report.findings.filter((f) => f.resourceType === "device");
+    expect(device.length).toBeGreaterThanOrEqual(14);
+    for (const finding of device) {
+      expect(Object.keys(finding.evidence).length, finding.ruleId).toBeGreaterThan(0);
+      expect(finding.controls.length, finding.ruleId).toBeGreaterThan(0);
+    }
+    // Conclusive: what could not be evaluated is the exception, not the rule.
+    expect(device.filter((f) => f.status === "pass" || f.status === "fail").length).toBeGreaterThanOrEqual(
+      10,
+    );
+    expect(report.resources).toHaveLength(1);
+    const resource = report.resources[0];
+    for (const key of Object.keys(resource?.attributes ?? {}))
+      expect(resource?.sources[key], key).toBeTruthy();
+  });
+
+  it("loads no cloud SDK and no store code", () => {
+    expect(imports.length).toBeGreaterThan(10);
+    const heavy = imports.filter((url) =>
+      /@aws-sdk|@smithy|@azure|googleapis|google-auth|\/fastify\/|kysely|better-sqlite3|\/pg\/|\/src\/store\/|\/dist\/store\//.test(
+        url,
+      ),
+    );
+    expect(heavy).toEqual([]);
+  });
+
+  it("prints the summary table and where the report went", async () => {
+    const table = runCli(["scan", "--out-dir", dir]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("By policy");
+    expect(table.stdout).toContain("By severity");
+    expect(table.stdout).toMatch(new RegExp(`report: ${dir}/assay-.*\\.json`));
+  });
+});

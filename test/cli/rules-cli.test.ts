@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { makeRuleDir } from "../helpers/rule-dir.js";
+
+const rule = (assert: string) => `id: CUS-001
+title: Custom firewall rule
+severity: low
+resource: device
+policy: remote-access
+assert: ${assert}
+evidence: [firewall.enabled]
+remediation: Turn it on.
+`;
+
+const tests = `rule: CUS-001
+cases:
+  - name: on
+    expect: pass
+    resource: { attributes: { firewall: { enabled: true, backend: ufw, ruleCount: 3 } } }
+  - name: off
+    expect: fail
+    resource: { attributes: { firewall: { enabled: false, backend: ufw, ruleCount: 0 } } }
+`;
+
+describe("assay rules", () => {
+  it("lint exits 1 and names file, line and column of each problem", async () => {
+    const dir = await makeRuleDir({
+      "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabld == true"),
+    });
+    const result = runCli(["rules", "lint", "--no-builtin-rules", "--rules", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${dir}/remote-access/CUS-001.yaml:6:9: assert: the device facts schema has no attribute "firewall.enabld" [RULE_UNKNOWN_ATTRIBUTE]`,
+    );
+  });
+
+  it("lint accepts a valid folder and test runs its cases", async () => {
+    const dir = await makeRuleDir({
+      "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabled"),
+      "remote-access/CUS-001.test.yaml": tests,
+    });
+    expect(runCli(["rules", "lint", "--no-builtin-rules", "--rules", dir])).toMatchObject({
+      code: 0,
+      stdout: "1 rule(s) OK\n",
+    });
+    const tested = runCli(["rules", "test", "--no-builtin-rules", "--rules", dir]);
+    expect(tested).toMatchObject({ code: 0 });
+    expect(tested.stdout).toContain("1 rule(s): 2 passed, 0 failed");
+  });
+
+  it("test exits 1 when a case does not get its expected status, or a fixture breaks the facts schema", async () => {
+    const wrong = tests.replace("expect: fail", "expect: pass").replace("ruleCount: 3", "ruleCount: -3");
+    const dir = await makeRuleDir({
+      "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabled"),
+      "remote-access/CUS-001.test.yaml": wrong,
+    });
+    const result = runCli(["rules", "test", "--no-builtin-rules", "--rules", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('FAIL CUS-001 "off": expected pass, got fail');
+    expect(result.stderr).toMatch(
+      /CUS-001\.test\.yaml:5:\d+: cases\.0\.resource\.attributes\.firewall\.ruleCount: .*\[RULE_TEST_FACTS\]/,
+    );
+  });
+
+  it("a missing rule folder is a clear error with exit 2", () => {
+    const result = runCli(["rules", "list", "--rules", "/nonexistent/rules"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("/nonexistent/rules: no such folder");
+    expect(result.stderr).not.toContain("    at ");
+  });
+});
