@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { finished } from "node:stream/promises";
 import { loadConfig } from "../core/config.js";
 import { AssayError } from "../core/errors.js";
-import { SeveritySchema } from "../core/finding.js";
+import { type Severity, SeveritySchema } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import { loadExceptions } from "../engine/exceptions.js";
 import { loadRules } from "../engine/load.js";
@@ -12,7 +12,7 @@ import { BUILTIN_RULES_DIR } from "../engine/paths.js";
 import { loadRenderer } from "../formats/registry.js";
 import { runScan } from "../scan/run.js";
 import { createProgressReporter } from "./progress.js";
-import { breachesThreshold, type ScanCommandOptions } from "./scan.js";
+import type { ScanCommandOptions } from "./scan.js";
 import { renderTable } from "./table.js";
 
 export async function runScanCommand(options: ScanCommandOptions): Promise<number> {
@@ -110,4 +110,15 @@ async function writeRendered(path: string | undefined, format: string, report: S
     out.end();
     await finished(out);
   }
+}
+
+/** Whether any non-excepted failure is at or above the threshold. */
+export function breachesThreshold(
+  failures: { severity: Severity; excepted: boolean }[],
+  failOn: Severity | "none",
+): boolean {
+  if (failOn === "none") return false;
+  const order = SeveritySchema.options;
+  const threshold = order.indexOf(failOn);
+  return failures.some((f) => !f.excepted && order.indexOf(f.severity) >= threshold);
 }

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { type Severity, SeveritySchema } from "../core/finding.js";
 
 export interface ScanCommandOptions {
   config?: string;
@@ -35,15 +34,4 @@ export function registerScanCommand(program: Command): void {
       const { runScanCommand } = await import("./scan-action.js");
       process.exitCode = await runScanCommand(options);
     });
-}
-
-/** Whether any non-excepted failure is at or above the threshold. */
-export function breachesThreshold(
-  failures: { severity: Severity; excepted: boolean }[],
-  failOn: Severity | "none",
-): boolean {
-  if (failOn === "none") return false;
-  const order = SeveritySchema.options;
-  const threshold = order.indexOf(failOn);
-  return failures.some((f) => !f.excepted && order.indexOf(f.severity) >= threshold);
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ScanReportSchema } from "../../src/core/report.js";
 import { runCli } from "../helpers/cli.js";
+import { makeRuleDir } from "../helpers/rule-dir.js";
 
 /** The quick start's scan, for real, on this machine. */
 describe("assay scan (device, this machine)", () => {
@@ -60,5 +61,33 @@ describe("assay scan (device, this machine)", () => {
     expect(table.stdout).toContain("By policy");
     expect(table.stdout).toContain("By severity");
     expect(table.stdout).toMatch(new RegExp(`report: ${dir}/assay-.*\\.json`));
+  });
+
+  it("--fail-on sets the exit code for pipelines, and an exception keeps the failure visible but excepted", async () => {
+    const rules = await makeRuleDir({
+      "remote-access/CUS-100.yaml": `id: CUS-100
+title: This host has a name nobody uses
+severity: high
+resource: device
+policy: remote-access
+assert: resource.attributes.hostname == "no-such-host-anywhere"
+evidence: [hostname]
+remediation: Rename the host.
+`,
+      "exceptions.yaml": `exceptions:
+  - rule: CUS-100
+    owner: lead@example.com
+    reason: demonstration
+    expires: 2999-12-31
+`,
+    });
+    const base = ["scan", "--no-builtin-rules", "--rules", rules, "--out-dir", dir];
+    expect(runCli([...base, "--fail-on", "critical"]).code).toBe(0);
+    const failing = runCli([...base, "--fail-on", "high"]);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain("CUS-100");
+    const excepted = runCli([...base, "--fail-on", "high", "--exceptions", join(rules, "exceptions.yaml")]);
+    expect(excepted.code).toBe(0);
+    expect(excepted.stdout).toContain("[excepted: lead@example.com until 2999-12-31: demonstration]");
   });
 });
