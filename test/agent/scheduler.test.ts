@@ -81,7 +81,9 @@ describe("job scheduler", () => {
           schedule: "0 6 * * 1",
           jitterMs: 0,
           runAtStart: true,
-          run: async () => void (runs += 1),
+          run: async () => {
+            runs += 1;
+          },
         },
       ],
       {
