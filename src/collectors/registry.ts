@@ -1,3 +1,4 @@
+import { AZURE_RESOURCE_TYPES } from "./azure/produces.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -6,11 +7,13 @@ import type { Collector } from "./types.js";
  */
 export const collectorLoaders: Record<string, () => Promise<Collector>> = {
   device: async () => (await import("./device/index.js")).deviceCollector,
+  azure: async () => (await import("./azure/index.js")).azureCollector,
 };
 
 /** Resource types each collector produces, known without loading it (the planner uses this). */
 export const collectorProduces: Record<string, readonly string[]> = {
   device: ["device"],
+  azure: AZURE_RESOURCE_TYPES,
 };
 
 export async function loadCollector(name: string): Promise<Collector> {

@@ -1,5 +1,7 @@
 import type { z } from "zod";
+import { azureFactsSchemas } from "./azure.js";
 import { DeviceFactsSchema } from "./device.js";
+import { gcpFactsSchemas } from "./gcp.js";
 
 /**
  * The contract between collectors and rules: one facts schema per resource type. A collector's resources
@@ -9,6 +11,8 @@ import { DeviceFactsSchema } from "./device.js";
  */
 export const factsSchemas: Readonly<Record<string, z.ZodType>> = {
   device: DeviceFactsSchema,
+  ...azureFactsSchemas,
+  ...gcpFactsSchemas,
 };
 
 export function factsSchemaFor(type: string): z.ZodType | undefined {

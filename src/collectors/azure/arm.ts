@@ -1,0 +1,208 @@
+import type { Agent } from "node:https";
+import type { TokenCredential } from "@azure/core-auth";
+import { z } from "zod";
+
+/**
+ * One place where Azure Resource Manager is called. Discovery and property reads go through
+ * `@azure/arm-resources` (resources.list, resources.getById with the api-version of each resource type);
+ * child collections that have no generic operation (vault keys, protected items) go through the same
+ * client's pipeline, so authentication, retries on 429/503 with Retry-After, and the user agent are shared.
+ */
+export interface ArmClientOptions {
+  credential: TokenCredential;
+  endpoint: string;
+  audience: string;
+  /** A custom HTTPS agent (a private CA for a proxy or a local emulator). */
+  agent?: Agent;
+  signal: AbortSignal;
+}
+
+/** Why an ARM call failed, in the terms a rule's `error` finding and a collector error need. */
+export interface ArmFailure {
+  kind: "denied" | "throttled" | "not-found" | "failed";
+  status?: number;
+  code: string;
+  message: string;
+  /** The operation that was denied, from ARM's AuthorizationFailed message or the one the call needs. */
+  permission?: string;
+}
+
+export class ArmCallError extends Error {
+  readonly failure: ArmFailure;
+  constructor(failure: ArmFailure) {
+    super(failure.message);
+    this.name = "ArmCallError";
+    this.failure = failure;
+  }
+}
+
+export interface GenericResourceSummary {
+  id: string;
+  name: string;
+  type: string;
+  location?: string;
+  tags: Record<string, string>;
+}
+
+const ArmErrorBodySchema = z.object({
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+});
+const ArmListPageSchema = z.object({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
+
+export interface ArmReader {
+  listSubscriptions(): Promise<{ subscriptionId: string; displayName?: string }[]>;
+  listResources(subscriptionId: string): AsyncIterable<GenericResourceSummary>;
+  /** GET one resource (or a singleton child such as `…/auditingSettings/default`) with its api-version. */
+  get(resourceId: string, apiVersion: string, permission: string): Promise<unknown>;
+  /** GET a child collection, following nextLink to the end. */
+  listChildren(path: string, apiVersion: string, permission: string, filter?: string): Promise<unknown[]>;
+}
+
+export async function createArmReader(options: ArmClientOptions): Promise<ArmReader> {
+  const [{ ResourceManagementClient }, { SubscriptionClient }, { createPipelineRequest }] = await Promise.all(
+    [
+      import("@azure/arm-resources"),
+      import("@azure/arm-resources-subscriptions"),
+      import("@azure/core-rest-pipeline"),
+    ],
+  );
+  const endpoint = options.endpoint.replace(/\/+$/, "");
+  const clientOptions = {
+    endpoint,
+    credentialScopes: [options.audience],
+    userAgentOptions: { userAgentPrefix: "assay" },
+    ...(options.agent ? { agent: options.agent } : {}),
+  };
+  const clients = new Map<string, InstanceType<typeof ResourceManagementClient>>();
+  const clientFor = (subscriptionId: string) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = new ResourceManagementClient(options.credential, subscriptionId, clientOptions);
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+  // getById and child reads are not tied to a subscription; one client serves them all.
+  const generic = new ResourceManagementClient(options.credential, clientOptions);
+  const abortSignal = options.signal;
+
+  async function sendGet(url: string, permission: string): Promise<unknown> {
+    const response = await generic
+      .sendRequest(createPipelineRequest({ url, method: "GET", abortSignal }))
+      .catch((error: unknown) => {
+        throw toArmCallError(error, permission);
+      });
+    const body = parseJson(response.bodyAsText ?? undefined);
+    if (response.status >= 400) {
+      const parsed = ArmErrorBodySchema.safeParse(body);
+      const error = parsed.success ? parsed.data.error : undefined;
+      throw new ArmCallError(
+        classify(response.status, error?.code ?? `HTTP${response.status}`, error?.message ?? "", permission),
+      );
+    }
+    return body;
+  }
+
+  return {
+    async listSubscriptions() {
+      const client = new SubscriptionClient(options.credential, clientOptions);
+      const out: { subscriptionId: string; displayName?: string }[] = [];
+      try {
+        for await (const sub of client.subscriptions.list({ abortSignal })) {
+          if (sub.subscriptionId && (sub.state === undefined || sub.state === "Enabled")) {
+            out.push({ subscriptionId: sub.subscriptionId, displayName: sub.displayName });
+          }
+        }
+      } catch (error) {
+        throw toArmCallError(error, "Microsoft.Resources/subscriptions/read");
+      }
+      return out;
+    },
+
+    async *listResources(subscriptionId) {
+      try {
+        for await (const r of clientFor(subscriptionId).resources.list({ abortSignal })) {
+          if (!r.id || !r.type) continue;
+          yield {
+            id: r.id,
+            name: r.name ?? r.id.split("/").pop() ?? r.id,
+            type: r.type,
+            location: r.location,
+            tags: r.tags ?? {},
+          };
+        }
+      } catch (error) {
+        throw toArmCallError(error, "Microsoft.Resources/subscriptions/resources/read");
+      }
+    },
+
+    async get(resourceId, apiVersion, permission) {
+      try {
+        // getById deserialises into GenericResource; `properties` stays the raw JSON object we validate.
+        return await generic.resources.getById(resourceId, apiVersion, { abortSignal });
+      } catch (error) {
+        throw toArmCallError(error, permission);
+      }
+    },
+
+    async listChildren(path, apiVersion, permission, filter) {
+      const query = new URLSearchParams({ "api-version": apiVersion });
+      if (filter) query.set("$filter", filter);
+      let url: string | undefined = `${endpoint}${path}?${query.toString()}`;
+      const items: unknown[] = [];
+      while (url) {
+        const page = ArmListPageSchema.safeParse(await sendGet(url, permission));
+        if (!page.success) {
+          throw new ArmCallError({
+            kind: "failed",
+            code: "InvalidReply",
+            message: `unexpected reply from ${path}`,
+          });
+        }
+        items.push(...page.data.value);
+        url = page.data.nextLink ?? undefined;
+      }
+      return items;
+    },
+  };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const ACTION_IN_MESSAGE = /perform action '([^']+)'/;
+
+function classify(status: number | undefined, code: string, message: string, permission: string): ArmFailure {
+  if (status === 403 || code === "AuthorizationFailed") {
+    const named = ACTION_IN_MESSAGE.exec(message)?.[1];
+    return {
+      kind: "denied",
+      status,
+      code,
+      message: `${code}: ${named ?? permission}`,
+      permission: named ?? permission,
+    };
+  }
+  if (status === 429) return { kind: "throttled", status, code, message: `${code}: throttled after retries` };
+  if (status === 404) return { kind: "not-found", status, code, message: `${code}: not found` };
+  return { kind: "failed", status, code, message: `${code}: ${message || `HTTP ${status ?? "error"}`}` };
+}
+
+/** RestError (core-rest-pipeline) carries statusCode and the ARM error code; anything else is a failure. */
+export function toArmCallError(error: unknown, permission: string): ArmCallError {
+  if (error instanceof ArmCallError) return error;
+  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
+  if (e?.name === "AbortError") {
+    return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
+  }
+  const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;
+  const code = typeof e?.code === "string" ? e.code : status ? `HTTP${status}` : "RequestFailed";
+  const message = typeof e?.message === "string" ? (e.message.split("\n")[0] ?? "") : String(error);
+  return new ArmCallError(classify(status, code, message, permission));
+}

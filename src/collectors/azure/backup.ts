@@ -1,0 +1,80 @@
+import { z } from "zod";
+import type {
+  AzureRecoveryVaultFactsSchema,
+  AzureVirtualMachineFactsSchema,
+} from "../../core/facts/azure.js";
+
+export const RECOVERY_API_VERSION = "2024-04-01";
+export const RECOVERY_VAULT_READ = "Microsoft.RecoveryServices/vaults/read";
+export const PROTECTED_ITEMS_READ = "Microsoft.RecoveryServices/vaults/backupProtectedItems/read";
+/** Only Azure VM backups; other workloads (SQL in VM, file shares) are not VMs. */
+export const PROTECTED_VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'";
+
+const VaultPropertiesSchema = z.object({
+  securitySettings: z
+    .object({
+      softDeleteSettings: z.object({ softDeleteState: z.string().nullish() }).nullish(),
+      immutabilitySettings: z.object({ state: z.string().nullish() }).nullish(),
+    })
+    .nullish(),
+  redundancySettings: z.object({ standardTierStorageRedundancy: z.string().nullish() }).nullish(),
+});
+
+export function recoveryVaultFacts(
+  properties: unknown,
+  protectedItemCount?: number,
+): z.input<typeof AzureRecoveryVaultFactsSchema> {
+  const p = VaultPropertiesSchema.parse(properties ?? {});
+  const immutability = p.securitySettings?.immutabilitySettings?.state;
+  const redundancy = p.redundancySettings?.standardTierStorageRedundancy;
+  return {
+    // Soft delete is on by default for vaults; only an explicit Disabled turns it off.
+    softDeleteState: p.securitySettings?.softDeleteSettings?.softDeleteState ?? "Enabled",
+    ...(immutability ? { immutabilityState: immutability } : {}),
+    ...(redundancy ? { storageRedundancy: redundancy } : {}),
+    ...(protectedItemCount !== undefined ? { protectedItemCount } : {}),
+  };
+}
+
+export const ProtectedItemSchema = z.object({
+  properties: z.object({
+    sourceResourceId: z.string().nullish(),
+    virtualMachineId: z.string().nullish(),
+    protectionState: z.string().nullish(),
+    lastBackupStatus: z.string().nullish(),
+    lastBackupTime: z.string().nullish(),
+  }),
+});
+
+export interface VmProtection {
+  vaultId: string;
+  protectionState?: string;
+  lastBackupStatus?: string;
+  lastBackupTime?: string;
+}
+
+/** The VM's resource id (lower case) → how a vault protects it. */
+export function protectionsByVm(vaultId: string, items: unknown[]): Map<string, VmProtection> {
+  const out = new Map<string, VmProtection>();
+  for (const raw of items) {
+    const parsed = ProtectedItemSchema.safeParse(raw);
+    if (!parsed.success) continue;
+    const p = parsed.data.properties;
+    const vmId = p.sourceResourceId ?? p.virtualMachineId;
+    if (!vmId) continue;
+    const time = p.lastBackupTime ? new Date(p.lastBackupTime) : undefined;
+    out.set(vmId.toLowerCase(), {
+      vaultId,
+      ...(p.protectionState ? { protectionState: p.protectionState } : {}),
+      ...(p.lastBackupStatus ? { lastBackupStatus: p.lastBackupStatus } : {}),
+      ...(time && !Number.isNaN(time.getTime()) ? { lastBackupTime: time.toISOString() } : {}),
+    });
+  }
+  return out;
+}
+
+export function vmBackupFacts(
+  protection: VmProtection | undefined,
+): z.input<typeof AzureVirtualMachineFactsSchema> {
+  return { backup: protection ? { protected: true, ...protection } : { protected: false } };
+}

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { factsSchemaFor } from "../../../src/core/facts/index.js";
+import { ResourceSchema } from "../../../src/core/resource.js";
+import { azureScenario, azureIds as ids, SUB_A, SUB_B } from "../../emulators/azure/scenario.js";
+import { type ArmEmulator, startArmEmulator } from "../../emulators/azure/server.js";
+import { type Collected, collectAzure } from "./collect.js";
+
+const NOW = new Date("2026-06-01T12:00:00.000Z");
+
+describe("Azure collector against the ARM emulator", () => {
+  let emulator: ArmEmulator;
+  let collected: Collected;
+
+  beforeAll(async () => {
+    // Page size 2 makes every list (subscriptions, resources, keys, protected items) follow nextLink.
+    emulator = await startArmEmulator(azureScenario(NOW), { pageSize: 2 });
+    collected = await collectAzure(emulator, { concurrency: 4 }, NOW);
+  });
+  afterAll(async () => emulator?.close());
+
+  const attrs = (id: string) => collected.resources.get(id)?.attributes;
+
+  it("emits only valid resources whose facts match their type's schema", () => {
+    expect(collected.resources.size).toBe(23);
+    for (const resource of collected.resources.values()) {
+      const parsed = ResourceSchema.parse(resource);
+      const schema = factsSchemaFor(parsed.type);
+      expect(schema, parsed.type).toBeDefined();
+      expect(schema?.safeParse(parsed.attributes).success, parsed.uid).toBe(true);
+      expect(parsed.account).toBe(SUB_A);
+    }
+    expect(collected.resources.has(ids.dbMaster)).toBe(false);
+  });
+
+  it("normalises storage account settings", () => {
+    expect(attrs(ids.stGood)).toEqual({
+      httpsOnly: true,
+      minimumTlsVersion: "TLS1_2",
+      allowBlobPublicAccess: false,
+      encryption: {
+        keySource: "Microsoft.Keyvault",
+        customerManagedKey: true,
+        keyVaultKeyUri: "https://kv-good.vault.azure.net/keys/rotating",
+        infrastructureEncryption: true,
+      },
+    });
+    // ARM omits allowBlobPublicAccess on old accounts: the default then was "allowed".
+    expect(attrs(ids.stBad)).toEqual({
+      httpsOnly: false,
+      minimumTlsVersion: "TLS1_0",
+      allowBlobPublicAccess: true,
+      encryption: {
+        keySource: "Microsoft.Storage",
+        customerManagedKey: false,
+        infrastructureEncryption: false,
+      },
+    });
+    expect(collected.resources.get(ids.stGood)?.tags).toEqual({ env: "prod" });
+    expect(collected.resources.get(ids.stGood)?.sources?.httpsOnly).toBe(
+      "api: Microsoft.Storage/storageAccounts/read",
+    );
+  });
+
+  it("turns a denied read into unreadable facts naming the missing permission", () => {
+    const denied = collected.resources.get(ids.stDenied);
+    expect(denied?.attributes).toEqual({});
+    expect(denied?.unreadable?.httpsOnly).toBe("AuthorizationFailed: Microsoft.Storage/storageAccounts/read");
+    expect(Object.keys(denied?.unreadable ?? {}).sort()).toEqual(
+      ["allowBlobPublicAccess", "encryption", "httpsOnly", "minimumTlsVersion", "publicNetworkAccess"].sort(),
+    );
+  });
+
+  it("waits out a 429 with Retry-After and then reads the resource", () => {
+    const hits = emulator.requests.filter((r) => r.path.toLowerCase() === ids.stThrottled.toLowerCase());
+    expect(hits.map((h) => h.status)).toEqual([429, 200]);
+    expect(attrs(ids.stThrottled)?.httpsOnly).toBe(true);
+  });
+
+  it("reads Key Vaults and their keys' rotation policies", () => {
+    expect(attrs(ids.kvGood)).toEqual({
+      softDeleteEnabled: true,
+      softDeleteRetentionDays: 90,
+      purgeProtectionEnabled: true,
+      rbacAuthorization: true,
+    });
+    expect(attrs(ids.kvBad)).toMatchObject({ softDeleteEnabled: false, purgeProtectionEnabled: false });
+    expect(attrs(ids.keyRotating)).toEqual({
+      vaultName: "kv-good",
+      keyType: "RSA",
+      enabled: true,
+      expiresAt: new Date(Math.floor(NOW.getTime() / 1000) * 1000 + 300 * 86400 * 1000).toISOString(),
+      rotation: { autoRotate: true, rotateAfterDays: 90, expiryDays: 365 },
+    });
+    expect(attrs(ids.keyStatic)).toEqual({
+      vaultName: "kv-good",
+      keyType: "EC",
+      enabled: true,
+      rotation: { autoRotate: false },
+    });
+  });
+
+  it("reports keys it could not list as a collector error for the key type", () => {
+    const error = collected.errors.find((e) => e.scope === ids.kvBad);
+    expect(error).toMatchObject({
+      collector: "azure",
+      code: "AuthorizationFailed",
+      permission: "Microsoft.KeyVault/vaults/keys/read",
+      resourceTypes: ["azure.keyvault.key"],
+    });
+  });
+
+  it("reports a subscription whose resources cannot be listed, for every Azure type", () => {
+    const error = collected.errors.find((e) => e.scope === SUB_B);
+    expect(error?.permission).toBe("Microsoft.Resources/subscriptions/resources/read");
+    expect(error?.resourceTypes).toContain("azure.storage.account");
+    expect(error?.resourceTypes).toContain("azure.compute.vm");
+    expect(collected.errors).toHaveLength(2);
+  });
+
+  it("reads disk encryption", () => {
+    expect(attrs(ids.diskCmk)).toEqual({
+      encryptionType: "EncryptionAtRestWithCustomerKey",
+      customerManagedKey: true,
+      diskEncryptionSetId: expect.stringContaining("diskEncryptionSets/des-1"),
+      adeEnabled: false,
+      networkAccessPolicy: "DenyAll",
+      diskState: "Attached",
+    });
+    expect(attrs(ids.diskPmk)).toMatchObject({ customerManagedKey: false, networkAccessPolicy: "AllowAll" });
+  });
+
+  it("joins VMs to the Recovery Services vault items that protect them", () => {
+    expect(attrs(ids.vmProtected)).toEqual({
+      backup: {
+        protected: true,
+        vaultId: ids.rsvGood,
+        protectionState: "Protected",
+        lastBackupStatus: "Completed",
+        lastBackupTime: "2026-05-31T16:00:00.000Z",
+      },
+    });
+    expect(attrs(ids.vmStale)).toMatchObject({ backup: { protected: true, lastBackupStatus: "Failed" } });
+    expect(attrs(ids.vmUnprotected)).toEqual({ backup: { protected: false } });
+    expect(attrs(ids.rsvGood)).toEqual({
+      softDeleteState: "AlwaysON",
+      immutabilityState: "Locked",
+      storageRedundancy: "GeoRedundant",
+      protectedItemCount: 2,
+    });
+    expect(attrs(ids.rsvNoSoftDelete)).toEqual({ softDeleteState: "Disabled", protectedItemCount: 0 });
+  });
+
+  it("decides NSG exposure by rule priority", () => {
+    expect(attrs(ids.nsgSsh)).toMatchObject({ sshOpenToInternet: true, rdpOpenToInternet: false });
+    expect(attrs(ids.nsgRdp)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: true });
+    expect(attrs(ids.nsgShadowed)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
+    expect(attrs(ids.nsgPrivate)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
+    expect(((attrs(ids.nsgShadowed)?.inboundRules ?? []) as { name: string }[]).map((r) => r.name)).toEqual([
+      "deny-ssh",
+      "ssh",
+      "AllowVnetInBound",
+      "AllowAzureLoadBalancerInBound",
+      "DenyAllInBound",
+    ]);
+  });
+
+  it("reads SQL TLS, auditing and database TDE", () => {
+    expect(attrs(ids.sqlGood)).toEqual({
+      minimalTlsVersion: "1.2",
+      publicNetworkAccess: "Disabled",
+      auditing: { enabled: true, retentionDays: 120 },
+    });
+    expect(attrs(ids.sqlBad)).toEqual({
+      minimalTlsVersion: "1.0",
+      publicNetworkAccess: "Enabled",
+      auditing: { enabled: false, retentionDays: 0 },
+    });
+    expect(attrs(ids.dbGood)).toEqual({ serverName: "sql-good", tdeEnabled: true });
+    expect(attrs(ids.dbBad)).toEqual({ serverName: "sql-bad", tdeEnabled: false });
+  });
+
+  it("sends api-version on every call and never gets a 400 for it", () => {
+    expect(emulator.requests.filter((r) => r.status === 400)).toEqual([]);
+    expect(emulator.requests.every((r) => r.status !== 401)).toBe(true);
+  });
+});
+
+describe("Azure collector settings", () => {
+  it("scans only the configured subscriptions, without listing them", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      const { resources, errors } = await collectAzure(emulator, { subscriptions: [SUB_B] }, NOW);
+      expect(resources.size).toBe(0);
+      expect(errors.map((e) => e.scope)).toEqual([SUB_B]);
+      expect(emulator.requests.some((r) => r.path === "/subscriptions")).toBe(false);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("reports a denied subscription listing for every Azure type", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [
+      { path: "/subscriptions", status: 403, action: "Microsoft.Resources/subscriptions/read" },
+    ];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources, errors } = await collectAzure(emulator, {}, NOW);
+      expect(resources.size).toBe(0);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        scope: "subscriptions",
+        permission: "Microsoft.Resources/subscriptions/read",
+      });
+      expect(errors[0]?.resourceTypes).toHaveLength(9);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("rejects invalid settings with a sentence", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      await expect(collectAzure(emulator, { concurrency: 0 }, NOW)).rejects.toThrow(
+        /azure settings: concurrency/,
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -1,0 +1,275 @@
+import type { ArmResource, ArmSeed } from "./server.js";
+
+/**
+ * A seeded Azure estate with resources in known states: two subscriptions, the second one denied.
+ * Api versions are written out here (not imported from the collector) so a wrong version in the
+ * collector shows up as an InvalidApiVersionParameter reply.
+ */
+export const SUB_A = "11111111-1111-1111-1111-111111111111";
+export const SUB_B = "22222222-2222-2222-2222-222222222222";
+const rg = `/subscriptions/${SUB_A}/resourceGroups/rg-prod`;
+const prov = (p: string) => `${rg}/providers/${p}`;
+
+export const azureIds = {
+  stGood: prov("Microsoft.Storage/storageAccounts/stgood"),
+  stBad: prov("Microsoft.Storage/storageAccounts/stbad"),
+  stDenied: prov("Microsoft.Storage/storageAccounts/stdenied"),
+  stThrottled: prov("Microsoft.Storage/storageAccounts/stthrottled"),
+  kvGood: prov("Microsoft.KeyVault/vaults/kv-good"),
+  kvBad: prov("Microsoft.KeyVault/vaults/kv-bad"),
+  keyRotating: prov("Microsoft.KeyVault/vaults/kv-good/keys/rotating"),
+  keyStatic: prov("Microsoft.KeyVault/vaults/kv-good/keys/static"),
+  diskCmk: prov("Microsoft.Compute/disks/disk-cmk"),
+  diskPmk: prov("Microsoft.Compute/disks/disk-pmk"),
+  vmProtected: prov("Microsoft.Compute/virtualMachines/vm-protected"),
+  vmStale: prov("Microsoft.Compute/virtualMachines/vm-stale"),
+  vmUnprotected: prov("Microsoft.Compute/virtualMachines/vm-unprotected"),
+  rsvGood: prov("Microsoft.RecoveryServices/vaults/rsv-good"),
+  rsvNoSoftDelete: prov("Microsoft.RecoveryServices/vaults/rsv-nosoftdelete"),
+  nsgSsh: prov("Microsoft.Network/networkSecurityGroups/nsg-ssh-open"),
+  nsgRdp: prov("Microsoft.Network/networkSecurityGroups/nsg-rdp-range"),
+  nsgShadowed: prov("Microsoft.Network/networkSecurityGroups/nsg-shadowed"),
+  nsgPrivate: prov("Microsoft.Network/networkSecurityGroups/nsg-private"),
+  sqlGood: prov("Microsoft.Sql/servers/sql-good"),
+  sqlBad: prov("Microsoft.Sql/servers/sql-bad"),
+  dbGood: prov("Microsoft.Sql/servers/sql-good/databases/app"),
+  dbBad: prov("Microsoft.Sql/servers/sql-bad/databases/legacy"),
+  dbMaster: prov("Microsoft.Sql/servers/sql-good/databases/master"),
+};
+
+export const API_VERSIONS: Record<string, string> = {
+  "microsoft.storage/storageaccounts": "2023-05-01",
+  "microsoft.keyvault/vaults": "2023-07-01",
+  "microsoft.keyvault/vaults/keys": "2023-07-01",
+  "microsoft.compute/disks": "2024-03-02",
+  "microsoft.recoveryservices/vaults": "2024-04-01",
+  "microsoft.network/networksecuritygroups": "2024-05-01",
+  "microsoft.sql/servers": "2021-11-01",
+  "microsoft.sql/servers/auditingsettings": "2021-11-01",
+  "microsoft.sql/servers/databases/transparentdataencryption": "2021-11-01",
+};
+
+function rule(
+  name: string,
+  priority: number,
+  access: string,
+  source: string,
+  ports: string | string[],
+  protocol = "Tcp",
+) {
+  return {
+    name,
+    properties: {
+      priority,
+      direction: "Inbound",
+      access,
+      protocol,
+      sourceAddressPrefix: source,
+      ...(Array.isArray(ports) ? { destinationPortRanges: ports } : { destinationPortRange: ports }),
+    },
+  };
+}
+
+const DEFAULT_NSG_RULES = [
+  rule("AllowVnetInBound", 65000, "Allow", "VirtualNetwork", "*", "*"),
+  rule("AllowAzureLoadBalancerInBound", 65001, "Allow", "AzureLoadBalancer", "*", "*"),
+  rule("DenyAllInBound", 65500, "Deny", "*", "*", "*"),
+];
+
+export function azureScenario(now: Date): ArmSeed {
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString();
+  const r = (
+    id: string,
+    type: string,
+    properties: unknown,
+    extra: Partial<ArmResource> = {},
+  ): ArmResource => ({
+    id,
+    name: id.split("/").pop() ?? id,
+    type,
+    location: "westeurope",
+    tags: {},
+    properties,
+    ...extra,
+  });
+  const goodStorage = {
+    supportsHttpsTrafficOnly: true,
+    minimumTlsVersion: "TLS1_2",
+    allowBlobPublicAccess: false,
+    encryption: {
+      keySource: "Microsoft.Keyvault",
+      requireInfrastructureEncryption: true,
+      keyvaultproperties: { keyvaulturi: "https://kv-good.vault.azure.net/", keyname: "rotating" },
+    },
+  };
+  const nsg = (id: string, rules: unknown[]) =>
+    r(id, "Microsoft.Network/networkSecurityGroups", {
+      securityRules: rules,
+      defaultSecurityRules: DEFAULT_NSG_RULES,
+    });
+
+  return {
+    subscriptions: [
+      { subscriptionId: SUB_A, displayName: "Production" },
+      { subscriptionId: SUB_B, displayName: "Sandbox" },
+    ],
+    apiVersions: API_VERSIONS,
+    resources: [
+      r(azureIds.stGood, "Microsoft.Storage/storageAccounts", goodStorage, { tags: { env: "prod" } }),
+      r(azureIds.stBad, "Microsoft.Storage/storageAccounts", {
+        supportsHttpsTrafficOnly: false,
+        minimumTlsVersion: "TLS1_0",
+        encryption: { keySource: "Microsoft.Storage" },
+      }),
+      r(azureIds.stDenied, "Microsoft.Storage/storageAccounts", goodStorage),
+      r(azureIds.stThrottled, "Microsoft.Storage/storageAccounts", goodStorage),
+      r(azureIds.kvGood, "Microsoft.KeyVault/vaults", {
+        enableSoftDelete: true,
+        softDeleteRetentionInDays: 90,
+        enablePurgeProtection: true,
+        enableRbacAuthorization: true,
+      }),
+      r(azureIds.kvBad, "Microsoft.KeyVault/vaults", {
+        enableSoftDelete: false,
+        softDeleteRetentionInDays: 7,
+      }),
+      r(
+        azureIds.keyRotating,
+        "Microsoft.KeyVault/vaults/keys",
+        {
+          kty: "RSA",
+          attributes: { enabled: true, exp: Math.floor(now.getTime() / 1000) + 300 * 86400 },
+          rotationPolicy: {
+            lifetimeActions: [
+              { trigger: { timeAfterCreate: "P90D" }, action: { type: "rotate" } },
+              { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
+            ],
+            attributes: { expiryTime: "P1Y" },
+          },
+        },
+        { listed: false },
+      ),
+      r(
+        azureIds.keyStatic,
+        "Microsoft.KeyVault/vaults/keys",
+        {
+          kty: "EC",
+          attributes: { enabled: true },
+          rotationPolicy: {
+            lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } }],
+          },
+        },
+        { listed: false },
+      ),
+      r(azureIds.diskCmk, "Microsoft.Compute/disks", {
+        encryption: {
+          type: "EncryptionAtRestWithCustomerKey",
+          diskEncryptionSetId: `${rg}/providers/Microsoft.Compute/diskEncryptionSets/des-1`,
+        },
+        networkAccessPolicy: "DenyAll",
+        diskState: "Attached",
+      }),
+      r(azureIds.diskPmk, "Microsoft.Compute/disks", {
+        encryption: { type: "EncryptionAtRestWithPlatformKey" },
+        networkAccessPolicy: "AllowAll",
+        diskState: "Unattached",
+      }),
+      r(azureIds.vmProtected, "Microsoft.Compute/virtualMachines", {}),
+      r(azureIds.vmStale, "Microsoft.Compute/virtualMachines", {}),
+      r(azureIds.vmUnprotected, "Microsoft.Compute/virtualMachines", {}),
+      r(azureIds.rsvGood, "Microsoft.RecoveryServices/vaults", {
+        securitySettings: {
+          softDeleteSettings: { softDeleteState: "AlwaysON" },
+          immutabilitySettings: { state: "Locked" },
+        },
+        redundancySettings: { standardTierStorageRedundancy: "GeoRedundant" },
+      }),
+      r(azureIds.rsvNoSoftDelete, "Microsoft.RecoveryServices/vaults", {
+        securitySettings: { softDeleteSettings: { softDeleteState: "Disabled" } },
+      }),
+      nsg(azureIds.nsgSsh, [rule("ssh-anywhere", 100, "Allow", "*", "22")]),
+      nsg(azureIds.nsgRdp, [rule("mgmt", 300, "Allow", "Internet", ["443", "3380-3390"])]),
+      nsg(azureIds.nsgShadowed, [
+        rule("deny-ssh", 100, "Deny", "Internet", "22"),
+        rule("ssh", 200, "Allow", "*", "22"),
+      ]),
+      nsg(azureIds.nsgPrivate, [
+        rule("ssh-vnet", 100, "Allow", "10.0.0.0/8", "22"),
+        rule("https", 110, "Allow", "*", "443"),
+      ]),
+      r(azureIds.sqlGood, "Microsoft.Sql/servers", {
+        minimalTlsVersion: "1.2",
+        publicNetworkAccess: "Disabled",
+      }),
+      r(azureIds.sqlBad, "Microsoft.Sql/servers", { publicNetworkAccess: "Enabled" }),
+      r(
+        `${azureIds.sqlGood}/auditingSettings/default`,
+        "Microsoft.Sql/servers/auditingSettings",
+        { state: "Enabled", retentionDays: 120 },
+        { listed: false },
+      ),
+      r(
+        `${azureIds.sqlBad}/auditingSettings/default`,
+        "Microsoft.Sql/servers/auditingSettings",
+        { state: "Disabled", retentionDays: 0 },
+        { listed: false },
+      ),
+      r(azureIds.dbGood, "Microsoft.Sql/servers/databases", {}),
+      r(azureIds.dbBad, "Microsoft.Sql/servers/databases", {}),
+      r(azureIds.dbMaster, "Microsoft.Sql/servers/databases", {}),
+      r(
+        `${azureIds.dbGood}/transparentDataEncryption/current`,
+        "Microsoft.Sql/servers/databases/transparentDataEncryption",
+        { state: "Enabled" },
+        { listed: false },
+      ),
+      r(
+        `${azureIds.dbBad}/transparentDataEncryption/current`,
+        "Microsoft.Sql/servers/databases/transparentDataEncryption",
+        { state: "Disabled" },
+        { listed: false },
+      ),
+      // Something Assay has no rules for: listed, never read.
+      r(prov("Microsoft.Web/sites/app-1"), "Microsoft.Web/sites", {}),
+    ],
+    collections: {
+      [`${azureIds.kvGood}/keys`]: [
+        { id: azureIds.keyRotating, name: "rotating", type: "Microsoft.KeyVault/vaults/keys" },
+        { id: azureIds.keyStatic, name: "static", type: "Microsoft.KeyVault/vaults/keys" },
+      ],
+      [`${azureIds.rsvGood}/backupProtectedItems`]: [
+        {
+          id: `${azureIds.rsvGood}/backupFabrics/Azure/protectionContainers/c1/protectedItems/vm;vm-protected`,
+          properties: {
+            protectedItemType: "Microsoft.Compute/virtualMachines",
+            sourceResourceId: azureIds.vmProtected,
+            protectionState: "Protected",
+            lastBackupStatus: "Completed",
+            lastBackupTime: hoursAgo(20),
+          },
+        },
+        {
+          id: `${azureIds.rsvGood}/backupFabrics/Azure/protectionContainers/c2/protectedItems/vm;vm-stale`,
+          properties: {
+            protectedItemType: "Microsoft.Compute/virtualMachines",
+            sourceResourceId: azureIds.vmStale.toLowerCase(),
+            protectionState: "ProtectionError",
+            lastBackupStatus: "Failed",
+            lastBackupTime: hoursAgo(240),
+          },
+        },
+      ],
+      [`${azureIds.rsvNoSoftDelete}/backupProtectedItems`]: [],
+    },
+    faults: [
+      { path: azureIds.stDenied, status: 403, action: "Microsoft.Storage/storageAccounts/read" },
+      { path: azureIds.stThrottled, status: 429, times: 1, retryAfterSeconds: 1 },
+      { path: `${azureIds.kvBad}/keys`, status: 403, action: "Microsoft.KeyVault/vaults/keys/read" },
+      {
+        path: `/subscriptions/${SUB_B}/resources`,
+        status: 403,
+        action: "Microsoft.Resources/subscriptions/resources/read",
+      },
+    ],
+  };
+}

@@ -1,0 +1,177 @@
+import { Agent, createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { selfSignedCertificate } from "./tls.js";
+
+/**
+ * A protocol-level stand-in for Azure Resource Manager: HTTPS, bearer tokens, `api-version` checked per
+ * resource type, `value`/`nextLink` paging, ARM error bodies, 429 with Retry-After, 403 AuthorizationFailed.
+ * It serves whatever state it is seeded with; it knows nothing about Assay.
+ */
+export interface ArmResource {
+  id: string;
+  name: string;
+  type: string;
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: unknown;
+  /** Listed by `GET /subscriptions/{id}/resources` (tracked resources); children are not. */
+  listed?: boolean;
+}
+
+export interface ArmFault {
+  /** Lower-case path (without query) the fault applies to. */
+  path: string;
+  status: 403 | 429 | 500;
+  /** How many times to fail before serving normally; absent = always. */
+  times?: number;
+  retryAfterSeconds?: number;
+  /** The action named in the AuthorizationFailed message. */
+  action?: string;
+}
+
+export interface ArmSeed {
+  subscriptions: { subscriptionId: string; displayName: string }[];
+  resources: ArmResource[];
+  /** Child collections (`{vault}/keys`, `{vault}/backupProtectedItems`): path → items. */
+  collections?: Record<string, unknown[]>;
+  /** Resource type (lower case) → the api-version the emulator requires. */
+  apiVersions: Record<string, string>;
+  faults?: ArmFault[];
+}
+
+export interface ArmEmulator {
+  endpoint: string;
+  /** An HTTPS agent that trusts the emulator's certificate. */
+  agent: Agent;
+  requests: { method: string; path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+export interface ArmEmulatorOptions {
+  latencyMs?: number;
+  pageSize?: number;
+  token?: string;
+}
+
+export async function startArmEmulator(
+  seed: ArmSeed,
+  options: ArmEmulatorOptions = {},
+): Promise<ArmEmulator> {
+  const { key, cert } = await selfSignedCertificate();
+  const pageSize = options.pageSize ?? 100;
+  const token = options.token ?? "test-token";
+  const byId = new Map(seed.resources.map((r) => [r.id.toLowerCase(), r]));
+  const collections = new Map(Object.entries(seed.collections ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const faults = (seed.faults ?? []).map((f) => ({ ...f, path: f.path.toLowerCase() }));
+  const requests: ArmEmulator["requests"] = [];
+
+  const server = createServer({ key, cert, keepAlive: true }, (req, res) => {
+    // The SDK joins "/{resourceId}" so ids arrive as "//subscriptions/…"; ARM collapses the slashes.
+    const url = new URL((req.url ?? "/").replace(/^\/+/, "/"), "https://127.0.0.1");
+    const path = url.pathname.replace(/\/+$/, "");
+    const lower = path.toLowerCase();
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      requests.push({ method: req.method ?? "GET", path, status });
+      const respond = () => {
+        res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (options.latencyMs) setTimeout(respond, options.latencyMs);
+      else respond();
+    };
+    const armError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      send(status, { error: { code, message } }, headers);
+
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      return armError(
+        401,
+        "AuthenticationFailed",
+        "Authentication failed. The 'Authorization' header is missing.",
+      );
+    }
+    if (req.method !== "GET") return armError(405, "MethodNotAllowed", "read-only emulator");
+    const apiVersion = url.searchParams.get("api-version");
+    if (!apiVersion) {
+      return armError(
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
+    }
+
+    const fault = faults.find((f) => f.path === lower && (f.times === undefined || f.times > 0));
+    if (fault) {
+      if (fault.times !== undefined) fault.times -= 1;
+      if (fault.status === 429) {
+        return armError(429, "TooManyRequests", "The request is being throttled.", {
+          "retry-after": String(fault.retryAfterSeconds ?? 1),
+        });
+      }
+      if (fault.status === 403) {
+        return armError(
+          403,
+          "AuthorizationFailed",
+          `The client 'assay-test' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${fault.action ?? "unknown"}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        );
+      }
+      return armError(500, "InternalServerError", "Something went wrong.");
+    }
+
+    const page = (items: unknown[]) => {
+      const skip = Number(url.searchParams.get("$skiptoken") ?? "0");
+      const value = items.slice(skip, skip + pageSize);
+      const next = new URL(url);
+      next.searchParams.set("$skiptoken", String(skip + pageSize));
+      const nextLink =
+        skip + pageSize < items.length
+          ? `https://127.0.0.1:${port()}${next.pathname}${next.search}`
+          : undefined;
+      return send(200, nextLink ? { value, nextLink } : { value });
+    };
+
+    if (lower === "/subscriptions") {
+      return page(
+        seed.subscriptions.map((s) => ({ id: `/subscriptions/${s.subscriptionId}`, ...s, state: "Enabled" })),
+      );
+    }
+    const listMatch = /^\/subscriptions\/([^/]+)\/resources$/.exec(lower);
+    if (listMatch) {
+      const prefix = `/subscriptions/${listMatch[1]}/`;
+      return page(
+        seed.resources
+          .filter((r) => r.listed !== false && r.id.toLowerCase().startsWith(prefix))
+          .map(({ id, name, type, location, tags }) => ({ id, name, type, location, tags })),
+      );
+    }
+    const resource = byId.get(lower);
+    if (resource) {
+      const expected = seed.apiVersions[resource.type.toLowerCase()];
+      if (expected && expected !== apiVersion) {
+        return armError(
+          400,
+          "InvalidApiVersionParameter",
+          `The api-version '${apiVersion}' is invalid for ${resource.type}.`,
+        );
+      }
+      const { listed: _listed, ...body } = resource;
+      return send(200, body);
+    }
+    const collection = collections.get(lower);
+    if (collection) return page(collection);
+    return armError(404, "ResourceNotFound", `The Resource '${path}' was not found.`);
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = () => (server.address() as AddressInfo).port;
+  const agent = new Agent({ ca: cert, keepAlive: true });
+  return {
+    endpoint: `https://127.0.0.1:${port()}`,
+    agent,
+    requests,
+    close: async () => {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
