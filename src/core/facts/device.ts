@@ -44,7 +44,10 @@ export const DeviceFactsSchema = z.strictObject({
       enabled: z.boolean(),
       /** The firewall that was found active, or the first one present when none is active. */
       backend: z.enum(["nftables", "iptables", "ufw", "firewalld", "macos-alf", "pf", "windows", "none"]),
+      /** Rules in the active ruleset (all tables). */
       ruleCount: count,
+      /** What happens to inbound traffic no rule matches: `deny` when the input path drops it by default. */
+      defaultInboundPolicy: z.enum(["allow", "deny"]).optional(),
       /** Windows: each profile (Domain, Private, Public) enabled. */
       profiles: z.record(z.string(), z.boolean()).optional(),
     })
@@ -58,7 +61,8 @@ export const DeviceFactsSchema = z.strictObject({
       automatic: z.boolean(),
       /** The mechanism that makes updates automatic (`unattended-upgrades`, `dnf-automatic`, …). */
       automaticMechanism: z.string().optional(),
-      rebootRequired: z.boolean(),
+      /** Absent (and named in `unreadable`) when the platform's tool to tell is missing. */
+      rebootRequired: z.boolean().optional(),
       /** When the package index was last refreshed, if known: stale indexes hide pending updates. */
       lastRefreshedAt: z.iso.datetime().optional(),
     })
@@ -106,6 +110,8 @@ export const DeviceFactsSchema = z.strictObject({
       /** Age of the newest signature database in hours; absent when no scanner is installed. */
       signatureAgeHours: z.number().nonnegative().optional(),
       realTimeProtection: z.boolean().optional(),
+      /** Protection comes from the vendor's cloud (e.g. CrowdStrike Falcon): there is no local signature database to age. */
+      cloudDelivered: z.boolean().optional(),
     })
     .optional(),
 
@@ -127,7 +133,8 @@ export const DeviceFactsSchema = z.strictObject({
 
   accounts: z
     .strictObject({
-      emptyPasswordUsers: z.array(z.string()),
+      /** Absent (and named in `unreadable`) when the password database needs privileges the scan lacks. */
+      emptyPasswordUsers: z.array(z.string()).optional(),
       /** Accounts other than root with UID 0. */
       extraUidZeroUsers: z.array(z.string()),
       /** Members of the local administrators group (Windows, macOS admin group, Linux sudo/wheel). */

@@ -1,0 +1,64 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Collector } from "../types.js";
+import { DEFAULT_TIMEOUT_MS } from "./exec.js";
+import { realHost } from "./probe.js";
+
+/** `device:` section of assay.yaml. */
+const DeviceSettingsSchema = z
+  .strictObject({
+    /** Per-command timeout. */
+    timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
+    /** Where results that only change with their input files (apt simulation) are kept; `false` disables it. */
+    cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+  })
+  .default({ timeoutMs: DEFAULT_TIMEOUT_MS });
+
+function defaultCacheDir(): string {
+  if (process.getuid?.() === 0) return "/var/cache/assay";
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "assay");
+}
+
+/**
+ * The device collector: one `device` resource for the machine the scan runs on. Platform code lives in
+ * ./linux, ./darwin, ./win32 and is loaded only on its platform.
+ */
+export const deviceCollector: Collector = {
+  name: "device",
+  provider: "device",
+  produces: ["device"],
+  permissions: [],
+  async collect(ctx) {
+    const settings = DeviceSettingsSchema.safeParse(ctx.settings ?? undefined);
+    if (!settings.success) {
+      const issue = settings.error.issues[0];
+      ctx.reportError({
+        collector: "device",
+        scope: "device",
+        code: "SETTINGS_INVALID",
+        message: `device settings: ${issue?.path.join(".")}: ${issue?.message}`,
+        resourceTypes: ["device"],
+      });
+      return;
+    }
+    const platform = process.platform;
+    if (platform !== "linux") {
+      ctx.reportError({
+        collector: "device",
+        scope: "device",
+        code: "PLATFORM_UNSUPPORTED",
+        message: `device collection on ${platform}: platform not supported yet`,
+        resourceTypes: ["device"],
+      });
+      return;
+    }
+    ctx.progress({ collector: "device", scope: "device", phase: "start" });
+    const cacheDir =
+      settings.data.cacheDir === false ? undefined : (settings.data.cacheDir ?? defaultCacheDir());
+    const host = realHost({ now: ctx.now, signal: ctx.signal, timeoutMs: settings.data.timeoutMs, cacheDir });
+    const { collectLinuxDevice } = await import("./linux/index.js");
+    ctx.emit(await collectLinuxDevice(host));
+    ctx.progress({ collector: "device", scope: "device", phase: "done", resources: 1 });
+  },
+};

@@ -1,0 +1,70 @@
+import type { ResourceInput } from "../../../core/resource.js";
+import { type Host, mergeResults, type ProbeResult } from "../probe.js";
+import { probeAccounts } from "./accounts.js";
+import { probeBackup } from "./backup.js";
+import { probeEncryption } from "./encryption.js";
+import { probeFirewall } from "./firewall.js";
+import { probeMalware } from "./malware.js";
+import { probeIdentity } from "./os.js";
+import { probePassword } from "./password.js";
+import { probeRemovableMedia } from "./removable-media.js";
+import { probeScreenLock } from "./screen-lock.js";
+import { probeSsh } from "./ssh.js";
+import { probeTimeSync } from "./time-sync.js";
+import { probeUpdates } from "./updates.js";
+
+/** Every fact-group probe, run at once; each one turns its own failures into `unreadable`, never a throw. */
+const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
+  diskEncryption: probeEncryption,
+  firewall: probeFirewall,
+  updates: probeUpdates,
+  ssh: probeSsh,
+  password: probePassword,
+  screenLock: probeScreenLock,
+  malware: probeMalware,
+  removableMedia: probeRemovableMedia,
+  timeSync: probeTimeSync,
+  accounts: probeAccounts,
+  backup: probeBackup,
+};
+
+async function guarded(
+  name: string,
+  probe: (host: Host) => Promise<ProbeResult>,
+  host: Host,
+): Promise<ProbeResult> {
+  try {
+    return await probe(host);
+  } catch (error) {
+    // A bug in one probe costs that fact group only (its rules become `error`), not the whole device.
+    return {
+      attributes: {},
+      sources: {},
+      unreadable: { [name]: `probe failed: ${(error as Error).message}` },
+    };
+  }
+}
+
+/** Collect the Linux device resource: identity + all fact groups, each with its source. */
+export async function collectLinuxDevice(host: Host): Promise<ResourceInput> {
+  const [identity, ...groups] = await Promise.all([
+    probeIdentity(host).catch((error: Error) => ({
+      result: { attributes: {}, sources: {}, unreadable: { os: `probe failed: ${error.message}` } },
+      identity: undefined,
+    })),
+    ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
+  ]);
+  const merged = mergeResults([identity.result, ...groups]);
+  const uid = identity.identity?.hardwareUuid;
+  return {
+    uid: uid ? `device:${uid}` : "device:unknown",
+    type: "device",
+    provider: "device",
+    name: identity.identity?.hostname ?? "unknown",
+    tags: identity.identity ? { uidSource: identity.identity.uidSource } : {},
+    attributes: merged.attributes,
+    sources: merged.sources,
+    unreadable: merged.unreadable,
+    collectedAt: host.now.toISOString(),
+  };
+}

@@ -1,0 +1,157 @@
+import type { DeviceFacts } from "../../../core/facts/device.js";
+import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+
+type Password = NonNullable<DeviceFacts["password"]>;
+
+/** Pure: /etc/login.defs -> ageing (PASS_MAX_DAYS, PASS_MIN_DAYS, PASS_WARN_AGE) and the legacy PASS_MIN_LEN. */
+export function parseLoginDefs(
+  text: string,
+): Pick<Password, "maxAgeDays" | "minAgeDays" | "warnAgeDays"> & { minLength?: number } {
+  const value = (key: string) => {
+    const m = new RegExp(`^\\s*${key}\\s+(-?\\d+)`, "m").exec(text);
+    return m?.[1] === undefined ? undefined : Number.parseInt(m[1], 10);
+  };
+  const out: ReturnType<typeof parseLoginDefs> = {};
+  const max = value("PASS_MAX_DAYS");
+  const min = value("PASS_MIN_DAYS");
+  const warn = value("PASS_WARN_AGE");
+  const len = value("PASS_MIN_LEN");
+  if (max !== undefined) out.maxAgeDays = max;
+  if (min !== undefined) out.minAgeDays = min;
+  if (warn !== undefined) out.warnAgeDays = warn;
+  if (len !== undefined) out.minLength = len;
+  return out;
+}
+
+export interface PamPasswordModule {
+  module: string;
+  args: Map<string, string>;
+}
+
+/** Pure: a PAM file's `password` lines -> modules with their arguments (`minlen=12` -> minlen: "12"). */
+export function parsePamPassword(text: string): PamPasswordModule[] {
+  const modules: PamPasswordModule[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    // control may be bracketed: password [success=1 default=ignore] pam_unix.so obscure yescrypt
+    const m = /^-?password\s+(\[[^\]]*\]|\S+)\s+(\S+)\s*(.*)$/.exec(line);
+    if (!m?.[2]) continue;
+    const module = m[2].replace(/^.*\//, "").replace(/\.so$/, "");
+    const args = new Map<string, string>();
+    for (const arg of (m[3] ?? "").split(/\s+/).filter(Boolean)) {
+      const [k, ...v] = arg.split("=");
+      if (k) args.set(k, v.join("="));
+    }
+    modules.push({ module, args });
+  }
+  return modules;
+}
+
+/** Pure: pwquality.conf (and its .d files, later ones override) -> settings. */
+export function parsePwqualityConf(texts: readonly string[]): Map<string, string> {
+  const settings = new Map<string, string>();
+  for (const text of texts) {
+    for (const raw of text.split("\n")) {
+      const m = /^\s*(\w+)\s*=\s*(\S+)/.exec(raw.replace(/#.*/, ""));
+      if (m?.[1] && m[2] !== undefined) settings.set(m[1], m[2]);
+    }
+  }
+  return settings;
+}
+
+/** Classes forced by negative credits (dcredit=-1 requires a digit…), the pwquality way to demand classes. */
+function classesFromCredits(settings: Map<string, string>): number {
+  return ["dcredit", "ucredit", "lcredit", "ocredit"].filter((k) => Number(settings.get(k) ?? "0") < 0)
+    .length;
+}
+
+const int = (v: string | undefined) =>
+  v !== undefined && /^-?\d+$/.test(v) ? Number.parseInt(v, 10) : undefined;
+
+/**
+ * Pure: the PAM password stack + pwquality.conf + login.defs -> password facts. Module arguments override
+ * pwquality.conf; documented defaults fill the rest (pwquality minlen 8, cracklib minlen 9, pam_unix minlen 6).
+ * passwdqc `min=N0,N1,N2,N3,N4` gives lengths for 1..4 character classes; the shortest allowed one counts.
+ */
+export function decidePassword(
+  loginDefs: string | undefined,
+  pamStack: string,
+  pwqualityConf: readonly string[],
+): Password {
+  const defs = loginDefs ? parseLoginDefs(loginDefs) : {};
+  const modules = parsePamPassword(pamStack);
+  const find = (name: string) => modules.find((m) => m.module === name);
+  const pwquality = find("pam_pwquality");
+  const cracklib = find("pam_cracklib");
+  const passwdqc = find("pam_passwdqc");
+  const unix = find("pam_unix");
+  const ageing = { ...defs };
+  delete ageing.minLength;
+  if (pwquality || cracklib) {
+    const settings = pwquality ? parsePwqualityConf(pwqualityConf) : new Map<string, string>();
+    for (const [k, v] of (pwquality ?? cracklib)?.args ?? []) settings.set(k, v);
+    const minLength = int(settings.get("minlen")) ?? (pwquality ? 8 : 9);
+    const minClasses = Math.max(int(settings.get("minclass")) ?? 0, classesFromCredits(settings));
+    return {
+      ...ageing,
+      minLength,
+      ...(minClasses > 0 ? { minClasses } : {}),
+      qualityModule: pwquality ? "pam_pwquality" : "pam_cracklib",
+    };
+  }
+  if (passwdqc) {
+    // passwdqc defaults: min=disabled,24,11,8,7
+    const min = (passwdqc.args.get("min") ?? "disabled,24,11,8,7").split(",");
+    const lengths = min.map((v) => int(v));
+    const allowed = lengths
+      .map((len, i) => ({ len, classes: [1, 2, 2, 3, 4][i] ?? 4 }))
+      .filter((x) => x.len !== undefined);
+    const shortest = allowed.reduce<{ len?: number; classes: number } | undefined>(
+      (best, x) => (best === undefined || (x.len ?? 0) < (best.len ?? 0) ? x : best),
+      undefined,
+    );
+    return {
+      ...ageing,
+      ...(shortest?.len !== undefined ? { minLength: shortest.len } : {}),
+      ...(allowed[0] ? { minClasses: allowed[0].classes } : {}),
+      qualityModule: "pam_passwdqc",
+    };
+  }
+  const unixMin = unix ? (int(unix.args.get("minlen")) ?? 6) : undefined;
+  const minLength = unixMin ?? defs.minLength;
+  return { ...ageing, ...(minLength !== undefined ? { minLength } : {}), qualityModule: "none" };
+}
+
+const PAM_STACKS = [
+  "/etc/pam.d/common-password",
+  "/etc/pam.d/system-auth",
+  "/etc/pam.d/password-auth",
+  "/etc/pam.d/passwd",
+];
+
+export async function probePassword(host: Host): Promise<ProbeResult> {
+  const [loginDefs, stacks, pwqDir] = await Promise.all([
+    host.read("/etc/login.defs"),
+    Promise.all(PAM_STACKS.map((p) => host.read(p))),
+    host.list("/etc/security/pwquality.conf.d"),
+  ]);
+  const stack = stacks.find((s) => s.ok);
+  if (!stack?.ok && !loginDefs.ok)
+    return unreadableResult("password", "neither /etc/login.defs nor a PAM password stack is readable");
+  const pwqFiles = [
+    "/etc/security/pwquality.conf",
+    ...pwqDir.filter((n) => n.endsWith(".conf")).map((n) => `/etc/security/pwquality.conf.d/${n}`),
+  ];
+  const pwq = await Promise.all(pwqFiles.map((p) => host.read(p)));
+  const facts = decidePassword(
+    loginDefs.ok ? loginDefs.text : undefined,
+    stack?.ok ? stack.text : "",
+    pwq.flatMap((r) => (r.ok ? [r.text] : [])),
+  );
+  const sources = [
+    loginDefs.ok ? "file: /etc/login.defs" : undefined,
+    stack?.ok ? `file: ${stack.path}` : undefined,
+    ...pwq.flatMap((r) => (r.ok ? [`file: ${r.path}`] : [])),
+  ].filter(Boolean);
+  return factResult("password", facts, sources.join("; "));
+}

@@ -1,0 +1,104 @@
+import type { DeviceFacts } from "../../core/facts/device.js";
+import {
+  type ExecOptions,
+  type ExecResult,
+  type FileResult,
+  fileExists,
+  listDirectory,
+  modifiedAt,
+  readFileHead,
+  readTextFile,
+  runCommand,
+} from "./exec.js";
+
+/**
+ * What a probe may touch. Probes read the machine only through this, so the real collector passes the real
+ * functions and a unit test can pass recorded outputs.
+ */
+export interface Host {
+  exec(file: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  read(path: string, maxBytes?: number): Promise<FileResult>;
+  /** The first `bytes` bytes of a file as latin1 text (headers of large binary files), or undefined. */
+  readHead(path: string, bytes: number): Promise<string | undefined>;
+  list(directory: string): Promise<string[]>;
+  mtime(path: string): Promise<number | undefined>;
+  exists(path: string): Promise<boolean>;
+  /** Names (comm) of running processes; read once per scan and shared by the probes. */
+  processes(): Promise<ReadonlySet<string>>;
+  now: Date;
+  /** Where probes may keep results whose inputs have not changed (apt simulation); undefined disables it. */
+  cacheDir?: string;
+}
+
+/** One fact group's outcome: facts, where each came from, and what could not be read (with why). */
+export interface ProbeResult {
+  attributes: Partial<DeviceFacts>;
+  sources: Record<string, string>;
+  unreadable: Record<string, string>;
+}
+
+export function emptyResult(): ProbeResult {
+  return { attributes: {}, sources: {}, unreadable: {} };
+}
+
+/** A probe result holding one fact group read from `source`. */
+export function factResult<K extends keyof DeviceFacts>(
+  key: K,
+  value: DeviceFacts[K],
+  source: string,
+): ProbeResult {
+  return { attributes: { [key]: value } as Partial<DeviceFacts>, sources: { [key]: source }, unreadable: {} };
+}
+
+export function unreadableResult(key: keyof DeviceFacts, reason: string, source?: string): ProbeResult {
+  return { attributes: {}, sources: source ? { [key]: source } : {}, unreadable: { [key]: reason } };
+}
+
+export function mergeResults(results: readonly ProbeResult[]): ProbeResult {
+  const merged = emptyResult();
+  for (const r of results) {
+    Object.assign(merged.attributes, r.attributes);
+    Object.assign(merged.sources, r.sources);
+    Object.assign(merged.unreadable, r.unreadable);
+  }
+  return merged;
+}
+
+/** The real machine. `processes` is read lazily once. */
+export function realHost(options: {
+  now: Date;
+  signal: AbortSignal;
+  cacheDir?: string;
+  timeoutMs?: number;
+}): Host {
+  let processes: Promise<ReadonlySet<string>> | undefined;
+  return {
+    exec: (file, args, execOptions) =>
+      runCommand(file, args, { timeoutMs: options.timeoutMs, signal: options.signal, ...execOptions }),
+    read: readTextFile,
+    readHead: readFileHead,
+    list: listDirectory,
+    mtime: modifiedAt,
+    exists: fileExists,
+    processes: () => {
+      processes ??= readProcessNames();
+      return processes;
+    },
+    now: options.now,
+    cacheDir: options.cacheDir,
+  };
+}
+
+/** /proc/<pid>/comm of every process (Linux). Processes that exit while we read are simply not counted. */
+async function readProcessNames(): Promise<ReadonlySet<string>> {
+  const entries = await listDirectory("/proc");
+  const names = await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (pid) => {
+        const file = await readTextFile(`/proc/${pid}/comm`);
+        return file.ok ? file.text.trim() : undefined;
+      }),
+  );
+  return new Set(names.filter((n): n is string => !!n));
+}
