@@ -4,6 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { registerRulesCommand } from "./rules.js";
 import { registerScanCommand } from "./scan.js";
+import { registerStoreCommand } from "./store.js";
 
 /**
  * The only place that exits the process. Commands set process.exitCode through `exit()`; each command
@@ -18,6 +19,7 @@ const program = new Command("assay")
 
 registerScanCommand(program);
 registerRulesCommand(program);
+registerStoreCommand(program);
 // Further commands register here, one line each.
 
 try {

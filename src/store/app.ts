@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { ASSAY_VERSION } from "../core/version.js";
+import type { StoreContext } from "./context.js";
+import { openDatabase } from "./db/connect.js";
+import { migrateToLatest } from "./db/migrations.js";
+import { errorBody, HttpError } from "./http-error.js";
+import { ReportWriter } from "./ingest.js";
+import { startBackgroundJobs } from "./jobs.js";
+import { createMetrics } from "./metrics.js";
+import { type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
+import { sha256Hex } from "./tokens.js";
+import "./context.js";
+
+export interface BuildAppOverrides {
+  /** A clock for tests of windows and retention. */
+  now?: () => Date;
+}
+
+/**
+ * The store as a Fastify app: shared context (database, metrics, ledger writer) decorated on the root,
+ * authentication as a root hook, and one encapsulated plugin per area of routes. Nothing listens here;
+ * tests use `app.inject()`, `assay store serve` calls `listen()`.
+ */
+export async function buildApp(
+  input: StoreOptionsInput = {},
+  overrides: BuildAppOverrides = {},
+): Promise<FastifyInstance> {
+  const options = StoreOptionsSchema.parse(input);
+  const store = await openDatabase(options);
+  try {
+    await migrateToLatest(store.db, store.dialect);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const metrics = await createMetrics();
+  const https = options.tls
+    ? { key: readFileSync(options.tls.keyFile), cert: readFileSync(options.tls.certFile) }
+    : null;
+
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: 1024 * 1024,
+    // The bearer token never reaches a log line: request logs carry method, url and ids only.
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+
+  const context: StoreContext = {
+    options,
+    store,
+    metrics,
+    writer: new ReportWriter(store, options.alerts, metrics),
+    instanceId: options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
+    enrolmentSecretSha256:
+      options.enrolmentSecretSha256 ??
+      (options.enrolmentSecret ? sha256Hex(options.enrolmentSecret) : undefined),
+    now: overrides.now ?? (() => new Date()),
+    routes: [],
+  };
+  app.decorate("assay", context);
+
+  // zod validates every input inside the handlers; the JSON schemas on routes are for the OpenAPI description.
+  app.setValidatorCompiler(() => () => true);
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.field));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message =
+        error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? `The request body is larger than this route accepts (${request.routeOptions.bodyLimit ?? "the limit"} bytes).`
+          : error.message;
+      return reply.code(status).send(errorBody(error.code ?? "STORE_BAD_REQUEST", message));
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply
+      .code(500)
+      .send(errorBody("STORE_INTERNAL", "The store could not complete the request; see its log."));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody("STORE_NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}.`)),
+  );
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpRequests.inc({
+      route: request.routeOptions.url ?? "unknown",
+      method: request.method,
+      status: String(reply.statusCode),
+    });
+  });
+
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === "HEAD") continue;
+      context.routes.push({ method, url: route.url, access: route.config?.access });
+    }
+  });
+
+  const swagger = await import("@fastify/swagger");
+  await app.register(swagger.default, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Assay report store", version: ASSAY_VERSION },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register((await import("./plugins/auth.js")).default);
+  await app.register((await import("./plugins/ops.js")).default);
+  await app.register((await import("./plugins/agents.js")).default);
+  await app.register((await import("./plugins/ingest.js")).default);
+  await app.register((await import("./plugins/read.js")).default);
+  await app.register((await import("./plugins/admin.js")).default);
+
+  const jobs = options.backgroundJobs ? startBackgroundJobs(context, app.log) : undefined;
+  app.addHook("onClose", async () => {
+    await jobs?.stop();
+    await store.close();
+  });
+  app.log.info(
+    { database: store.location, dialect: store.dialect, instance: context.instanceId },
+    "store ready",
+  );
+  return app;
+}

@@ -1,0 +1,118 @@
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { AssayError } from "../core/errors.js";
+import { ROLES, type Role } from "./context.js";
+import { openDatabase } from "./db/connect.js";
+import { migrateToLatest } from "./db/migrations.js";
+import { type StoreOptions, type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
+import { createApiToken } from "./token-admin.js";
+import { verifyLedger } from "./verify.js";
+
+export interface StoreCliOptions {
+  config?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  host?: string;
+  port?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/**
+ * Options from the config file, then the environment (secrets belong there: ASSAY_DATABASE_URL,
+ * ASSAY_ENROLMENT_SECRET), then flags.
+ */
+export async function loadStoreOptions(cli: StoreCliOptions): Promise<StoreOptions> {
+  let fromFile: Record<string, unknown> = {};
+  if (cli.config) {
+    let text: string;
+    try {
+      text = await readFile(cli.config, "utf8");
+    } catch (error) {
+      throw new AssayError("STORE_CONFIG_UNREADABLE", `Cannot read the store configuration ${cli.config}.`, {
+        cause: error,
+      });
+    }
+    const value: unknown = cli.config.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    if (value !== null && typeof value === "object") fromFile = value as Record<string, unknown>;
+  }
+  const input: StoreOptionsInput = { ...fromFile } as StoreOptionsInput;
+  if (process.env.ASSAY_DATABASE_URL) input.databaseUrl = process.env.ASSAY_DATABASE_URL;
+  if (process.env.ASSAY_ENROLMENT_SECRET) input.enrolmentSecret = process.env.ASSAY_ENROLMENT_SECRET;
+  if (cli.dataDir) input.dataDir = cli.dataDir;
+  if (cli.databaseUrl) input.databaseUrl = cli.databaseUrl;
+  if (cli.host) input.host = cli.host;
+  if (cli.port !== undefined) input.port = cli.port;
+  if (cli.tlsCert || cli.tlsKey) {
+    if (!cli.tlsCert || !cli.tlsKey)
+      throw new AssayError("STORE_TLS_INCOMPLETE", "Give both --tls-cert and --tls-key.");
+    input.tls = { certFile: cli.tlsCert, keyFile: cli.tlsKey };
+  }
+  const parsed = StoreOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AssayError(
+      "STORE_CONFIG_INVALID",
+      `Invalid store configuration: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+export async function serveStore(cli: StoreCliOptions): Promise<number> {
+  const options = await loadStoreOptions(cli);
+  const { buildApp } = await import("./app.js");
+  const app = await buildApp(options);
+  await app.listen({ host: options.host, port: options.port });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void app.close().then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  return 0;
+}
+
+export async function createTokenCommand(
+  cli: StoreCliOptions & { role: string; name: string },
+): Promise<number> {
+  if (!(ROLES as readonly string[]).includes(cli.role)) {
+    throw new AssayError("STORE_BAD_ROLE", `--role must be one of ${ROLES.join(", ")}; got ${cli.role}.`);
+  }
+  const options = await loadStoreOptions(cli);
+  const store = await openDatabase(options);
+  try {
+    await migrateToLatest(store.db, store.dialect);
+    const created = await createApiToken(store.db, { role: cli.role as Role, name: cli.name });
+    process.stdout.write(`${created.token}\n`);
+    process.stderr.write(
+      `Created ${created.role} token ${created.id} (${created.name}). It is shown once; store it safely.\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): Promise<number> {
+  const options = await loadStoreOptions(cli);
+  const store = await openDatabase(options);
+  try {
+    const result = await verifyLedger(store.db);
+    if (cli.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (result.ok) {
+      process.stdout.write(
+        `Ledger verified: ${result.entries} entries, ${result.reportsChecked} reports and ${result.signaturesChecked} signatures checked, ${result.disposedReports} reports disposed of under recorded disposals.\n`,
+      );
+    } else {
+      const b = result.broken!;
+      process.stdout.write(`Ledger BROKEN at entry ${b.seq} (${b.kind} ${b.ref}): ${b.problem}.\n`);
+    }
+    return result.ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}

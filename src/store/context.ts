@@ -1,0 +1,41 @@
+import type { KeyObject } from "node:crypto";
+import type { StoreDb } from "./db/connect.js";
+import type { ReportWriter } from "./ingest.js";
+import type { StoreMetrics } from "./metrics.js";
+import type { StoreOptions } from "./options.js";
+
+export const ROLES = ["admin", "lead", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Principal =
+  | { kind: "agent"; agentId: string; key: KeyObject }
+  | { kind: "person"; tokenId: string; role: Role };
+
+/** Who may call a route: `public`, or the agent and/or the people's roles listed. */
+export type Access = "public" | ReadonlyArray<"agent" | Role>;
+
+/** Everything the plugins share, decorated on the root instance as `app.assay`. */
+export interface StoreContext {
+  options: StoreOptions;
+  store: StoreDb;
+  metrics: StoreMetrics;
+  writer: ReportWriter;
+  instanceId: string;
+  /** SHA-256 hex of the enrolment secret, or undefined when enrolment is closed. */
+  enrolmentSecretSha256: string | undefined;
+  now(): Date;
+  /** Every route with who may call it, recorded as routes register (the OpenAPI and the role tests use it). */
+  routes: { method: string; url: string; access: Access | undefined }[];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    assay: StoreContext;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { AssayError } from "../../core/errors.js";
+import type { Database } from "./schema.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface StoreDb {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the data lives, for log lines (no credentials). */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Open the configured database: PostgreSQL for a postgres:// URL, otherwise a SQLite file under dataDir. */
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<StoreDb> {
+  const url = options.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (url && url !== ":memory:" && !url.startsWith("sqlite:")) {
+    throw new AssayError(
+      "STORE_BAD_DATABASE_URL",
+      "The database URL must start with postgres:// or sqlite: (or be :memory:).",
+    );
+  }
+  let file: string;
+  if (url === ":memory:") file = ":memory:";
+  else if (url?.startsWith("sqlite:")) file = resolve(url.slice("sqlite:".length));
+  else {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = resolve(join(options.dataDir, "assay-store.sqlite"));
+  }
+  return openSqlite(file);
+}
+
+async function openSqlite(file: string): Promise<StoreDb> {
+  const { default: SqliteDatabase } = await import("better-sqlite3");
+  const sqlite = new SqliteDatabase(file);
+  // WAL lets readers run beside the single writer; NORMAL sync in WAL mode is durable across process
+  // crashes (only an OS crash can lose the last transactions), the usual trade for an embedded store.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string): Promise<StoreDb> {
+  const pg = await import("pg");
+  const pool = new pg.default.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: "postgres",
+    location: `postgres://${parsed.host}${parsed.pathname}`,
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,170 @@
+import type { Generated } from "kysely";
+
+/**
+ * The store's tables. Timestamps are ISO-8601 UTC strings in both dialects (they sort as text and survive
+ * a round trip unchanged, which the ledger hashes rely on); JSON is stored as text.
+ */
+export interface AgentsTable {
+  id: string;
+  hostname: string;
+  platform: string;
+  group_name: string;
+  public_key_pem: string;
+  token_hash: string;
+  version: string | null;
+  enrolled_at: string;
+  last_seen_at: string;
+  /** Set once the silence has been raised as an event, cleared when the agent is heard again. */
+  silent_since: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface LedgerTable {
+  seq: number;
+  /** `report` or `disposal`. */
+  kind: string;
+  /** The report id or disposal id this entry stands for. */
+  ref: string;
+  /** SHA-256 of the canonical JSON of the report or disposal record. */
+  content_hash: string;
+  prev_hash: string;
+  entry_hash: string;
+  appended_at: string;
+}
+
+/** One row holding the chain's tip; locked by each append so appends from several processes serialise. */
+export interface LedgerHeadTable {
+  id: number;
+  seq: number;
+  entry_hash: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  agent_id: string;
+  ledger_seq: number;
+  received_at: string;
+  started_at: string;
+  finished_at: string;
+  /** Canonical JSON of the report exactly as signed; null once disposed of by retention. */
+  body: string | null;
+  disposal_id: string | null;
+}
+
+export interface FindingsTable {
+  id: Generated<number>;
+  report_id: string;
+  ledger_seq: number;
+  agent_id: string;
+  observed_at: string;
+  rule_id: string;
+  resource_uid: string;
+  resource_type: string;
+  status: string;
+  severity: string;
+  policy: string;
+  /** `|framework:control|…|` so one LIKE finds a control in either dialect. */
+  controls: string;
+  message: string;
+  evidence: string;
+  exception: string | null;
+}
+
+export interface CurrentStateTable {
+  resource_uid: string;
+  rule_id: string;
+  agent_id: string;
+  resource_type: string;
+  status: string;
+  severity: string;
+  policy: string;
+  controls: string;
+  since: string;
+  last_seen_at: string;
+  report_id: string;
+  ledger_seq: number;
+}
+
+export interface AssetsTable {
+  uid: string;
+  type: string;
+  provider: string;
+  name: string;
+  account: string | null;
+  region: string | null;
+  agent_id: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  report_id: string;
+}
+
+export interface DriftEventsTable {
+  id: Generated<number>;
+  at: string;
+  type: string;
+  agent_id: string;
+  resource_uid: string | null;
+  rule_id: string | null;
+  from_status: string | null;
+  to_status: string | null;
+  severity: string;
+  policy: string | null;
+  controls: string;
+  message: string;
+  report_id: string | null;
+  ledger_seq: number | null;
+}
+
+/** The alert outbox: one row per (event, channel), or one digest row per channel and day. */
+export interface AlertsTable {
+  id: Generated<number>;
+  event_id: number | null;
+  channel: string;
+  dedup_key: string;
+  event_type: string;
+  /** pending | sending | sent | failed | suppressed | digest | digested */
+  status: string;
+  reason: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  last_error: string | null;
+  payload: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface DisposalsTable {
+  id: string;
+  disposed_at: string;
+  cutoff: string;
+  from_seq: number;
+  to_seq: number;
+  reports: number;
+  findings: number;
+  ledger_seq: number;
+}
+
+export interface Database {
+  agents: AgentsTable;
+  api_tokens: ApiTokensTable;
+  ledger: LedgerTable;
+  ledger_head: LedgerHeadTable;
+  reports: ReportsTable;
+  findings: FindingsTable;
+  current_state: CurrentStateTable;
+  assets: AssetsTable;
+  drift_events: DriftEventsTable;
+  alerts: AlertsTable;
+  disposals: DisposalsTable;
+}

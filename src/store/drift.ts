@@ -1,0 +1,189 @@
+import type { Transaction } from "kysely";
+import type { Finding } from "../core/finding.js";
+import type { ScanReport } from "../core/report.js";
+import type { Dialect } from "./db/connect.js";
+import type { CurrentStateTable, Database, DriftEventsTable } from "./db/schema.js";
+import type { DriftEventType } from "./options.js";
+
+export type DriftEventRow = Omit<DriftEventsTable, "id">;
+export type StoredDriftEvent = DriftEventRow & { id: number };
+
+/** `|iso27001-2022:A.8.24|…|` so a single LIKE '%|control|%' finds a control in both dialects. */
+export function encodeControls(controls: readonly string[]): string {
+  return controls.length === 0 ? "" : `|${controls.join("|")}|`;
+}
+
+export function decodeControls(encoded: string): string[] {
+  return encoded === "" ? [] : encoded.slice(1, -1).split("|");
+}
+
+const pairKey = (resourceUid: string, ruleId: string) => `${resourceUid}\u0000${ruleId}`;
+
+export interface StateDiff {
+  upserts: CurrentStateTable[];
+  deletes: { resource_uid: string; rule_id: string }[];
+  events: DriftEventRow[];
+}
+
+/** How a change of status is named; transitions other than pass<->fail are `changed`, never dropped. */
+export function transitionType(from: string, to: string): DriftEventType {
+  if (from === "pass" && to === "fail") return "regressed";
+  if (from === "fail" && to === "pass") return "resolved";
+  return "changed";
+}
+
+/**
+ * Pure: compares a report's findings with the current state the store holds and returns only what
+ * changed. A pair whose rule ran in this report but whose resource no longer appears is `gone`; pairs of
+ * rules that did not run are left alone (a partial scan is not a disappearance).
+ */
+export function diffState(
+  previous: ReadonlyMap<string, CurrentStateTable>,
+  report: ScanReport,
+  context: { agentId: string; ledgerSeq: number; at: string },
+): StateDiff {
+  const diff: StateDiff = { upserts: [], deletes: [], events: [] };
+  const seen = new Set<string>();
+  const base = {
+    agent_id: context.agentId,
+    report_id: report.id,
+    ledger_seq: context.ledgerSeq,
+    at: context.at,
+  };
+
+  for (const finding of report.findings) {
+    const key = pairKey(finding.resourceUid, finding.ruleId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const before = previous.get(key);
+    if (before && before.status === finding.status) continue;
+    const controls = encodeControls(finding.controls);
+    diff.upserts.push(stateRow(finding, controls, context, report.id));
+    const type: DriftEventType = before ? transitionType(before.status, finding.status) : "new";
+    diff.events.push({
+      ...base,
+      type,
+      resource_uid: finding.resourceUid,
+      rule_id: finding.ruleId,
+      from_status: before?.status ?? null,
+      to_status: finding.status,
+      severity: finding.severity,
+      policy: finding.policy,
+      controls,
+      message: finding.message,
+    });
+  }
+
+  const rulesRun = new Set(report.rules.map((r) => r.id));
+  for (const [key, row] of previous) {
+    if (seen.has(key) || row.agent_id !== context.agentId || !rulesRun.has(row.rule_id)) continue;
+    diff.deletes.push({ resource_uid: row.resource_uid, rule_id: row.rule_id });
+    diff.events.push({
+      ...base,
+      type: "gone",
+      resource_uid: row.resource_uid,
+      rule_id: row.rule_id,
+      from_status: row.status,
+      to_status: null,
+      severity: row.severity,
+      policy: row.policy,
+      controls: row.controls,
+      message: `${row.resource_uid} is no longer reported for ${row.rule_id}.`,
+    });
+  }
+  return diff;
+}
+
+function stateRow(
+  finding: Finding,
+  controls: string,
+  context: { agentId: string; ledgerSeq: number; at: string },
+  reportId: string,
+): CurrentStateTable {
+  return {
+    resource_uid: finding.resourceUid,
+    rule_id: finding.ruleId,
+    agent_id: context.agentId,
+    resource_type: finding.resourceType,
+    status: finding.status,
+    severity: finding.severity,
+    policy: finding.policy,
+    controls,
+    since: context.at,
+    last_seen_at: context.at,
+    report_id: reportId,
+    ledger_seq: context.ledgerSeq,
+  };
+}
+
+/** Loads the state rows a report can touch: the agent's own pairs and any pair on the resources it names. */
+export async function loadState(
+  trx: Transaction<Database>,
+  report: ScanReport,
+  agentId: string,
+): Promise<Map<string, CurrentStateTable>> {
+  const state = new Map<string, CurrentStateTable>();
+  const own = await trx.selectFrom("current_state").selectAll().where("agent_id", "=", agentId).execute();
+  for (const row of own) state.set(pairKey(row.resource_uid, row.rule_id), row);
+  const uids = [...new Set(report.findings.map((f) => f.resourceUid))];
+  for (let i = 0; i < uids.length; i += 500) {
+    const others = await trx
+      .selectFrom("current_state")
+      .selectAll()
+      .where("resource_uid", "in", uids.slice(i, i + 500))
+      .where("agent_id", "!=", agentId)
+      .execute();
+    for (const row of others) state.set(pairKey(row.resource_uid, row.rule_id), row);
+  }
+  return state;
+}
+
+/** Writes a diff and returns the inserted events with their ids (for alert routing). */
+export async function applyStateDiff(
+  trx: Transaction<Database>,
+  _dialect: Dialect,
+  diff: StateDiff,
+): Promise<StoredDriftEvent[]> {
+  for (let i = 0; i < diff.upserts.length; i += 400) {
+    await trx
+      .insertInto("current_state")
+      .values(diff.upserts.slice(i, i + 400))
+      .onConflict((oc) =>
+        oc.columns(["resource_uid", "rule_id"]).doUpdateSet((eb) => ({
+          agent_id: eb.ref("excluded.agent_id"),
+          resource_type: eb.ref("excluded.resource_type"),
+          status: eb.ref("excluded.status"),
+          severity: eb.ref("excluded.severity"),
+          policy: eb.ref("excluded.policy"),
+          controls: eb.ref("excluded.controls"),
+          since: eb.ref("excluded.since"),
+          last_seen_at: eb.ref("excluded.last_seen_at"),
+          report_id: eb.ref("excluded.report_id"),
+          ledger_seq: eb.ref("excluded.ledger_seq"),
+        })),
+      )
+      .execute();
+  }
+  for (const pair of diff.deletes) {
+    await trx
+      .deleteFrom("current_state")
+      .where("resource_uid", "=", pair.resource_uid)
+      .where("rule_id", "=", pair.rule_id)
+      .execute();
+  }
+  const stored: StoredDriftEvent[] = [];
+  for (let i = 0; i < diff.events.length; i += 300) {
+    const chunk = diff.events.slice(i, i + 300);
+    // RETURNING order is not promised, so rows are matched back by their pair (unique within one report).
+    const ids = await trx
+      .insertInto("drift_events")
+      .values(chunk)
+      .returning(["id", "resource_uid", "rule_id"])
+      .execute();
+    const byPair = new Map(ids.map((r) => [pairKey(r.resource_uid ?? "", r.rule_id ?? ""), Number(r.id)]));
+    for (const event of chunk) {
+      stored.push({ ...event, id: byPair.get(pairKey(event.resource_uid ?? "", event.rule_id ?? ""))! });
+    }
+  }
+  return stored;
+}

@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { SeveritySchema } from "../core/finding.js";
+
+/** One alert destination. Secrets come from the environment (`*Env`) so a config file never holds them. */
+const WebhookChannelSchema = z.strictObject({
+  type: z.literal("webhook"),
+  url: z.url(),
+  /** HMAC-SHA256 key for the `X-Assay-Signature-256` header. */
+  secret: z.string().min(16).optional(),
+  secretEnv: z.string().optional(),
+  digest: z.boolean().default(false),
+});
+const SlackChannelSchema = z.strictObject({
+  type: z.literal("slack"),
+  url: z.url().optional(),
+  urlEnv: z.string().optional(),
+  digest: z.boolean().default(false),
+});
+const TeamsChannelSchema = z.strictObject({
+  type: z.literal("teams"),
+  url: z.url().optional(),
+  urlEnv: z.string().optional(),
+  digest: z.boolean().default(false),
+});
+const EmailChannelSchema = z.strictObject({
+  type: z.literal("email"),
+  host: z.string(),
+  port: z.number().int().positive().default(587),
+  secure: z.boolean().default(false),
+  /** Refuse to send over an unencrypted connection unless explicitly allowed (tests, local relays). */
+  requireTls: z.boolean().default(true),
+  user: z.string().optional(),
+  passwordEnv: z.string().optional(),
+  from: z.string(),
+  to: z.array(z.string()).min(1),
+  digest: z.boolean().default(false),
+});
+export const AlertChannelSchema = z.discriminatedUnion("type", [
+  WebhookChannelSchema,
+  SlackChannelSchema,
+  TeamsChannelSchema,
+  EmailChannelSchema,
+]);
+export type AlertChannel = z.infer<typeof AlertChannelSchema>;
+
+export const DRIFT_EVENT_TYPES = ["regressed", "resolved", "new", "gone", "changed", "agent-silent"] as const;
+export const DriftEventTypeSchema = z.enum(DRIFT_EVENT_TYPES);
+export type DriftEventType = z.infer<typeof DriftEventTypeSchema>;
+
+/** Which events go where: every matching route delivers to its channels. */
+export const AlertRouteSchema = z.strictObject({
+  channels: z.array(z.string()).min(1),
+  minSeverity: SeveritySchema.default("low"),
+  /** Policy keys; absent = every policy. */
+  policies: z.array(z.string()).optional(),
+  events: z.array(DriftEventTypeSchema).default(["regressed", "agent-silent"]),
+});
+export type AlertRoute = z.infer<typeof AlertRouteSchema>;
+
+export const AlertsOptionsSchema = z.strictObject({
+  channels: z.record(z.string(), AlertChannelSchema).default({}),
+  routes: z.array(AlertRouteSchema).default([]),
+  /** A pair that flips back within this window is not alerted again (flapping). */
+  flapWindowSeconds: z.number().int().nonnegative().default(3600),
+  /** The same event for the same pair within this window is sent once. */
+  dedupWindowSeconds: z.number().int().nonnegative().default(86_400),
+  /** UTC hour at which digest channels receive the day's alerts in one message. */
+  digestHourUtc: z.number().int().min(0).max(23).default(8),
+  maxAttempts: z.number().int().positive().default(8),
+  /** First retry delay; doubles per attempt, capped at one hour. */
+  retryBaseSeconds: z.number().positive().default(30),
+  /** How long a claimed outbox row is reserved for the process that claimed it. */
+  leaseSeconds: z.number().int().positive().default(60),
+  pollIntervalMs: z.number().int().positive().default(2000),
+  /** Base URL of a dashboard, used for links in messages. */
+  linkBaseUrl: z.url().optional(),
+});
+export type AlertsOptions = z.infer<typeof AlertsOptionsSchema>;
+
+export const StoreOptionsSchema = z.strictObject({
+  /** Folder of the embedded SQLite database; used when no databaseUrl is given. */
+  dataDir: z.string().default("./assay-data"),
+  /** postgres://… selects PostgreSQL; otherwise SQLite under dataDir. `:memory:` is accepted for tests. */
+  databaseUrl: z.string().optional(),
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8443),
+  tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+  /** SHA-256 hex of the enrolment secret (preferred), or the secret itself from the environment. */
+  enrolmentSecretSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  enrolmentSecret: z.string().min(16).optional(),
+  maxReportBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** Check-in windows: an agent silent for longer raises `agent-silent`. */
+  checkIn: z
+    .strictObject({
+      defaultSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(26 * 3600),
+      groups: z.record(z.string(), z.number().int().positive()).default({}),
+      intervalMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** Evidence older than this many days is disposed of; absent = keep forever. */
+      days: z.number().int().positive().optional(),
+      intervalMs: z.number().int().positive().default(3_600_000),
+    })
+    .prefault({}),
+  alerts: AlertsOptionsSchema.prefault({}),
+  /** Folder of framework control catalogues (rules/frameworks); missing folder = no catalogue. */
+  frameworksDir: z.string().optional(),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Run the background loops (outbox, check-in, retention, digest). Tests drive them by hand. */
+  backgroundJobs: z.boolean().default(true),
+  /** Identifies this process when claiming outbox rows. */
+  instanceId: z.string().optional(),
+});
+export type StoreOptions = z.infer<typeof StoreOptionsSchema>;
+export type StoreOptionsInput = z.input<typeof StoreOptionsSchema>;

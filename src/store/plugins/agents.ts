@@ -1,0 +1,122 @@
+import { createHash, createPublicKey, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { HttpError } from "../http-error.js";
+import { issueToken } from "../tokens.js";
+import { parseInput } from "../validate.js";
+
+const EnrolSchema = z.strictObject({
+  enrolmentSecret: z.string().min(1),
+  hostname: z.string().min(1).max(255),
+  platform: z.string().min(1).max(64),
+  group: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
+  publicKeyPem: z.string().min(40).max(1000),
+});
+
+const HeartbeatSchema = z.strictObject({
+  agentId: z.string().optional(),
+  version: z.string().max(64).optional(),
+});
+
+/** Enrolment (an MDM-deployed secret buys an agent its own token and registers its key) and heartbeats. */
+export default async function agentRoutes(app: FastifyInstance): Promise<void> {
+  app.post(
+    "/v1/enrol",
+    {
+      config: { access: "public" },
+      bodyLimit: 16 * 1024,
+      schema: {
+        summary: "Enrol an agent with the enrolment secret; returns its token once",
+        tags: ["agents"],
+        body: z.toJSONSchema(EnrolSchema),
+      },
+    },
+    async (request, reply) => {
+      const input = parseInput(EnrolSchema, request.body, "enrolment");
+      const expected = app.assay.enrolmentSecretSha256;
+      if (!expected)
+        throw new HttpError(403, "STORE_ENROLMENT_CLOSED", "This store has no enrolment secret configured.");
+      const given = createHash("sha256").update(input.enrolmentSecret).digest();
+      if (!timingSafeEqual(given, Buffer.from(expected, "hex"))) {
+        throw new HttpError(
+          401,
+          "STORE_BAD_ENROLMENT_SECRET",
+          "The enrolment secret is not valid.",
+          "enrolmentSecret",
+        );
+      }
+      let keyType: string | undefined;
+      try {
+        keyType = createPublicKey(input.publicKeyPem).asymmetricKeyType;
+      } catch {
+        keyType = undefined;
+      }
+      if (keyType !== "ed25519") {
+        throw new HttpError(
+          400,
+          "STORE_BAD_PUBLIC_KEY",
+          "publicKeyPem must be an Ed25519 public key in SPKI PEM form.",
+          "publicKeyPem",
+        );
+      }
+      const issued = issueToken("agent");
+      const now = app.assay.now().toISOString();
+      await app.assay.store.db
+        .insertInto("agents")
+        .values({
+          id: issued.id,
+          hostname: input.hostname,
+          platform: input.platform,
+          group_name: input.group ?? "default",
+          public_key_pem: input.publicKeyPem,
+          token_hash: issued.hash,
+          version: null,
+          enrolled_at: now,
+          last_seen_at: now,
+          silent_since: null,
+          revoked_at: null,
+        })
+        .execute();
+      request.log.info(
+        { agentId: issued.id, hostname: input.hostname, group: input.group ?? "default" },
+        "agent enrolled",
+      );
+      return reply.code(201).send({ agentId: issued.id, token: issued.token });
+    },
+  );
+
+  app.post(
+    "/v1/heartbeat",
+    {
+      config: { access: ["agent"] },
+      bodyLimit: 4 * 1024,
+      schema: {
+        summary: "An agent reports that it is alive",
+        tags: ["agents"],
+        body: z.toJSONSchema(HeartbeatSchema),
+      },
+    },
+    async (request, reply) => {
+      const input = parseInput(HeartbeatSchema, request.body, "heartbeat");
+      const principal = request.principal;
+      if (principal?.kind !== "agent")
+        throw new HttpError(403, "STORE_FORBIDDEN", "Only agents send heartbeats.");
+      if (input.agentId && input.agentId !== principal.agentId) {
+        throw new HttpError(403, "STORE_WRONG_AGENT", "agentId does not match the agent token.", "agentId");
+      }
+      await app.assay.store.db
+        .updateTable("agents")
+        .set({
+          last_seen_at: app.assay.now().toISOString(),
+          silent_since: null,
+          ...(input.version ? { version: input.version } : {}),
+        })
+        .where("id", "=", principal.agentId)
+        .execute();
+      return reply.code(204).send();
+    },
+  );
+}

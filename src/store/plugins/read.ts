@@ -1,0 +1,265 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
+import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
+import { decodeControls } from "../drift.js";
+import { type EvidenceQuery, evidenceLines } from "../evidence.js";
+import { parseInput } from "../validate.js";
+
+const READERS = ["admin", "lead", "auditor"] as const;
+
+const Timestamp = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+const Limit = z.coerce.number().int().min(1).max(5000).default(500);
+
+const PostureQuery = z.strictObject({
+  by: z
+    .string()
+    .default("control,policy,rule,asset")
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(["control", "policy", "rule", "asset"]))),
+});
+
+const DriftQuery = z.strictObject({
+  type: z.string().optional(),
+  agent: z.string().optional(),
+  rule: z.string().optional(),
+  resource: z.string().optional(),
+  severity: z.enum(["info", "low", "medium", "high", "critical"]).optional(),
+  policy: z.string().optional(),
+  since: Timestamp.optional(),
+  until: Timestamp.optional(),
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: Limit,
+});
+
+const AssetsQuery = z.strictObject({
+  type: z.string().optional(),
+  agent: z.string().optional(),
+  after: z.string().optional(),
+  limit: Limit,
+});
+
+const EvidenceQuerySchema = z.strictObject({
+  control: z.string().min(1).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
+  format: z.enum(["jsonl", "csv"]).optional(),
+});
+
+interface Counts {
+  pass: number;
+  fail: number;
+  error: number;
+  skip: number;
+}
+const emptyCounts = (): Counts => ({ pass: 0, fail: 0, error: 0, skip: 0 });
+/** Share of evaluated findings that pass; skips are not evaluations, errors count against. */
+const passRate = (c: Counts) => {
+  const evaluated = c.pass + c.fail + c.error;
+  return evaluated === 0 ? null : Math.round((c.pass / evaluated) * 10_000) / 10_000;
+};
+
+export default async function readRoutes(app: FastifyInstance): Promise<void> {
+  const { store, options } = app.assay;
+  let frameworks: Framework[] = [];
+  try {
+    frameworks = await loadFrameworks(options.frameworksDir ?? BUILTIN_FRAMEWORKS_DIR);
+  } catch (error) {
+    app.log.warn(
+      { err: error },
+      "framework catalogues could not be loaded; posture by control uses finding controls only",
+    );
+  }
+
+  app.get(
+    "/v1/posture",
+    {
+      config: { access: READERS },
+      schema: { summary: "Pass rates now, by framework control, policy, rule and asset", tags: ["read"] },
+    },
+    async (request) => {
+      const query = parseInput(PostureQuery, request.query, "query");
+      const groups = async (column: "rule_id" | "policy" | "resource_uid" | "controls") => {
+        const rows = await store.db
+          .selectFrom("current_state")
+          .select([column, "status", (eb) => eb.fn.countAll().as("n")])
+          .groupBy([column, "status"])
+          .execute();
+        return rows.map((r) => ({
+          key: String(r[column as keyof typeof r]),
+          status: r.status,
+          n: Number(r.n),
+        }));
+      };
+      const tally = (rows: { key: string; status: string; n: number }[], split?: (k: string) => string[]) => {
+        const map = new Map<string, Counts>();
+        for (const row of rows) {
+          for (const key of split ? split(row.key) : [row.key]) {
+            const counts = map.get(key) ?? emptyCounts();
+            if (row.status in counts) counts[row.status as keyof Counts] += row.n;
+            map.set(key, counts);
+          }
+        }
+        return map;
+      };
+      const list = (map: Map<string, Counts>, name: string) =>
+        [...map.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([key, c]) => ({ key, name, ...c, passRate: passRate(c) }))
+          .map(
+            ({ key, name: label, ...rest }) =>
+              ({ [label]: key, ...rest }) as Record<string, unknown> & Counts,
+          );
+
+      const totals =
+        tally((await groups("policy")).map((r) => ({ ...r, key: "all" }))).get("all") ?? emptyCounts();
+      const body: Record<string, unknown> = {
+        generatedAt: app.assay.now().toISOString(),
+        totals: { ...totals, passRate: passRate(totals) },
+      };
+      if (query.by.includes("control")) {
+        const byControl = tally(await groups("controls"), decodeControls);
+        const titles = new Map<string, string>();
+        for (const f of frameworks) {
+          for (const c of f.controls) {
+            const id = `${f.framework}:${c.id}`;
+            titles.set(id, c.title);
+            if (!byControl.has(id)) byControl.set(id, emptyCounts());
+          }
+        }
+        body.byControl = list(byControl, "control").map((row) => ({
+          ...row,
+          title: titles.get(String(row.control)) ?? null,
+          // A catalogue control no automated rule evidences needs manual evidence.
+          automated:
+            (row.pass as number) + (row.fail as number) + (row.error as number) + (row.skip as number) > 0,
+        }));
+      }
+      if (query.by.includes("policy")) body.byPolicy = list(tally(await groups("policy")), "policy");
+      if (query.by.includes("rule")) body.byRule = list(tally(await groups("rule_id")), "rule");
+      if (query.by.includes("asset")) body.byAsset = list(tally(await groups("resource_uid")), "asset");
+      return body;
+    },
+  );
+
+  app.get(
+    "/v1/drift",
+    {
+      config: { access: READERS },
+      schema: { summary: "Drift events, newest first, filterable", tags: ["read"] },
+    },
+    async (request) => {
+      const q = parseInput(DriftQuery, request.query, "query");
+      let query = store.db.selectFrom("drift_events").selectAll().orderBy("id", "desc").limit(q.limit);
+      if (q.type) query = query.where("type", "in", q.type.split(","));
+      if (q.agent) query = query.where("agent_id", "=", q.agent);
+      if (q.rule) query = query.where("rule_id", "=", q.rule);
+      if (q.resource) query = query.where("resource_uid", "=", q.resource);
+      if (q.severity) query = query.where("severity", "=", q.severity);
+      if (q.policy) query = query.where("policy", "=", q.policy);
+      if (q.since) query = query.where("at", ">=", new Date(q.since).toISOString());
+      if (q.until) query = query.where("at", "<", new Date(q.until).toISOString());
+      if (q.after !== undefined) query = query.where("id", "<", q.after);
+      const rows = await query.execute();
+      const events = rows.map((r) => ({
+        id: Number(r.id),
+        at: r.at,
+        type: r.type,
+        agentId: r.agent_id,
+        resourceUid: r.resource_uid,
+        ruleId: r.rule_id,
+        from: r.from_status,
+        to: r.to_status,
+        severity: r.severity,
+        policy: r.policy,
+        controls: decodeControls(r.controls),
+        message: r.message,
+        reportId: r.report_id,
+        ledgerSeq: r.ledger_seq === null ? null : Number(r.ledger_seq),
+      }));
+      return { events, next: events.length === q.limit ? events.at(-1)?.id : undefined };
+    },
+  );
+
+  app.get(
+    "/v1/assets",
+    {
+      config: { access: READERS },
+      schema: { summary: "Assets seen, with their current pass/fail counts", tags: ["read"] },
+    },
+    async (request) => {
+      const q = parseInput(AssetsQuery, request.query, "query");
+      let query = store.db.selectFrom("assets").selectAll().orderBy("uid").limit(q.limit);
+      if (q.type) query = query.where("type", "=", q.type);
+      if (q.agent) query = query.where("agent_id", "=", q.agent);
+      if (q.after) query = query.where("uid", ">", q.after);
+      const rows = await query.execute();
+      const counts = new Map<string, Counts>();
+      if (rows.length > 0) {
+        const state = await store.db
+          .selectFrom("current_state")
+          .select(["resource_uid", "status", (eb) => eb.fn.countAll().as("n")])
+          .where(
+            "resource_uid",
+            "in",
+            rows.map((r) => r.uid),
+          )
+          .groupBy(["resource_uid", "status"])
+          .execute();
+        for (const s of state) {
+          const c = counts.get(s.resource_uid) ?? emptyCounts();
+          if (s.status in c) c[s.status as keyof Counts] += Number(s.n);
+          counts.set(s.resource_uid, c);
+        }
+      }
+      const assets = rows.map((r) => {
+        const c = counts.get(r.uid) ?? emptyCounts();
+        return {
+          uid: r.uid,
+          type: r.type,
+          provider: r.provider,
+          name: r.name,
+          account: r.account,
+          region: r.region,
+          agentId: r.agent_id,
+          firstSeenAt: r.first_seen_at,
+          lastSeenAt: r.last_seen_at,
+          reportId: r.report_id,
+          findings: c,
+          passRate: passRate(c),
+        };
+      });
+      return { assets, next: assets.length === q.limit ? assets.at(-1)?.uid : undefined };
+    },
+  );
+
+  app.get(
+    "/v1/evidence",
+    {
+      config: { access: READERS },
+      schema: {
+        summary:
+          "Findings for a control and period, streamed as JSON lines or CSV; each row names its ledger entry",
+        tags: ["read"],
+      },
+    },
+    async (request, reply) => {
+      const q = parseInput(EvidenceQuerySchema, request.query, "query");
+      const accept = request.headers.accept ?? "";
+      const format = q.format ?? (accept.includes("text/csv") ? "csv" : "jsonl");
+      const query: EvidenceQuery = {
+        control: q.control,
+        from: q.from ? new Date(q.from).toISOString() : undefined,
+        to: q.to ? new Date(q.to).toISOString() : undefined,
+      };
+      reply
+        .header(
+          "content-type",
+          format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        )
+        .header("cache-control", "no-store");
+      return reply.send(Readable.from(evidenceLines(store.db, query, format)));
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import { enqueueAlerts } from "./alerts/route.js";
+import type { StoreDb } from "./db/connect.js";
+import type { StoredDriftEvent } from "./drift.js";
+import type { StoreOptions } from "./options.js";
+
+/**
+ * Raises `agent-silent` for each agent that missed its group's check-in window. The flag is set by a
+ * conditional UPDATE … RETURNING, so with several store processes exactly one raises the event; it is
+ * cleared when the agent is heard from again (report or heartbeat).
+ */
+export async function checkSilentAgents(
+  store: StoreDb,
+  options: StoreOptions,
+  now: Date,
+): Promise<StoredDriftEvent[]> {
+  const candidates = await store.db
+    .selectFrom("agents")
+    .select(["id", "hostname", "group_name", "last_seen_at"])
+    .where("silent_since", "is", null)
+    .where("revoked_at", "is", null)
+    .execute();
+  const raised: StoredDriftEvent[] = [];
+  for (const agent of candidates) {
+    const windowSeconds = options.checkIn.groups[agent.group_name] ?? options.checkIn.defaultSeconds;
+    const cutoff = new Date(now.getTime() - windowSeconds * 1000).toISOString();
+    if (agent.last_seen_at >= cutoff) continue;
+    const event = await store.db.transaction().execute(async (trx) => {
+      const won = await trx
+        .updateTable("agents")
+        .set({ silent_since: now.toISOString() })
+        .where("id", "=", agent.id)
+        .where("silent_since", "is", null)
+        .where("last_seen_at", "<", cutoff)
+        .returning("id")
+        .executeTakeFirst();
+      if (!won) return undefined;
+      const row = {
+        at: now.toISOString(),
+        type: "agent-silent",
+        agent_id: agent.id,
+        resource_uid: null,
+        rule_id: null,
+        from_status: null,
+        to_status: null,
+        severity: "high",
+        policy: null,
+        controls: "",
+        message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) has not checked in since ${agent.last_seen_at}; its window is ${windowSeconds}s.`,
+        report_id: null,
+        ledger_seq: null,
+      };
+      const inserted = await trx
+        .insertInto("drift_events")
+        .values(row)
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const stored: StoredDriftEvent = { ...row, id: Number(inserted.id) };
+      await enqueueAlerts(trx, [stored], options.alerts, now);
+      return stored;
+    });
+    if (event) raised.push(event);
+  }
+  return raised;
+}

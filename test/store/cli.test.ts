@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../src/store/app.js";
+import { runCli } from "../helpers/cli.js";
+import { ENROLMENT_SECRET, enrolAgent, postReport, realisticFindings, signedReport } from "./fixtures.js";
+
+describe("assay store CLI (built dist/)", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "assay-store-cli-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("creates a role token that the API then accepts, and prints it once", async () => {
+    const created = runCli([
+      "store",
+      "token",
+      "create",
+      "--role",
+      "auditor",
+      "--name",
+      "ext audit",
+      "--data-dir",
+      dir,
+    ]);
+    expect(created.stderr).toContain("Created auditor token");
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^asp_[0-9A-Z]{26}\.[A-Za-z0-9_-]{43}$/);
+
+    const app = await buildApp({
+      dataDir: dir,
+      logLevel: "silent",
+      backgroundJobs: false,
+      enrolmentSecret: ENROLMENT_SECRET,
+    });
+    try {
+      const agent = await enrolAgent(app);
+      expect((await postReport(app, agent, signedReport(agent, realisticFindings("cli")))).statusCode).toBe(
+        201,
+      );
+      expect(
+        (await postReport(app, agent, signedReport(agent, realisticFindings("cli", 3)))).statusCode,
+      ).toBe(201);
+      const res = await app.inject({
+        method: "GET",
+        url: "/v1/posture",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode).toBe(200);
+      const write = await app.inject({
+        method: "POST",
+        url: "/v1/tokens",
+        headers: { authorization: `Bearer ${token}` },
+        payload: { role: "admin", name: "escalate" },
+      });
+      expect(write.statusCode).toBe(403);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("rejects an unknown role with a sentence, not a stack trace", () => {
+    const result = runCli(["store", "token", "create", "--role", "root", "--data-dir", dir]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--role must be one of admin, lead, auditor");
+    expect(result.stderr).not.toContain("    at ");
+  });
+
+  it("verify passes on an intact ledger and names the entry after a row is edited", async () => {
+    const ok = runCli(["store", "verify", "--data-dir", dir]);
+    expect(ok.stdout).toContain("Ledger verified: 2 entries, 2 reports and 2 signatures checked");
+    expect(ok.code).toBe(0);
+
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(join(dir, "assay-store.sqlite"));
+    const row = db.prepare("SELECT id FROM reports WHERE ledger_seq = 2").get() as { id: string };
+    db.prepare(
+      `UPDATE reports SET body = replace(body, '"status":"fail"', '"status":"pass"') WHERE ledger_seq = 2`,
+    ).run();
+    db.close();
+
+    const broken = runCli(["store", "verify", "--data-dir", dir]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain(
+      `Ledger BROKEN at entry 2 (report ${row.id}): the stored report does not match the hash`,
+    );
+  });
+});

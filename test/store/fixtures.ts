@@ -1,0 +1,229 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { ulid } from "ulid";
+import type { Finding, FindingStatus, Severity } from "../../src/core/finding.js";
+import type { ScanReport } from "../../src/core/report.js";
+import type { Resource } from "../../src/core/resource.js";
+import { generateSigningKeyPair, type SigningKeyPair, signReport } from "../../src/core/signing.js";
+import { type BuildAppOverrides, buildApp } from "../../src/store/app.js";
+import type { StoreOptionsInput } from "../../src/store/options.js";
+
+export const ENROLMENT_SECRET = "test-enrolment-secret-0123456789";
+
+/** The databases every store suite runs against: SQLite always, PostgreSQL when the CI provides it. */
+export function databases(): { name: "sqlite" | "postgres"; pgUrl?: string }[] {
+  const url = process.env.ASSAY_TEST_PG_URL;
+  if (!url && process.env.CI === "true") {
+    throw new Error(
+      "CI=true but ASSAY_TEST_PG_URL is not set: the store tests must run against PostgreSQL in CI.",
+    );
+  }
+  return url ? [{ name: "sqlite" }, { name: "postgres", pgUrl: url }] : [{ name: "sqlite" }];
+}
+
+/** A fresh, empty database for one suite: a temp SQLite folder, or a new PostgreSQL database. */
+export interface TestDatabase {
+  options: StoreOptionsInput;
+  drop(): Promise<void>;
+}
+
+export async function freshDatabase(db: {
+  name: "sqlite" | "postgres";
+  pgUrl?: string;
+}): Promise<TestDatabase> {
+  if (db.name === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "assay-store-"));
+    return { options: { dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const admin = new pg.Client({ connectionString: db.pgUrl });
+  await admin.connect();
+  const name = `assay_t_${ulid().toLowerCase()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(db.pgUrl!);
+  url.pathname = `/${name}`;
+  return {
+    options: { databaseUrl: url.toString() },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: db.pgUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function testApp(
+  base: StoreOptionsInput,
+  extra: StoreOptionsInput = {},
+  overrides: BuildAppOverrides = {},
+): Promise<FastifyInstance> {
+  return buildApp(
+    { enrolmentSecret: ENROLMENT_SECRET, logLevel: "silent", backgroundJobs: false, ...base, ...extra },
+    overrides,
+  );
+}
+
+export interface TestAgent {
+  agentId: string;
+  token: string;
+  keys: SigningKeyPair;
+}
+
+export async function enrolAgent(
+  app: FastifyInstance,
+  group?: string,
+  hostname = "web-01",
+): Promise<TestAgent> {
+  const keys = generateSigningKeyPair();
+  const res = await app.inject({
+    method: "POST",
+    url: "/v1/enrol",
+    payload: {
+      enrolmentSecret: ENROLMENT_SECRET,
+      hostname,
+      platform: "linux",
+      publicKeyPem: keys.publicKeyPem,
+      ...(group ? { group } : {}),
+    },
+  });
+  if (res.statusCode !== 201) throw new Error(`enrol failed: ${res.statusCode} ${res.body}`);
+  const body = res.json() as { agentId: string; token: string };
+  return { agentId: body.agentId, token: body.token, keys };
+}
+
+export async function personToken(app: FastifyInstance, role: "admin" | "lead" | "auditor"): Promise<string> {
+  const { createApiToken } = await import("../../src/store/token-admin.js");
+  return (await createApiToken(app.assay.store.db, { role, name: `${role} for tests` })).token;
+}
+
+export interface FindingSpec {
+  ruleId: string;
+  resourceUid: string;
+  status: FindingStatus;
+  severity?: Severity;
+  policy?: string;
+  controls?: string[];
+}
+
+const RULE_POOL = [
+  ["DEV-ENC-001", "encryption", ["iso27001-2022:A.8.24", "cyber-essentials:secure-configuration"]],
+  ["DEV-PATCH-001", "patching", ["iso27001-2022:A.8.8"]],
+  ["DEV-SSH-001", "remote-access", ["iso27001-2022:A.8.9"]],
+  ["AWS-S3-001", "encryption", ["iso27001-2022:A.8.24", "gdpr-art32:32.1.a"]],
+  ["AWS-KMS-001", "key-management", ["iso27001-2022:A.8.24"]],
+  ["AWS-IAM-001", "access-control", ["iso27001-2022:A.5.15"]],
+] as const;
+
+/** A realistic report: resources with facts, findings with evidence, rule summaries and a summary block. */
+export function buildReport(
+  agent: { agentId: string; hostname?: string },
+  findings: FindingSpec[],
+  finishedAt = new Date(),
+): ScanReport {
+  const at = finishedAt.toISOString();
+  const uids = [...new Set(findings.map((f) => f.resourceUid))];
+  const resources: Resource[] = uids.map((uid) => ({
+    uid,
+    type: uid.startsWith("arn:") ? "aws.s3.bucket" : "device",
+    provider: uid.startsWith("arn:") ? "aws" : "device",
+    account: uid.startsWith("arn:") ? "123456789012" : undefined,
+    region: uid.startsWith("arn:") ? "eu-west-2" : undefined,
+    name: uid.split(":").at(-1) ?? uid,
+    tags: { env: "prod" },
+    attributes: {
+      encryption: { enabled: true, algorithm: "aws:kms" },
+      versioning: "Enabled",
+      publicAccessBlock: true,
+    },
+    sources: { encryption: "api: s3:GetBucketEncryption" },
+    unreadable: {},
+    collectedAt: at,
+  }));
+  const fullFindings: Finding[] = findings.map((f) => {
+    const pool = RULE_POOL.find(([id]) => id === f.ruleId);
+    return {
+      ruleId: f.ruleId,
+      resourceUid: f.resourceUid,
+      resourceType: f.resourceUid.startsWith("arn:") ? "aws.s3.bucket" : "device",
+      status: f.status,
+      severity: f.severity ?? "high",
+      message: f.status === "pass" ? `${f.ruleId} holds` : `${f.ruleId} does not hold on ${f.resourceUid}`,
+      evidence: {
+        "encryption.enabled": { value: f.status === "pass", source: "api: s3:GetBucketEncryption" },
+        "encryption.algorithm": { value: "aws:kms" },
+      },
+      controls: f.controls ?? (pool ? [...pool[2]] : []),
+      policy: f.policy ?? (pool ? pool[1] : "encryption"),
+    };
+  });
+  const ruleIds = [...new Set(findings.map((f) => f.ruleId))];
+  const zero = () => ({ pass: 0, fail: 0, error: 0, skip: 0, excepted: 0 });
+  const counts = zero();
+  for (const f of fullFindings) counts[f.status] += 1;
+  return {
+    schemaVersion: 1,
+    id: ulid(),
+    agent: { id: agent.agentId, hostname: agent.hostname ?? "web-01", version: "0.1.0" },
+    scope: {
+      collectors: ["device", "aws"],
+      ruleDirs: ["rules"],
+      accounts: ["123456789012"],
+      regions: ["eu-west-2"],
+    },
+    startedAt: new Date(finishedAt.getTime() - 5000).toISOString(),
+    finishedAt: at,
+    resources,
+    rules: ruleIds.map((id) => {
+      const pool = RULE_POOL.find(([r]) => r === id);
+      return {
+        id,
+        title: `Rule ${id} title`,
+        severity: "high" as const,
+        resourceTypes: ["device", "aws.s3.bucket"],
+        policy: pool ? pool[1] : "encryption",
+        policyName: "Policy",
+        remediation: "Fix it.",
+        controls: pool ? [...pool[2]] : [],
+      };
+    }),
+    findings: fullFindings,
+    collectorErrors: [],
+    summary: {
+      resources: resources.length,
+      rules: ruleIds.length,
+      findings: counts,
+      bySeverity: { high: counts },
+      byPolicy: {},
+      collectorErrors: 0,
+    },
+  };
+}
+
+export function signedReport(agent: TestAgent, findings: FindingSpec[], finishedAt?: Date): ScanReport {
+  return signReport(buildReport(agent, findings, finishedAt), agent.keys.privateKeyPem, agent.agentId);
+}
+
+/** ~40 findings over a handful of resources, the size of a device or small cloud scan. */
+export function realisticFindings(prefix: string, failEvery = 5): FindingSpec[] {
+  const out: FindingSpec[] = [];
+  let n = 0;
+  for (let r = 0; r < 7; r++) {
+    for (const [ruleId] of RULE_POOL) {
+      out.push({ ruleId, resourceUid: `${prefix}-${r}`, status: n++ % failEvery === 0 ? "fail" : "pass" });
+    }
+  }
+  return out.slice(0, 40);
+}
+
+export async function postReport(app: FastifyInstance, agent: TestAgent, report: unknown) {
+  return app.inject({
+    method: "POST",
+    url: "/v1/reports",
+    headers: { authorization: `Bearer ${agent.token}` },
+    payload: report as object,
+  });
+}
