@@ -1,0 +1,401 @@
+import { hostname } from "node:os";
+import type { DeviceFacts } from "../../../core/facts/device.js";
+import { describeFailure, type ExecResult } from "../exec.js";
+import type { DeviceIdentity } from "../linux/os.js";
+import { factResult, type Host, mergeResults, type ProbeResult, unreadableResult } from "../probe.js";
+import {
+  isSecurityUpdate,
+  macosCodename,
+  parseAlfAppCount,
+  parseAlfGlobalState,
+  parseConsoleUser,
+  parseCsrutilStatus,
+  parseDefaultsDate,
+  parseDefaultsNumber,
+  parseDiskutilInfo,
+  parseDsclGroupMembership,
+  parseDsclUidZero,
+  parseFdesetupStatus,
+  parseIoregPlatformUuid,
+  parseMountControls,
+  parseSoftwareUpdateList,
+  parseSoftwareUpdateSchedule,
+  parseSpctlStatus,
+  parseSwVers,
+  parseSysadminctlScreenLock,
+  parseSystemsetupOnOff,
+  parseTmutilDestinations,
+  parseTmutilLatestBackup,
+} from "./parse.js";
+
+/**
+ * macOS device posture from the platform's own tools (run as root by the launchd daemon). Every probe is
+ * independent: a tool that is missing, denied or prints something unexpected makes only its fact group
+ * unreadable, with the command and the reason.
+ */
+const ALF = "/usr/libexec/ApplicationFirewall/socketfilterfw";
+const MANAGED = "/Library/Managed Preferences";
+const XPROTECT_PLIST = "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist";
+const SOFTWARE_UPDATE_PREFS = "/Library/Preferences/com.apple.SoftwareUpdate";
+
+export interface DarwinProbe {
+  identity?: DeviceIdentity;
+  result: ProbeResult;
+}
+
+const text = (r: ExecResult) => `${r.stdout}\n${r.stderr}`;
+/** `defaults read` of one key; undefined when the key or domain is absent. */
+async function readDefault(
+  host: Host,
+  domain: string,
+  key: string,
+  options: { uid?: number; gid?: number; currentHost?: boolean; env?: Record<string, string> } = {},
+) {
+  const args = [...(options.currentHost ? ["-currentHost"] : []), "read", domain, key];
+  const r = await host.exec("/usr/bin/defaults", args, options);
+  return { result: r, value: r.ok ? r.stdout.trim() : undefined };
+}
+
+export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
+  const [identity, ...results] = await Promise.all([
+    probeIdentity(host),
+    probeDiskEncryption(host),
+    probeFirewall(host),
+    probeUpdates(host),
+    probeScreenLock(host),
+    probeMalware(host),
+    probeBackup(host),
+    probeRemovableMedia(host),
+    probeIntegrity(host),
+    probeAccounts(host),
+    probeTimeSync(host),
+    probeRemoteLogin(host),
+  ]);
+  const desktop = factResult("desktopSession", true, "platform: macOS always runs a graphical login session");
+  return {
+    ...(identity.identity ? { identity: identity.identity } : {}),
+    result: mergeResults([
+      identity.result,
+      desktop,
+      ...results,
+      unreadableResult("password", "not collected on macOS (pwpolicy) yet"),
+    ]),
+  };
+}
+
+async function probeIdentity(host: Host): Promise<DarwinProbe> {
+  const [sw, uname, arch, ioreg] = await Promise.all([
+    host.exec("/usr/bin/sw_vers", []),
+    host.exec("/usr/bin/uname", ["-r"]),
+    host.exec("/usr/bin/uname", ["-m"]),
+    host.exec("/usr/sbin/ioreg", ["-rd1", "-c", "IOPlatformExpertDevice"]),
+  ]);
+  const version = sw.ok ? parseSwVers(sw.stdout) : undefined;
+  const uuid = ioreg.ok ? parseIoregPlatformUuid(ioreg.stdout) : undefined;
+  const unreadable: Record<string, string> = {};
+  if (!version || !uname.ok)
+    unreadable.os = version ? describeFailure(uname) : `${describeFailure(sw)}: no ProductVersion`;
+  if (!uuid)
+    unreadable.hardwareUuid = ioreg.ok ? `${ioreg.command}: no IOPlatformUUID` : describeFailure(ioreg);
+  if (!version || !uuid || !uname.ok) return { result: { attributes: {}, sources: {}, unreadable } };
+  const codename = macosCodename(version.productVersion);
+  const os: NonNullable<DeviceFacts["os"]> = {
+    platform: "darwin",
+    distro: version.productName,
+    release: version.productVersion,
+    ...(codename ? { codename } : {}),
+    kernel: uname.stdout.trim(),
+    arch: arch.ok ? arch.stdout.trim() : process.arch,
+  };
+  const name = hostname();
+  return {
+    identity: { os, hostname: name, hardwareUuid: uuid, uidSource: "hardware" },
+    result: {
+      attributes: { os, hostname: name, hardwareUuid: uuid },
+      sources: {
+        os: "cmd: sw_vers; uname -r",
+        hostname: "os.hostname()",
+        hardwareUuid: "cmd: ioreg -rd1 -c IOPlatformExpertDevice",
+      },
+      unreadable: {},
+    },
+  };
+}
+
+async function probeDiskEncryption(host: Host): Promise<ProbeResult> {
+  const [fde, info] = await Promise.all([
+    host.exec("/usr/bin/fdesetup", ["status"]),
+    host.exec("/usr/sbin/diskutil", ["info", "/"]),
+  ]);
+  const state = parseFdesetupStatus(fde.stdout);
+  if (!state)
+    return unreadableResult(
+      "diskEncryption",
+      fde.ok ? `${fde.command}: unexpected output` : describeFailure(fde),
+      "cmd: fdesetup status",
+    );
+  const volume = info.ok ? parseDiskutilInfo(info.stdout) : undefined;
+  // Until encryption finishes, data on the disk is not all protected: only "On" counts.
+  const encrypted = state === "on";
+  return factResult(
+    "diskEncryption",
+    {
+      systemVolumeEncrypted: encrypted,
+      method: encrypted || state === "encrypting" ? "filevault" : "none",
+      volumes: volume
+        ? [
+            {
+              mount: volume.mount,
+              device: volume.device,
+              encrypted,
+              ...(encrypted ? { method: "filevault" } : {}),
+            },
+          ]
+        : [],
+    },
+    "cmd: fdesetup status; diskutil info /",
+  );
+}
+
+async function probeFirewall(host: Host): Promise<ProbeResult> {
+  const [state, apps] = await Promise.all([
+    host.exec(ALF, ["--getglobalstate"]),
+    host.exec(ALF, ["--listapps"]),
+  ]);
+  const enabled = parseAlfGlobalState(state.stdout);
+  if (enabled === undefined)
+    return unreadableResult("firewall", describeFailure(state), `cmd: ${ALF} --getglobalstate`);
+  return factResult(
+    "firewall",
+    { enabled, backend: "macos-alf", ruleCount: (apps.ok ? parseAlfAppCount(apps.stdout) : undefined) ?? 0 },
+    `cmd: ${ALF} --getglobalstate; --listapps`,
+  );
+}
+
+async function probeUpdates(host: Host): Promise<ProbeResult> {
+  const [list, schedule, critical, lastDate] = await Promise.all([
+    // Listing asks Apple's catalogue over the network; give it time.
+    host.exec("/usr/sbin/softwareupdate", ["-l"], { timeoutMs: 180_000 }),
+    host.exec("/usr/sbin/softwareupdate", ["--schedule"]),
+    readDefault(host, SOFTWARE_UPDATE_PREFS, "CriticalUpdateInstall"),
+    readDefault(host, SOFTWARE_UPDATE_PREFS, "LastSuccessfulDate"),
+  ]);
+  const items = parseSoftwareUpdateList(list.stdout, list.stderr);
+  if (!items) return unreadableResult("updates", describeFailure(list), "cmd: softwareupdate -l");
+  const checking = parseSoftwareUpdateSchedule(text(schedule));
+  // Absent CriticalUpdateInstall means Apple's default (on): security responses and XProtect data install themselves.
+  const criticalOn = critical.value === undefined ? true : parseDefaultsNumber(critical.value) !== 0;
+  const automatic = checking === true && criticalOn;
+  const refreshed = lastDate.value ? parseDefaultsDate(lastDate.value) : undefined;
+  return factResult(
+    "updates",
+    {
+      manager: "softwareupdate",
+      pending: items.length,
+      pendingSecurity: items.filter(isSecurityUpdate).length,
+      automatic,
+      ...(automatic ? { automaticMechanism: "softwareupdate schedule + CriticalUpdateInstall" } : {}),
+      // macOS applies restart-type updates only during a restart: one is pending until the Mac restarts.
+      rebootRequired: items.some((i) => i.restart),
+      ...(refreshed ? { lastRefreshedAt: refreshed } : {}),
+    },
+    "cmd: softwareupdate -l; softwareupdate --schedule; defaults read com.apple.SoftwareUpdate",
+  );
+}
+
+async function consoleUser(host: Host): Promise<{ name: string; uid: number; gid: number } | undefined> {
+  const who = await host.exec("/usr/bin/stat", ["-f", "%Su", "/dev/console"]);
+  const name = who.ok ? parseConsoleUser(who.stdout) : undefined;
+  if (!name) return undefined;
+  const [uid, gid] = await Promise.all([
+    host.exec("/usr/bin/id", ["-u", name]),
+    host.exec("/usr/bin/id", ["-g", name]),
+  ]);
+  if (!uid.ok || !gid.ok) return undefined;
+  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+async function probeScreenLock(host: Host): Promise<ProbeResult> {
+  const managedDomain = `${MANAGED}/com.apple.screensaver`;
+  const [mIdle, mAsk, mDelay, user] = await Promise.all([
+    readDefault(host, managedDomain, "idleTime"),
+    readDefault(host, managedDomain, "askForPassword"),
+    readDefault(host, managedDomain, "askForPasswordDelay"),
+    consoleUser(host),
+  ]);
+  let idle = mIdle.value !== undefined ? parseDefaultsNumber(mIdle.value) : undefined;
+  let requirePassword = mAsk.value !== undefined ? parseDefaultsNumber(mAsk.value) === 1 : undefined;
+  let delay = mDelay.value !== undefined ? parseDefaultsNumber(mDelay.value) : undefined;
+  const sources = ["defaults read /Library/Managed Preferences/com.apple.screensaver"];
+  if ((idle === undefined || requirePassword === undefined) && !user) {
+    return unreadableResult(
+      "screenLock",
+      "no user is logged in at the console and no managed screensaver profile is installed",
+    );
+  }
+  if (user) {
+    // The idle time and the password prompt are the console user's own settings: read them as that user.
+    const as = { uid: user.uid, gid: user.gid, env: { HOME: `/Users/${user.name}`, USER: user.name } };
+    if (idle === undefined) {
+      const own = await readDefault(host, "com.apple.screensaver", "idleTime", { ...as, currentHost: true });
+      // No key: macOS's default for new accounts (20 minutes).
+      idle = own.value === undefined ? 1200 : parseDefaultsNumber(own.value);
+      sources.push(`defaults -currentHost read com.apple.screensaver idleTime (as ${user.name})`);
+    }
+    if (requirePassword === undefined) {
+      const status = await host.exec("/usr/sbin/sysadminctl", ["-screenLock", "status"], as);
+      const parsed = parseSysadminctlScreenLock(text(status));
+      if (!parsed)
+        return unreadableResult("screenLock", describeFailure(status), "cmd: sysadminctl -screenLock status");
+      requirePassword = parsed.requirePassword;
+      delay ??= parsed.delaySeconds;
+      sources.push(`sysadminctl -screenLock status (as ${user.name})`);
+    }
+  }
+  if (idle === undefined) return unreadableResult("screenLock", "screensaver idleTime is not a number");
+  const locks = idle > 0 && requirePassword === true;
+  return factResult(
+    "screenLock",
+    {
+      enabled: locks,
+      ...(locks ? { idleSeconds: idle + (delay ?? 0) } : {}),
+      requirePassword: requirePassword === true,
+    },
+    `cmd: ${sources.join("; ")}`,
+  );
+}
+
+async function probeMalware(host: Host): Promise<ProbeResult> {
+  const [version, mtime] = await Promise.all([
+    readDefault(host, XPROTECT_PLIST.replace(/\.plist$/, ""), "CFBundleShortVersionString"),
+    host.mtime(XPROTECT_PLIST),
+  ]);
+  if (version.value === undefined || mtime === undefined) {
+    return factResult("malware", { installed: false, running: false }, `file: ${XPROTECT_PLIST}`);
+  }
+  return factResult(
+    "malware",
+    {
+      installed: true,
+      // XProtect is part of the OS: it checks every app at launch and cannot be switched off by a user.
+      running: true,
+      product: `XProtect ${version.value}`,
+      signatureAgeHours: Math.max(0, Math.round(((host.now.getTime() - mtime) / 3_600_000) * 10) / 10),
+      realTimeProtection: true,
+    },
+    `file: ${XPROTECT_PLIST}`,
+  );
+}
+
+async function probeBackup(host: Host): Promise<ProbeResult> {
+  const [dest, latest] = await Promise.all([
+    host.exec("/usr/bin/tmutil", ["destinationinfo"]),
+    host.exec("/usr/bin/tmutil", ["latestbackup"]),
+  ]);
+  const destinations = parseTmutilDestinations(text(dest));
+  if (destinations === undefined)
+    return unreadableResult("backup", describeFailure(dest), "cmd: tmutil destinationinfo");
+  if (destinations === 0)
+    return factResult("backup", { configured: false, tool: "time-machine" }, "cmd: tmutil destinationinfo");
+  const at = latest.ok ? parseTmutilLatestBackup(latest.stdout) : undefined;
+  return factResult(
+    "backup",
+    {
+      configured: true,
+      tool: "time-machine",
+      ...(at
+        ? {
+            latestAgeHours: Math.max(
+              0,
+              Math.round(((host.now.getTime() - at.getTime()) / 3_600_000) * 10) / 10,
+            ),
+          }
+        : {}),
+    },
+    "cmd: tmutil destinationinfo; tmutil latestbackup",
+  );
+}
+
+async function probeRemovableMedia(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/bin/defaults", [
+    "read",
+    `${MANAGED}/com.apple.systemuiserver`,
+    "mount-controls",
+  ]);
+  const source = `cmd: defaults read "${MANAGED}/com.apple.systemuiserver" mount-controls`;
+  if (!r.ok) {
+    // No managed mount-controls: nothing restricts external disks.
+    if (/does not exist/i.test(text(r)))
+      return factResult("removableMedia", { usbStorageBlocked: false }, source);
+    return unreadableResult("removableMedia", describeFailure(r), source);
+  }
+  const controls = parseMountControls(r.stdout);
+  if (!controls) return unreadableResult("removableMedia", `${r.command}: unexpected output`, source);
+  return factResult(
+    "removableMedia",
+    {
+      usbStorageBlocked: controls.blocked,
+      ...(controls.actions.length
+        ? { mechanism: `mount-controls harddisk-external: ${controls.actions.join(", ")}` }
+        : {}),
+    },
+    source,
+  );
+}
+
+async function probeIntegrity(host: Host): Promise<ProbeResult> {
+  const [csr, spctl] = await Promise.all([
+    host.exec("/usr/bin/csrutil", ["status"]),
+    host.exec("/usr/sbin/spctl", ["--status"]),
+  ]);
+  const sip = parseCsrutilStatus(csr.stdout);
+  const gatekeeper = parseSpctlStatus(text(spctl));
+  if (sip === undefined && gatekeeper === undefined)
+    return unreadableResult("platformIntegrity", `${describeFailure(csr)}; ${describeFailure(spctl)}`);
+  const result = factResult(
+    "platformIntegrity",
+    { ...(sip !== undefined ? { sip } : {}), ...(gatekeeper !== undefined ? { gatekeeper } : {}) },
+    "cmd: csrutil status; spctl --status",
+  );
+  if (sip === undefined) result.unreadable["platformIntegrity.sip"] = describeFailure(csr);
+  if (gatekeeper === undefined) result.unreadable["platformIntegrity.gatekeeper"] = describeFailure(spctl);
+  return result;
+}
+
+async function probeAccounts(host: Host): Promise<ProbeResult> {
+  const [admins, uids] = await Promise.all([
+    host.exec("/usr/bin/dscl", [".", "-read", "/Groups/admin", "GroupMembership"]),
+    host.exec("/usr/bin/dscl", [".", "-list", "/Users", "UniqueID"]),
+  ]);
+  const localAdmins = parseDsclGroupMembership(text(admins));
+  const extraUidZeroUsers = uids.ok ? parseDsclUidZero(uids.stdout) : undefined;
+  if (!extraUidZeroUsers)
+    return unreadableResult("accounts", describeFailure(uids), "cmd: dscl . -list /Users UniqueID");
+  const result = factResult(
+    "accounts",
+    { extraUidZeroUsers, ...(localAdmins ? { localAdmins } : {}) },
+    "cmd: dscl . -list /Users UniqueID; dscl . -read /Groups/admin GroupMembership",
+  );
+  // Directory Services keeps only password hashes; telling an empty password apart needs a login attempt.
+  result.unreadable["accounts.emptyPasswordUsers"] =
+    "macOS cannot tell an empty password without trying to log in";
+  if (!localAdmins) result.unreadable["accounts.localAdmins"] = describeFailure(admins);
+  return result;
+}
+
+async function probeTimeSync(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/sbin/systemsetup", ["-getusingnetworktime"]);
+  const on = parseSystemsetupOnOff(text(r), "Network Time");
+  if (on === undefined)
+    return unreadableResult("timeSync", describeFailure(r), "cmd: systemsetup -getusingnetworktime");
+  return factResult("timeSync", { active: on, service: "timed" }, "cmd: systemsetup -getusingnetworktime");
+}
+
+async function probeRemoteLogin(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/sbin/systemsetup", ["-getremotelogin"]);
+  const on = parseSystemsetupOnOff(text(r), "Remote Login");
+  if (on === undefined)
+    return unreadableResult("ssh", describeFailure(r), "cmd: systemsetup -getremotelogin");
+  // sshd ships with macOS; "Remote Login" is whether launchd lets it accept connections.
+  return factResult("ssh", { serverInstalled: true, serverRunning: on }, "cmd: systemsetup -getremotelogin");
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { probeDarwinDevice } from "../../../../src/collectors/device/darwin/index.js";
+import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
+import { fixture, type Recording, recordedHost } from "../recorded-host.js";
+
+const f = (name: string) => fixture("darwin", name);
+const ALF = "/usr/libexec/ApplicationFirewall/socketfilterfw";
+const XPROTECT = "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist";
+const MANAGED = "/Library/Managed Preferences";
+const absent = (domain: string, key: string): Recording => ({
+  code: 1,
+  stderr: `The domain/default pair of (${domain}, ${key}) does not exist\n`,
+});
+
+/** A managed MacBook: FileVault on, firewall on, one macOS update pending, Time Machine 2 h old. */
+function macbook(overrides: Record<string, Recording> = {}) {
+  const now = new Date(2024, 7, 14, 10, 12, 33);
+  return recordedHost(
+    {
+      "/usr/bin/sw_vers": { stdout: f("sw_vers.txt") },
+      "/usr/bin/uname -r": { stdout: "23.5.0\n" },
+      "/usr/bin/uname -m": { stdout: "arm64\n" },
+      "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { stdout: f("ioreg-platform.txt") },
+      "/usr/bin/fdesetup status": { stdout: f("fdesetup-on.txt") },
+      "/usr/sbin/diskutil info /": { stdout: f("diskutil-info-root.txt") },
+      [`${ALF} --getglobalstate`]: { stdout: f("alf-globalstate-on.txt") },
+      [`${ALF} --listapps`]: { stdout: f("alf-listapps.txt") },
+      "/usr/sbin/softwareupdate -l": { stdout: f("softwareupdate-list-pending.txt") },
+      "/usr/sbin/softwareupdate --schedule": { stdout: f("softwareupdate-schedule-on.txt") },
+      "/usr/bin/defaults read /Library/Preferences/com.apple.SoftwareUpdate CriticalUpdateInstall": {
+        stdout: "1\n",
+      },
+      "/usr/bin/defaults read /Library/Preferences/com.apple.SoftwareUpdate LastSuccessfulDate": {
+        stdout: f("defaults-lastsuccessfuldate.txt"),
+      },
+      [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver idleTime`]: absent(
+        `${MANAGED}/com.apple.screensaver`,
+        "idleTime",
+      ),
+      [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPassword`]: absent(
+        `${MANAGED}/com.apple.screensaver`,
+        "askForPassword",
+      ),
+      [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPasswordDelay`]: absent(
+        `${MANAGED}/com.apple.screensaver`,
+        "askForPasswordDelay",
+      ),
+      "/usr/bin/stat -f %Su /dev/console": { stdout: f("console-user.txt") },
+      "/usr/bin/id -u alice": { stdout: "501\n" },
+      "/usr/bin/id -g alice": { stdout: "20\n" },
+      "/usr/bin/defaults -currentHost read com.apple.screensaver idleTime": { stdout: "600\n" },
+      "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-immediate.txt") },
+      [`/usr/bin/defaults read ${XPROTECT.replace(/\.plist$/, "")} CFBundleShortVersionString`]: {
+        stdout: "5272\n",
+      },
+      "/usr/bin/tmutil destinationinfo": { stdout: f("tmutil-destinationinfo.txt") },
+      "/usr/bin/tmutil latestbackup": { stdout: f("tmutil-latestbackup.txt") },
+      [`/usr/bin/defaults read ${MANAGED}/com.apple.systemuiserver mount-controls`]: {
+        stdout: f("defaults-mount-controls.txt"),
+      },
+      "/usr/bin/csrutil status": { stdout: f("csrutil-enabled.txt") },
+      "/usr/sbin/spctl --status": { stdout: f("spctl-enabled.txt") },
+      "/usr/bin/dscl . -read /Groups/admin GroupMembership": { stdout: f("dscl-admin.txt") },
+      "/usr/bin/dscl . -list /Users UniqueID": { stdout: f("dscl-uniqueid.txt") },
+      "/usr/sbin/systemsetup -getusingnetworktime": { stdout: f("systemsetup-networktime.txt") },
+      "/usr/sbin/systemsetup -getremotelogin": { stdout: f("systemsetup-remotelogin.txt") },
+      ...overrides,
+    },
+    { now, mtimes: { [XPROTECT]: now.getTime() - 30 * 3_600_000 } },
+  );
+}
+
+describe("macOS device probe", () => {
+  it("turns recorded tool outputs into the platform-neutral device facts", async () => {
+    const host = macbook();
+    const { identity, result } = await probeDarwinDevice(host);
+    expect(DeviceFactsSchema.safeParse(result.attributes).success).toBe(true);
+    expect(identity?.hardwareUuid).toBe("5a2c39e4-8c1b-5f4e-9e6b-3b1d7c2a9f10");
+    const a = result.attributes;
+    expect(a.os).toMatchObject({
+      platform: "darwin",
+      distro: "macOS",
+      release: "14.5",
+      codename: "Sonoma",
+      kernel: "23.5.0",
+      arch: "arm64",
+    });
+    expect(a.diskEncryption).toEqual({
+      systemVolumeEncrypted: true,
+      method: "filevault",
+      volumes: [{ mount: "/", device: "disk3s1s1", encrypted: true, method: "filevault" }],
+    });
+    expect(a.firewall).toEqual({ enabled: true, backend: "macos-alf", ruleCount: 3 });
+    expect(a.updates).toMatchObject({
+      manager: "softwareupdate",
+      pending: 3,
+      pendingSecurity: 1,
+      automatic: true,
+      rebootRequired: true,
+      lastRefreshedAt: "2024-08-12T07:41:09.000Z",
+    });
+    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 600, requirePassword: true });
+    expect(a.malware).toMatchObject({
+      installed: true,
+      running: true,
+      product: "XProtect 5272",
+      signatureAgeHours: 30,
+    });
+    expect(a.backup).toEqual({ configured: true, tool: "time-machine", latestAgeHours: 2 });
+    expect(a.removableMedia).toEqual({
+      usbStorageBlocked: true,
+      mechanism: "mount-controls harddisk-external: deny, eject",
+    });
+    expect(a.platformIntegrity).toEqual({ sip: true, gatekeeper: true });
+    expect(a.accounts).toEqual({ extraUidZeroUsers: ["toor"], localAdmins: ["root", "alice", "itadmin"] });
+    expect(a.timeSync).toEqual({ active: true, service: "timed" });
+    expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: false });
+    expect(result.unreadable["accounts.emptyPasswordUsers"]).toMatch(/macOS/);
+    expect(result.sources.diskEncryption).toMatch(/fdesetup status/);
+    // The user's own screen-saver settings are read as that user, not as root.
+    expect(host.calls.find((c) => c.command.startsWith("/usr/sbin/sysadminctl"))?.uid).toBe(501);
+  });
+
+  it("marks a group unreadable, with the reason, when its tool fails or is missing", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({
+        "/usr/bin/fdesetup status": { code: 1, stderr: "Error: This command must be run as root.\n" },
+        "/usr/sbin/softwareupdate -l": {
+          stdout: f("softwareupdate-list-offline.stdout.txt"),
+          stderr: f("softwareupdate-list-offline.stderr.txt"),
+        },
+        "/usr/bin/tmutil destinationinfo": { stdout: f("tmutil-destinationinfo-none.txt") },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.systemuiserver mount-controls`]: {
+          code: 1,
+          stderr: f("defaults-mount-controls-absent.txt"),
+        },
+      }),
+    );
+    expect(result.attributes.diskEncryption).toBeUndefined();
+    expect(result.unreadable.diskEncryption).toMatch(/must be run as root/);
+    expect(result.unreadable.updates).toMatch(/Can't connect/);
+    expect(result.attributes.backup).toEqual({ configured: false, tool: "time-machine" });
+    expect(result.attributes.removableMedia).toEqual({ usbStorageBlocked: false });
+    expect(DeviceFactsSchema.safeParse(result.attributes).success).toBe(true);
+  });
+
+  it("reads screen lock from a managed profile when nobody is logged in", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({
+        "/usr/bin/stat -f %Su /dev/console": { stdout: "root\n" },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver idleTime`]: { stdout: "900\n" },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPassword`]: { stdout: "1\n" },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPasswordDelay`]: { stdout: "5\n" },
+      }),
+    );
+    expect(result.attributes.screenLock).toEqual({ enabled: true, idleSeconds: 905, requirePassword: true });
+    const off = await probeDarwinDevice(
+      macbook({ "/usr/bin/stat -f %Su /dev/console": { stdout: "root\n" } }),
+    );
+    expect(off.result.unreadable.screenLock).toMatch(/no user is logged in/);
+  });
+});
