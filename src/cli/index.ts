@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
+import { registerAgentCommand } from "./agent.js";
 import { registerRulesCommand } from "./rules.js";
 import { registerScanCommand } from "./scan.js";
 import { registerStoreCommand } from "./store.js";
@@ -20,6 +21,7 @@ const program = new Command("assay")
 registerScanCommand(program);
 registerRulesCommand(program);
 registerStoreCommand(program);
+registerAgentCommand(program);
 // Further commands register here, one line each.
 
 try {
