@@ -47,16 +47,17 @@ export async function buildApp(
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
+  const now = overrides.now ?? (() => new Date());
   const context: StoreContext = {
     options,
     store,
     metrics,
-    writer: new ReportWriter(store, options.alerts, metrics),
+    writer: new ReportWriter(store, options.alerts, metrics, now),
     instanceId: options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
     enrolmentSecretSha256:
       options.enrolmentSecretSha256 ??
       (options.enrolmentSecret ? sha256Hex(options.enrolmentSecret) : undefined),
-    now: overrides.now ?? (() => new Date()),
+    now,
     routes: [],
   };
   app.decorate("assay", context);

@@ -130,6 +130,7 @@ export class ReportWriter {
     private readonly store: StoreDb,
     private readonly alerts: AlertsOptions,
     private readonly metrics: StoreMetrics | undefined,
+    private readonly clock: () => Date = () => new Date(),
     private readonly maxBatch = 64,
   ) {}
 
@@ -171,7 +172,7 @@ export class ReportWriter {
   }
 
   private async commit(batch: PreparedReport[]): Promise<IngestResult[]> {
-    const now = new Date();
+    const now = this.clock();
     const results = await this.store.db.transaction().execute(async (trx) => {
       const appender = await LedgerAppender.lock(trx, this.store.dialect);
       const ids = [...new Set(batch.map((p) => p.report.id))];

@@ -24,12 +24,12 @@ function fromEnv(name: string | undefined, what: string): string | undefined {
 export async function deliver(
   channel: AlertChannel,
   alerts: readonly AlertMessage[],
-  options: { linkBase?: string; timeoutMs?: number },
+  options: { linkBase?: string; timeoutMs?: number; digest?: boolean },
 ): Promise<void> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   switch (channel.type) {
     case "webhook": {
-      const body = JSON.stringify(webhookBody(alerts, new Date().toISOString()));
+      const body = JSON.stringify(webhookBody(alerts, new Date().toISOString(), options.digest));
       const timestamp = String(Math.floor(Date.now() / 1000));
       const secret = channel.secret ?? fromEnv(channel.secretEnv, "The webhook secret");
       const headers: Record<string, string> = {
@@ -45,7 +45,7 @@ export async function deliver(
       if (!url) throw new AssayError("STORE_ALERT_CONFIG", "A Slack channel needs url or urlEnv.");
       await post(
         url,
-        JSON.stringify(slackBody(alerts, options.linkBase)),
+        JSON.stringify(slackBody(alerts, options.linkBase, options.digest)),
         { "content-type": "application/json" },
         timeout,
       );
@@ -56,7 +56,7 @@ export async function deliver(
       if (!url) throw new AssayError("STORE_ALERT_CONFIG", "A Teams channel needs url or urlEnv.");
       await post(
         url,
-        JSON.stringify(teamsBody(alerts, options.linkBase)),
+        JSON.stringify(teamsBody(alerts, options.linkBase, options.digest)),
         { "content-type": "application/json" },
         timeout,
       );
@@ -75,7 +75,7 @@ export async function deliver(
         connectionTimeout: options.timeoutMs ?? 10_000,
       });
       try {
-        const content = emailContent(alerts, options.linkBase);
+        const content = emailContent(alerts, options.linkBase, options.digest);
         await transport.sendMail({
           from: channel.from,
           to: channel.to,

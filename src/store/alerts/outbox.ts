@@ -78,10 +78,11 @@ export async function dispatchOutbox(
   for (const row of claimed) {
     const channel = options.channels[row.channel];
     const payload = JSON.parse(row.payload) as AlertMessage | { digest: AlertMessage[] };
-    const alerts = "digest" in payload ? payload.digest : [payload];
+    const digest = "digest" in payload;
+    const alerts = digest ? payload.digest : [payload];
     try {
       if (!channel) throw new Error(`channel ${row.channel} is no longer configured`);
-      await deliver(channel, alerts, { linkBase: options.linkBaseUrl });
+      await deliver(channel, alerts, { linkBase: options.linkBaseUrl, digest });
       await store.db
         .updateTable("alerts")
         .set({ status: "sent", sent_at: context.now().toISOString(), claimed_until: null, last_error: null })

@@ -34,8 +34,8 @@ export function summaryLine(alert: AlertMessage): string {
 }
 
 /** Slack incoming webhook with Block Kit (shape of shared/reference/alerting/slack_incoming_webhook_blocks_example.json). */
-export function slackBody(alerts: readonly AlertMessage[], linkBase?: string): unknown {
-  if (alerts.length === 1) {
+export function slackBody(alerts: readonly AlertMessage[], linkBase?: string, digest = false): unknown {
+  if (!digest && alerts.length === 1) {
     const a = alerts[0]!;
     const url = link(a, linkBase);
     const blocks: unknown[] = [
@@ -81,10 +81,10 @@ export function slackBody(alerts: readonly AlertMessage[], linkBase?: string): u
 }
 
 /** Teams Workflows webhook: a message carrying an Adaptive Card 1.4 (shape of the reference example). */
-export function teamsBody(alerts: readonly AlertMessage[], linkBase?: string): unknown {
+export function teamsBody(alerts: readonly AlertMessage[], linkBase?: string, digest = false): unknown {
   const body: unknown[] = [];
   const actions: unknown[] = [];
-  if (alerts.length === 1) {
+  if (!digest && alerts.length === 1) {
     const a = alerts[0]!;
     body.push(
       { type: "TextBlock", size: "Large", weight: "Bolder", text: alertTitle(a), wrap: true },
@@ -132,8 +132,8 @@ export function teamsBody(alerts: readonly AlertMessage[], linkBase?: string): u
   };
 }
 
-export function webhookBody(alerts: readonly AlertMessage[], sentAt: string): unknown {
-  return alerts.length === 1
+export function webhookBody(alerts: readonly AlertMessage[], sentAt: string, digest = false): unknown {
+  return !digest && alerts.length === 1
     ? { kind: "alert", sentAt, alert: alerts[0] }
     : { kind: "digest", sentAt, alerts };
 }
@@ -141,8 +141,9 @@ export function webhookBody(alerts: readonly AlertMessage[], sentAt: string): un
 export function emailContent(
   alerts: readonly AlertMessage[],
   linkBase?: string,
+  digest = false,
 ): { subject: string; text: string } {
-  if (alerts.length === 1) {
+  if (!digest && alerts.length === 1) {
     const a = alerts[0]!;
     const url = link(a, linkBase);
     return {

@@ -1,0 +1,219 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkSilentAgents } from "../../src/store/silence.js";
+import {
+  databases,
+  enrolAgent,
+  type FindingSpec,
+  freshDatabase,
+  personToken,
+  postReport,
+  signedReport,
+  type TestAgent,
+  type TestDatabase,
+  testApp,
+} from "./fixtures.js";
+
+describe.each(databases())("drift and read APIs on $name", (database) => {
+  let tdb: TestDatabase;
+  let app: FastifyInstance;
+  let agent: TestAgent;
+  let lead: string;
+  let clock = new Date("2026-01-10T09:00:00Z");
+
+  const get = async (url: string) => {
+    const res = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${lead}` } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res;
+  };
+  const send = async (findings: FindingSpec[]) => {
+    const res = await postReport(app, agent, signedReport(agent, findings, clock));
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; ledgerSeq: number };
+  };
+  const eventsOf = async (reportId: string) => {
+    const { events } = (await get("/v1/drift?limit=100")).json() as {
+      events: {
+        type: string;
+        reportId: string;
+        resourceUid: string;
+        ruleId: string;
+        from: string | null;
+        to: string | null;
+      }[];
+    };
+    return events
+      .filter((e) => e.reportId === reportId)
+      .map((e) => `${e.type} ${e.resourceUid}/${e.ruleId} ${e.from}->${e.to}`)
+      .sort();
+  };
+
+  beforeAll(async () => {
+    tdb = await freshDatabase(database);
+    app = await testApp(
+      tdb.options,
+      { checkIn: { defaultSeconds: 3600, groups: { laptops: 600 } } },
+      { now: () => clock },
+    );
+    agent = await enrolAgent(app, "servers");
+    lead = await personToken(app, "lead");
+  });
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.drop();
+  });
+
+  it("records each transition as one event and writes only what changed", async () => {
+    const first = await send([
+      { ruleId: "DEV-ENC-001", resourceUid: "host-a", status: "pass" },
+      { ruleId: "DEV-SSH-001", resourceUid: "host-a", status: "fail" },
+      { ruleId: "DEV-PATCH-001", resourceUid: "host-a", status: "pass" },
+      { ruleId: "DEV-ENC-001", resourceUid: "host-b", status: "pass" },
+    ]);
+    expect(await eventsOf(first.id)).toEqual([
+      "new host-a/DEV-ENC-001 null->pass",
+      "new host-a/DEV-PATCH-001 null->pass",
+      "new host-a/DEV-SSH-001 null->fail",
+      "new host-b/DEV-ENC-001 null->pass",
+    ]);
+
+    clock = new Date("2026-01-10T10:00:00Z");
+    const second = await send([
+      { ruleId: "DEV-ENC-001", resourceUid: "host-a", status: "fail" },
+      { ruleId: "DEV-SSH-001", resourceUid: "host-a", status: "pass" },
+      { ruleId: "DEV-PATCH-001", resourceUid: "host-a", status: "error" },
+    ]);
+    expect(await eventsOf(second.id)).toEqual([
+      "changed host-a/DEV-PATCH-001 pass->error",
+      "gone host-b/DEV-ENC-001 pass->null",
+      "regressed host-a/DEV-ENC-001 pass->fail",
+      "resolved host-a/DEV-SSH-001 fail->pass",
+    ]);
+
+    clock = new Date("2026-01-10T11:00:00Z");
+    const unchanged = await send([
+      { ruleId: "DEV-ENC-001", resourceUid: "host-a", status: "fail" },
+      { ruleId: "DEV-SSH-001", resourceUid: "host-a", status: "pass" },
+      { ruleId: "DEV-PATCH-001", resourceUid: "host-a", status: "error" },
+    ]);
+    expect(await eventsOf(unchanged.id)).toEqual([]);
+    const state = await app.assay.store.db
+      .selectFrom("current_state")
+      .select(["resource_uid", "rule_id", "report_id"])
+      .execute();
+    // Unchanged pairs keep pointing at the report that last changed them.
+    expect(state.every((s) => s.report_id !== unchanged.id)).toBe(true);
+    expect(state).toHaveLength(3);
+  });
+
+  it("a partial scan (rule not run) is not a disappearance", async () => {
+    clock = new Date("2026-01-10T12:00:00Z");
+    const partial = await send([{ ruleId: "DEV-SSH-001", resourceUid: "host-a", status: "pass" }]);
+    expect(await eventsOf(partial.id)).toEqual([]);
+  });
+
+  it("filters drift by type, rule and time", async () => {
+    const regressed = (await get("/v1/drift?type=regressed")).json().events;
+    expect(regressed).toHaveLength(1);
+    expect(regressed[0]).toMatchObject({
+      ruleId: "DEV-ENC-001",
+      resourceUid: "host-a",
+      controls: expect.arrayContaining(["iso27001-2022:A.8.24"]),
+    });
+    expect(
+      (await get("/v1/drift?rule=DEV-SSH-001")).json().events.map((e: { type: string }) => e.type),
+    ).toEqual(["resolved", "new"]);
+    expect((await get("/v1/drift?since=2026-01-10T09:30:00Z")).json().events).toHaveLength(4);
+    const bad = await app.inject({
+      method: "GET",
+      url: "/v1/drift?since=yesterday",
+      headers: { authorization: `Bearer ${lead}` },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe("since");
+  });
+
+  it("raises agent-silent once per silence, with the group's window, and clears it on contact", async () => {
+    const laptop = await enrolAgent(app, "laptops", "laptop-1");
+    clock = new Date(clock.getTime() + 601_000);
+    const raised = await checkSilentAgents(app.assay.store, app.assay.options, clock);
+    // The laptop (600 s window) is silent; the server (3600 s window, last report 601 s ago) is not.
+    expect(raised.map((e) => e.agent_id)).toEqual([laptop.agentId]);
+    expect(await checkSilentAgents(app.assay.store, app.assay.options, clock)).toEqual([]);
+
+    const hb = await app.inject({
+      method: "POST",
+      url: "/v1/heartbeat",
+      headers: { authorization: `Bearer ${laptop.token}` },
+      payload: {},
+    });
+    expect(hb.statusCode).toBe(204);
+    clock = new Date(clock.getTime() + 3601_000);
+    const again = await checkSilentAgents(app.assay.store, app.assay.options, clock);
+    expect(again.map((e) => e.agent_id).sort()).toEqual([agent.agentId, laptop.agentId].sort());
+    const events = (await get("/v1/drift?type=agent-silent")).json().events;
+    expect(events).toHaveLength(3);
+  });
+
+  it("reports posture by control, policy, rule and asset", async () => {
+    const body = (await get("/v1/posture")).json();
+    expect(body.totals).toMatchObject({ pass: 1, fail: 1, error: 1, skip: 0, passRate: 0.3333 });
+    expect(body.byRule).toEqual(
+      expect.arrayContaining([expect.objectContaining({ rule: "DEV-ENC-001", fail: 1, passRate: 0 })]),
+    );
+    expect(body.byPolicy).toEqual(
+      expect.arrayContaining([expect.objectContaining({ policy: "remote-access", pass: 1, passRate: 1 })]),
+    );
+    expect(body.byAsset).toEqual([expect.objectContaining({ asset: "host-a", pass: 1, fail: 1, error: 1 })]);
+    expect(body.byControl).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ control: "iso27001-2022:A.8.24", fail: 1, automated: true }),
+      ]),
+    );
+  });
+
+  it("lists assets with their current counts", async () => {
+    const { assets } = (await get("/v1/assets")).json();
+    expect(assets.map((a: { uid: string }) => a.uid)).toEqual(["host-a", "host-b"]);
+    expect(assets[0]).toMatchObject({ type: "device", findings: { pass: 1, fail: 1, error: 1, skip: 0 } });
+  });
+
+  it("streams evidence for a control and period as JSON lines, each traceable to its ledger entry", async () => {
+    const res = await get(
+      "/v1/evidence?control=iso27001-2022:A.8.24&from=2026-01-10T09:30:00Z&to=2026-01-10T10:30:00Z",
+    );
+    expect(res.headers["content-type"]).toContain("application/x-ndjson");
+    const rows = res.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      ruleId: "DEV-ENC-001",
+      resourceUid: "host-a",
+      status: "fail",
+      ledgerSeq: 2,
+    });
+    const { entries } = (await get("/v1/ledger")).json();
+    const entry = entries.find((e: { seq: number }) => e.seq === rows[0].ledgerSeq);
+    expect(rows[0].ledgerEntryHash).toBe(entry.entryHash);
+    expect(rows[0].reportHash).toBe(entry.contentHash);
+    expect(rows[0].reportId).toBe(entry.ref);
+    expect(rows[0].evidence["encryption.enabled"]).toEqual({
+      value: false,
+      source: "api: s3:GetBucketEncryption",
+    });
+  });
+
+  it("streams the same evidence as CSV", async () => {
+    const res = await get("/v1/evidence?control=iso27001-2022:A.8.9&format=csv");
+    expect(res.headers["content-type"]).toContain("text/csv");
+    const lines = res.body.trim().split("\n");
+    expect(lines[0]).toBe(
+      "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash",
+    );
+    // DEV-SSH-001 on host-a, in four reports.
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toContain("DEV-SSH-001,host-a,device,fail");
+  });
+});
