@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ROLES } from "../context.js";
 import { HttpError } from "../http-error.js";
-import { runRetention } from "../retention.js";
+import { disposalRecord, runRetention } from "../retention.js";
 import { createApiToken } from "../token-admin.js";
 import { parseInput } from "../validate.js";
 import { verifyLedger } from "../verify.js";
@@ -229,7 +229,11 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
           "No retention period is configured (retention.days).",
         );
       const result = await runRetention(store.db, store.dialect, { days, now: app.assay.now() });
-      return { disposal: result.disposal ?? null };
+      return {
+        disposal: result.disposal
+          ? { ...disposalRecord(result.disposal), ledgerSeq: Number(result.disposal.ledger_seq) }
+          : null,
+      };
     },
   );
 }
