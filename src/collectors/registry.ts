@@ -1,4 +1,5 @@
 import { AZURE_RESOURCE_TYPES } from "./azure/produces.js";
+import { GCP_RESOURCE_TYPES } from "./gcp/produces.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -8,12 +9,14 @@ import type { Collector } from "./types.js";
 export const collectorLoaders: Record<string, () => Promise<Collector>> = {
   device: async () => (await import("./device/index.js")).deviceCollector,
   azure: async () => (await import("./azure/index.js")).azureCollector,
+  gcp: async () => (await import("./gcp/index.js")).gcpCollector,
 };
 
 /** Resource types each collector produces, known without loading it (the planner uses this). */
 export const collectorProduces: Record<string, readonly string[]> = {
   device: ["device"],
   azure: AZURE_RESOURCE_TYPES,
+  gcp: GCP_RESOURCE_TYPES,
 };
 
 export async function loadCollector(name: string): Promise<Collector> {

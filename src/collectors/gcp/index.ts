@@ -1,0 +1,92 @@
+import pLimit from "p-limit";
+import { AssayError } from "../../core/errors.js";
+import type { Collector } from "../types.js";
+import { createGoogleApis, type GoogleAuthOption } from "./apis.js";
+import { collectBuckets } from "./buckets.js";
+import { collectFirewalls } from "./firewalls.js";
+import { collectCryptoKeys } from "./kms.js";
+import { GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
+import { GCP_RESOURCE_TYPES } from "./produces.js";
+import { resolveProjects } from "./projects.js";
+import { COLLECTOR, failureOf, type GcpSession } from "./session.js";
+import { GcpSettingsSchema } from "./settings.js";
+import { collectSqlInstances } from "./sql.js";
+import { collectWorkspaceUsers } from "./workspace.js";
+
+export { buildGcpRoleYaml, GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
+
+export interface GcpCollectorOptions {
+  /** Defaults to Application Default Credentials (google-auth-library GoogleAuth). */
+  auth?: GoogleAuthOption;
+}
+
+const PROJECT_TYPES = GCP_RESOURCE_TYPES.filter((t) => t !== "gcp.workspace.user");
+
+/**
+ * The GCP collector: buckets, KMS keys, Cloud SQL instances and VPC firewall rules of every project in
+ * scope, plus Google Workspace users when configured. Nothing is created until `collect` runs.
+ */
+export function createGcpCollector(options: GcpCollectorOptions = {}): Collector {
+  return {
+    name: "gcp",
+    provider: "gcp",
+    produces: GCP_RESOURCE_TYPES,
+    permissions: GCP_PERMISSIONS,
+    async collect(ctx) {
+      const parsed = GcpSettingsSchema.safeParse(ctx.settings ?? undefined);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new AssayError(
+          "GCP_SETTINGS_INVALID",
+          `gcp settings: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
+        );
+      }
+      const settings = parsed.data;
+      const auth =
+        options.auth ??
+        new (await import("googleapis-common")).GoogleAuth({
+          scopes: [...GCP_OAUTH_SCOPES],
+          ...(settings.workspace?.subject ? { clientOptions: { subject: settings.workspace.subject } } : {}),
+        });
+      const limit = pLimit(settings.concurrency);
+      const session: GcpSession = {
+        apis: await createGoogleApis(auth, settings, ctx.signal),
+        settings,
+        gate: (call) => limit(call),
+        ctx,
+        collectedAt: ctx.now.toISOString(),
+      };
+
+      const workspace = collectWorkspaceUsers(session);
+      let projects: string[] = [];
+      try {
+        projects = await resolveProjects(session);
+      } catch (error) {
+        const failure = failureOf(error, "resourcemanager.projects.list");
+        ctx.reportError({
+          collector: COLLECTOR,
+          scope: settings.organization ?? settings.folders?.join(",") ?? "projects",
+          code: failure.code,
+          message: `could not list projects: ${failure.message}`,
+          ...(failure.permission ? { permission: failure.permission } : {}),
+          resourceTypes: [...PROJECT_TYPES],
+        });
+      }
+      await Promise.all([
+        workspace,
+        ...projects.map(async (project) => {
+          ctx.progress({ collector: COLLECTOR, scope: project, phase: "start" });
+          await Promise.all([
+            collectBuckets(session, project),
+            collectCryptoKeys(session, project),
+            collectSqlInstances(session, project),
+            collectFirewalls(session, project),
+          ]);
+          ctx.progress({ collector: COLLECTOR, scope: project, phase: "done" });
+        }),
+      ]);
+    },
+  };
+}
+
+export const gcpCollector: Collector = createGcpCollector();
