@@ -1,3 +1,4 @@
+import { AWS_RESOURCE_TYPES } from "./aws/produces.js";
 import { AZURE_RESOURCE_TYPES } from "./azure/produces.js";
 import { GCP_RESOURCE_TYPES } from "./gcp/produces.js";
 import type { Collector } from "./types.js";
@@ -8,6 +9,7 @@ import type { Collector } from "./types.js";
  */
 export const collectorLoaders: Record<string, () => Promise<Collector>> = {
   device: async () => (await import("./device/index.js")).deviceCollector,
+  aws: async () => (await import("./aws/index.js")).awsCollector,
   azure: async () => (await import("./azure/index.js")).azureCollector,
   gcp: async () => (await import("./gcp/index.js")).gcpCollector,
 };
@@ -15,6 +17,7 @@ export const collectorLoaders: Record<string, () => Promise<Collector>> = {
 /** Resource types each collector produces, known without loading it (the planner uses this). */
 export const collectorProduces: Record<string, readonly string[]> = {
   device: ["device"],
+  aws: AWS_RESOURCE_TYPES,
   azure: AZURE_RESOURCE_TYPES,
   gcp: GCP_RESOURCE_TYPES,
 };

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { awsFactsSchemas } from "./aws.js";
 import { azureFactsSchemas } from "./azure.js";
 import { DeviceFactsSchema } from "./device.js";
 import { gcpFactsSchemas } from "./gcp.js";
@@ -11,6 +12,7 @@ import { gcpFactsSchemas } from "./gcp.js";
  */
 export const factsSchemas: Readonly<Record<string, z.ZodType>> = {
   device: DeviceFactsSchema,
+  ...awsFactsSchemas,
   ...azureFactsSchemas,
   ...gcpFactsSchemas,
 };

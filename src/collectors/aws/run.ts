@@ -1,0 +1,165 @@
+import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { z } from "zod";
+import { AssayError } from "../../core/errors.js";
+import type { CollectContext } from "../types.js";
+import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
+import { collectBackup } from "./backup.js";
+import { collectCloudTrail } from "./cloudtrail.js";
+import { forEachBounded } from "./concurrency.js";
+import { type AccountScope, AwsEnvironment } from "./context.js";
+import { collectEc2, ec2Client } from "./ec2.js";
+import { collectIam } from "./iam.js";
+import { collectKms } from "./kms.js";
+import { AWS_CALLS as C } from "./permissions.js";
+import { AWS_RESOURCE_TYPES } from "./produces.js";
+import { collectRds } from "./rds.js";
+import { collectS3 } from "./s3.js";
+import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, scopeFor } from "./scope.js";
+import { AWS_SERVICES, type AwsService, AwsSettingsSchema } from "./settings.js";
+
+const REGIONAL_TYPES = [
+  "aws.kms.key",
+  "aws.cloudtrail.trail",
+  "aws.backup.plan",
+  "aws.rds.instance",
+  "aws.ec2.volume",
+  "aws.ec2.ebsDefaults",
+  "aws.ec2.securityGroup",
+];
+
+/** Entry point of the AWS collector: validate settings, find accounts, scan each one with bounded concurrency. */
+export async function collectAws(ctx: CollectContext): Promise<void> {
+  const parsed = AwsSettingsSchema.safeParse(ctx.settings ?? {});
+  if (!parsed.success) {
+    throw new AssayError(
+      "AWS_SETTINGS_INVALID",
+      `The aws settings are not valid:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  const env = new AwsEnvironment(parsed.data, ctx);
+  try {
+    const base = baseCredentials(env);
+    let targets: AccountTarget[];
+    try {
+      targets = await resolveAccounts(env, base);
+    } catch (err) {
+      reportWholeScope(ctx, "accounts", err, [...AWS_RESOURCE_TYPES]);
+      return;
+    }
+    await forEachBounded(targets, env.settings.accountConcurrency, (target) => scanAccount(env, target));
+  } finally {
+    env.close();
+  }
+}
+
+function reportWholeScope(ctx: CollectContext, scope: string, err: unknown, resourceTypes: string[]): void {
+  const e = err as { kind?: string; awsCode?: string; permission?: string; code?: string };
+  ctx.reportError({
+    collector: "aws",
+    scope,
+    code: e.kind === "denied" ? "AccessDenied" : (e.awsCode ?? e.code ?? "AWS_COLLECTOR_FAILED"),
+    message: err instanceof Error ? err.message : String(err),
+    ...(e.permission ? { permission: e.permission } : {}),
+    resourceTypes,
+  });
+}
+
+async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<void> {
+  const ctx = env.ctx;
+  const label = target.accountId;
+  ctx.progress({ collector: "aws", scope: label, phase: "start" });
+  // Prove the credentials work (and, for a role, that it can be assumed) before fanning out.
+  try {
+    const who = await callerIdentity(env, target.credentials);
+    if (who.accountId !== target.accountId) target = { ...target, accountId: who.accountId };
+  } catch (err) {
+    reportWholeScope(ctx, `${label} (${target.via})`, err, [...AWS_RESOURCE_TYPES]);
+    ctx.progress({ collector: "aws", scope: label, phase: "error" });
+    return;
+  }
+  const scope = scopeFor(env, target);
+  const selected = new Set<AwsService>(env.settings.services ?? AWS_SERVICES);
+  scope.regions = await resolveRegions(scope);
+  const account = new AccountFactsCollector(scope.accountId, scope.partition);
+  account.cloudtrailScanned = selected.has("cloudtrail");
+  account.backupScanned = selected.has("backup");
+  if (!selected.has("iam")) account.facts.fail(["root", "passwordPolicy"], NOT_SELECTED("iam"));
+  if (!selected.has("s3")) account.facts.fail("s3PublicAccessBlock", NOT_SELECTED("s3"));
+
+  const claimedTrails = new Set<string>();
+  const tasks: Promise<void>[] = [];
+  const run = (service: AwsService, region: string, work: () => Promise<number>) => {
+    if (!selected.has(service)) return;
+    const where = `${scope.accountId}/${region}/${service}`;
+    tasks.push(
+      (async () => {
+        ctx.progress({ collector: "aws", scope: where, phase: "start" });
+        try {
+          const resources = await work();
+          ctx.progress({ collector: "aws", scope: where, phase: "done", resources });
+        } catch (err) {
+          // Unexpected failures (bugs, aborts) still must not pass silently: the service's rules become error.
+          reportWholeScope(ctx, where, err, serviceTypes(service));
+          ctx.progress({ collector: "aws", scope: where, phase: "error" });
+        }
+      })(),
+    );
+  };
+  run("s3", "global", () => collectS3(scope, account));
+  run("iam", "global", () => collectIam(scope, account));
+  for (const region of scope.regions) {
+    run("kms", region, () => collectKms(scope, region));
+    run("cloudtrail", region, () => collectCloudTrail(scope, region, account, claimedTrails));
+    run("backup", region, () => collectBackup(scope, region, account));
+    run("rds", region, () => collectRds(scope, region));
+    run("ec2", region, () => collectEc2(scope, region));
+  }
+  await Promise.all(tasks);
+  try {
+    ctx.emit(account.build());
+  } catch (err) {
+    reportWholeScope(ctx, `${scope.accountId}/account`, err, ["aws.account"]);
+  }
+  ctx.progress({ collector: "aws", scope: label, phase: "done" });
+}
+
+function serviceTypes(service: AwsService): string[] {
+  switch (service) {
+    case "s3":
+      return ["aws.s3.bucket"];
+    case "kms":
+      return ["aws.kms.key"];
+    case "iam":
+      return ["aws.iam.user"];
+    case "cloudtrail":
+      return ["aws.cloudtrail.trail"];
+    case "backup":
+      return ["aws.backup.plan"];
+    case "rds":
+      return ["aws.rds.instance"];
+    case "ec2":
+      return ["aws.ec2.volume", "aws.ec2.ebsDefaults", "aws.ec2.securityGroup"];
+  }
+}
+
+/**
+ * The configured regions, or every region enabled for the account. When the list cannot be read, the home
+ * region is still scanned and the error marks every regional rule `error`, so missing regions are never silent.
+ */
+async function resolveRegions(scope: AccountScope): Promise<string[]> {
+  if (scope.settings.regions) return scope.settings.regions;
+  const client = ec2Client(scope, scope.homeRegion);
+  try {
+    const reply = await scope.call("ec2", scope.homeRegion, C.ec2DescribeRegions, () =>
+      client.send(new DescribeRegionsCommand({ AllRegions: false }), { abortSignal: scope.signal }),
+    );
+    const regions = (reply.Regions ?? [])
+      .filter((r) => r.OptInStatus !== "not-opted-in")
+      .flatMap((r) => (r.RegionName ? [r.RegionName] : []))
+      .sort();
+    return regions.length > 0 ? regions : [scope.homeRegion];
+  } catch (err) {
+    scope.reportListFailure("regions", err, REGIONAL_TYPES);
+    return [scope.homeRegion];
+  }
+}

@@ -1,0 +1,411 @@
+import {
+  type Bucket,
+  GetBucketAclCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLocationCommand,
+  GetBucketLoggingCommand,
+  GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  ListBucketsCommand,
+  type PublicAccessBlockConfiguration,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
+  S3ControlClient,
+} from "@aws-sdk/client-s3-control";
+import { S3BucketFactsSchema } from "../../core/facts/aws.js";
+import type { AccountFactsCollector } from "./account.js";
+import { forEachBounded, paginate } from "./concurrency.js";
+import { type AccountScope, FactsBuilder } from "./context.js";
+import { AWS_CALLS as C } from "./permissions.js";
+import { analyseBucketPolicy } from "./policy-document.js";
+
+type PabFlags = {
+  blockPublicAcls: boolean;
+  ignorePublicAcls: boolean;
+  blockPublicPolicy: boolean;
+  restrictPublicBuckets: boolean;
+};
+
+/** Account-level Block Public Access: the flags, null when never configured, or the error that hid it. */
+type AccountPab = { ok: true; flags: PabFlags | null } | { ok: false; error: unknown };
+
+const PUBLIC_GROUPS = new Set([
+  "http://acs.amazonaws.com/groups/global/AllUsers",
+  "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+]);
+
+function flags(c: PublicAccessBlockConfiguration | undefined): PabFlags {
+  return {
+    blockPublicAcls: c?.BlockPublicAcls === true,
+    ignorePublicAcls: c?.IgnorePublicAcls === true,
+    blockPublicPolicy: c?.BlockPublicPolicy === true,
+    restrictPublicBuckets: c?.RestrictPublicBuckets === true,
+  };
+}
+
+const allOn = (f: PabFlags) =>
+  f.blockPublicAcls && f.ignorePublicAcls && f.blockPublicPolicy && f.restrictPublicBuckets;
+
+/** GetBucketLocation's answer: empty means us-east-1, the legacy `EU` means eu-west-1. */
+export function normaliseBucketRegion(constraint: string | undefined | null): string {
+  if (!constraint) return "us-east-1";
+  if (constraint === "EU") return "eu-west-1";
+  return constraint;
+}
+
+function s3Client(scope: AccountScope, region: string): S3Client {
+  return scope.client(
+    "s3",
+    region,
+    (config) =>
+      new S3Client({
+        ...config,
+        forcePathStyle: scope.settings.forcePathStyle,
+        // A bucket in another region answers with a redirect; the SDK follows it to the right region.
+        followRegionRedirects: true,
+      }),
+  );
+}
+
+async function readAccountPab(scope: AccountScope, account: AccountFactsCollector): Promise<AccountPab> {
+  const region = scope.homeRegion;
+  const endpoint = scope.settings.endpoint;
+  const client = scope.client(
+    "s3control",
+    region,
+    (config) =>
+      new S3ControlClient({
+        ...config,
+        // S3 Control puts the account id in the host name; a custom endpoint (emulator, private endpoint)
+        // cannot take that prefix, so the request goes to the endpoint as given.
+        ...(endpoint
+          ? { disableHostPrefix: true, endpointProvider: () => ({ url: new URL(endpoint) }) }
+          : {}),
+      }),
+  );
+  try {
+    const reply = await scope.callOrAbsent(
+      "s3control",
+      region,
+      C.s3ControlGetPublicAccessBlock,
+      ["NoSuchPublicAccessBlockConfiguration"],
+      () =>
+        client.send(new GetAccountPublicAccessBlockCommand({ AccountId: scope.accountId }), {
+          abortSignal: scope.signal,
+        }),
+    );
+    const f = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
+    const value = f ?? flags(undefined);
+    account.facts.set(
+      "s3PublicAccessBlock",
+      { ...value, configured: f !== null, allEnabled: allOn(value) },
+      C.s3ControlGetPublicAccessBlock,
+    );
+    return { ok: true, flags: f };
+  } catch (error) {
+    account.facts.fail("s3PublicAccessBlock", error);
+    return { ok: false, error };
+  }
+}
+
+export async function collectS3(scope: AccountScope, account: AccountFactsCollector): Promise<number> {
+  const home = s3Client(scope, scope.homeRegion);
+  const accountPab = readAccountPab(scope, account);
+  let count = 0;
+  const buckets = paginate(
+    (token) =>
+      scope.call("s3", scope.homeRegion, C.s3ListBuckets, () =>
+        home.send(new ListBucketsCommand({ MaxBuckets: 1000, ContinuationToken: token }), {
+          abortSignal: scope.signal,
+        }),
+      ),
+    (page) => page.Buckets,
+    (page) => page.ContinuationToken,
+  );
+  try {
+    await forEachBounded(buckets, scope.settings.concurrency * 2, async (bucket) => {
+      const resource = await collectBucket(scope, bucket, await accountPab);
+      if (resource) {
+        scope.ctx.emit(resource);
+        count += 1;
+      }
+    });
+  } catch (err) {
+    scope.reportListFailure("global/s3", err, ["aws.s3.bucket"]);
+  }
+  await accountPab;
+  return count;
+}
+
+async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: AccountPab) {
+  const name = bucket.Name;
+  if (!name) return undefined;
+  const facts = new FactsBuilder();
+  const partition = scope.partition;
+  let region = bucket.BucketRegion;
+  if (!region) {
+    // Older listings carry no region; ask the bucket (the only per-bucket call the list does not answer).
+    try {
+      const home = s3Client(scope, scope.homeRegion);
+      const reply = await scope.call("s3", scope.homeRegion, C.s3GetBucketLocation, () =>
+        home.send(new GetBucketLocationCommand({ Bucket: name }), { abortSignal: scope.signal }),
+      );
+      region = normaliseBucketRegion(reply.LocationConstraint);
+    } catch (err) {
+      facts.fail("region", err);
+      region = scope.homeRegion;
+    }
+  }
+  if (!facts.unreadable.region)
+    facts.set("region", region, bucket.BucketRegion ? C.s3ListBuckets : C.s3GetBucketLocation);
+  facts.set("name", name, C.s3ListBuckets);
+  if (bucket.CreationDate) facts.set("createdAt", bucket.CreationDate.toISOString(), C.s3ListBuckets);
+
+  const client = s3Client(scope, region);
+  const send = <T>(api: (typeof C)[keyof typeof C], absent: string[], fn: () => Promise<T>) =>
+    scope.callOrAbsent("s3", region, api, absent, fn);
+  const opts = { abortSignal: scope.signal };
+  let tags: Record<string, string> = {};
+  let bucketPab: PabFlags | null | undefined;
+  let pabError: unknown;
+
+  await Promise.all([
+    facts.read(
+      "encryption",
+      () =>
+        send(C.s3GetBucketEncryption, ["ServerSideEncryptionConfigurationNotFoundError"], () =>
+          client.send(new GetBucketEncryptionCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const rule = reply?.ServerSideEncryptionConfiguration?.Rules?.[0];
+        const byDefault = rule?.ApplyServerSideEncryptionByDefault;
+        const algorithm = byDefault?.SSEAlgorithm ?? "none";
+        facts.set(
+          "encryption",
+          {
+            enabled: algorithm !== "none",
+            algorithm,
+            ...(byDefault?.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
+            bucketKeyEnabled: rule?.BucketKeyEnabled === true,
+          },
+          C.s3GetBucketEncryption,
+        );
+      },
+    ),
+    send(C.s3GetPublicAccessBlock, ["NoSuchPublicAccessBlockConfiguration"], () =>
+      client.send(new GetPublicAccessBlockCommand({ Bucket: name }), opts),
+    ).then(
+      (reply) => {
+        bucketPab = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
+      },
+      (err: unknown) => {
+        pabError = err;
+      },
+    ),
+    facts.read(
+      "policy",
+      () =>
+        send(C.s3GetBucketPolicy, ["NoSuchBucketPolicy"], () =>
+          client.send(new GetBucketPolicyCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        if (!reply?.Policy) {
+          facts.set(
+            "policy",
+            { exists: false, public: false, denyInsecureTransport: false },
+            C.s3GetBucketPolicy,
+          );
+          return;
+        }
+        let document: unknown;
+        try {
+          document = JSON.parse(reply.Policy);
+        } catch {
+          document = undefined;
+        }
+        const analysis = analyseBucketPolicy(document);
+        if (!analysis) throw new Error("the bucket policy is not a policy document Assay can read");
+        facts.set("policy", { exists: true, ...analysis }, C.s3GetBucketPolicy);
+      },
+    ),
+    facts.read(
+      "aclPublic",
+      () => send(C.s3GetBucketAcl, [], () => client.send(new GetBucketAclCommand({ Bucket: name }), opts)),
+      (reply) => {
+        const grants = reply?.Grants ?? [];
+        facts.set(
+          "aclPublic",
+          grants.some((g) => g.Grantee?.URI !== undefined && PUBLIC_GROUPS.has(g.Grantee.URI)),
+          C.s3GetBucketAcl,
+        );
+      },
+    ),
+    facts.read(
+      "versioning",
+      () =>
+        send(C.s3GetBucketVersioning, [], () =>
+          client.send(new GetBucketVersioningCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const status =
+          reply?.Status === "Enabled" || reply?.Status === "Suspended" ? reply.Status : "Disabled";
+        facts.set(
+          "versioning",
+          { status, mfaDelete: reply?.MFADelete === "Enabled" },
+          C.s3GetBucketVersioning,
+        );
+      },
+    ),
+    facts.read(
+      "replication",
+      () =>
+        send(C.s3GetBucketReplication, ["ReplicationConfigurationNotFoundError"], () =>
+          client.send(new GetBucketReplicationCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const rules = reply?.ReplicationConfiguration?.Rules ?? [];
+        const enabled = rules.filter((r) => r.Status === "Enabled").length;
+        facts.set("replication", { enabled: enabled > 0, rules: rules.length }, C.s3GetBucketReplication);
+      },
+    ),
+    facts.read(
+      "lifecycle",
+      () =>
+        send(C.s3GetBucketLifecycle, ["NoSuchLifecycleConfiguration"], () =>
+          client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const rules = reply?.Rules ?? [];
+        facts.set(
+          "lifecycle",
+          { rules: rules.length, enabledRules: rules.filter((r) => r.Status === "Enabled").length },
+          C.s3GetBucketLifecycle,
+        );
+      },
+    ),
+    facts.read(
+      "objectLock",
+      () =>
+        send(C.s3GetObjectLock, ["ObjectLockConfigurationNotFoundError"], () =>
+          client.send(new GetObjectLockConfigurationCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const config = reply?.ObjectLockConfiguration;
+        const retention = config?.Rule?.DefaultRetention;
+        const retentionDays =
+          retention?.Days ?? (retention?.Years !== undefined ? retention.Years * 365 : undefined);
+        facts.set(
+          "objectLock",
+          {
+            enabled: config?.ObjectLockEnabled === "Enabled",
+            ...(retention?.Mode ? { mode: retention.Mode } : {}),
+            ...(retentionDays !== undefined ? { retentionDays } : {}),
+          },
+          C.s3GetObjectLock,
+        );
+      },
+    ),
+    facts.read(
+      "logging",
+      () =>
+        send(C.s3GetBucketLogging, [], () =>
+          client.send(new GetBucketLoggingCommand({ Bucket: name }), opts),
+        ),
+      (reply) => {
+        const target = reply?.LoggingEnabled?.TargetBucket;
+        facts.set(
+          "logging",
+          { enabled: target !== undefined, ...(target ? { targetBucket: target } : {}) },
+          C.s3GetBucketLogging,
+        );
+      },
+    ),
+    // Tags are labels, not facts rules judge; a denied tagging read leaves the tags empty and is not an error.
+    send(C.s3GetBucketTagging, ["NoSuchTagSet"], () =>
+      client.send(new GetBucketTaggingCommand({ Bucket: name }), opts),
+    ).then(
+      (reply) => {
+        tags = Object.fromEntries(
+          (reply?.TagSet ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])),
+        );
+      },
+      () => undefined,
+    ),
+  ]);
+
+  applyPublicAccess(facts, bucketPab, pabError, accountPab);
+  return facts.build(S3BucketFactsSchema, {
+    uid: `arn:${partition}:s3:::${name}`,
+    type: "aws.s3.bucket",
+    name,
+    account: scope.accountId,
+    region,
+    tags,
+  });
+}
+
+/**
+ * Block Public Access in effect is the OR of the bucket's and the account's settings. If one level could not
+ * be read, the effective value is still known when the other level already blocks everything.
+ */
+function applyPublicAccess(
+  facts: FactsBuilder,
+  bucketPab: PabFlags | null | undefined,
+  pabError: unknown,
+  accountPab: AccountPab,
+): void {
+  const accountFlags = accountPab.ok ? accountPab.flags : undefined;
+  const bucketKnown = pabError === undefined;
+  const source = "api: s3:GetPublicAccessBlock, s3control:GetPublicAccessBlock";
+  let effective: PabFlags | undefined;
+  if (bucketKnown && accountPab.ok) {
+    const b = bucketPab ?? flags(undefined);
+    const a = accountFlags ?? flags(undefined);
+    effective = {
+      blockPublicAcls: b.blockPublicAcls || a.blockPublicAcls,
+      ignorePublicAcls: b.ignorePublicAcls || a.ignorePublicAcls,
+      blockPublicPolicy: b.blockPublicPolicy || a.blockPublicPolicy,
+      restrictPublicBuckets: b.restrictPublicBuckets || a.restrictPublicBuckets,
+    };
+  } else if (bucketKnown && bucketPab && allOn(bucketPab)) effective = bucketPab;
+  else if (accountPab.ok && accountFlags && allOn(accountFlags)) effective = accountFlags;
+
+  if (!effective) {
+    facts.fail(
+      ["publicAccessBlock", "publiclyAccessible"],
+      bucketKnown && !accountPab.ok ? accountPab.error : pabError,
+    );
+    return;
+  }
+  facts.set(
+    "publicAccessBlock",
+    {
+      ...effective,
+      allEnabled: allOn(effective),
+      bucket: bucketKnown ? (bucketPab ?? null) : null,
+      account: accountPab.ok ? (accountFlags ?? null) : null,
+    },
+    source,
+  );
+  // Public after Block Public Access: a public policy counts unless RestrictPublicBuckets, a public ACL
+  // unless IgnorePublicAcls. Unknown when the policy or ACL that would decide it could not be read.
+  const policy = facts.attributes.policy as { public: boolean } | undefined;
+  const aclPublic = facts.attributes.aclPublic as boolean | undefined;
+  const viaPolicy = effective.restrictPublicBuckets ? false : policy?.public;
+  const viaAcl = effective.ignorePublicAcls ? false : aclPublic;
+  if (viaPolicy === true || viaAcl === true) facts.set("publiclyAccessible", true, source);
+  else if (viaPolicy === false && viaAcl === false) facts.set("publiclyAccessible", false, source);
+  else {
+    facts.fail(
+      "publiclyAccessible",
+      viaPolicy === undefined ? facts.unreadable.policy : facts.unreadable.aclPublic,
+    );
+  }
+}

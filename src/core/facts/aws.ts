@@ -1,0 +1,312 @@
+import { z } from "zod";
+
+/**
+ * Facts about AWS resources, normalised from the API replies so rules never see raw SDK shapes. Every group
+ * is optional: a group whose API call was denied or failed is absent and named in the resource's
+ * `unreadable` map with the reason (`AccessDenied: s3:GetEncryptionConfiguration`), so a rule that reads it
+ * becomes `error`, never `pass`.
+ */
+const days = z.number().int().nonnegative();
+const isoTime = z.iso.datetime();
+
+const PublicAccessBlockFlagsSchema = z.strictObject({
+  blockPublicAcls: z.boolean(),
+  ignorePublicAcls: z.boolean(),
+  blockPublicPolicy: z.boolean(),
+  restrictPublicBuckets: z.boolean(),
+});
+
+export const S3BucketFactsSchema = z.strictObject({
+  name: z.string(),
+  /** From the bucket listing, or s3:GetBucketLocation when the listing has none. */
+  region: z.string().optional(),
+  createdAt: isoTime.optional(),
+  /** Default encryption of new objects. S3 encrypts with SSE-S3 when nothing is configured (since 2023). */
+  encryption: z
+    .strictObject({
+      enabled: z.boolean(),
+      /** `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none`. */
+      algorithm: z.string(),
+      kmsKeyId: z.string().optional(),
+      bucketKeyEnabled: z.boolean(),
+    })
+    .optional(),
+  /**
+   * Block Public Access in effect: each flag is true when the bucket's or the account's setting has it.
+   * `allEnabled` is the conjunction; `bucket`/`account` keep the two levels for evidence.
+   */
+  publicAccessBlock: z
+    .strictObject({
+      ...PublicAccessBlockFlagsSchema.shape,
+      allEnabled: z.boolean(),
+      bucket: PublicAccessBlockFlagsSchema.nullable(),
+      account: PublicAccessBlockFlagsSchema.nullable(),
+    })
+    .optional(),
+  policy: z
+    .strictObject({
+      exists: z.boolean(),
+      /** A statement allows `*` principals without a narrowing condition. */
+      public: z.boolean(),
+      /** A statement denies requests where `aws:SecureTransport` is false. */
+      denyInsecureTransport: z.boolean(),
+    })
+    .optional(),
+  /** The bucket ACL grants something to AllUsers or AuthenticatedUsers. */
+  aclPublic: z.boolean().optional(),
+  /** Anyone on the internet can read or write, after Block Public Access is applied. */
+  publiclyAccessible: z.boolean().optional(),
+  versioning: z
+    .strictObject({
+      status: z.enum(["Enabled", "Suspended", "Disabled"]),
+      mfaDelete: z.boolean(),
+    })
+    .optional(),
+  replication: z.strictObject({ enabled: z.boolean(), rules: z.number().int().nonnegative() }).optional(),
+  lifecycle: z
+    .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
+    .optional(),
+  objectLock: z
+    .strictObject({ enabled: z.boolean(), mode: z.string().optional(), retentionDays: days.optional() })
+    .optional(),
+  logging: z.strictObject({ enabled: z.boolean(), targetBucket: z.string().optional() }).optional(),
+});
+
+/**
+ * `keyId` and `arn` come from kms:ListKeys; the rest from kms:DescribeKey, which a key policy may deny for one
+ * key, so those facts are optional and named in `unreadable` when missing.
+ */
+export const KmsKeyFactsSchema = z.strictObject({
+  keyId: z.string(),
+  arn: z.string(),
+  description: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+  /** `AWS` (AWS managed) or `CUSTOMER`. */
+  keyManager: z.string().optional(),
+  keySpec: z.string().optional(),
+  keyUsage: z.string().optional(),
+  /** `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, … */
+  keyState: z.string().optional(),
+  enabled: z.boolean().optional(),
+  /** `AWS_KMS`, `EXTERNAL`, `AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`. */
+  origin: z.string().optional(),
+  multiRegion: z.boolean().optional(),
+  createdAt: isoTime.optional(),
+  deletionDate: isoTime.optional(),
+  /** Read only for keys that support automatic rotation (customer symmetric keys with AWS_KMS origin). */
+  rotation: z
+    .strictObject({
+      enabled: z.boolean(),
+      periodDays: days.optional(),
+    })
+    .optional(),
+});
+
+const AccessKeyFactsSchema = z.strictObject({
+  /** 1 or 2, the slot in the credential report. */
+  slot: z.number().int().min(1).max(2),
+  active: z.boolean(),
+  lastRotatedAt: isoTime.optional(),
+  ageDays: days.optional(),
+  lastUsedAt: isoTime.optional(),
+  /** Days since last use, or since rotation when never used. */
+  daysSinceUse: days.optional(),
+  neverUsed: z.boolean(),
+});
+
+export const IamUserFactsSchema = z.strictObject({
+  userName: z.string(),
+  arn: z.string(),
+  userId: z.string().optional(),
+  createdAt: isoTime.optional(),
+  /** From the credential report. */
+  credentials: z
+    .strictObject({
+      passwordEnabled: z.boolean(),
+      passwordLastUsedAt: isoTime.optional(),
+      /** Days since the console password was last used, or since it was set when never used. */
+      passwordDaysSinceUse: days.optional(),
+      mfaActive: z.boolean(),
+      accessKeys: z.array(AccessKeyFactsSchema),
+      activeAccessKeys: z.number().int().nonnegative(),
+      /** Largest age in days of an active access key, 0 when there is none. */
+      oldestActiveAccessKeyAgeDays: days,
+      /** Largest days-since-use of any active credential (password or key), 0 when none is active. */
+      maxDaysSinceCredentialUse: days,
+    })
+    .optional(),
+  /** From the authorization details: policies attached to the user itself and through its groups. */
+  policies: z
+    .strictObject({
+      attachedManaged: z.array(z.string()),
+      inlineNames: z.array(z.string()),
+      groups: z.array(z.string()),
+      /** AdministratorAccess or an inline/managed policy allowing `*` on `*`, attached to the user itself. */
+      adminAttachedDirectly: z.boolean(),
+      adminViaGroup: z.boolean(),
+    })
+    .optional(),
+});
+
+export const AwsAccountFactsSchema = z.strictObject({
+  accountId: z.string(),
+  root: z
+    .strictObject({
+      mfaActive: z.boolean(),
+      accessKeysPresent: z.boolean(),
+      passwordLastUsedAt: isoTime.optional(),
+    })
+    .optional(),
+  passwordPolicy: z
+    .strictObject({
+      exists: z.boolean(),
+      minimumLength: z.number().int().nonnegative(),
+      requireSymbols: z.boolean(),
+      requireNumbers: z.boolean(),
+      requireUppercase: z.boolean(),
+      requireLowercase: z.boolean(),
+      /** 0 when passwords never expire. */
+      maxAgeDays: days,
+      /** 0 when reuse is not prevented. */
+      reusePrevention: z.number().int().nonnegative(),
+      hardExpiry: z.boolean(),
+    })
+    .optional(),
+  s3PublicAccessBlock: z
+    .strictObject({ ...PublicAccessBlockFlagsSchema.shape, configured: z.boolean(), allEnabled: z.boolean() })
+    .optional(),
+  cloudtrail: z
+    .strictObject({
+      trails: z.number().int().nonnegative(),
+      /** A multi-region trail that is logging. */
+      multiRegionLogging: z.boolean(),
+      /** …that also validates log files and encrypts with KMS. */
+      multiRegionLoggingValidated: z.boolean(),
+    })
+    .optional(),
+  backup: z
+    .strictObject({
+      plans: z.number().int().nonnegative(),
+      /** Plans that have at least one resource selection, so they actually back something up. */
+      plansWithSelections: z.number().int().nonnegative(),
+      regionsWithPlans: z.array(z.string()),
+    })
+    .optional(),
+});
+
+export const CloudTrailTrailFactsSchema = z.strictObject({
+  name: z.string(),
+  arn: z.string(),
+  homeRegion: z.string(),
+  multiRegion: z.boolean(),
+  organizationTrail: z.boolean(),
+  logging: z.boolean().optional(),
+  latestDeliveryAt: isoTime.optional(),
+  logFileValidation: z.boolean(),
+  kmsKeyId: z.string().optional(),
+  encrypted: z.boolean(),
+  s3BucketName: z.string().optional(),
+  includeGlobalServiceEvents: z.boolean(),
+});
+
+export const BackupPlanFactsSchema = z.strictObject({
+  planId: z.string(),
+  name: z.string(),
+  rules: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        schedule: z.string().optional(),
+        targetVault: z.string(),
+        deleteAfterDays: days.optional(),
+        moveToColdStorageAfterDays: days.optional(),
+        copiesToOtherVaults: z.number().int().nonnegative(),
+      }),
+    )
+    .optional(),
+  /** Smallest retention across rules; absent when a rule keeps recovery points forever. */
+  minRetentionDays: days.optional(),
+  scheduledRules: z.number().int().nonnegative().optional(),
+  selections: z.number().int().nonnegative().optional(),
+});
+
+export const RdsInstanceFactsSchema = z.strictObject({
+  identifier: z.string(),
+  engine: z.string(),
+  engineVersion: z.string().optional(),
+  instanceClass: z.string().optional(),
+  status: z.string().optional(),
+  storageEncrypted: z.boolean(),
+  kmsKeyId: z.string().optional(),
+  backupRetentionDays: days,
+  deletionProtection: z.boolean(),
+  publiclyAccessible: z.boolean(),
+  multiAz: z.boolean(),
+  autoMinorVersionUpgrade: z.boolean(),
+  iamAuthentication: z.boolean(),
+});
+
+export const Ec2VolumeFactsSchema = z.strictObject({
+  volumeId: z.string(),
+  encrypted: z.boolean(),
+  kmsKeyId: z.string().optional(),
+  state: z.string(),
+  sizeGiB: z.number().int().nonnegative(),
+  volumeType: z.string().optional(),
+  attachedTo: z.array(z.string()),
+});
+
+export const Ec2EbsDefaultsFactsSchema = z.strictObject({
+  region: z.string(),
+  encryptionByDefault: z.boolean().optional(),
+  defaultKmsKeyId: z.string().optional(),
+});
+
+const OpenIngressSchema = z.strictObject({
+  protocol: z.string(),
+  fromPort: z.number().int(),
+  toPort: z.number().int(),
+  source: z.string(),
+});
+
+export const Ec2SecurityGroupFactsSchema = z.strictObject({
+  groupId: z.string(),
+  groupName: z.string(),
+  vpcId: z.string().optional(),
+  description: z.string().optional(),
+  /** Ingress permissions whose source is 0.0.0.0/0 or ::/0. */
+  openIngress: z.array(OpenIngressSchema),
+  /** Ports of interest reachable from anywhere (all protocols or TCP covering the port). */
+  openToWorld: z.strictObject({
+    ssh: z.boolean(),
+    rdp: z.boolean(),
+    /** Database ports open to the world (1433, 1521, 3306, 5432, 5439, 6379, 9200, 27017, …). */
+    databasePorts: z.array(z.number().int()),
+    allTraffic: z.boolean(),
+  }),
+  ingressRules: z.number().int().nonnegative(),
+});
+
+export const awsFactsSchemas: Record<string, z.ZodType> = {
+  "aws.s3.bucket": S3BucketFactsSchema,
+  "aws.kms.key": KmsKeyFactsSchema,
+  "aws.iam.user": IamUserFactsSchema,
+  "aws.account": AwsAccountFactsSchema,
+  "aws.cloudtrail.trail": CloudTrailTrailFactsSchema,
+  "aws.backup.plan": BackupPlanFactsSchema,
+  "aws.rds.instance": RdsInstanceFactsSchema,
+  "aws.ec2.volume": Ec2VolumeFactsSchema,
+  "aws.ec2.ebsDefaults": Ec2EbsDefaultsFactsSchema,
+  "aws.ec2.securityGroup": Ec2SecurityGroupFactsSchema,
+};
+
+export type S3BucketFacts = z.infer<typeof S3BucketFactsSchema>;
+export type KmsKeyFacts = z.infer<typeof KmsKeyFactsSchema>;
+export type IamUserFacts = z.infer<typeof IamUserFactsSchema>;
+export type AwsAccountFacts = z.infer<typeof AwsAccountFactsSchema>;
+export type CloudTrailTrailFacts = z.infer<typeof CloudTrailTrailFactsSchema>;
+export type BackupPlanFacts = z.infer<typeof BackupPlanFactsSchema>;
+export type RdsInstanceFacts = z.infer<typeof RdsInstanceFactsSchema>;
+export type Ec2VolumeFacts = z.infer<typeof Ec2VolumeFactsSchema>;
+export type Ec2EbsDefaultsFacts = z.infer<typeof Ec2EbsDefaultsFactsSchema>;
+export type Ec2SecurityGroupFacts = z.infer<typeof Ec2SecurityGroupFactsSchema>;

@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { openIngress, openToWorld } from "../../../src/collectors/aws/ec2.js";
+import { classifyAwsError } from "../../../src/collectors/aws/errors.js";
+import { credentialFacts, parseCredentialReport } from "../../../src/collectors/aws/iam.js";
+import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
+import { analyseBucketPolicy, grantsAdministrator } from "../../../src/collectors/aws/policy-document.js";
+import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
+
+describe("bucket policy analysis", () => {
+  const allow = (extra: Record<string, unknown>) => ({
+    Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", ...extra }],
+  });
+
+  it("finds public statements and ignores ones narrowed to known callers", () => {
+    expect(analyseBucketPolicy(allow({ Principal: "*" }))?.public).toBe(true);
+    expect(analyseBucketPolicy(allow({ Principal: { AWS: ["*"] } }))?.public).toBe(true);
+    expect(analyseBucketPolicy(allow({ Principal: { AWS: "arn:aws:iam::1:root" } }))?.public).toBe(false);
+    expect(
+      analyseBucketPolicy(
+        allow({ Principal: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } }),
+      )?.public,
+    ).toBe(false);
+    // A condition that does not narrow the caller does not make a statement private.
+    expect(
+      analyseBucketPolicy(allow({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } }))
+        ?.public,
+    ).toBe(true);
+  });
+
+  it("recognises a TLS-only deny in its common spellings", () => {
+    const deny = (action: unknown, value: unknown) => ({
+      Statement: {
+        Effect: "Deny",
+        Principal: "*",
+        Action: action,
+        Resource: "*",
+        Condition: { Bool: { "aws:SecureTransport": value } },
+      },
+    });
+    expect(analyseBucketPolicy(deny("s3:*", "false"))?.denyInsecureTransport).toBe(true);
+    expect(analyseBucketPolicy(deny(["*"], false))?.denyInsecureTransport).toBe(true);
+    expect(analyseBucketPolicy(deny("s3:GetObject", "false"))?.denyInsecureTransport).toBe(false);
+    expect(analyseBucketPolicy(deny("s3:*", "true"))?.denyInsecureTransport).toBe(false);
+  });
+
+  it("returns undefined for something that is not a policy", () => {
+    expect(analyseBucketPolicy({ nope: 1 })).toBeUndefined();
+  });
+
+  it("detects administrator grants", () => {
+    expect(grantsAdministrator({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })).toBe(true);
+    expect(grantsAdministrator({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })).toBe(
+      false,
+    );
+    expect(grantsAdministrator({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] })).toBe(false);
+  });
+});
+
+describe("security group analysis", () => {
+  it("flattens world-open ranges and checks ports inside ranges", () => {
+    const open = openIngress([
+      {
+        IpProtocol: "tcp",
+        FromPort: 20,
+        ToPort: 23,
+        IpRanges: [{ CidrIp: "0.0.0.0/0" }, { CidrIp: "10.0.0.0/8" }],
+      },
+      { IpProtocol: "udp", FromPort: 3389, ToPort: 3389, Ipv6Ranges: [{ CidrIpv6: "::/0" }] },
+    ]);
+    expect(open).toEqual([
+      { protocol: "tcp", fromPort: 20, toPort: 23, source: "0.0.0.0/0" },
+      { protocol: "udp", fromPort: 3389, toPort: 3389, source: "::/0" },
+    ]);
+    // RDP is TCP; a UDP rule on 3389 does not expose it.
+    expect(openToWorld(open)).toEqual({ ssh: true, rdp: false, databasePorts: [], allTraffic: false });
+  });
+});
+
+describe("credential report", () => {
+  const header =
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active," +
+    "access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service," +
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service," +
+    "cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
+
+  it("parses rows and computes ages against now", () => {
+    const csv = `${header}\nann,arn:aws:iam::1:user/ann,2026-01-01T00:00:00+00:00,true,no_information,2026-01-11T00:00:00+00:00,N/A,false,true,2026-01-01T00:00:00+00:00,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n`;
+    const [row] = parseCredentialReport(csv);
+    expect(row).toBeDefined();
+    const facts = credentialFacts(row!, new Date("2026-03-01T00:00:00Z"));
+    expect(facts).toEqual({
+      passwordEnabled: true,
+      passwordDaysSinceUse: 49,
+      mfaActive: false,
+      accessKeys: [
+        {
+          slot: 1,
+          active: true,
+          lastRotatedAt: "2026-01-01T00:00:00.000Z",
+          ageDays: 59,
+          daysSinceUse: 59,
+          neverUsed: true,
+        },
+      ],
+      activeAccessKeys: 1,
+      oldestActiveAccessKeyAgeDays: 59,
+      maxDaysSinceCredentialUse: 59,
+    });
+  });
+
+  it("rejects a report in an unexpected format with the line number", () => {
+    expect(() => parseCredentialReport(`${header}\nann,arn,x,true,N/A,N/A,N/A,maybe`)).toThrow(/line 2/);
+  });
+});
+
+describe("helpers", () => {
+  it("normalises legacy bucket locations", () => {
+    expect(normaliseBucketRegion(undefined)).toBe("us-east-1");
+    expect(normaliseBucketRegion("EU")).toBe("eu-west-1");
+    expect(normaliseBucketRegion("ap-south-1")).toBe("ap-south-1");
+  });
+
+  it("classifies denials by code and by 403 status, and names the permission", () => {
+    const denied = classifyAwsError(
+      Object.assign(new Error("x"), { name: "UnauthorizedOperation" }),
+      AWS_CALLS.ec2DescribeVolumes,
+    );
+    expect(denied.kind).toBe("denied");
+    expect(denied.reason).toBe("AccessDenied: ec2:DescribeVolumes");
+    const forbidden = classifyAwsError(
+      Object.assign(new Error("x"), { name: "SomethingElse", $metadata: { httpStatusCode: 403 } }),
+      AWS_CALLS.s3GetBucketEncryption,
+    );
+    expect(forbidden.reason).toBe("AccessDenied: s3:GetEncryptionConfiguration");
+    const failed = classifyAwsError(
+      Object.assign(new Error("boom"), { name: "InternalError" }),
+      AWS_CALLS.kmsListKeys,
+    );
+    expect(failed.kind).toBe("failed");
+    expect(failed.reason).toMatch(/^InternalError: kms:ListKeys failed: boom/);
+  });
+});

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AWS_RESOURCE_TYPES } from "../../../src/collectors/aws/produces.js";
+import { factsSchemaFor } from "../../../src/core/facts/index.js";
+import { MAIN, seedWorld } from "../../emulators/aws/seed.js";
+import { type RunningEmulator, startAwsEmulator } from "../../emulators/aws/server.js";
+import { type CollectedRun, collect, emulatorSettings } from "./harness.js";
+
+/**
+ * The real SDK clients scan the seeded emulator (pages of 2 items, throttled replies, one denied action)
+ * through the `endpoint` setting with static credentials, exactly as they would scan another endpoint.
+ */
+let emu: RunningEmulator;
+let run: CollectedRun;
+
+beforeAll(async () => {
+  emu = await startAwsEmulator(seedWorld());
+  run = await collect(emulatorSettings(emu.url));
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+describe("AWS collector against the seeded emulator", () => {
+  it("emits only declared types whose facts match the facts schemas", () => {
+    expect(run.resources.length).toBeGreaterThan(0);
+    for (const r of run.resources) {
+      expect(AWS_RESOURCE_TYPES).toContain(r.type);
+      expect(r.provider).toBe("aws");
+      expect(r.account).toBe(MAIN);
+      const schema = factsSchemaFor(r.type);
+      expect(schema, r.type).toBeDefined();
+      expect(schema?.safeParse(r.attributes).success, `${r.uid} facts`).toBe(true);
+      for (const key of Object.keys(r.attributes))
+        expect(r.sources[key], `${r.uid} source of ${key}`).toBeDefined();
+    }
+    const counts = Object.fromEntries(AWS_RESOURCE_TYPES.map((t) => [t, run.ofType(t).length]));
+    expect(counts).toEqual({
+      "aws.account": 1,
+      "aws.s3.bucket": 4,
+      "aws.kms.key": 6,
+      "aws.iam.user": 4,
+      "aws.cloudtrail.trail": 2,
+      "aws.backup.plan": 2,
+      "aws.rds.instance": 2,
+      "aws.ec2.volume": 3,
+      "aws.ec2.ebsDefaults": 2,
+      "aws.ec2.securityGroup": 6,
+    });
+    expect(run.errors).toEqual([]);
+  });
+
+  it("walks every page of paginated lists", () => {
+    // pageSize 2: four buckets take two ListBuckets pages, six security groups three pages per region.
+    expect(emu.world.calls.get("s3:ListAllMyBuckets")).toBe(2);
+    expect(emu.world.calls.get("iam:GetAccountAuthorizationDetails")).toBeGreaterThanOrEqual(4);
+  });
+
+  it("retries throttled calls and still reads the facts", () => {
+    // Two throttled replies per the seed, then one success for each of the four buckets.
+    expect(emu.world.calls.get("s3:GetEncryptionConfiguration")).toBe(6);
+    expect(run.find("aws.s3.bucket", "secure-bucket").attributes.encryption).toEqual({
+      enabled: true,
+      algorithm: "aws:kms",
+      kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k-rotating",
+      bucketKeyEnabled: true,
+    });
+    expect(run.ofType("aws.kms.key")).toHaveLength(6);
+  });
+
+  it("normalises S3 facts, combining bucket and account Block Public Access", () => {
+    const secure = run.find("aws.s3.bucket", "secure-bucket");
+    expect(secure.region).toBe("us-east-1");
+    expect(secure.tags).toEqual({ env: "prod" });
+    expect(secure.attributes).toMatchObject({
+      policy: { exists: true, public: false, denyInsecureTransport: true },
+      versioning: { status: "Enabled", mfaDelete: true },
+      replication: { enabled: true, rules: 1 },
+      lifecycle: { rules: 1, enabledRules: 1 },
+      objectLock: { enabled: true, mode: "GOVERNANCE", retentionDays: 30 },
+      publicAccessBlock: { allEnabled: true, account: null },
+      publiclyAccessible: false,
+    });
+    const pub = run.find("aws.s3.bucket", "public-bucket");
+    expect(pub.region).toBe("eu-west-1");
+    expect(pub.attributes).toMatchObject({
+      aclPublic: true,
+      policy: { exists: true, public: true },
+      publicAccessBlock: { allEnabled: false, bucket: null },
+      publiclyAccessible: true,
+      versioning: { status: "Disabled", mfaDelete: false },
+    });
+    // A `*` principal narrowed by aws:PrincipalOrgID is not public.
+    expect(run.find("aws.s3.bucket", "org-bucket").attributes.policy).toEqual({
+      exists: true,
+      public: false,
+      denyInsecureTransport: false,
+    });
+    expect(run.find("aws.s3.bucket", "log-bucket").attributes.encryption).toEqual({
+      enabled: false,
+      algorithm: "none",
+      bucketKeyEnabled: false,
+    });
+  });
+
+  it("marks a denied fact unreadable with the missing permission, never as a value", () => {
+    for (const b of run.ofType("aws.s3.bucket")) {
+      expect(b.attributes.logging).toBeUndefined();
+      expect(b.unreadable).toEqual({ logging: "AccessDenied: s3:GetBucketLogging" });
+    }
+  });
+
+  it("reads KMS keys in every enabled region, with rotation only where it applies", () => {
+    const byId = Object.fromEntries(run.ofType("aws.kms.key").map((k) => [k.attributes.keyId, k]));
+    expect(byId["k-rotating"]?.name).toBe("alias/app");
+    expect(byId["k-rotating"]?.attributes.rotation).toEqual({ enabled: true, periodDays: 365 });
+    expect(byId["k-norotate"]?.attributes.rotation).toEqual({ enabled: false });
+    expect(byId["k-long"]?.attributes.rotation).toEqual({ enabled: true, periodDays: 730 });
+    expect(byId["k-aws"]?.attributes).toMatchObject({ keyManager: "AWS" });
+    expect(byId["k-aws"]?.attributes.rotation).toBeUndefined();
+    expect(byId["k-asym"]?.attributes.rotation).toBeUndefined();
+    expect(byId["k-eu"]?.region).toBe("eu-west-1");
+    // Rotation status is read for the four customer symmetric keys only.
+    expect(emu.world.calls.get("kms:GetKeyRotationStatus")).toBe(4);
+  });
+
+  it("derives IAM user facts from the credential report and authorization details", () => {
+    expect(run.find("aws.iam.user", "bob").attributes).toMatchObject({
+      credentials: {
+        passwordEnabled: true,
+        mfaActive: false,
+        activeAccessKeys: 1,
+        oldestActiveAccessKeyAgeDays: 200,
+        maxDaysSinceCredentialUse: 100,
+      },
+      policies: { adminAttachedDirectly: true, adminViaGroup: false },
+    });
+    expect(run.find("aws.iam.user", "alice").attributes.policies).toMatchObject({
+      adminAttachedDirectly: false,
+      adminViaGroup: true,
+      groups: ["admins"],
+    });
+    // A customer managed policy granting * on * counts as administrator.
+    expect(run.find("aws.iam.user", "dormant").attributes).toMatchObject({
+      credentials: { passwordEnabled: true, passwordDaysSinceUse: 120, activeAccessKeys: 0 },
+      policies: { adminAttachedDirectly: true },
+    });
+    const bot = run.find("aws.iam.user", "ci-bot").attributes.credentials as { accessKeys: unknown[] };
+    expect(bot.accessKeys).toHaveLength(2);
+  });
+
+  it("assembles the account resource from IAM, S3 Control, CloudTrail and Backup", () => {
+    const account = run.find("aws.account", MAIN);
+    expect(account.uid).toBe(`arn:aws:iam::${MAIN}:root`);
+    expect(account.attributes).toEqual({
+      accountId: MAIN,
+      root: { mfaActive: false, accessKeysPresent: true, passwordLastUsedAt: "2026-11-20T00:00:00.000Z" },
+      passwordPolicy: {
+        exists: true,
+        minimumLength: 8,
+        requireSymbols: false,
+        requireNumbers: true,
+        requireUppercase: true,
+        requireLowercase: true,
+        maxAgeDays: 0,
+        reusePrevention: 0,
+        hardExpiry: false,
+      },
+      s3PublicAccessBlock: {
+        blockPublicAcls: false,
+        ignorePublicAcls: false,
+        blockPublicPolicy: false,
+        restrictPublicBuckets: false,
+        configured: false,
+        allEnabled: false,
+      },
+      cloudtrail: { trails: 2, multiRegionLogging: true, multiRegionLoggingValidated: true },
+      backup: { plans: 2, plansWithSelections: 1, regionsWithPlans: ["eu-west-1", "us-east-1"] },
+    });
+  });
+
+  it("emits each trail once, with its status read in its home region", () => {
+    const main = run.find("aws.cloudtrail.trail", "main");
+    expect(main.attributes).toMatchObject({
+      multiRegion: true,
+      logging: true,
+      logFileValidation: true,
+      encrypted: true,
+    });
+    expect(run.find("aws.cloudtrail.trail", "regional").attributes).toMatchObject({
+      multiRegion: false,
+      logging: false,
+      encrypted: false,
+      homeRegion: "eu-west-1",
+    });
+    expect(emu.world.calls.get("cloudtrail:GetTrailStatus")).toBe(2);
+  });
+
+  it("reads backup plans, RDS, EBS and security groups per region", () => {
+    expect(run.find("aws.backup.plan", "daily").attributes).toMatchObject({
+      minRetentionDays: 35,
+      selections: 3,
+    });
+    expect(run.find("aws.backup.plan", "empty").attributes).toMatchObject({
+      minRetentionDays: 3,
+      selections: 0,
+    });
+    expect(run.find("aws.rds.instance", "db-bad").attributes).toMatchObject({
+      storageEncrypted: false,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      publiclyAccessible: true,
+    });
+    expect(run.find("aws.ec2.ebsDefaults", "EBS defaults eu-west-1").attributes).toEqual({
+      region: "eu-west-1",
+      encryptionByDefault: false,
+      defaultKmsKeyId: "alias/aws/ebs",
+    });
+    expect(run.find("aws.ec2.volume", "vol-plain").attributes).toMatchObject({
+      encrypted: false,
+      state: "available",
+    });
+    expect(run.find("aws.ec2.securityGroup", "ssh").attributes.openToWorld).toEqual({
+      ssh: true,
+      rdp: false,
+      databasePorts: [],
+      allTraffic: false,
+    });
+    expect(run.find("aws.ec2.securityGroup", "rdp").attributes.openToWorld).toMatchObject({ rdp: true });
+    expect(run.find("aws.ec2.securityGroup", "db").attributes.openToWorld).toMatchObject({
+      databasePorts: [5432, 5439],
+    });
+    expect(run.find("aws.ec2.securityGroup", "internal").attributes.openIngress).toEqual([]);
+  });
+
+  it("reports progress for the account and each service and region", () => {
+    const done = run.progress.filter((p) => p.phase === "done").map((p) => p.scope);
+    expect(done).toContain(MAIN);
+    expect(done).toContain(`${MAIN}/global/s3`);
+    expect(done).toContain(`${MAIN}/global/iam`);
+    for (const region of ["us-east-1", "eu-west-1"]) {
+      for (const service of ["kms", "cloudtrail", "backup", "rds", "ec2"])
+        expect(done).toContain(`${MAIN}/${region}/${service}`);
+    }
+    expect(run.progress.find((p) => p.scope === `${MAIN}/global/s3` && p.phase === "done")?.resources).toBe(
+      4,
+    );
+  });
+});
