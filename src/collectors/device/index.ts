@@ -43,7 +43,7 @@ export const deviceCollector: Collector = {
       return;
     }
     const platform = process.platform;
-    if (platform !== "linux") {
+    if (platform !== "linux" && platform !== "darwin" && platform !== "win32") {
       ctx.reportError({
         collector: "device",
         scope: "device",
@@ -57,8 +57,13 @@ export const deviceCollector: Collector = {
     const cacheDir =
       settings.data.cacheDir === false ? undefined : (settings.data.cacheDir ?? defaultCacheDir());
     const host = realHost({ now: ctx.now, signal: ctx.signal, timeoutMs: settings.data.timeoutMs, cacheDir });
-    const { collectLinuxDevice } = await import("./linux/index.js");
-    ctx.emit(await collectLinuxDevice(host));
+    const collectPlatform =
+      platform === "darwin"
+        ? (await import("./darwin/index.js")).collectDarwinDevice
+        : platform === "win32"
+          ? (await import("./win32/index.js")).collectWin32Device
+          : (await import("./linux/index.js")).collectLinuxDevice;
+    ctx.emit(await collectPlatform(host));
     ctx.progress({ collector: "device", scope: "device", phase: "done", resources: 1 });
   },
 };

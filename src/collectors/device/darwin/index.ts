@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
+import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure, type ExecResult } from "../exec.js";
 import type { DeviceIdentity } from "../linux/os.js";
 import { factResult, type Host, mergeResults, type ProbeResult, unreadableResult } from "../probe.js";
@@ -56,20 +57,46 @@ async function readDefault(
   return { result: r, value: r.ok ? r.stdout.trim() : undefined };
 }
 
+/** Every fact-group probe, run at once; each turns its own failures into `unreadable`, never a throw. */
+const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
+  diskEncryption: probeDiskEncryption,
+  firewall: probeFirewall,
+  updates: probeUpdates,
+  screenLock: probeScreenLock,
+  malware: probeMalware,
+  backup: probeBackup,
+  removableMedia: probeRemovableMedia,
+  platformIntegrity: probeIntegrity,
+  accounts: probeAccounts,
+  timeSync: probeTimeSync,
+  ssh: probeRemoteLogin,
+};
+
+async function guarded(
+  name: string,
+  probe: (host: Host) => Promise<ProbeResult>,
+  host: Host,
+): Promise<ProbeResult> {
+  try {
+    return await probe(host);
+  } catch (error) {
+    // A bug in one probe costs that fact group only (its rules become `error`), not the whole device.
+    return {
+      attributes: {},
+      sources: {},
+      unreadable: { [name]: `probe failed: ${(error as Error).message}` },
+    };
+  }
+}
+
 export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
   const [identity, ...results] = await Promise.all([
-    probeIdentity(host),
-    probeDiskEncryption(host),
-    probeFirewall(host),
-    probeUpdates(host),
-    probeScreenLock(host),
-    probeMalware(host),
-    probeBackup(host),
-    probeRemovableMedia(host),
-    probeIntegrity(host),
-    probeAccounts(host),
-    probeTimeSync(host),
-    probeRemoteLogin(host),
+    probeIdentity(host).catch(
+      (error: Error): DarwinProbe => ({
+        result: { attributes: {}, sources: {}, unreadable: { os: `probe failed: ${error.message}` } },
+      }),
+    ),
+    ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
   ]);
   const desktop = factResult("desktopSession", true, "platform: macOS always runs a graphical login session");
   return {
@@ -78,8 +105,24 @@ export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
       identity.result,
       desktop,
       ...results,
-      unreadableResult("password", "not collected on macOS (pwpolicy) yet"),
+      unreadableResult("password", "password policy is not collected on macOS (pwpolicy) yet"),
     ]),
+  };
+}
+
+/** The macOS device resource, shaped like the Linux one: uid from the hardware UUID. */
+export async function collectDarwinDevice(host: Host): Promise<ResourceInput> {
+  const { identity, result } = await probeDarwinDevice(host);
+  return {
+    uid: identity ? `device:${identity.hardwareUuid}` : "device:unknown",
+    type: "device",
+    provider: "device",
+    name: identity?.hostname ?? "unknown",
+    tags: identity ? { uidSource: identity.uidSource } : {},
+    attributes: result.attributes,
+    sources: result.sources,
+    unreadable: result.unreadable,
+    collectedAt: host.now.toISOString(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { probeDarwinDevice } from "../../../../src/collectors/device/darwin/index.js";
+import { collectDarwinDevice, probeDarwinDevice } from "../../../../src/collectors/device/darwin/index.js";
 import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
+import { ResourceSchema } from "../../../../src/core/resource.js";
 import { fixture, type Recording, recordedHost } from "../recorded-host.js";
 
 const f = (name: string) => fixture("darwin", name);
@@ -158,5 +159,19 @@ describe("macOS device probe", () => {
       macbook({ "/usr/bin/stat -f %Su /dev/console": { stdout: "root\n" } }),
     );
     expect(off.result.unreadable.screenLock).toMatch(/no user is logged in/);
+  });
+
+  it("builds the device resource keyed by the hardware UUID", async () => {
+    const resource = ResourceSchema.parse(await collectDarwinDevice(macbook()));
+    expect(resource).toMatchObject({
+      uid: "device:5a2c39e4-8c1b-5f4e-9e6b-3b1d7c2a9f10",
+      type: "device",
+      tags: { uidSource: "hardware" },
+    });
+    const broken = ResourceSchema.parse(
+      await collectDarwinDevice(macbook({ "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { code: 1 } })),
+    );
+    expect(broken.uid).toBe("device:unknown");
+    expect(broken.unreadable.hardwareUuid).toBeDefined();
   });
 });

@@ -1,0 +1,435 @@
+import { z } from "zod";
+import type { DeviceFacts } from "../../../core/facts/device.js";
+import type { DeviceIdentity } from "../linux/os.js";
+import type { ProbeResult } from "../probe.js";
+
+/**
+ * Pure: the JSON printed by the posture script (posture-script.ts) → device facts. Every section is validated
+ * on its own; a section that reports an error or has an unexpected shape makes only its fact group
+ * unreadable, with the reason.
+ */
+const ErrorSection = z.object({ error: z.string() });
+/** PowerShell prints one-element lists as the element and empty lists as null in some versions. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.preprocess((v) => (v == null ? [] : Array.isArray(v) ? v : [v]), z.array(item)) });
+const str = z.string().nullish();
+const num = z.number().nullish();
+const bool = z.boolean().nullish();
+const regValue = z.union([z.number(), z.string()]).nullish();
+const Reg = <S extends z.ZodRawShape>(shape: S) => z.object({ present: z.boolean(), ...shape });
+
+const Sections = {
+  os: z.object({
+    caption: z.string(),
+    version: z.string(),
+    build: str,
+    architecture: str,
+    displayVersion: str,
+    installationType: str,
+    hostname: z.string(),
+    uuid: str,
+  }),
+  bitlocker: list(
+    z.object({
+      mountPoint: z.string(),
+      volumeType: z.string(),
+      protectionStatus: z.string(),
+      volumeStatus: z.string(),
+      encryptionMethod: str,
+      encryptionPercentage: num,
+    }),
+  ),
+  defender: z.object({
+    amServiceEnabled: bool,
+    antivirusEnabled: bool,
+    realTimeProtectionEnabled: bool,
+    amRunningMode: str,
+    antivirusSignatureVersion: str,
+    antivirusSignatureLastUpdated: str,
+  }),
+  antivirusProducts: list(z.object({ name: z.string(), productState: z.number() })),
+  updates: list(
+    z.object({
+      title: z.string(),
+      msrcSeverity: str,
+      categories: z.preprocess((v) => (v == null ? [] : Array.isArray(v) ? v : [v]), z.array(z.string())),
+    }),
+  ),
+  updateAgent: z.object({ lastSearchSuccessDate: str, rebootRequired: bool, serviceStartType: str }),
+  updatePolicy: Reg({ NoAutoUpdate: regValue, AUOptions: regValue }),
+  updateMdmPolicy: Reg({ AllowAutoUpdate: regValue }),
+  firewall: list(z.object({ name: z.string(), enabled: z.string(), defaultInboundAction: str })),
+  firewallRules: z.object({ count: z.number().int().nonnegative() }),
+  machineInactivity: Reg({ InactivityTimeoutSecs: regValue }),
+  userScreenSavers: list(
+    z.object({
+      sid: z.string(),
+      policy: Reg({ ScreenSaveActive: regValue, ScreenSaverIsSecure: regValue, ScreenSaveTimeOut: regValue }),
+      user: Reg({
+        ScreenSaveActive: regValue,
+        ScreenSaverIsSecure: regValue,
+        ScreenSaveTimeOut: regValue,
+        "SCRNSAVE.EXE": regValue,
+      }),
+    }),
+  ),
+  usbstor: Reg({ Start: regValue }),
+  removableStoragePolicy: Reg({ Deny_All: regValue }),
+  admins: list(z.string()),
+  localUsers: list(z.object({ name: z.string(), enabled: z.boolean(), passwordRequired: z.boolean() })),
+  secureBoot: z.object({ enabled: z.boolean() }),
+  timeService: z.object({ status: z.string(), startType: str }),
+  sshd: z.object({ status: z.string(), startType: str }),
+} as const;
+type SectionName = keyof typeof Sections;
+type Parsed = { [K in SectionName]: z.infer<(typeof Sections)[K]> };
+type Read<K extends SectionName> = { ok: true; value: Parsed[K] } | { ok: false; reason: string };
+
+export interface WindowsPosture {
+  identity?: DeviceIdentity;
+  result: ProbeResult;
+}
+
+const SOURCE = "cmd: powershell (posture script)";
+const ZERO_UUIDS = new Set(["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]);
+const toNumber = (v: string | number | null | undefined) =>
+  v === null || v === undefined || v === "" ? undefined : Number(v);
+
+export function parseWindowsPosture(json: string, now: Date): WindowsPosture | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    const value = JSON.parse(json.replace(/^\uFEFF/, "")) as unknown;
+    if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+    raw = value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const read = <K extends SectionName>(name: K): Read<K> => {
+    const section = raw[name];
+    const failed = ErrorSection.safeParse(section);
+    if (failed.success) return { ok: false, reason: failed.data.error.trim() };
+    const parsed = Sections[name].safeParse(section);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return {
+        ok: false,
+        reason: `unexpected ${name} output at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+      };
+    }
+    return { ok: true, value: parsed.data as Parsed[K] };
+  };
+
+  const result: ProbeResult = { attributes: {}, sources: {}, unreadable: {} };
+  const set = <K extends keyof DeviceFacts>(key: K, value: DeviceFacts[K]) => {
+    result.attributes[key] = value;
+    result.sources[key] = SOURCE;
+  };
+  const fail = (key: string, reason: string) => {
+    result.unreadable[key] = reason;
+  };
+
+  // Identity
+  let identity: DeviceIdentity | undefined;
+  const os = read("os");
+  if (os.ok) {
+    const o = os.value;
+    const facts: NonNullable<DeviceFacts["os"]> = {
+      platform: "win32",
+      distro: o.caption.trim(),
+      release: o.displayVersion || o.build || o.version,
+      kernel: o.version,
+      arch: /arm/i.test(o.architecture ?? "") ? "arm64" : /64/.test(o.architecture ?? "") ? "x64" : "ia32",
+    };
+    set("os", facts);
+    set("hostname", o.hostname);
+    // Server Core has no desktop; every other edition gives people graphical sessions (console or RDP).
+    set("desktopSession", o.installationType !== "Server Core");
+    const uuid = o.uuid?.trim().toLowerCase();
+    if (uuid && !ZERO_UUIDS.has(uuid)) {
+      set("hardwareUuid", uuid);
+      identity = { os: facts, hostname: o.hostname, hardwareUuid: uuid, uidSource: "hardware" };
+    } else fail("hardwareUuid", "Win32_ComputerSystemProduct.UUID is blank or a placeholder");
+  } else fail("os", os.reason);
+
+  decideEncryption(read("bitlocker"), set, fail);
+  decideMalware(read("defender"), read("antivirusProducts"), now, set, fail);
+  decideUpdates(
+    read("updates"),
+    read("updateAgent"),
+    read("updatePolicy"),
+    read("updateMdmPolicy"),
+    set,
+    fail,
+  );
+  decideFirewall(read("firewall"), read("firewallRules"), set, fail);
+  decideScreenLock(read("machineInactivity"), read("userScreenSavers"), set, fail);
+  decideRemovableMedia(read("usbstor"), read("removableStoragePolicy"), set, fail);
+  decideAccounts(read("admins"), read("localUsers"), set, fail);
+
+  const secureBoot = read("secureBoot");
+  if (secureBoot.ok) set("platformIntegrity", { secureBoot: secureBoot.value.enabled });
+  // Legacy BIOS machines cannot do Secure Boot: the cmdlet says the platform does not support it.
+  else if (/not supported on this platform/i.test(secureBoot.reason))
+    set("platformIntegrity", { secureBoot: false });
+  else fail("platformIntegrity", `Confirm-SecureBootUEFI: ${secureBoot.reason}`);
+
+  const time = read("timeService");
+  if (time.ok) set("timeSync", { active: time.value.status === "Running", service: "w32time" });
+  else fail("timeSync", `Get-Service W32Time: ${time.reason}`);
+
+  const sshd = read("sshd");
+  if (sshd.ok) set("ssh", { serverInstalled: true, serverRunning: sshd.value.status === "Running" });
+  else if (/Cannot find any service/i.test(sshd.reason)) set("ssh", { serverInstalled: false });
+  else fail("ssh", `Get-Service sshd: ${sshd.reason}`);
+
+  fail("password", "password policy is not collected on Windows yet");
+  fail("backup", "backup status is not collected on Windows yet");
+  return { ...(identity ? { identity } : {}), result };
+}
+
+type Set = <K extends keyof DeviceFacts>(key: K, value: DeviceFacts[K]) => void;
+type Fail = (key: string, reason: string) => void;
+
+function decideEncryption(bitlocker: Read<"bitlocker">, set: Set, fail: Fail): void {
+  if (!bitlocker.ok) {
+    fail("diskEncryption", `Get-BitLockerVolume: ${bitlocker.reason}`);
+    return;
+  }
+  // Suspended protection ("Off" on an encrypted volume) leaves the key in clear on the disk: not protected.
+  const protectedVolume = (v: { protectionStatus: string; volumeStatus: string }) =>
+    v.protectionStatus === "On" && v.volumeStatus === "FullyEncrypted";
+  const volumes = bitlocker.value.items.map((v) => ({
+    mount: v.mountPoint,
+    device: v.mountPoint,
+    encrypted: protectedVolume(v),
+    ...(protectedVolume(v) && v.encryptionMethod ? { method: `bitlocker-${v.encryptionMethod}` } : {}),
+  }));
+  const system = bitlocker.value.items.find((v) => v.volumeType === "OperatingSystem");
+  if (!system) {
+    fail("diskEncryption", "Get-BitLockerVolume listed no operating-system volume");
+    return;
+  }
+  const encrypted = protectedVolume(system);
+  set("diskEncryption", {
+    systemVolumeEncrypted: encrypted,
+    method: encrypted ? "bitlocker" : "none",
+    volumes,
+  });
+}
+
+/**
+ * Security Center's productState packs the product's state in nibbles: 0x1000 set = scanning enabled,
+ * 0x0010 set = signatures out of date.
+ */
+export function decodeProductState(state: number): { enabled: boolean; upToDate: boolean } {
+  return { enabled: ((state >> 12) & 0xf) === 1, upToDate: ((state >> 4) & 0xf) === 0 };
+}
+
+function decideMalware(
+  defender: Read<"defender">,
+  products: Read<"antivirusProducts">,
+  now: Date,
+  set: Set,
+  fail: Fail,
+): void {
+  const third = products.ok
+    ? products.value.items.filter((p) => !/Windows Defender|Microsoft Defender/i.test(p.name))
+    : [];
+  const activeThird = third.find((p) => decodeProductState(p.productState).enabled);
+  // Defender steps back to passive mode when another antivirus is registered and active: report that one.
+  if (activeThird && (!defender.ok || /passive/i.test(defender.value.amRunningMode ?? ""))) {
+    set("malware", { installed: true, running: true, product: activeThird.name, realTimeProtection: true });
+    return;
+  }
+  if (!defender.ok) {
+    if (third.length) {
+      set("malware", { installed: true, running: false, product: third[0]?.name });
+      return;
+    }
+    fail("malware", `Get-MpComputerStatus: ${defender.reason}`);
+    return;
+  }
+  const d = defender.value;
+  const updated = d.antivirusSignatureLastUpdated ? Date.parse(d.antivirusSignatureLastUpdated) : Number.NaN;
+  set("malware", {
+    installed: true,
+    running: d.amServiceEnabled === true && d.antivirusEnabled === true,
+    product: "Microsoft Defender Antivirus",
+    ...(Number.isFinite(updated)
+      ? { signatureAgeHours: Math.max(0, Math.round(((now.getTime() - updated) / 3_600_000) * 10) / 10) }
+      : {}),
+    realTimeProtection: d.realTimeProtectionEnabled === true,
+  });
+}
+
+/**
+ * Whether updates install without a person: the Windows Update service must not be disabled; an MDM
+ * (Intune) AllowAutoUpdate of 0 (notify) or 5 (off) turns them off; group policy NoAutoUpdate=1 does too,
+ * and AUOptions other than 4 (auto download and schedule the install) leaves installing to a person.
+ * With no policy at all, Windows 10/11 download and install automatically.
+ */
+export function decideAutomaticUpdates(
+  startType: string | undefined,
+  gpo: { NoAutoUpdate?: number; AUOptions?: number },
+  mdmAllowAutoUpdate: number | undefined,
+): { automatic: boolean; mechanism: string } {
+  if (startType === "Disabled") return { automatic: false, mechanism: "wuauserv service disabled" };
+  if (gpo.NoAutoUpdate === 1) return { automatic: false, mechanism: "policy NoAutoUpdate=1" };
+  if (mdmAllowAutoUpdate !== undefined) {
+    return {
+      automatic: mdmAllowAutoUpdate >= 1 && mdmAllowAutoUpdate <= 4,
+      mechanism: `MDM Update/AllowAutoUpdate=${mdmAllowAutoUpdate}`,
+    };
+  }
+  if (gpo.AUOptions !== undefined)
+    return { automatic: gpo.AUOptions === 4, mechanism: `policy AUOptions=${gpo.AUOptions}` };
+  return { automatic: true, mechanism: "Windows Update default (automatic)" };
+}
+
+function decideUpdates(
+  updates: Read<"updates">,
+  agent: Read<"updateAgent">,
+  policy: Read<"updatePolicy">,
+  mdm: Read<"updateMdmPolicy">,
+  set: Set,
+  fail: Fail,
+): void {
+  if (!updates.ok) {
+    fail("updates", `Windows Update search: ${updates.reason}`);
+    return;
+  }
+  if (!policy.ok) {
+    fail("updates", `update policy: ${policy.reason}`);
+    return;
+  }
+  const isSecurity = (u: { msrcSeverity?: string | null; categories: string[] }) =>
+    !!u.msrcSeverity || u.categories.some((c) => c === "Security Updates" || c === "Critical Updates");
+  const decision = decideAutomaticUpdates(
+    agent.ok ? (agent.value.serviceStartType ?? undefined) : undefined,
+    { NoAutoUpdate: toNumber(policy.value.NoAutoUpdate), AUOptions: toNumber(policy.value.AUOptions) },
+    mdm.ok ? toNumber(mdm.value.AllowAutoUpdate) : undefined,
+  );
+  set("updates", {
+    manager: "windows-update",
+    pending: updates.value.items.length,
+    pendingSecurity: updates.value.items.filter(isSecurity).length,
+    automatic: decision.automatic,
+    automaticMechanism: decision.mechanism,
+    ...(agent.ok && typeof agent.value.rebootRequired === "boolean"
+      ? { rebootRequired: agent.value.rebootRequired }
+      : {}),
+    ...(agent.ok && agent.value.lastSearchSuccessDate
+      ? { lastRefreshedAt: new Date(agent.value.lastSearchSuccessDate).toISOString() }
+      : {}),
+  });
+  if (!agent.ok) fail("updates.rebootRequired", `Microsoft.Update.SystemInfo: ${agent.reason}`);
+}
+
+function decideFirewall(
+  profiles: Read<"firewall">,
+  rules: Read<"firewallRules">,
+  set: Set,
+  fail: Fail,
+): void {
+  if (!profiles.ok) {
+    fail("firewall", `Get-NetFirewallProfile: ${profiles.reason}`);
+    return;
+  }
+  const byName = Object.fromEntries(profiles.value.items.map((p) => [p.name, p.enabled === "True"]));
+  const enabled = profiles.value.items.length > 0 && profiles.value.items.every((p) => p.enabled === "True");
+  // NotConfigured means the Windows default, which blocks unsolicited inbound traffic.
+  const denies = profiles.value.items.every((p) => p.defaultInboundAction !== "Allow");
+  set("firewall", {
+    enabled,
+    backend: "windows",
+    ruleCount: rules.ok ? rules.value.count : 0,
+    defaultInboundPolicy: denies ? "deny" : "allow",
+    profiles: byName,
+  });
+  if (!rules.ok) fail("firewall.ruleCount", rules.reason);
+}
+
+function decideScreenLock(
+  machine: Read<"machineInactivity">,
+  users: Read<"userScreenSavers">,
+  set: Set,
+  fail: Fail,
+): void {
+  // "Interactive logon: Machine inactivity limit" locks every session after the limit, whatever the user sets.
+  const limit = machine.ok ? toNumber(machine.value.InactivityTimeoutSecs) : undefined;
+  if (limit !== undefined && limit > 0) {
+    set("screenLock", { enabled: true, idleSeconds: limit, requirePassword: true });
+    return;
+  }
+  if (!users.ok) {
+    fail("screenLock", `user screen-saver settings: ${users.reason}`);
+    return;
+  }
+  if (users.value.items.length === 0) {
+    fail("screenLock", "no user is logged on and no machine inactivity limit (InactivityTimeoutSecs) is set");
+    return;
+  }
+  // Group policy wins over the user's own choice; the weakest logged-on user decides the device's posture.
+  const perUser = users.value.items.map((u) => {
+    const pick = (key: "ScreenSaveActive" | "ScreenSaverIsSecure" | "ScreenSaveTimeOut") =>
+      toNumber(u.policy[key] ?? u.user[key]);
+    const active = pick("ScreenSaveActive") === 1;
+    const secure = pick("ScreenSaverIsSecure") === 1;
+    const timeout = pick("ScreenSaveTimeOut") ?? 0;
+    return { locks: active && secure && timeout > 0, secure, timeout };
+  });
+  const all = perUser.every((u) => u.locks);
+  set("screenLock", {
+    enabled: all,
+    ...(all ? { idleSeconds: Math.max(...perUser.map((u) => u.timeout)) } : {}),
+    requirePassword: perUser.every((u) => u.secure),
+  });
+}
+
+function decideRemovableMedia(
+  usbstor: Read<"usbstor">,
+  policy: Read<"removableStoragePolicy">,
+  set: Set,
+  fail: Fail,
+): void {
+  if (policy.ok && toNumber(policy.value.Deny_All) === 1) {
+    set("removableMedia", {
+      usbStorageBlocked: true,
+      mechanism: "policy RemovableStorageDevices\\Deny_All=1",
+    });
+    return;
+  }
+  if (!usbstor.ok) {
+    fail("removableMedia", `USBSTOR service key: ${usbstor.reason}`);
+    return;
+  }
+  const start = toNumber(usbstor.value.Start);
+  // Start=4 disables the USB mass-storage driver; 3 (the default) loads it on demand.
+  if (start === 4) {
+    set("removableMedia", { usbStorageBlocked: true, mechanism: "USBSTOR Start=4" });
+    return;
+  }
+  set("removableMedia", { usbStorageBlocked: false });
+}
+
+function decideAccounts(admins: Read<"admins">, users: Read<"localUsers">, set: Set, fail: Fail): void {
+  if (!admins.ok && !users.ok) {
+    fail("accounts", `Get-LocalGroupMember: ${admins.reason}; Get-LocalUser: ${users.reason}`);
+    return;
+  }
+  set("accounts", {
+    // Windows has no UID 0: no account can hold root's identity under another name.
+    extraUidZeroUsers: [],
+    // Enabled local accounts allowed to have a blank password (PasswordRequired = False).
+    ...(users.ok
+      ? {
+          emptyPasswordUsers: users.value.items
+            .filter((u) => u.enabled && !u.passwordRequired)
+            .map((u) => u.name),
+        }
+      : {}),
+    ...(admins.ok ? { localAdmins: admins.value.items } : {}),
+  });
+  if (!users.ok) fail("accounts.emptyPasswordUsers", `Get-LocalUser: ${users.reason}`);
+  if (!admins.ok) fail("accounts.localAdmins", `Get-LocalGroupMember: ${admins.reason}`);
+}

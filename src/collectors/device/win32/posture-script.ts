@@ -1,0 +1,95 @@
+/**
+ * The PowerShell the Windows collector runs: ONE process (PowerShell start-up costs about a second) that
+ * reads every fact group and prints one JSON object. Each section is wrapped so a failure (a cmdlet missing
+ * on Server Core, access denied, the Windows Update service disabled) becomes `{ "error": "…" }` for that
+ * section only. Lists are wrapped as `{ "items": [...] }` because PowerShell unrolls one-element arrays
+ * returned from a script block. Enum values are turned into their names ("On", "FullyEncrypted") so the
+ * output does not depend on the PowerShell version; dates are ISO 8601 UTC.
+ * Works on Windows PowerShell 5.1 (every supported Windows) and PowerShell 7.
+ */
+export const POSTURE_SCRIPT = String.raw`
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+function Section([scriptblock]$block) { try { & $block } catch { [ordered]@{ error = $_.Exception.Message } } }
+function Reg([string]$path, [string[]]$names) {
+  $values = [ordered]@{ present = $false }
+  if (Test-Path -LiteralPath $path) {
+    $values.present = $true
+    $item = Get-ItemProperty -LiteralPath $path
+    foreach ($n in $names) { if ($null -ne $item.$n) { $values[$n] = $item.$n } }
+  }
+  $values
+}
+function Iso($d) { if ($null -eq $d -or $d.Year -lt 1971) { $null } else { ([DateTime]$d).ToUniversalTime().ToString('o') } }
+$out = [ordered]@{ schema = 1 }
+$out.os = Section {
+  $os = Get-CimInstance Win32_OperatingSystem
+  $cv = Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+  [ordered]@{ caption = $os.Caption; version = $os.Version; build = $os.BuildNumber; architecture = $os.OSArchitecture;
+    displayVersion = $cv.DisplayVersion; installationType = $cv.InstallationType; hostname = $env:COMPUTERNAME;
+    uuid = (Get-CimInstance Win32_ComputerSystemProduct).UUID }
+}
+$out.bitlocker = Section { [ordered]@{ items = @(Get-BitLockerVolume | ForEach-Object { [ordered]@{
+  mountPoint = $_.MountPoint; volumeType = "$($_.VolumeType)"; protectionStatus = "$($_.ProtectionStatus)";
+  volumeStatus = "$($_.VolumeStatus)"; encryptionMethod = "$($_.EncryptionMethod)"; encryptionPercentage = $_.EncryptionPercentage } }) } }
+$out.defender = Section {
+  $s = Get-MpComputerStatus
+  [ordered]@{ amServiceEnabled = $s.AMServiceEnabled; antivirusEnabled = $s.AntivirusEnabled;
+    realTimeProtectionEnabled = $s.RealTimeProtectionEnabled; amRunningMode = "$($s.AMRunningMode)";
+    antivirusSignatureVersion = $s.AntivirusSignatureVersion; antivirusSignatureLastUpdated = (Iso $s.AntivirusSignatureLastUpdated) }
+}
+$out.antivirusProducts = Section { [ordered]@{ items = @(Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct |
+  ForEach-Object { [ordered]@{ name = $_.displayName; productState = [int]$_.productState } }) } }
+$out.updates = Section {
+  $searcher = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher()
+  $result = $searcher.Search("IsInstalled=0 and IsHidden=0 and Type='Software'")
+  [ordered]@{ items = @($result.Updates | ForEach-Object { [ordered]@{ title = $_.Title; msrcSeverity = $_.MsrcSeverity;
+    categories = @($_.Categories | ForEach-Object { $_.Name }) } }) }
+}
+$out.updateAgent = Section {
+  $au = New-Object -ComObject Microsoft.Update.AutoUpdate
+  $last = $au.Results.LastSearchSuccessDate
+  [ordered]@{ lastSearchSuccessDate = $(if ($null -eq $last -or $last.Year -lt 1971) { $null } else { [DateTime]::SpecifyKind($last, 'Utc').ToString('o') });
+    rebootRequired = (New-Object -ComObject Microsoft.Update.SystemInfo).RebootRequired;
+    serviceStartType = "$((Get-Service wuauserv).StartType)" }
+}
+$out.updatePolicy = Section { Reg 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU' @('NoAutoUpdate', 'AUOptions') }
+$out.updateMdmPolicy = Section { Reg 'HKLM:\SOFTWARE\Microsoft\PolicyManager\current\device\Update' @('AllowAutoUpdate') }
+$out.firewall = Section { [ordered]@{ items = @(Get-NetFirewallProfile | ForEach-Object { [ordered]@{ name = "$($_.Name)";
+  enabled = "$($_.Enabled)"; defaultInboundAction = "$($_.DefaultInboundAction)" } }) } }
+$out.firewallRules = Section { [ordered]@{ count = (Get-Item 'HKLM:\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules').ValueCount } }
+$out.machineInactivity = Section { Reg 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System' @('InactivityTimeoutSecs') }
+$out.userScreenSavers = Section { [ordered]@{ items = @(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object {
+  $sid = $_.PSChildName
+  [ordered]@{ sid = $sid;
+    policy = (Reg "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut'));
+    user = (Reg "Registry::HKEY_USERS\$sid\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut', 'SCRNSAVE.EXE')) } }) } }
+$out.usbstor = Section { Reg 'HKLM:\SYSTEM\CurrentControlSet\Services\USBSTOR' @('Start') }
+$out.removableStoragePolicy = Section { Reg 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\RemovableStorageDevices' @('Deny_All') }
+$out.admins = Section {
+  try { $members = @(Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { "$($_.Name)" }) }
+  catch {
+    # Get-LocalGroupMember fails on groups holding orphaned domain SIDs; ADSI still lists them.
+    $group = [ADSI]'WinNT://./Administrators,group'
+    $members = @($group.psbase.Invoke('Members') | ForEach-Object { $_.GetType().InvokeMember('Name', 'GetProperty', $null, $_, $null) })
+  }
+  [ordered]@{ items = $members }
+}
+$out.localUsers = Section { [ordered]@{ items = @(Get-LocalUser | ForEach-Object { [ordered]@{ name = $_.Name; enabled = $_.Enabled; passwordRequired = $_.PasswordRequired } }) } }
+$out.secureBoot = Section { [ordered]@{ enabled = [bool](Confirm-SecureBootUEFI) } }
+$out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
+$out.sshd = Section { $s = Get-Service sshd; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
+$out | ConvertTo-Json -Depth 8 -Compress
+`;
+
+/** powershell.exe arguments: -EncodedCommand takes UTF-16LE base64, which sidesteps every quoting rule. */
+export function powershellArgs(script: string = POSTURE_SCRIPT): string[] {
+  return [
+    "-NoProfile",
+    "-NonInteractive",
+    "-ExecutionPolicy",
+    "Bypass",
+    "-EncodedCommand",
+    Buffer.from(script, "utf16le").toString("base64"),
+  ];
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { collectWin32Device } from "../../../../src/collectors/device/win32/index.js";
+import {
+  decideAutomaticUpdates,
+  decodeProductState,
+  parseWindowsPosture,
+} from "../../../../src/collectors/device/win32/parse.js";
+import { POSTURE_SCRIPT, powershellArgs } from "../../../../src/collectors/device/win32/posture-script.js";
+import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
+import { ResourceSchema } from "../../../../src/core/resource.js";
+import { fixture, recordedHost } from "../recorded-host.js";
+
+const now = new Date("2024-08-14T10:12:51Z");
+const parse = (name: string) => {
+  const posture = parseWindowsPosture(fixture("win32", name), now);
+  if (!posture) throw new Error(`${name} did not parse`);
+  expect(DeviceFactsSchema.safeParse(posture.result.attributes).success).toBe(true);
+  return posture;
+};
+
+describe("Windows posture parser (recorded PowerShell output)", () => {
+  it("a managed Windows 11 laptop", () => {
+    const { identity, result } = parse("win11-laptop.json");
+    const a = result.attributes;
+    expect(identity?.hardwareUuid).toBe("4c4c4544-0042-3910-8051-b7c04f563533");
+    expect(a.os).toEqual({
+      platform: "win32",
+      distro: "Microsoft Windows 11 Enterprise",
+      release: "23H2",
+      kernel: "10.0.22631",
+      arch: "x64",
+    });
+    expect(a.desktopSession).toBe(true);
+    expect(a.diskEncryption).toEqual({
+      systemVolumeEncrypted: true,
+      method: "bitlocker",
+      volumes: [
+        { mount: "C:", device: "C:", encrypted: true, method: "bitlocker-XtsAes128" },
+        { mount: "D:", device: "D:", encrypted: false },
+      ],
+    });
+    expect(a.malware).toEqual({
+      installed: true,
+      running: true,
+      product: "Microsoft Defender Antivirus",
+      signatureAgeHours: 6,
+      realTimeProtection: true,
+    });
+    expect(a.updates).toEqual({
+      manager: "windows-update",
+      pending: 2,
+      pendingSecurity: 1,
+      automatic: true,
+      automaticMechanism: "MDM Update/AllowAutoUpdate=2",
+      rebootRequired: false,
+      lastRefreshedAt: "2024-08-14T06:02:17.000Z",
+    });
+    expect(a.firewall).toEqual({
+      enabled: true,
+      backend: "windows",
+      ruleCount: 512,
+      defaultInboundPolicy: "deny",
+      profiles: { Domain: true, Private: true, Public: true },
+    });
+    // The machine inactivity limit applies whatever the user chose.
+    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 900, requirePassword: true });
+    expect(a.removableMedia).toEqual({ usbStorageBlocked: true, mechanism: "USBSTOR Start=4" });
+    expect(a.accounts).toEqual({
+      extraUidZeroUsers: [],
+      emptyPasswordUsers: [],
+      localAdmins: ["LT-0427\\Administrator", "CONTOSO\\Domain Admins", "AzureAD\\it-helpdesk"],
+    });
+    expect(a.platformIntegrity).toEqual({ secureBoot: true });
+    expect(a.timeSync).toEqual({ active: true, service: "w32time" });
+    expect(a.ssh).toEqual({ serverInstalled: false });
+    expect(result.unreadable.password).toMatch(/not collected/);
+  });
+
+  it("a server with gaps: missing BitLocker cmdlet, manual updates, public profile off, nobody logged on", () => {
+    const { result } = parse("server2019-gaps.json");
+    const a = result.attributes;
+    expect(a.diskEncryption).toBeUndefined();
+    expect(result.unreadable.diskEncryption).toMatch(/Get-BitLockerVolume.*not recognized/);
+    expect(a.malware).toMatchObject({ running: true, realTimeProtection: false, signatureAgeHours: 312.2 });
+    expect(a.updates).toMatchObject({
+      pending: 3,
+      pendingSecurity: 2,
+      automatic: false,
+      automaticMechanism: "policy AUOptions=3",
+      rebootRequired: true,
+    });
+    expect(a.firewall).toMatchObject({
+      enabled: false,
+      defaultInboundPolicy: "allow",
+      profiles: { Domain: true, Private: true, Public: false },
+    });
+    expect(a.screenLock).toBeUndefined();
+    expect(result.unreadable.screenLock).toMatch(/no user is logged on/);
+    expect(a.removableMedia).toEqual({ usbStorageBlocked: false });
+    expect(a.accounts?.emptyPasswordUsers).toEqual(["backup-svc"]);
+    expect(a.platformIntegrity).toEqual({ secureBoot: false });
+    expect(a.timeSync).toEqual({ active: false, service: "w32time" });
+    expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: true });
+  });
+
+  it("a desktop with a third-party antivirus, suspended BitLocker and per-user screen savers", () => {
+    const { result } = parse("win10-thirdparty-av.json");
+    const a = result.attributes;
+    // Encrypted but protection suspended: the key sits in clear on the disk.
+    expect(a.diskEncryption).toMatchObject({ systemVolumeEncrypted: false, method: "none" });
+    expect(a.malware).toEqual({
+      installed: true,
+      running: true,
+      product: "Sophos Anti-Virus",
+      realTimeProtection: true,
+    });
+    expect(a.updates).toMatchObject({
+      pending: 0,
+      automatic: false,
+      automaticMechanism: "wuauserv service disabled",
+    });
+    // Policy (300 s, secure) overrides the first user's own insecure choice; the second user is secure at 600 s.
+    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 600, requirePassword: true });
+    expect(a.removableMedia).toEqual({
+      usbStorageBlocked: true,
+      mechanism: "policy RemovableStorageDevices\\Deny_All=1",
+    });
+    expect(a.accounts).toEqual({ extraUidZeroUsers: [], emptyPasswordUsers: [] });
+    expect(result.unreadable["accounts.localAdmins"]).toMatch(/Failed to compare/);
+  });
+
+  it("decodes Security Center product states and update policies", () => {
+    expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true });
+    expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true });
+    expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true });
+    expect(decodeProductState(397584)).toEqual({ enabled: true, upToDate: false });
+    expect(decideAutomaticUpdates("Manual", {}, undefined)).toEqual({
+      automatic: true,
+      mechanism: "Windows Update default (automatic)",
+    });
+    expect(decideAutomaticUpdates("Manual", { NoAutoUpdate: 1, AUOptions: 4 }, 2).automatic).toBe(false);
+    expect(decideAutomaticUpdates("Manual", { AUOptions: 4 }, undefined).automatic).toBe(true);
+    expect(decideAutomaticUpdates("Manual", {}, 5).automatic).toBe(false);
+  });
+
+  it("refuses output that is not the script's JSON object", () => {
+    expect(parseWindowsPosture("", now)).toBeUndefined();
+    expect(parseWindowsPosture("[1,2]", now)).toBeUndefined();
+    const broken = parseWindowsPosture(
+      JSON.stringify({ schema: 1, firewall: { items: [{ name: 1 }] } }),
+      now,
+    );
+    expect(broken?.result.unreadable.firewall).toMatch(/unexpected firewall output/);
+  });
+
+  it("runs the script once through powershell -EncodedCommand and builds a valid device resource", async () => {
+    const args = powershellArgs();
+    expect(Buffer.from(args.at(-1)!, "base64").toString("utf16le")).toBe(POSTURE_SCRIPT);
+    const powershell = `${process.env.SystemRoot ?? "C:\\Windows"}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`;
+    const host = recordedHost(
+      { [[powershell, ...args].join(" ")]: { stdout: `\uFEFF${fixture("win32", "win11-laptop.json")}` } },
+      { now },
+    );
+    const resource = ResourceSchema.parse(await collectWin32Device(host));
+    expect(resource.uid).toBe("device:4c4c4544-0042-3910-8051-b7c04f563533");
+    expect(resource.name).toBe("LT-0427");
+    expect(host.calls).toHaveLength(1);
+    const missing = ResourceSchema.parse(await collectWin32Device(recordedHost({}, { now })));
+    expect(missing.unreadable.os).toMatch(/not installed/);
+  });
+});
