@@ -1,8 +1,14 @@
 import type { ScanReport } from "../core/report.js";
+import type { Framework } from "../engine/catalogue.js";
 
 export interface RenderOptions {
   /** A previous report, for "what changed" sections (`--baseline`). */
   baseline?: ScanReport;
+  /**
+   * Framework control catalogues (rules/frameworks/*.yaml). Coverage sections need them to list the controls
+   * no rule covers; without them only the controls named by the report's rules are known.
+   */
+  frameworks?: Framework[];
 }
 
 /**

@@ -1,0 +1,69 @@
+import type { EvidenceValue, Finding, Severity } from "../core/finding.js";
+import type { ScanReport } from "../core/report.js";
+import type { Resource } from "../core/resource.js";
+import type { RuleSummary } from "../core/rule.js";
+
+/** Lookups every renderer needs, built once per render (a report of 100,000 findings is walked a few times). */
+export interface ReportIndex {
+  rules: Map<string, RuleSummary>;
+  resources: Map<string, Resource>;
+}
+
+export function indexReport(report: ScanReport): ReportIndex {
+  const rules = new Map(report.rules.map((r) => [r.id, r]));
+  // A finding may name a rule the report's rule list lacks (a hand-edited or older report): describe it from the finding.
+  for (const f of report.findings) {
+    if (!rules.has(f.ruleId)) {
+      rules.set(f.ruleId, {
+        id: f.ruleId,
+        title: f.ruleId,
+        severity: f.severity,
+        resourceTypes: [f.resourceType],
+        policy: f.policy,
+        policyName: f.policy,
+        remediation: "",
+        controls: f.controls,
+      });
+    }
+  }
+  return { rules, resources: new Map(report.resources.map((r) => [r.uid, r])) };
+}
+
+/** What a reader should see: an excepted failure is its own outcome, not a pass and not a plain failure. */
+export type Outcome = "pass" | "fail" | "excepted" | "error" | "skip";
+
+export function outcomeOf(finding: Finding): Outcome {
+  if (finding.status === "fail" && finding.exception) return "excepted";
+  return finding.status;
+}
+
+export const SEVERITIES_DESC: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+
+export function resourceName(index: ReportIndex, uid: string): string {
+  const name = index.resources.get(uid)?.name;
+  return name && name.length > 0 ? name : uid;
+}
+
+/** A value as a reader sees it: strings bare, everything else as compact JSON. */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return "(absent)";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** `path = value` per evidence entry, or the reason it could not be read. */
+export function evidenceLines(evidence: Record<string, EvidenceValue>): string[] {
+  return Object.entries(evidence).map(([path, e]) =>
+    e.unreadable !== undefined
+      ? `${path}: unreadable (${e.unreadable})`
+      : `${path} = ${formatValue(e.value)}${e.source ? ` [${e.source}]` : ""}`,
+  );
+}
+
+/** `iso27001-2022:A.8.24` → framework and control id. */
+export function splitControl(ref: string): { framework: string; control: string } {
+  const at = ref.indexOf(":");
+  return at < 0
+    ? { framework: "", control: ref }
+    : { framework: ref.slice(0, at), control: ref.slice(at + 1) };
+}

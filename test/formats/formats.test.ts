@@ -1,0 +1,240 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ScanReport } from "../../src/core/report.js";
+import { renderToString } from "../../src/formats/chunks.js";
+import { COVERAGE_COLUMNS } from "../../src/formats/coverage.js";
+import { CSV_COLUMNS } from "../../src/formats/csv.js";
+import { formatNames, loadRenderer } from "../../src/formats/registry.js";
+import type { RenderOptions } from "../../src/formats/types.js";
+import { parseCsv } from "./csv-parse.js";
+import { buildRealScan, type RealScan } from "./real-scan.js";
+import { ocsfValidator, oscalValidator, sarifValidator, validateJunitXml } from "./validators.js";
+
+let scan: RealScan;
+const out: Record<string, string> = {};
+
+async function render(format: string, report: ScanReport, options?: RenderOptions): Promise<string> {
+  const renderer = await loadRenderer(format);
+  if (!renderer) throw new Error(`no renderer ${format}`);
+  return renderToString(renderer.render(report, options));
+}
+
+beforeAll(async () => {
+  scan = await buildRealScan();
+  const options = { frameworks: scan.frameworks, baseline: scan.baseline };
+  for (const format of formatNames()) out[format] = await render(format, scan.report, options);
+});
+
+describe("the scan the formats are rendered from", () => {
+  it("comes from the real device scan plus synthetic devices, with every outcome present", () => {
+    const r = scan.report;
+    expect(r.scope.collectors).toEqual(["device"]);
+    expect(r.resources.some((x) => x.tags.fleet !== "synthetic")).toBe(true);
+    const statuses = new Set(r.findings.map((f) => (f.exception ? "excepted" : f.status)));
+    expect([...statuses].sort()).toEqual(["error", "excepted", "fail", "pass", "skip"]);
+    expect(r.collectorErrors).toHaveLength(1);
+    expect(r.findings.every((f) => f.controls.length > 0)).toBe(true);
+  });
+});
+
+describe("OCSF 1.8.0 Compliance Finding (class 2003)", () => {
+  it("is a JSON array of events, each valid against the schema generated from the official metaschema", () => {
+    const validate = ocsfValidator();
+    const events = JSON.parse(out.ocsf ?? "") as Record<string, unknown>[];
+    expect(events).toHaveLength(scan.report.findings.length);
+    for (const event of events) expect(validate(event), JSON.stringify(event).slice(0, 300)).toEqual([]);
+    expect(new Set(events.map((e) => e.class_uid))).toEqual(new Set([2003]));
+    const excepted = events.find((e) => e.status_id === 3);
+    expect(excepted?.status).toBe("Suppressed");
+  });
+
+  it("as JSON lines carries the same events", () => {
+    const lines = (out["ocsf-jsonl"] ?? "")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual(JSON.parse(out.ocsf ?? ""));
+  });
+
+  it("the validator rejects events that break the class definition", () => {
+    const validate = ocsfValidator();
+    const event = (JSON.parse(out.ocsf ?? "") as Record<string, unknown>[])[0] ?? {};
+    const broken: Record<string, unknown>[] = [
+      { ...event, class_uid: 2004 },
+      { ...event, type_uid: 200309 },
+      { ...event, severity: "Severe" },
+      { ...event, not_an_ocsf_attribute: 1 },
+      { ...event, compliance: { ...(event.compliance as object), status_id: 7 } },
+      Object.fromEntries(Object.entries(event).filter(([k]) => k !== "finding_info")),
+      { ...event, metadata: { version: "1.8.0" } },
+      { ...event, resources: [{ uid: "x", owner: { name: "not vendored, cannot be checked" } }] },
+    ];
+    for (const b of broken) expect(validate(b).length, JSON.stringify(b).slice(0, 200)).toBeGreaterThan(0);
+  });
+});
+
+describe("OSCAL 1.0.6 assessment-results", () => {
+  it("validates against the NIST schema, one observation per finding, findings targeting controls", () => {
+    const doc = JSON.parse(out.oscal ?? "");
+    expect(oscalValidator()(doc)).toEqual([]);
+    const result = doc["assessment-results"].results[0];
+    expect(result.observations).toHaveLength(scan.report.findings.length);
+    const targets = result.findings.map((f: { target: { "target-id": string } }) => f.target["target-id"]);
+    expect(targets).toContain("A.8.24");
+    expect(targets).toContain("art32-1a");
+    const enc = result.findings.find(
+      (f: { target: { "target-id": string } }) => f.target["target-id"] === "A.8.24",
+    );
+    // laptop-bob and the formula-named host are unencrypted: the control is not satisfied.
+    expect(enc.target.status.state).toBe("not-satisfied");
+    const obsIds = new Set(result.observations.map((o: { uuid: string }) => o.uuid));
+    for (const f of result.findings)
+      for (const rel of f["related-observations"]) expect(obsIds.has(rel["observation-uuid"])).toBe(true);
+    const withEvidence = result.observations.find((o: { title: string }) =>
+      o.title.startsWith("FMT-ENC-001"),
+    );
+    expect(withEvidence["relevant-evidence"][0].description).toMatch(/diskEncryption\.systemVolumeEncrypted/);
+  });
+
+  it("the validator rejects a document missing required parts", () => {
+    const doc = JSON.parse(out.oscal ?? "");
+    delete doc["assessment-results"].results[0].start;
+    expect(oscalValidator()(doc).length).toBeGreaterThan(0);
+  });
+});
+
+describe("SARIF 2.1.0", () => {
+  it("validates against the OASIS schema; failures are results with a level, accepted risks are suppressed", () => {
+    const log = JSON.parse(out.sarif ?? "");
+    expect(sarifValidator()(log)).toEqual([]);
+    const results = log.runs[0].results as { kind: string; level: string; suppressions?: unknown[] }[];
+    expect(results).toHaveLength(scan.report.findings.length);
+    expect(results.some((r) => r.kind === "fail" && r.level === "error")).toBe(true);
+    expect(results.filter((r) => r.kind !== "fail").every((r) => r.level === "none")).toBe(true);
+    expect(results.some((r) => r.suppressions?.length)).toBe(true);
+    expect(log.runs[0].invocations[0].toolExecutionNotifications).toHaveLength(1);
+  });
+
+  it("the validator rejects a log with a bad level", () => {
+    const log = JSON.parse(out.sarif ?? "");
+    log.runs[0].results[0].level = "fatal";
+    expect(sarifValidator()(log).length).toBeGreaterThan(0);
+  });
+});
+
+describe("JUnit XML", () => {
+  it("validates against the JUnit XSD with xmllint; one suite per rule", () => {
+    const xml = out.junit ?? "";
+    expect(validateJunitXml(xml)).toEqual([]);
+    expect((xml.match(/<testsuite /g) ?? []).length).toBe(
+      new Set(scan.report.findings.map((f) => f.ruleId)).size,
+    );
+    expect((xml.match(/<testcase /g) ?? []).length).toBe(scan.report.findings.length);
+    const fails = scan.report.findings.filter((f) => f.status === "fail" && !f.exception).length;
+    expect((xml.match(/<failure /g) ?? []).length).toBe(fails);
+    expect(xml).toContain("accepted risk (owner it-lead@example.com");
+    expect(xml).toContain("server-&lt;db&gt;&amp;&quot;01&quot;");
+  });
+
+  it("xmllint rejects a document that breaks the XSD", () => {
+    expect(
+      validateJunitXml((out.junit ?? "").replace(/<properties>[\s\S]*?<\/properties>/, "")).length,
+    ).toBeGreaterThan(0);
+  });
+});
+
+describe("CSV", () => {
+  it("has one RFC 4180 row per finding, with formulas defused", () => {
+    const rows = parseCsv(out.csv ?? "");
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(scan.report.findings.length + 1);
+    const col = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
+    const formula = rows.find((r) => r[col("resource_name")]?.includes("HYPERLINK"));
+    expect(formula?.[col("resource_name")]).toBe(`'=HYPERLINK("http://x")`);
+    const excepted = rows.find((r) => r[col("outcome")] === "excepted");
+    expect(excepted?.[col("exception_owner")]).toBe("it-lead@example.com");
+  });
+});
+
+describe("control coverage", () => {
+  it("lists every control of every framework, with automated rules and the ones needing manual evidence", () => {
+    const rows = parseCsv(out.coverage ?? "");
+    expect(rows[0]).toEqual([...COVERAGE_COLUMNS]);
+    const iso = new Set(rows.filter((r) => r[0] === "iso27001-2022").map((r) => r[2]));
+    expect(iso.size).toBe(93);
+    const ce = rows.filter((r) => r[0] === "cyber-essentials");
+    expect(new Set(ce.map((r) => r[2])).size).toBe(26);
+    const byControl = (fw: string, id: string) => rows.filter((r) => r[0] === fw && r[2] === id);
+    expect(byControl("iso27001-2022", "A.5.1")[0]?.[4]).toBe("manual");
+    expect(byControl("iso27001-2022", "A.8.24")[0]?.[4]).toBe("failing");
+    expect(
+      byControl("iso27001-2022", "A.8.1")
+        .map((r) => r[5])
+        .sort(),
+    ).toEqual(["FMT-ENC-001", "FMT-LOCK-001"]);
+    expect(new Set(rows.filter((r) => r[0] === "gdpr-art32").map((r) => r[2]))).toEqual(
+      new Set(["art32-1a", "art32-1b", "art32-1c", "art32-1d", "art32-2", "art32-4"]),
+    );
+  });
+});
+
+describe("HTML report", () => {
+  it("is one self-contained file with every section, escaped, and the changes since the baseline", () => {
+    const html = out.html ?? "";
+    // Nothing that could fetch: no script, link, image, frame, src/href attribute, CSS url() or @import.
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|<object|\ssrc=|\shref=|url\(|@import/i);
+    for (const id of [
+      "summary",
+      "chart",
+      "collector-errors",
+      "changes",
+      "failing",
+      "not-evaluated",
+      "excepted",
+      "coverage",
+    ])
+      expect(html, id).toContain(`id="${id}"`);
+    expect(html).toContain('<svg id="pass-rate-chart"');
+    expect(html).toContain("@media print");
+    expect(html).toContain("server-&lt;db&gt;&amp;&quot;01&quot;");
+    expect(html).not.toContain("server-<db>");
+    const count = (kind: string) => html.match(new RegExp(`id="changes-${kind}-count"><b>(\\d+)</b>`))?.[1];
+    expect(Number(count("regressed"))).toBeGreaterThan(0);
+    expect(Number(count("resolved"))).toBeGreaterThan(0);
+    const section = (kind: string) => html.split(`id="changes-${kind}"`)[1]?.split("</table>")[0] ?? "";
+    expect(section("regressed")).toContain("laptop-bob");
+    expect(section("resolved")).toContain("server-&lt;db&gt;");
+    expect(section("new")).toContain("laptop-new");
+    expect(section("gone")).toContain("laptop-retired");
+    expect(html).toContain("Kiosk sits on an isolated VLAN");
+    expect(html).toContain("need evidence by hand");
+  });
+});
+
+describe("streaming", () => {
+  it("every format yields bounded chunks for a large report instead of one string", async () => {
+    const big = multiply(scan.report, 40);
+    // json is the lead's pass-through; coverage is bounded by the catalogues, not by the findings.
+    for (const format of formatNames().filter((f) => f !== "json" && f !== "coverage")) {
+      const renderer = await loadRenderer(format);
+      let chunks = 0;
+      let largest = 0;
+      for await (const chunk of renderer?.render(big, { frameworks: scan.frameworks }) ?? []) {
+        chunks += 1;
+        largest = Math.max(largest, chunk.length);
+      }
+      expect(chunks, format).toBeGreaterThan(1);
+      expect(largest, format).toBeLessThan(256 * 1024);
+    }
+  });
+});
+
+/** The report with each synthetic finding repeated on `n` copies of its resource. */
+function multiply(report: ScanReport, n: number): ScanReport {
+  const resources = report.resources.flatMap((r) =>
+    Array.from({ length: n }, (_, i) => ({ ...r, uid: `${r.uid}#${i}`, name: `${r.name}-${i}` })),
+  );
+  const findings = report.findings.flatMap((f) =>
+    Array.from({ length: n }, (_, i) => ({ ...f, resourceUid: `${f.resourceUid}#${i}` })),
+  );
+  return { ...report, resources, findings };
+}

@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import AjvDraft04Module from "ajv-draft-04";
+import addFormatsModule from "ajv-formats";
+import { ocsfClassSchema } from "./ocsf-json-schema.js";
+
+// ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const AjvDraft04 = AjvDraft04Module as unknown as typeof AjvDraft04Module.default;
+
+export const SCHEMAS_DIR = join(import.meta.dirname, "..", "schemas");
+
+const readJson = (path: string) => JSON.parse(readFileSync(join(SCHEMAS_DIR, path), "utf8"));
+
+export type Validate = (data: unknown) => string[];
+
+function describe(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? [])
+    .slice(0, 20)
+    .map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+}
+
+/** NIST OSCAL 1.0.6 assessment-results JSON Schema (draft-07). */
+export function oscalValidator(): Validate {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(readJson("oscal/oscal_assessment-results_schema_v1.0.6.json"));
+  return (data) => (validate(data) ? [] : describe(validate.errors));
+}
+
+/** SARIF 2.1.0 JSON Schema, final (rtm.5) text, JSON Schema draft-04 (see test/schemas/README.md). */
+export function sarifValidator(): Validate {
+  // The published text's run.language pattern has a stray `]` that is legal only without the `u` flag.
+  const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(readJson("sarif/sarif-2.1.0-rtm.5.json"));
+  return (data) => (validate(data) ? [] : describe(validate.errors));
+}
+
+/** OCSF 1.8.0 Compliance Finding, generated from the vendored metaschema files (see ocsf-json-schema.ts). */
+export function ocsfValidator(): Validate {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(
+    ocsfClassSchema({ root: join(SCHEMAS_DIR, "ocsf-1.8.0"), className: "compliance_finding" }),
+  );
+  return (data) => (validate(data) ? [] : describe(validate.errors));
+}
+
+/** xmllint (libxml2) against the windyroad/Ant JUnit XSD; returns its complaints, empty when valid. */
+export function validateJunitXml(xml: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "assay-junit-"));
+  const file = join(dir, "junit.xml");
+  writeFileSync(file, xml);
+  try {
+    execFileSync("xmllint", ["--noout", "--schema", join(SCHEMAS_DIR, "junit", "JUnit.xsd"), file], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return [];
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    return stderr
+      .split("\n")
+      .filter((line) => line && !line.endsWith(" validates"))
+      .slice(0, 20);
+  }
+}
