@@ -19,11 +19,15 @@ export function parseSshdEffective(text: string): SshSettings {
 }
 
 function settingsFrom(values: Map<string, string>): SshSettings {
-  const root = values.get("permitrootlogin");
+  // sshd -T and old configs print `without-password`, the former name of `prohibit-password`.
+  const root = values
+    .get("permitrootlogin")
+    ?.toLowerCase()
+    .replace(/^without-password$/, "prohibit-password");
   const password = yes(values.get("passwordauthentication"));
   const empty = yes(values.get("permitemptypasswords"));
   return {
-    ...(root ? { permitRootLogin: root.toLowerCase() } : {}),
+    ...(root ? { permitRootLogin: root } : {}),
     ...(password !== undefined ? { passwordAuthentication: password } : {}),
     ...(empty !== undefined ? { permitEmptyPasswords: empty } : {}),
   };
@@ -54,9 +58,7 @@ export function parseSshdConfig(files: readonly string[]): SshSettings {
       if (!values.has(k) && rest.length) values.set(k, rest.join(" "));
     }
   }
-  const parsed = settingsFrom(values);
-  if (parsed.permitRootLogin === "without-password") parsed.permitRootLogin = "prohibit-password";
-  return { ...SSHD_DEFAULTS, ...parsed };
+  return { ...SSHD_DEFAULTS, ...settingsFrom(values) };
 }
 
 /** `Include` lines of sshd_config (glob patterns relative to /etc/ssh). */

@@ -28,7 +28,8 @@ export function parseAptSimulation(text: string): PendingUpdates {
   const security = new Set<string>();
   let pending = 0;
   for (const line of text.split("\n")) {
-    const m = /^Inst (\S+) \[[^\]]+\] \((.*)\)\s*$/.exec(line.trim());
+    // A trailing "[]" or "[arch]" may follow the parenthesis (broken or held packages).
+    const m = /^Inst (\S+) \[[^\]]+\] \(([^)]*)\)/.exec(line.trim());
     if (!m?.[1] || m[2] === undefined) continue;
     pending += 1;
     if (isSecurityOrigin(m[2])) security.add(m[1]);
@@ -112,6 +113,8 @@ const PendingSchema = z.strictObject({
 });
 
 const APT_LISTS = "/var/lib/apt/lists";
+/** Bumped whenever a parser changes, so a cached result computed by an older parser is not reused. */
+const PARSER_VERSION = 2;
 // The apt solver needs seconds; allow it, since its result is cached until its inputs change.
 const SOLVER_TIMEOUT_MS = 60_000;
 
@@ -136,16 +139,27 @@ async function probeApt(host: Host): Promise<ProbeResult> {
   );
   let failure: ExecResult | undefined;
   const [simulation, config, unattended, lastRefreshedAt, rebootRequired] = await Promise.all([
-    cachedByFingerprint(host.cacheDir, "apt-pending", fingerprint, host.now, PendingSchema, async () => {
-      const result = await host.exec("apt-get", ["-s", "-q", "-o", "Debug::NoLocking=true", "dist-upgrade"], {
-        timeoutMs: SOLVER_TIMEOUT_MS,
-      });
-      if (!result.ok) {
-        failure = result;
-        return undefined;
-      }
-      return parseAptSimulation(result.stdout);
-    }),
+    cachedByFingerprint(
+      host.cacheDir,
+      `apt-pending-v${PARSER_VERSION}`,
+      fingerprint,
+      host.now,
+      PendingSchema,
+      async () => {
+        const result = await host.exec(
+          "apt-get",
+          ["-s", "-q", "-o", "Debug::NoLocking=true", "dist-upgrade"],
+          {
+            timeoutMs: SOLVER_TIMEOUT_MS,
+          },
+        );
+        if (!result.ok) {
+          failure = result;
+          return undefined;
+        }
+        return parseAptSimulation(result.stdout);
+      },
+    ),
     host.exec("apt-config", ["dump"]),
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a JS template
     host.exec("dpkg-query", ["-W", "-f", "${db:Status-Status}", "unattended-upgrades"]),
@@ -186,22 +200,29 @@ async function probeDnf(host: Host, tool: "dnf" | "yum"): Promise<ProbeResult> {
   let failure: ExecResult | undefined;
   const DnfSchema = z.strictObject({ pending: z.array(z.string()), security: z.array(z.string()) });
   const [lists, timers, automaticConf, restarting] = await Promise.all([
-    cachedByFingerprint(host.cacheDir, `${tool}-pending`, fingerprint, host.now, DnfSchema, async () => {
-      // -C: cache only. A scan never refreshes metadata over the network.
-      const [check, security] = await Promise.all([
-        host.exec(tool, ["-C", "-q", "check-update"], { timeoutMs: SOLVER_TIMEOUT_MS }),
-        host.exec(tool, ["-C", "-q", "updateinfo", "list", "--security"], { timeoutMs: SOLVER_TIMEOUT_MS }),
-      ]);
-      // check-update: 0 = nothing pending, 100 = updates listed, anything else = error.
-      if (check.code !== 0 && check.code !== 100) {
-        failure = check;
-        return undefined;
-      }
-      return {
-        pending: parseDnfCheckUpdate(check.stdout),
-        security: security.ok ? parseDnfSecurityList(security.stdout) : [],
-      };
-    }),
+    cachedByFingerprint(
+      host.cacheDir,
+      `${tool}-pending-v${PARSER_VERSION}`,
+      fingerprint,
+      host.now,
+      DnfSchema,
+      async () => {
+        // -C: cache only. A scan never refreshes metadata over the network.
+        const [check, security] = await Promise.all([
+          host.exec(tool, ["-C", "-q", "check-update"], { timeoutMs: SOLVER_TIMEOUT_MS }),
+          host.exec(tool, ["-C", "-q", "updateinfo", "list", "--security"], { timeoutMs: SOLVER_TIMEOUT_MS }),
+        ]);
+        // check-update: 0 = nothing pending, 100 = updates listed, anything else = error.
+        if (check.code !== 0 && check.code !== 100) {
+          failure = check;
+          return undefined;
+        }
+        return {
+          pending: parseDnfCheckUpdate(check.stdout),
+          security: security.ok ? parseDnfSecurityList(security.stdout) : [],
+        };
+      },
+    ),
     host.list("/etc/systemd/system/timers.target.wants"),
     host.read(tool === "dnf" ? "/etc/dnf/automatic.conf" : "/etc/yum/yum-cron.conf"),
     host.exec("needs-restarting", ["-r"]),
