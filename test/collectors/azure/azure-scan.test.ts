@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAzureCollector } from "../../../src/collectors/azure/index.js";
+import { collectorLoaders } from "../../../src/collectors/registry.js";
+import type { ScanReport } from "../../../src/core/report.js";
+import { loadRules } from "../../../src/engine/load.js";
+import { BUILTIN_RULES_DIR } from "../../../src/engine/paths.js";
+import { runScan } from "../../../src/scan/run.js";
+import { staticTokenCredential } from "../../emulators/azure/credential.js";
+import { azureScenario, azureIds as ids, SUB_B } from "../../emulators/azure/scenario.js";
+import { type ArmEmulator, startArmEmulator } from "../../emulators/azure/server.js";
+
+const NOW = new Date("2026-06-01T12:00:00.000Z");
+type Status = "pass" | "fail" | "error" | "skip";
+
+/** Every shipped Azure rule against the seeded estate: the exact status per rule and resource. */
+const EXPECTED: Record<string, Record<string, Status>> = {
+  [ids.stGood]: {
+    "AZ-ST-001": "pass",
+    "AZ-ST-002": "pass",
+    "AZ-ST-003": "pass",
+    "AZ-ST-004": "pass",
+    "AZ-ST-005": "pass",
+  },
+  [ids.stBad]: {
+    "AZ-ST-001": "fail",
+    "AZ-ST-002": "fail",
+    "AZ-ST-003": "fail",
+    "AZ-ST-004": "fail",
+    "AZ-ST-005": "fail",
+  },
+  [ids.stDenied]: {
+    "AZ-ST-001": "error",
+    "AZ-ST-002": "error",
+    "AZ-ST-003": "error",
+    "AZ-ST-004": "error",
+    "AZ-ST-005": "error",
+  },
+  [ids.stThrottled]: {
+    "AZ-ST-001": "pass",
+    "AZ-ST-002": "pass",
+    "AZ-ST-003": "pass",
+    "AZ-ST-004": "pass",
+    "AZ-ST-005": "pass",
+  },
+  [ids.kvGood]: { "AZ-KV-001": "pass", "AZ-KV-002": "pass" },
+  [ids.kvBad]: {
+    "AZ-KV-001": "fail",
+    "AZ-KV-002": "fail",
+    "AZ-KV-003": "error",
+    "AZ-KV-004": "error",
+    "AZ-KV-005": "error",
+  },
+  [ids.keyRotating]: { "AZ-KV-003": "pass", "AZ-KV-004": "pass", "AZ-KV-005": "pass" },
+  [ids.keyStatic]: { "AZ-KV-003": "fail", "AZ-KV-004": "skip", "AZ-KV-005": "fail" },
+  [ids.diskCmk]: { "AZ-DISK-001": "pass", "AZ-DISK-002": "pass" },
+  [ids.diskPmk]: { "AZ-DISK-001": "fail", "AZ-DISK-002": "fail" },
+  [ids.vmProtected]: { "AZ-BAK-001": "pass", "AZ-BAK-002": "pass" },
+  [ids.vmStale]: { "AZ-BAK-001": "pass", "AZ-BAK-002": "fail" },
+  [ids.vmUnprotected]: { "AZ-BAK-001": "fail", "AZ-BAK-002": "skip" },
+  [ids.rsvGood]: { "AZ-BAK-003": "pass" },
+  [ids.rsvNoSoftDelete]: { "AZ-BAK-003": "fail" },
+  [ids.nsgSsh]: { "AZ-NSG-001": "fail", "AZ-NSG-002": "pass" },
+  [ids.nsgRdp]: { "AZ-NSG-001": "pass", "AZ-NSG-002": "fail" },
+  [ids.nsgShadowed]: { "AZ-NSG-001": "pass", "AZ-NSG-002": "pass" },
+  [ids.nsgPrivate]: { "AZ-NSG-001": "pass", "AZ-NSG-002": "pass" },
+  [ids.sqlGood]: { "AZ-SQL-002": "pass", "AZ-SQL-003": "pass", "AZ-SQL-004": "pass" },
+  [ids.sqlBad]: { "AZ-SQL-002": "fail", "AZ-SQL-003": "skip", "AZ-SQL-004": "fail" },
+  [ids.dbGood]: { "AZ-SQL-001": "pass" },
+  [ids.dbBad]: { "AZ-SQL-001": "fail" },
+};
+
+describe("assay scan of a seeded Azure estate (real collector, real engine, shipped rules)", () => {
+  let emulator: ArmEmulator;
+  let report: ScanReport;
+  const original = collectorLoaders.azure;
+
+  beforeAll(async () => {
+    emulator = await startArmEmulator(azureScenario(NOW), { pageSize: 5 });
+    // The registry entry is the production collector; only its credential and CA differ in tests.
+    const agent = emulator.agent;
+    collectorLoaders.azure = async () => createAzureCollector({ credential: staticTokenCredential(), agent });
+    const ruleSet = await loadRules({ dirs: [BUILTIN_RULES_DIR] });
+    ({ report } = await runScan({
+      collectors: ["azure"],
+      ruleSet,
+      ruleDirs: [BUILTIN_RULES_DIR],
+      settings: { azure: { endpoint: emulator.endpoint, concurrency: 8 } },
+      now: NOW,
+    }));
+  });
+  afterAll(async () => {
+    if (original) collectorLoaders.azure = original;
+    await emulator?.close();
+  });
+
+  it("runs at least 15 Azure rules", () => {
+    expect(report.rules.filter((r) => r.id.startsWith("AZ-")).length).toBeGreaterThanOrEqual(15);
+    expect(report.rules.every((r) => r.id.startsWith("AZ-"))).toBe(true);
+  });
+
+  it("gives exactly the expected status per rule and resource", () => {
+    const actual: Record<string, Record<string, string>> = {};
+    for (const f of report.findings.filter((f) => f.resourceUid !== SUB_B)) {
+      actual[f.resourceUid] ??= {};
+      (actual[f.resourceUid] as Record<string, string>)[f.ruleId] = f.status;
+    }
+    expect(actual).toEqual(EXPECTED);
+  });
+
+  it("turns the denied subscription into an error for every Azure rule, naming the permission", () => {
+    const denied = report.findings.filter((f) => f.resourceUid === SUB_B);
+    expect(denied.map((f) => f.ruleId).sort()).toEqual(report.rules.map((r) => r.id).sort());
+    expect(
+      denied.every(
+        (f) => f.status === "error" && f.message.includes("Microsoft.Resources/subscriptions/resources/read"),
+      ),
+    ).toBe(true);
+  });
+
+  it("names the missing permission in error findings for unreadable facts", () => {
+    const finding = report.findings.find((f) => f.resourceUid === ids.stDenied && f.ruleId === "AZ-ST-001");
+    expect(finding?.message).toContain("Microsoft.Storage/storageAccounts/read");
+  });
+});

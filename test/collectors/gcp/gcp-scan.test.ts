@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGcpCollector } from "../../../src/collectors/gcp/index.js";
+import { collectorLoaders } from "../../../src/collectors/registry.js";
+import type { ScanReport } from "../../../src/core/report.js";
+import { loadRules } from "../../../src/engine/load.js";
+import { BUILTIN_RULES_DIR } from "../../../src/engine/paths.js";
+import { runScan } from "../../../src/scan/run.js";
+import { staticTokenAuth } from "../../emulators/gcp/credential.js";
+import { gcpScenario, gcpIds as ids, ORG } from "../../emulators/gcp/scenario.js";
+import { type GcpEmulator, startGcpEmulator } from "../../emulators/gcp/server.js";
+
+const NOW = new Date("2026-06-01T12:00:00.000Z");
+type Status = "pass" | "fail" | "error" | "skip";
+const all = (ruleIds: string[], status: Status) => Object.fromEntries(ruleIds.map((r) => [r, status]));
+const GCS = ["GCP-GCS-001", "GCP-GCS-002", "GCP-GCS-003", "GCP-GCS-004", "GCP-GCS-005", "GCP-GCS-006"];
+const KMS = ["GCP-KMS-001", "GCP-KMS-002", "GCP-KMS-003"];
+const WS = ["GCP-WS-001", "GCP-WS-002", "GCP-WS-003", "GCP-WS-004"];
+
+/** Every shipped GCP rule against the seeded organization: the exact status per rule and resource. */
+const EXPECTED: Record<string, Record<string, Status>> = {
+  [ids.bGood]: all(GCS, "pass"),
+  [ids.bPublic]: all(GCS, "fail"),
+  [ids.bIamDenied]: { ...all(GCS, "pass"), "GCP-GCS-002": "error" },
+  [ids.bThrottled]: all(GCS, "pass"),
+  [ids.bProjB]: all(GCS, "pass"),
+  "proj-denied/storage": all(GCS, "error"),
+  [ids.kRotating]: all(KMS, "pass"),
+  [ids.kLong]: { "GCP-KMS-001": "pass", "GCP-KMS-002": "fail", "GCP-KMS-003": "fail" },
+  [ids.kNone]: { "GCP-KMS-001": "fail", "GCP-KMS-002": "skip", "GCP-KMS-003": "skip" },
+  [ids.kSign]: all(KMS, "skip"),
+  [ids.kDisabled]: all(KMS, "skip"),
+  "proj-denied/kms": all(KMS, "error"),
+  [ids.sqlGood]: {
+    "GCP-SQL-001": "pass",
+    "GCP-SQL-002": "pass",
+    "GCP-SQL-003": "pass",
+    "GCP-SQL-004": "skip",
+  },
+  [ids.sqlBad]: {
+    "GCP-SQL-001": "fail",
+    "GCP-SQL-002": "fail",
+    "GCP-SQL-003": "fail",
+    "GCP-SQL-004": "fail",
+  },
+  [ids.sqlLegacy]: {
+    "GCP-SQL-001": "pass",
+    "GCP-SQL-002": "pass",
+    "GCP-SQL-003": "pass",
+    "GCP-SQL-004": "pass",
+  },
+  [ids.fwSsh]: { "GCP-FW-001": "fail", "GCP-FW-002": "pass" },
+  [ids.fwAll]: { "GCP-FW-001": "fail", "GCP-FW-002": "fail" },
+  [ids.fwInternal]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
+  [ids.fwDisabled]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
+  [ids.fwDeny]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
+  [ids.fwRange]: { "GCP-FW-001": "pass", "GCP-FW-002": "fail" },
+  "proj-b/compute": { "GCP-FW-001": "error", "GCP-FW-002": "error" },
+  [ids.alice]: all(WS, "pass"),
+  [ids.bob]: { "GCP-WS-001": "pass", "GCP-WS-002": "fail", "GCP-WS-003": "pass", "GCP-WS-004": "fail" },
+  [ids.carol]: { "GCP-WS-001": "fail", "GCP-WS-002": "fail", "GCP-WS-003": "skip", "GCP-WS-004": "skip" },
+  [ids.dave]: { "GCP-WS-001": "pass", "GCP-WS-002": "pass", "GCP-WS-003": "skip", "GCP-WS-004": "skip" },
+  [ids.erin]: all(WS, "skip"),
+  [ids.frank]: all(WS, "fail"),
+};
+
+describe("assay scan of a seeded GCP organization and Workspace (real collector, real engine, shipped rules)", () => {
+  let emulator: GcpEmulator;
+  let report: ScanReport;
+  const original = collectorLoaders.gcp;
+
+  beforeAll(async () => {
+    emulator = await startGcpEmulator(gcpScenario(NOW), { pageSize: 3 });
+    // The registry entry is the production collector; only its credential differs in tests.
+    collectorLoaders.gcp = async () => createGcpCollector({ auth: staticTokenAuth() });
+    const ruleSet = await loadRules({ dirs: [BUILTIN_RULES_DIR] });
+    ({ report } = await runScan({
+      collectors: ["gcp"],
+      ruleSet,
+      ruleDirs: [BUILTIN_RULES_DIR],
+      settings: {
+        gcp: { endpoint: emulator.endpoint, organization: ORG, workspace: { customer: "my_customer" } },
+      },
+      now: NOW,
+    }));
+  });
+  afterAll(async () => {
+    if (original) collectorLoaders.gcp = original;
+    await emulator?.close();
+  });
+
+  it("runs at least 15 GCP rules, including 2SV for every user and for admins", () => {
+    const ids = report.rules.map((r) => r.id);
+    expect(ids.every((id) => id.startsWith("GCP-"))).toBe(true);
+    expect(ids.length).toBeGreaterThanOrEqual(15);
+    expect(ids).toEqual(expect.arrayContaining(WS));
+  });
+
+  it("gives exactly the expected status per rule and resource", () => {
+    const actual: Record<string, Record<string, string>> = {};
+    for (const f of report.findings) {
+      actual[f.resourceUid] ??= {};
+      (actual[f.resourceUid] as Record<string, string>)[f.ruleId] = f.status;
+    }
+    expect(actual).toEqual(EXPECTED);
+  });
+
+  it("names the missing permission in denied findings", () => {
+    const iam = report.findings.find((f) => f.resourceUid === ids.bIamDenied && f.ruleId === "GCP-GCS-002");
+    expect(iam?.message).toContain("storage.buckets.getIamPolicy");
+    const list = report.findings.find((f) => f.resourceUid === "proj-denied/kms");
+    expect(list?.message).toContain("cloudkms.locations.list");
+  });
+
+  it("says which Workspace user lacks 2-step verification", () => {
+    const carol = report.findings.find((f) => f.resourceUid === ids.carol && f.ruleId === "GCP-WS-001");
+    expect(carol?.message).toBe("carol@example.com has not enrolled in 2-step verification");
+  });
+});
