@@ -21,8 +21,16 @@ describe("evaluateRule", () => {
   it("passes, fails and skips on the facts, keeping evidence with its source", async () => {
     const rule = await compileRuleText(sshRule, new Map([["TST-SSH-001", ["iso27001-2022:A.8.5"]]]));
     const sources = { ssh: "cmd: sshd -T" };
-    const pass = evaluateRule(rule, device({ ssh: { serverInstalled: true, permitRootLogin: "no" } }, { sources }), now);
-    expect(pass).toMatchObject({ status: "pass", controls: ["iso27001-2022:A.8.5"], policy: "remote-access" });
+    const pass = evaluateRule(
+      rule,
+      device({ ssh: { serverInstalled: true, permitRootLogin: "no" } }, { sources }),
+      now,
+    );
+    expect(pass).toMatchObject({
+      status: "pass",
+      controls: ["iso27001-2022:A.8.5"],
+      policy: "remote-access",
+    });
     expect(pass.evidence["ssh.permitRootLogin"]).toEqual({ value: "no", source: "cmd: sshd -T" });
 
     const fail = evaluateRule(rule, device({ ssh: { serverInstalled: true, permitRootLogin: "yes" } }), now);
@@ -34,19 +42,32 @@ describe("evaluateRule", () => {
 
   it("is error, naming the collector's reason, when a fact it reads could not be collected", async () => {
     const rule = await compileRuleText(sshRule);
-    const finding = evaluateRule(rule, device({}, { unreadable: { ssh: "permission denied running sshd -T (run as root)" } }), now);
+    const finding = evaluateRule(
+      rule,
+      device({}, { unreadable: { ssh: "permission denied running sshd -T (run as root)" } }),
+      now,
+    );
     expect(finding.status).toBe("error");
     expect(finding.message).toContain("permission denied running sshd -T");
-    expect(finding.evidence["ssh.permitRootLogin"]).toEqual({ unreadable: "permission denied running sshd -T (run as root)" });
+    expect(finding.evidence["ssh.permitRootLogin"]).toEqual({
+      unreadable: "permission denied running sshd -T (run as root)",
+    });
   });
 
   it("matches unreadable paths by segment, both deeper and shallower than what the rule reads", async () => {
     const rule = await compileRuleText(sshRule);
-    const deeper = evaluateRule(rule, device({ ssh: { serverInstalled: true } }, { unreadable: { "ssh.permitRootLogin": "denied" } }), now);
+    const deeper = evaluateRule(
+      rule,
+      device({ ssh: { serverInstalled: true } }, { unreadable: { "ssh.permitRootLogin": "denied" } }),
+      now,
+    );
     expect(deeper.status).toBe("error");
     const unrelated = evaluateRule(
       rule,
-      device({ ssh: { serverInstalled: true, permitRootLogin: "no" } }, { unreadable: { sshd: "x", firewall: "y" } }),
+      device(
+        { ssh: { serverInstalled: true, permitRootLogin: "no" } },
+        { unreadable: { sshd: "x", firewall: "y" } },
+      ),
       now,
     );
     expect(unrelated.status).toBe("pass");
@@ -55,12 +76,24 @@ describe("evaluateRule", () => {
   it("is error, never pass, when an attribute is missing without a reason", async () => {
     const rule = await compileRuleText(sshRule);
     const finding = evaluateRule(rule, device({ ssh: { serverInstalled: true } }), now);
-    expect(finding).toMatchObject({ status: "error", message: 'could not evaluate "assert": fact "permitRootLogin" was not collected' });
+    expect(finding).toMatchObject({
+      status: "error",
+      message: 'could not evaluate "assert": fact "permitRootLogin" was not collected',
+    });
   });
 
   it("is error when an expression does not yield a boolean", async () => {
-    const rule = await compileRuleText(sshRule.replace('assert: resource.attributes.ssh.permitRootLogin == "no"', "assert: resource.attributes.ssh.permitRootLogin"));
-    const finding = evaluateRule(rule, device({ ssh: { serverInstalled: true, permitRootLogin: "no" } }), now);
+    const rule = await compileRuleText(
+      sshRule.replace(
+        'assert: resource.attributes.ssh.permitRootLogin == "no"',
+        "assert: resource.attributes.ssh.permitRootLogin",
+      ),
+    );
+    const finding = evaluateRule(
+      rule,
+      device({ ssh: { serverInstalled: true, permitRootLogin: "no" } }),
+      now,
+    );
     expect(finding.status).toBe("error");
     expect(finding.message).toContain('expected true or false, got "no"');
   });
@@ -77,7 +110,10 @@ remediation: Update signatures.
 `);
     const fresh = device({ malware: { installed: true, running: true, signatureAgeHours: 3.5 } });
     expect(evaluateRule(rule, fresh, now).status).toBe("pass");
-    expect(evaluateRule(rule, device({ malware: { installed: true, running: true, signatureAgeHours: 30 } }), now).status).toBe("fail");
+    expect(
+      evaluateRule(rule, device({ malware: { installed: true, running: true, signatureAgeHours: 30 } }), now)
+        .status,
+    ).toBe("fail");
     expect(evaluateRule(rule, fresh, new Date("2020-01-01T00:00:00Z")).status).toBe("fail");
   });
 });
@@ -88,16 +124,29 @@ describe("exceptions", () => {
     const resource = device({ ssh: { serverInstalled: true, permitRootLogin: "yes" } });
     const findings = [evaluateRule(rule, resource, now)];
     const resources = new Map([[resource.uid, resource]]);
-    const base = { rule: "TST-SSH-001", resource: "laptop-*", owner: "alice@example.com", reason: "bastion migration" };
+    const base = {
+      rule: "TST-SSH-001",
+      resource: "laptop-*",
+      owner: "alice@example.com",
+      reason: "bastion migration",
+    };
 
     const active = applyExceptions(findings, resources, [{ ...base, expires: "2026-06-01" }], now);
-    expect(active.findings[0]).toMatchObject({ status: "fail", exception: { owner: "alice@example.com", expires: "2026-06-01" } });
+    expect(active.findings[0]).toMatchObject({
+      status: "fail",
+      exception: { owner: "alice@example.com", expires: "2026-06-01" },
+    });
 
     const expired = applyExceptions(findings, resources, [{ ...base, expires: "2026-05-31" }], now);
     expect(expired.findings[0]?.exception).toBeUndefined();
     expect(expired.expired).toHaveLength(1);
 
-    const otherResource = applyExceptions(findings, resources, [{ ...base, resource: "server-*", expires: "2027-01-01" }], now);
+    const otherResource = applyExceptions(
+      findings,
+      resources,
+      [{ ...base, resource: "server-*", expires: "2027-01-01" }],
+      now,
+    );
     expect(otherResource.findings[0]?.exception).toBeUndefined();
   });
 });
@@ -108,8 +157,21 @@ describe("collector errors", () => {
     const findings = findingsForCollectorErrors(
       [rule],
       [
-        { collector: "device", scope: "host/ssh", code: "EACCES", message: "denied", permission: "root", resourceTypes: ["device"] },
-        { collector: "device", scope: "host/x", code: "X", message: "unrelated", resourceTypes: ["aws.s3.bucket"] },
+        {
+          collector: "device",
+          scope: "host/ssh",
+          code: "EACCES",
+          message: "denied",
+          permission: "root",
+          resourceTypes: ["device"],
+        },
+        {
+          collector: "device",
+          scope: "host/x",
+          code: "X",
+          message: "unrelated",
+          resourceTypes: ["aws.s3.bucket"],
+        },
       ],
     );
     expect(findings).toHaveLength(1);

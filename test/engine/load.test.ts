@@ -29,15 +29,27 @@ describe("loadRules", () => {
     const dir = await makeRuleDir({ "remote-access/TST-001.yaml": validRule });
     const set = await loadRules({ dirs: [dir] });
     expect(set.rules).toHaveLength(1);
-    expect(set.rules[0]?.summary).toMatchObject({ id: "TST-001", severity: "high", policy: "remote-access", resourceTypes: ["device"] });
+    expect(set.rules[0]?.summary).toMatchObject({
+      id: "TST-001",
+      severity: "high",
+      policy: "remote-access",
+      resourceTypes: ["device"],
+    });
     expect(set.rules[0]?.readPaths).toEqual(["firewall.enabled"]);
   });
 
   it("names file, line and column of a CEL syntax error", async () => {
-    const rule = validRule.replace("assert: resource.attributes.firewall.enabled == true", "assert: resource.attributes.firewall.enabled == ");
+    const rule = validRule.replace(
+      "assert: resource.attributes.firewall.enabled == true",
+      "assert: resource.attributes.firewall.enabled == ",
+    );
     const { dir, diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ code: "RULE_CEL_SYNTAX", field: "assert", location: { file: `${dir}/x/TST-001.yaml`, line: 6 } });
+    expect(diagnostics[0]).toMatchObject({
+      code: "RULE_CEL_SYNTAX",
+      field: "assert",
+      location: { file: `${dir}/x/TST-001.yaml`, line: 6 },
+    });
     // The expression starts at column 9; the error is at its end (offset 39).
     expect(diagnostics[0]?.location.column).toBe(9 + 39);
   });
@@ -48,20 +60,30 @@ describe("loadRules", () => {
       "assert: |\n  resource.attributes.firewall.enabled &&\n    resource.attributes.firewall.nope > 0",
     );
     const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
-    expect(diagnostics[0]).toMatchObject({ code: "RULE_UNKNOWN_ATTRIBUTE", location: { line: 8, column: 5 } });
+    expect(diagnostics[0]).toMatchObject({
+      code: "RULE_UNKNOWN_ATTRIBUTE",
+      location: { line: 8, column: 5 },
+    });
     expect(diagnostics[0]?.message).toContain('"firewall.nope"');
   });
 
   it("rejects an attribute the facts schema does not have, with its position", async () => {
     const rule = validRule.replace("firewall.enabled == true", "firewal.enabled == true");
     const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
-    expect(diagnostics[0]).toMatchObject({ code: "RULE_UNKNOWN_ATTRIBUTE", field: "assert", location: { line: 6, column: 9 } });
+    expect(diagnostics[0]).toMatchObject({
+      code: "RULE_UNKNOWN_ATTRIBUTE",
+      field: "assert",
+      location: { line: 6, column: 9 },
+    });
     expect(diagnostics[0]?.message).toBe('the device facts schema has no attribute "firewal.enabled"');
   });
 
   it("checks attributes read through macro variables and evidence paths", async () => {
     const rule = validRule
-      .replace("resource.attributes.firewall.enabled == true", "resource.attributes.diskEncryption.volumes.all(v, v.encrypted && v.colour == 1)")
+      .replace(
+        "resource.attributes.firewall.enabled == true",
+        "resource.attributes.diskEncryption.volumes.all(v, v.encrypted && v.colour == 1)",
+      )
       .replace("[firewall.enabled, firewall.backend]", "[diskEncryption.volumes, firewall.wat]");
     const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
     expect(diagnostics.map((d) => d.message)).toEqual([
@@ -81,13 +103,21 @@ describe("loadRules", () => {
   });
 
   it("reports semantic problems of a schema-valid rule", async () => {
-    const rule = validRule.replace("policy: remote-access", "policy: nonsense").replace("resource: device", "resource: [device, aws.nothing]");
+    const rule = validRule
+      .replace("policy: remote-access", "policy: nonsense")
+      .replace("resource: device", "resource: [device, aws.nothing]");
     const { diagnostics } = await diagnosticsFor({ "x/TST-002.yaml": rule });
-    expect(diagnostics.map((d) => d.code).sort()).toEqual(["RULE_ID_MISMATCH", "RULE_UNKNOWN_POLICY", "RULE_UNKNOWN_RESOURCE_TYPE"]);
+    expect(diagnostics.map((d) => d.code).sort()).toEqual([
+      "RULE_ID_MISMATCH",
+      "RULE_UNKNOWN_POLICY",
+      "RULE_UNKNOWN_RESOURCE_TYPE",
+    ]);
   });
 
   it("reports YAML syntax errors with their line", async () => {
-    const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": "id: TST-001\ntitle: [unclosed\nseverity: high\n" });
+    const { diagnostics } = await diagnosticsFor({
+      "x/TST-001.yaml": "id: TST-001\ntitle: [unclosed\nseverity: high\n",
+    });
     expect(diagnostics[0]?.code).toBe("YAML_SYNTAX");
     expect(diagnostics[0]?.location.line).toBeGreaterThanOrEqual(2);
   });

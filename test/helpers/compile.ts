@@ -5,9 +5,16 @@ import { BUILTIN_POLICIES_FILE } from "../../src/engine/paths.js";
 import { parseYamlSource } from "../../src/engine/yaml-source.js";
 
 /** Compile one rule from YAML text (file name taken from its id), or throw with its diagnostics. */
-export async function compileRuleText(text: string, controls = new Map<string, string[]>()): Promise<CompiledRule> {
+export async function compileRuleText(
+  text: string,
+  controls = new Map<string, string[]>(),
+): Promise<CompiledRule> {
   const id = /^id: (\S+)/m.exec(text)?.[1] ?? "X-1";
-  const result = compileRuleSource(parseYamlSource(`${id}.yaml`, text), await loadPolicyCatalogue(BUILTIN_POLICIES_FILE), controls);
+  const result = compileRuleSource(
+    parseYamlSource(`${id}.yaml`, text),
+    await loadPolicyCatalogue(BUILTIN_POLICIES_FILE),
+    controls,
+  );
   if (!result.rule) throw new Error(result.diagnostics.map((d) => d.message).join("; "));
   return result.rule;
 }

@@ -11,7 +11,8 @@ async function loadShipped(): Promise<RuleSet> {
   try {
     return await loadRules({ dirs: [BUILTIN_RULES_DIR] });
   } catch (error) {
-    if (error instanceof DiagnosticsError) throw new Error(error.diagnostics.map(formatDiagnostic).join("\n"));
+    if (error instanceof DiagnosticsError)
+      throw new Error(error.diagnostics.map(formatDiagnostic).join("\n"));
     throw error;
   }
 }
