@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AWS_READ_PERMISSIONS } from "../../../src/collectors/aws/permissions.js";
 import { AWS_RESOURCE_TYPES } from "../../../src/collectors/aws/produces.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { MAIN, seedWorld } from "../../emulators/aws/seed.js";
@@ -230,6 +231,13 @@ describe("AWS collector against the seeded emulator", () => {
       databasePorts: [5432, 5439],
     });
     expect(run.find("aws.ec2.securityGroup", "internal").attributes.openIngress).toEqual([]);
+  });
+
+  it("calls only actions the collector declares for `assay permissions aws`", () => {
+    const declared = new Set([...AWS_READ_PERMISSIONS, "sts:GetCallerIdentity"]);
+    const called = [...emu.world.calls.keys()].filter((k) => k !== "total");
+    expect(called.length).toBeGreaterThan(20);
+    for (const action of called) expect(declared, action).toContain(action);
   });
 
   it("reports progress for the account and each service and region", () => {
