@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { registerAgentCommand } from "./agent.js";
+import { registerReportCommand } from "./report.js";
 import { registerRulesCommand } from "./rules.js";
 import { registerScanCommand } from "./scan.js";
 import { registerStoreCommand } from "./store.js";
@@ -22,6 +23,7 @@ registerScanCommand(program);
 registerRulesCommand(program);
 registerStoreCommand(program);
 registerAgentCommand(program);
+registerReportCommand(program);
 // Further commands register here, one line each.
 
 try {
