@@ -1,7 +1,6 @@
 import type { Transaction } from "kysely";
 import type { Finding } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
-import type { Dialect } from "./db/connect.js";
 import type { CurrentStateTable, Database, DriftEventsTable } from "./db/schema.js";
 import type { DriftEventType } from "./options.js";
 
@@ -17,7 +16,7 @@ export function decodeControls(encoded: string): string[] {
   return encoded === "" ? [] : encoded.slice(1, -1).split("|");
 }
 
-const pairKey = (resourceUid: string, ruleId: string) => `${resourceUid}\u0000${ruleId}`;
+export const pairKey = (resourceUid: string, ruleId: string) => `${resourceUid}\u0000${ruleId}`;
 
 export interface StateDiff {
   upserts: CurrentStateTable[];
@@ -116,33 +115,42 @@ function stateRow(
   };
 }
 
-/** Loads the state rows a report can touch: the agent's own pairs and any pair on the resources it names. */
+/** Loads the state rows a batch can touch: its agents' own pairs and any pair on the resources it names. */
 export async function loadState(
   trx: Transaction<Database>,
-  report: ScanReport,
-  agentId: string,
+  reports: readonly ScanReport[],
+  agentIds: readonly string[],
 ): Promise<Map<string, CurrentStateTable>> {
   const state = new Map<string, CurrentStateTable>();
-  const own = await trx.selectFrom("current_state").selectAll().where("agent_id", "=", agentId).execute();
-  for (const row of own) state.set(pairKey(row.resource_uid, row.rule_id), row);
-  const uids = [...new Set(report.findings.map((f) => f.resourceUid))];
+  for (let i = 0; i < agentIds.length; i += 500) {
+    const own = await trx
+      .selectFrom("current_state")
+      .selectAll()
+      .where("agent_id", "in", agentIds.slice(i, i + 500))
+      .execute();
+    for (const row of own) state.set(pairKey(row.resource_uid, row.rule_id), row);
+  }
+  const uids = [...new Set(reports.flatMap((r) => r.findings.map((f) => f.resourceUid)))];
   for (let i = 0; i < uids.length; i += 500) {
     const others = await trx
       .selectFrom("current_state")
       .selectAll()
       .where("resource_uid", "in", uids.slice(i, i + 500))
-      .where("agent_id", "!=", agentId)
+      .where("agent_id", "not in", agentIds)
       .execute();
     for (const row of others) state.set(pairKey(row.resource_uid, row.rule_id), row);
   }
   return state;
 }
 
-/** Writes a diff and returns the inserted events with their ids (for alert routing). */
+/**
+ * Writes a diff. With `withIds` the inserted events come back with their ids (alert routing needs them);
+ * RETURNING order is not promised, so rows are matched back by report and pair (unique in a batch).
+ */
 export async function applyStateDiff(
   trx: Transaction<Database>,
-  _dialect: Dialect,
   diff: StateDiff,
+  withIds: boolean,
 ): Promise<StoredDriftEvent[]> {
   for (let i = 0; i < diff.upserts.length; i += 400) {
     await trx
@@ -164,25 +172,34 @@ export async function applyStateDiff(
       )
       .execute();
   }
-  for (const pair of diff.deletes) {
+  for (let i = 0; i < diff.deletes.length; i += 200) {
+    const chunk = diff.deletes.slice(i, i + 200);
     await trx
       .deleteFrom("current_state")
-      .where("resource_uid", "=", pair.resource_uid)
-      .where("rule_id", "=", pair.rule_id)
+      .where((eb) =>
+        eb.or(
+          chunk.map((p) => eb.and([eb("resource_uid", "=", p.resource_uid), eb("rule_id", "=", p.rule_id)])),
+        ),
+      )
       .execute();
   }
   const stored: StoredDriftEvent[] = [];
+  const eventKey = (reportId: string | null, uid: string | null, rule: string | null) =>
+    `${reportId}\u0000${uid}\u0000${rule}`;
   for (let i = 0; i < diff.events.length; i += 300) {
     const chunk = diff.events.slice(i, i + 300);
-    // RETURNING order is not promised, so rows are matched back by their pair (unique within one report).
+    if (!withIds) {
+      await trx.insertInto("drift_events").values(chunk).execute();
+      continue;
+    }
     const ids = await trx
       .insertInto("drift_events")
       .values(chunk)
-      .returning(["id", "resource_uid", "rule_id"])
+      .returning(["id", "report_id", "resource_uid", "rule_id"])
       .execute();
-    const byPair = new Map(ids.map((r) => [pairKey(r.resource_uid ?? "", r.rule_id ?? ""), Number(r.id)]));
+    const byKey = new Map(ids.map((r) => [eventKey(r.report_id, r.resource_uid, r.rule_id), Number(r.id)]));
     for (const event of chunk) {
-      stored.push({ ...event, id: byPair.get(pairKey(event.resource_uid ?? "", event.rule_id ?? ""))! });
+      stored.push({ ...event, id: byKey.get(eventKey(event.report_id, event.resource_uid, event.rule_id))! });
     }
   }
   return stored;

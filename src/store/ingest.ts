@@ -1,11 +1,12 @@
 import { type KeyObject, verify } from "node:crypto";
-import type { Transaction } from "kysely";
-import { canonicalJson, sha256Hex } from "../core/canonical.js";
+import type { Insertable, Transaction } from "kysely";
+import { sha256Hex } from "../core/canonical.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import { enqueueAlerts } from "./alerts/route.js";
+import { fastCanonicalJson } from "./canonical-fast.js";
 import type { StoreDb } from "./db/connect.js";
-import type { Database, FindingsTable } from "./db/schema.js";
-import { applyStateDiff, diffState, encodeControls, loadState } from "./drift.js";
+import type { AssetsTable, Database, FindingsTable } from "./db/schema.js";
+import { applyStateDiff, diffState, encodeControls, loadState, pairKey, type StateDiff } from "./drift.js";
 import { HttpError } from "./http-error.js";
 import { LedgerAppender } from "./ledger.js";
 import type { StoreMetrics } from "./metrics.js";
@@ -99,15 +100,15 @@ export function prepareReport(
 export function canonicalForms(body: Record<string, unknown>): { unsigned: string; full: string } {
   const keys = Object.keys(body)
     .filter((k) => body[k] !== undefined)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const parts = keys.map((k) => [k, `${JSON.stringify(k)}:${canonicalJson(body[k])}`] as const);
-  return {
-    unsigned: `{${parts
-      .filter(([k]) => k !== "signature")
-      .map(([, p]) => p)
-      .join(",")}}`,
-    full: `{${parts.map(([, p]) => p).join(",")}}`,
-  };
+    .sort();
+  let unsigned = "{";
+  let full = "{";
+  for (const key of keys) {
+    const part = `${JSON.stringify(key)}:${fastCanonicalJson(body[key])}`;
+    full += full.length > 1 ? `,${part}` : part;
+    if (key !== "signature") unsigned += unsigned.length > 1 ? `,${part}` : part;
+  }
+  return { unsigned: `${unsigned}}`, full: `${full}}` };
 }
 
 interface Pending {
@@ -184,6 +185,7 @@ export class ReportWriter {
         .execute();
       const known = new Map(existing.map((r) => [r.id, { seq: Number(r.ledger_seq), hash: r.content_hash }]));
       const out: IngestResult[] = [];
+      const accepted: { prepared: PreparedReport; seq: number }[] = [];
       for (const prepared of batch) {
         const before = known.get(prepared.report.id);
         if (before) {
@@ -204,10 +206,11 @@ export class ReportWriter {
           contentHash: prepared.hash,
           appendedAt: now.toISOString(),
         });
-        await this.writeReport(trx, prepared, entry.seq, now);
+        accepted.push({ prepared, seq: entry.seq });
         known.set(prepared.report.id, { seq: entry.seq, hash: prepared.hash });
         out.push({ id: prepared.report.id, ledgerSeq: entry.seq, hash: prepared.hash, duplicate: false });
       }
+      if (accepted.length > 0) await this.writeReports(trx, accepted, now);
       await appender.flush();
       return out;
     });
@@ -215,64 +218,75 @@ export class ReportWriter {
     return results;
   }
 
-  private async writeReport(
+  /**
+   * Writes a batch with a fixed number of statements whatever its size: reports, findings, assets, the
+   * state changes (diffed report by report in memory, in ledger order), drift events, alerts, agents.
+   */
+  private async writeReports(
     trx: Transaction<Database>,
-    prepared: PreparedReport,
-    seq: number,
+    accepted: { prepared: PreparedReport; seq: number }[],
     now: Date,
   ): Promise<void> {
-    const { report, agentId } = prepared;
     const nowIso = now.toISOString();
-    await trx
-      .insertInto("reports")
-      .values({
-        id: report.id,
-        agent_id: agentId,
+    await insertChunked(
+      trx,
+      "reports",
+      accepted.map(({ prepared, seq }) => ({
+        id: prepared.report.id,
+        agent_id: prepared.agentId,
         ledger_seq: seq,
         received_at: prepared.receivedAt.toISOString(),
-        started_at: report.startedAt,
-        finished_at: report.finishedAt,
+        started_at: prepared.report.startedAt,
+        finished_at: prepared.report.finishedAt,
         body: prepared.canonical,
         disposal_id: null,
-      })
-      .execute();
+      })),
+      100,
+    );
 
-    const rows: Omit<FindingsTable, "id">[] = report.findings.map((f) => ({
-      report_id: report.id,
-      ledger_seq: seq,
-      agent_id: agentId,
-      observed_at: report.finishedAt,
-      rule_id: f.ruleId,
-      resource_uid: f.resourceUid,
-      resource_type: f.resourceType,
-      status: f.status,
-      severity: f.severity,
-      policy: f.policy,
-      controls: encodeControls(f.controls),
-      message: f.message,
-      evidence: JSON.stringify(f.evidence),
-      exception: f.exception ? JSON.stringify(f.exception) : null,
-    }));
-    for (let i = 0; i < rows.length; i += 500) {
-      await trx
-        .insertInto("findings")
-        .values(rows.slice(i, i + 500))
-        .execute();
+    const findings: Omit<FindingsTable, "id">[] = [];
+    for (const { prepared, seq } of accepted) {
+      const { report, agentId } = prepared;
+      for (const f of report.findings) {
+        findings.push({
+          report_id: report.id,
+          ledger_seq: seq,
+          agent_id: agentId,
+          observed_at: report.finishedAt,
+          rule_id: f.ruleId,
+          resource_uid: f.resourceUid,
+          resource_type: f.resourceType,
+          status: f.status,
+          severity: f.severity,
+          policy: f.policy,
+          controls: encodeControls(f.controls),
+          message: f.message,
+          evidence: JSON.stringify(f.evidence),
+          exception: f.exception ? JSON.stringify(f.exception) : null,
+        });
+      }
     }
+    await insertChunked(trx, "findings", findings, 500);
 
-    const assets = new Map(report.resources.map((r) => [r.uid, r]));
-    const assetRows = [...assets.values()].map((r) => ({
-      uid: r.uid,
-      type: r.type,
-      provider: r.provider,
-      name: r.name,
-      account: r.account ?? null,
-      region: r.region ?? null,
-      agent_id: agentId,
-      first_seen_at: nowIso,
-      last_seen_at: nowIso,
-      report_id: report.id,
-    }));
+    // One row per uid (the latest report wins): an upsert may not touch a row twice in one statement.
+    const assets = new Map<string, Insertable<AssetsTable>>();
+    for (const { prepared } of accepted) {
+      for (const r of prepared.report.resources) {
+        assets.set(r.uid, {
+          uid: r.uid,
+          type: r.type,
+          provider: r.provider,
+          name: r.name,
+          account: r.account ?? null,
+          region: r.region ?? null,
+          agent_id: prepared.agentId,
+          first_seen_at: nowIso,
+          last_seen_at: nowIso,
+          report_id: prepared.report.id,
+        });
+      }
+    }
+    const assetRows = [...assets.values()];
     for (let i = 0; i < assetRows.length; i += 500) {
       await trx
         .insertInto("assets")
@@ -292,14 +306,68 @@ export class ReportWriter {
         .execute();
     }
 
-    const previous = await loadState(trx, report, agentId);
-    const diff = diffState(previous, report, { agentId, ledgerSeq: seq, at: nowIso });
-    const events = await applyStateDiff(trx, this.store.dialect, diff);
+    const reports = accepted.map((a) => a.prepared.report);
+    const agentIds = [...new Set(accepted.map((a) => a.prepared.agentId))];
+    const original = await loadState(trx, reports, agentIds);
+    const working = new Map(original);
+    const changed = new Set<string>();
+    const diff: StateDiff = { upserts: [], deletes: [], events: [] };
+    for (const { prepared, seq } of accepted) {
+      const step = diffState(working, prepared.report, {
+        agentId: prepared.agentId,
+        ledgerSeq: seq,
+        at: nowIso,
+      });
+      for (const row of step.upserts) {
+        const key = pairKey(row.resource_uid, row.rule_id);
+        working.set(key, row);
+        changed.add(key);
+      }
+      for (const pair of step.deletes) {
+        const key = pairKey(pair.resource_uid, pair.rule_id);
+        working.delete(key);
+        changed.add(key);
+      }
+      diff.events.push(...step.events);
+    }
+    for (const key of changed) {
+      const row = working.get(key);
+      if (row) diff.upserts.push(row);
+      else {
+        const gone = original.get(key);
+        if (gone) diff.deletes.push({ resource_uid: gone.resource_uid, rule_id: gone.rule_id });
+      }
+    }
+    const events = await applyStateDiff(trx, diff, this.alerts.routes.length > 0);
     await enqueueAlerts(trx, events, this.alerts, now);
+
+    // Agents heard from: one statement per distinct agent version in the batch.
+    const byVersion = new Map<string, Set<string>>();
+    for (const { prepared } of accepted) {
+      const set = byVersion.get(prepared.report.agent.version) ?? new Set<string>();
+      set.add(prepared.agentId);
+      byVersion.set(prepared.report.agent.version, set);
+    }
+    for (const [version, ids] of byVersion) {
+      await trx
+        .updateTable("agents")
+        .set({ last_seen_at: nowIso, silent_since: null, version })
+        .where("id", "in", [...ids])
+        .execute();
+    }
+  }
+}
+
+async function insertChunked<T extends "reports" | "findings">(
+  trx: Transaction<Database>,
+  table: T,
+  rows: Insertable<Database[T]>[],
+  size: number,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) {
     await trx
-      .updateTable("agents")
-      .set({ last_seen_at: nowIso, silent_since: null, version: report.agent.version })
-      .where("id", "=", agentId)
+      .insertInto(table)
+      .values(rows.slice(i, i + size) as never)
       .execute();
   }
 }

@@ -216,4 +216,46 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
     expect(lines).toHaveLength(5);
     expect(lines[1]).toContain("DEV-SSH-001,host-a,device,fail");
   });
+
+  it("diffs reports committed in one batch in ledger order", async () => {
+    const { prepareReport } = await import("../../src/store/ingest.js");
+    const { createPublicKey } = await import("node:crypto");
+    const batcher = await enrolAgent(app, "servers", "batch-host");
+    const key = createPublicKey(batcher.keys.publicKeyPem);
+    const spec = (status: "pass" | "fail", uid = "batch-host"): FindingSpec[] => [
+      { ruleId: "DEV-ENC-001", resourceUid: uid, status },
+    ];
+    const reports = [
+      spec("pass", "warm-up"),
+      spec("pass"),
+      spec("fail"),
+      spec("fail"),
+      spec("pass", "other-host"),
+    ].map((f) => prepareReport(signedReport(batcher, f, clock), { id: batcher.agentId, key }, clock));
+    const results = await Promise.all(reports.map((r) => app.assay.writer.submit(r)));
+    expect(results.map((r) => r.ledgerSeq)).toEqual(
+      [...results.map((r) => r.ledgerSeq)].sort((a, b) => a - b),
+    );
+    const events = (await get(`/v1/drift?agent=${batcher.agentId}&limit=50`)).json().events as {
+      type: string;
+      resourceUid: string;
+      ledgerSeq: number;
+    }[];
+    expect(
+      events.reverse().map((e) => `${e.type} ${e.resourceUid} @${e.ledgerSeq - results[0]!.ledgerSeq}`),
+    ).toEqual([
+      "new warm-up @0",
+      "new batch-host @1",
+      "gone warm-up @1",
+      "regressed batch-host @2",
+      "new other-host @4",
+      "gone batch-host @4",
+    ]);
+    const state = await app.assay.store.db
+      .selectFrom("current_state")
+      .selectAll()
+      .where("agent_id", "=", batcher.agentId)
+      .execute();
+    expect(state.map((s) => `${s.resource_uid} ${s.status}`)).toEqual(["other-host pass"]);
+  });
 });

@@ -1,0 +1,196 @@
+// bench/store-ingest: signed device and cloud reports (~40 findings each) posted concurrently to the store
+// on SQLite and on PostgreSQL, beside a no-op Fastify route fed the same payloads, in one run.
+// Usage: npm run build && node bench/store-ingest/run.mjs   (PostgreSQL when ASSAY_BENCH_PG_URL or ASSAY_TEST_PG_URL is set)
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import pg from "pg";
+import { generateSigningKeyPair } from "../../dist/core/signing.js";
+import { signedBodies } from "./reports.mjs";
+
+const THROUGHPUT_REPORTS = Number(process.env.BENCH_REPORTS ?? 12000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const RATE = 500;
+const RATE_SECONDS = 6;
+const AGENTS = 50;
+const here = new URL(".", import.meta.url).pathname;
+
+async function startServer(target, location) {
+  const child = spawn(process.execPath, [join(here, "server.mjs"), target, location ?? ""], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`server ${target} exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${JSON.parse(line).port}` };
+}
+
+async function enrol(url, n) {
+  const agents = [];
+  for (let i = 0; i < n; i++) {
+    const keys = generateSigningKeyPair();
+    const res = await fetch(`${url}/v1/enrol`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        enrolmentSecret: "bench-enrolment-secret-0123456789",
+        hostname: `host-${i}`,
+        platform: "linux",
+        publicKeyPem: keys.publicKeyPem,
+      }),
+    });
+    if (res.status !== 201) throw new Error(`enrol: ${res.status} ${await res.text()}`);
+    const body = await res.json();
+    agents.push({ agentId: body.agentId, token: body.token, privateKeyPem: keys.privateKeyPem });
+  }
+  return agents;
+}
+
+/** Posts each body once, rotating through them; returns autocannon's figures plus non-2xx count. */
+function post(url, bodies, agents, opts) {
+  let next = 0;
+  const tokenFor = new Map(agents.map((a) => [a.agentId, a.token]));
+  const owner = bodies.map((b) =>
+    JSON.parse(
+      b.slice(0, 400).match(/"agent":\{"id":"([^"]+)"/)?.[1]
+        ? `"${b.slice(0, 400).match(/"agent":\{"id":"([^"]+)"/)[1]}"`
+        : "null",
+    ),
+  );
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${url}/v1/reports`,
+        connections: opts.connections,
+        ...(opts.rate ? { overallRate: opts.rate, duration: opts.duration } : { amount: bodies.length }),
+        requests: [
+          {
+            method: "POST",
+            setupRequest: (req) => {
+              const i = next++ % bodies.length;
+              return {
+                ...req,
+                headers: {
+                  "content-type": "application/json",
+                  authorization: `Bearer ${tokenFor.get(owner[i]) ?? "none"}`,
+                },
+                body: bodies[i],
+              };
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    void instance;
+  });
+}
+
+function figures(result) {
+  return {
+    reportsPerSecond: Math.round((result["2xx"] / result.duration) * 10) / 10,
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    ok: result["2xx"],
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function benchTarget(target, location, sharedBodies) {
+  const server = await startServer(target, location);
+  try {
+    let agents;
+    let bodies;
+    if (target === "noop") {
+      ({ agents, bodies } = sharedBodies);
+    } else {
+      agents = await enrol(server.url, AGENTS);
+      const t = Date.now();
+      bodies = signedBodies(agents, THROUGHPUT_REPORTS + RATE * RATE_SECONDS + 200);
+      process.stderr.write(
+        `  ${target}: signed ${bodies.length} reports in ${Date.now() - t} ms (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes)\n`,
+      );
+    }
+    // Warm-up (JIT, caches), then throughput with fresh reports, then latency at a fixed 500 req/s.
+    await post(server.url, bodies.slice(0, 200), agents, { connections: 8 });
+    const throughput = figures(
+      await post(server.url, bodies.slice(200, 200 + THROUGHPUT_REPORTS), agents, {
+        connections: CONNECTIONS,
+      }),
+    );
+    const atRate = figures(
+      await post(server.url, bodies.slice(200 + THROUGHPUT_REPORTS), agents, {
+        connections: 16,
+        rate: RATE,
+        duration: RATE_SECONDS,
+      }),
+    );
+    return { target, throughput, atRate, shared: { agents, bodies } };
+  } finally {
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
+  }
+}
+
+async function freshPg(url) {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const name = `assay_bench_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+const results = [];
+const dir = mkdtempSync(join(tmpdir(), "assay-bench-ingest-"));
+try {
+  process.stderr.write("store-ingest: SQLite\n");
+  const sqlite = await benchTarget("sqlite", dir);
+  results.push(sqlite);
+  process.stderr.write("store-ingest: no-op Fastify route, same payloads\n");
+  results.push(await benchTarget("noop", undefined, sqlite.shared));
+  const pgUrl = process.env.ASSAY_BENCH_PG_URL ?? process.env.ASSAY_TEST_PG_URL;
+  if (pgUrl) {
+    process.stderr.write("store-ingest: PostgreSQL\n");
+    const db = await freshPg(pgUrl);
+    try {
+      results.push(await benchTarget("postgres", db.url));
+    } finally {
+      await db.drop();
+    }
+  } else {
+    process.stderr.write("store-ingest: PostgreSQL skipped (set ASSAY_BENCH_PG_URL)\n");
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const noop = results.find((r) => r.target === "noop");
+console.log(
+  `store-ingest (${THROUGHPUT_REPORTS} reports, ${CONNECTIONS} connections; then ${RATE} req/s for ${RATE_SECONDS} s)`,
+);
+console.log("target    reports/s   p50 ms  p99 ms   | at 500/s: p50 ms  p99 ms  non-2xx | % of no-op");
+for (const r of results) {
+  const pct = noop
+    ? Math.round((r.throughput.reportsPerSecond / noop.throughput.reportsPerSecond) * 1000) / 10
+    : NaN;
+  console.log(
+    `${r.target.padEnd(9)} ${String(r.throughput.reportsPerSecond).padStart(9)} ${String(r.throughput.p50ms).padStart(8)} ${String(r.throughput.p99ms).padStart(7)}   |          ${String(r.atRate.p50ms).padStart(6)} ${String(r.atRate.p99ms).padStart(7)} ${String(r.throughput.non2xx + r.atRate.non2xx).padStart(8)} | ${pct}%`,
+  );
+}
+console.log(JSON.stringify(results.map(({ shared: _s, ...r }) => r)));
