@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Finding, Severity } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
+import type { Resource } from "../core/resource.js";
 import { chunked } from "./chunks.js";
 import { indexReport, type ReportIndex, splitControl } from "./report-index.js";
 import type { Renderer } from "./types.js";
@@ -26,107 +26,137 @@ function complianceStatus(f: Finding): [number, string] {
   return [2, "Warning"];
 }
 
-/** One Compliance Finding event per finding. Pure: times come from the report, ids are derived, not random. */
-export function ocsfEvent(report: ScanReport, f: Finding, index: ReportIndex): Record<string, unknown> {
-  const rule = index.rules.get(f.ruleId);
-  const resource = index.resources.get(f.resourceUid);
-  const [severityId, severity] = SEVERITY_ID[f.severity];
-  const [statusId, status] = complianceStatus(f);
-  const time = Date.parse(report.finishedAt);
-  const standards = [...new Set(f.controls.map((c) => splitControl(c).framework).filter(Boolean))];
-  const data: Record<string, unknown> = { provider: resource?.provider ?? "" };
+const j = JSON.stringify;
+
+/**
+ * Serialises findings as OCSF Compliance Finding events. A report repeats the same rule and resource in many
+ * findings, so the parts that depend only on the rule (classification, compliance, remediation) or only on the
+ * resource are serialised once and reused; per finding only the message, evidence and ids are new. Pure: times
+ * come from the report and ids are derived, never random, so a re-render is identical.
+ */
+export class OcsfEventWriter {
+  private readonly index: ReportIndex;
+  private readonly time: number;
+  private readonly metadataHead: string;
+  private readonly byRule = new Map<string, { head: string; title: string; tail: string }>();
+  private readonly compliance = new Map<string, string>();
+  private readonly resourceJson = new Map<string, string>();
+
+  constructor(private readonly report: ScanReport) {
+    this.index = indexReport(report);
+    this.time = Date.parse(report.finishedAt);
+    const product = { name: "Assay", vendor_name: "Assay", version: report.agent.version };
+    this.metadataHead = `"metadata":{"version":${j(OCSF_VERSION)},"product":${j(product)},"correlation_uid":${j(report.id)},"log_name":"assay-scan","original_time":${j(report.finishedAt)},"uid":`;
+  }
+
+  /** One event as a JSON string (no trailing newline). */
+  event(f: Finding): string {
+    const rule = this.ruleParts(f);
+    const excepted = f.exception !== undefined;
+    return (
+      `${rule.head}${j(f.message)},"status_id":${excepted ? 3 : 1},"status":"${excepted ? "Suppressed" : "New"}",` +
+      `${this.metadataHead}${j(`${this.report.id}:${f.ruleId}:${f.resourceUid}`)}},` +
+      `"finding_info":{"uid":${j(`${f.ruleId}:${f.resourceUid}`)},"title":${rule.title},"desc":${j(f.message)},"types":["Compliance"],"created_time":${this.time}},` +
+      `"compliance":${this.complianceJson(f)},` +
+      `"resources":[${this.resource(f)}],` +
+      `"evidences":[{"name":"assay evidence","data":${j(f.evidence)}}]` +
+      `${rule.tail}` +
+      (excepted && f.exception
+        ? `,"comment":${j(`Accepted risk (owner ${f.exception.owner}, expires ${f.exception.expires}): ${f.exception.reason}`)}`
+        : "") +
+      `,"unmapped":{"assay":{"outcome":"${excepted ? "excepted" : f.status}","policy":${j(f.policy)}}}}`
+    );
+  }
+
+  /** Everything before the message that depends only on the rule and severity, and the remediation after. */
+  private ruleParts(f: Finding) {
+    const key = `${f.ruleId}\u0000${f.severity}`;
+    let parts = this.byRule.get(key);
+    if (!parts) {
+      const rule = this.index.rules.get(f.ruleId);
+      const [severityId, severity] = SEVERITY_ID[f.severity];
+      const head =
+        `{"activity_id":${ACTIVITY_CREATE},"activity_name":"Create","category_uid":${CATEGORY_UID},"category_name":"Findings",` +
+        `"class_uid":${CLASS_UID},"class_name":"Compliance Finding","type_uid":${CLASS_UID * 100 + ACTIVITY_CREATE},"type_name":"Compliance Finding: Create",` +
+        `"severity_id":${severityId},"severity":"${severity}","time":${this.time},"timezone_offset":0,"message":`;
+      parts = {
+        head,
+        title: j(rule?.title ?? f.ruleId),
+        tail: rule?.remediation ? `,"remediation":{"desc":${j(rule.remediation)}}` : "",
+      };
+      this.byRule.set(key, parts);
+    }
+    return parts;
+  }
+
+  /** The compliance object: the check (rule) with its standards and controls, and how it came out. */
+  private complianceJson(f: Finding): string {
+    const key = `${f.ruleId}\u0000${f.severity}\u0000${f.status}\u0000${f.controls.join(" ")}`;
+    let json = this.compliance.get(key);
+    if (!json) {
+      const [severityId, severity] = SEVERITY_ID[f.severity];
+      const [statusId, status] = complianceStatus(f);
+      const standards = [...new Set(f.controls.map((c) => splitControl(c).framework).filter(Boolean))];
+      const name = this.index.rules.get(f.ruleId)?.title ?? f.ruleId;
+      json = j({
+        control: f.ruleId,
+        standards,
+        requirements: f.controls,
+        status_id: statusId,
+        status,
+        checks: [
+          { uid: f.ruleId, name, severity, severity_id: severityId, status, status_id: statusId, standards },
+        ],
+      });
+      this.compliance.set(key, json);
+    }
+    return json;
+  }
+
+  /** The resource the finding is about; findings for a scope that could not be listed name that scope. */
+  private resource(f: Finding): string {
+    const key = `${f.resourceUid}\u0000${f.resourceType}`;
+    let json = this.resourceJson.get(key);
+    if (!json) {
+      json = j(resourceDetails(f, this.index.resources.get(f.resourceUid)));
+      this.resourceJson.set(key, json);
+    }
+    return json;
+  }
+}
+
+function resourceDetails(f: Finding, resource: Resource | undefined): Record<string, unknown> {
+  const data: Record<string, unknown> = { provider: resource?.provider ?? "unknown" };
   if (resource?.account) data.account = resource.account;
   if (resource?.region) data.region = resource.region;
   if (resource && Object.keys(resource.unreadable).length) data.unreadable = resource.unreadable;
   return {
-    activity_id: ACTIVITY_CREATE,
-    activity_name: "Create",
-    category_uid: CATEGORY_UID,
-    category_name: "Findings",
-    class_uid: CLASS_UID,
-    class_name: "Compliance Finding",
-    type_uid: CLASS_UID * 100 + ACTIVITY_CREATE,
-    type_name: "Compliance Finding: Create",
-    severity_id: severityId,
-    severity,
-    time,
-    timezone_offset: 0,
-    message: f.message,
-    // Finding workflow status: an accepted risk is suppressed; everything else is new to whoever reads it.
-    status_id: f.exception ? 3 : 1,
-    status: f.exception ? "Suppressed" : "New",
-    metadata: {
-      version: OCSF_VERSION,
-      product: { name: "Assay", vendor_name: "Assay", version: report.agent.version },
-      uid: `${report.id}:${f.ruleId}:${f.resourceUid}`,
-      correlation_uid: report.id,
-      log_name: "assay-scan",
-      original_time: report.finishedAt,
-    },
-    finding_info: {
-      uid: createHash("sha256").update(`${f.ruleId}\n${f.resourceUid}`).digest("hex"),
-      title: rule?.title ?? f.ruleId,
-      desc: f.message,
-      types: ["Compliance"],
-      created_time: time,
-    },
-    compliance: {
-      control: f.ruleId,
-      standards,
-      requirements: f.controls,
-      status_id: statusId,
-      status,
-      status_detail: f.message,
-      checks: [
-        {
-          uid: f.ruleId,
-          name: rule?.title ?? f.ruleId,
-          severity,
-          severity_id: severityId,
-          status,
-          status_id: statusId,
-          standards,
-        },
-      ],
-    },
-    resources: [
-      {
-        uid: f.resourceUid,
-        name: resource?.name ?? f.resourceUid,
-        type: f.resourceType,
-        role_id: 1,
-        role: "Target",
-        data,
-        ...(resource && Object.keys(resource.tags).length
-          ? { labels: Object.entries(resource.tags).map(([k, v]) => `${k}=${v}`) }
-          : {}),
-      },
-    ],
-    evidences: [{ name: "assay evidence", data: f.evidence }],
-    ...(rule?.remediation ? { remediation: { desc: rule.remediation } } : {}),
-    ...(f.exception
-      ? {
-          comment: `Accepted risk (owner ${f.exception.owner}, expires ${f.exception.expires}): ${f.exception.reason}`,
-        }
+    uid: f.resourceUid,
+    name: resource?.name || f.resourceUid,
+    type: f.resourceType,
+    role_id: 1,
+    role: "Target",
+    data,
+    ...(resource && Object.keys(resource.tags).length
+      ? { labels: Object.entries(resource.tags).map(([k, v]) => `${k}=${v}`) }
       : {}),
-    unmapped: { assay: { outcome: f.exception ? "excepted" : f.status, policy: f.policy } },
   };
 }
 
 function* ocsfArray(report: ScanReport): Generator<string> {
-  const index = indexReport(report);
+  const writer = new OcsfEventWriter(report);
   yield "[";
   let first = true;
   for (const f of report.findings) {
-    yield `${first ? "\n" : ",\n"}${JSON.stringify(ocsfEvent(report, f, index))}`;
+    yield `${first ? "\n" : ",\n"}${writer.event(f)}`;
     first = false;
   }
   yield "\n]\n";
 }
 
 function* ocsfLines(report: ScanReport): Generator<string> {
-  const index = indexReport(report);
-  for (const f of report.findings) yield `${JSON.stringify(ocsfEvent(report, f, index))}\n`;
+  const writer = new OcsfEventWriter(report);
+  for (const f of report.findings) yield `${writer.event(f)}\n`;
 }
 
 export const ocsfRenderer: Renderer = {

@@ -78,17 +78,24 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
     start: report.startedAt,
     end: report.finishedAt,
     props: [prop("report-id", report.id)],
-    ...(inventory.length ? { "local-definitions": { "inventory-items": inventory } } : {}),
-    "reviewed-controls": {
-      "control-selections": [
-        controlIds.length
-          ? { "include-controls": controlIds.map((id) => ({ "control-id": id })) }
-          : { "include-all": {} },
-      ],
-    },
+  };
+  const reviewedControls = {
+    "control-selections": [
+      controlIds.length
+        ? { "include-controls": controlIds.map((id) => ({ "control-id": id })) }
+        : { "include-all": {} },
+    ],
   };
   yield `{"assessment-results":${JSON.stringify(head).slice(0, -1)},"results":[${JSON.stringify(result).slice(0, -1)}`;
+  // One inventory item per resource: stream them, a fleet scan has thousands.
+  if (inventory.length) {
+    yield ',"local-definitions":{"inventory-items":[';
+    for (const [i, item] of inventory.entries()) yield `${i ? "," : ""}${JSON.stringify(item)}`;
+    yield "]}";
+  }
+  yield `,"reviewed-controls":${JSON.stringify(reviewedControls)}`;
 
+  const observations = new ObservationWriter(index, report.finishedAt);
   let first = true;
   for (const f of report.findings) {
     const uuid = uuidFor(`observation:${report.id}:${f.ruleId}:${f.resourceUid}`);
@@ -97,7 +104,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
       if (list) list.push(uuid);
       else observationsByControl.set(ref, [uuid]);
     }
-    yield `${first ? ',"observations":[' : ","}${JSON.stringify(observation(f, uuid, index, report.finishedAt))}`;
+    yield `${first ? ',"observations":[' : ","}${observations.write(f, uuid)}`;
     first = false;
   }
   if (!first) yield "]";
@@ -130,11 +137,15 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
           "target-id": control,
           status: targetStatus(status),
         },
-        "related-observations": (observationsByControl.get(ref) ?? []).map((u) => ({
-          "observation-uuid": u,
-        })),
       };
-      yield `${firstFinding ? "" : ","}${JSON.stringify(oscalFinding)}`;
+      // A control can be evidenced by every finding of a large scan: stream its observation links.
+      yield `${firstFinding ? "" : ","}${JSON.stringify(oscalFinding).slice(0, -1)},"related-observations":[`;
+      let firstLink = true;
+      for (const u of observationsByControl.get(ref) ?? []) {
+        yield `${firstLink ? "" : ","}{"observation-uuid":"${u}"}`;
+        firstLink = false;
+      }
+      yield "]}";
       firstFinding = false;
     }
     yield "]";
@@ -142,47 +153,71 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
   yield "}]}}\n";
 }
 
-function observation(
-  f: Finding,
-  uuid: string,
-  index: ReportIndex,
-  scannedAt: string,
-): Record<string, unknown> {
-  const resource = index.resources.get(f.resourceUid);
-  const name = resourceName(index, f.resourceUid);
-  const lines = evidenceLines(f.evidence);
-  const outcome = f.status === "fail" && f.exception ? "excepted" : f.status;
-  return {
-    uuid,
-    title: `${f.ruleId} on ${name}`,
-    description: f.message,
-    props: [
-      prop("rule-id", f.ruleId),
-      prop("outcome", outcome),
-      prop("severity", f.severity),
-      prop("policy", f.policy),
-      ...(f.exception
-        ? [prop("exception-owner", f.exception.owner), prop("exception-expires", f.exception.expires)]
-        : []),
-    ],
-    methods: ["TEST"],
-    types: ["control-objective"],
-    subjects: [
-      {
+/**
+ * Observations as JSON strings. The subject (per resource) and the rule's props (per rule and outcome) repeat
+ * across findings, so they are serialised once and reused.
+ */
+class ObservationWriter {
+  private readonly subjects = new Map<string, string>();
+  private readonly props = new Map<string, string>();
+
+  constructor(
+    private readonly index: ReportIndex,
+    private readonly scannedAt: string,
+  ) {}
+
+  write(f: Finding, uuid: string): string {
+    const name = resourceName(this.index, f.resourceUid);
+    const lines = evidenceLines(f.evidence);
+    const collected = this.index.resources.get(f.resourceUid)?.collectedAt ?? this.scannedAt;
+    const exceptionProps = f.exception
+      ? `,${JSON.stringify(prop("exception-owner", f.exception.owner))},${JSON.stringify(prop("exception-expires", f.exception.expires))}`
+      : "";
+    return (
+      `{"uuid":"${uuid}","title":${JSON.stringify(`${f.ruleId} on ${name}`)},"description":${JSON.stringify(f.message)},` +
+      `"props":[${this.ruleProps(f)}${exceptionProps}],"methods":["TEST"],"types":["control-objective"],` +
+      `"subjects":[${this.subject(f, name)}]` +
+      (lines.length
+        ? `,"relevant-evidence":${JSON.stringify(lines.map((line) => ({ description: line })))}`
+        : "") +
+      `,"collected":${JSON.stringify(collected)}` +
+      (f.exception ? `,"remarks":${JSON.stringify(`Accepted risk: ${f.exception.reason}`)}` : "") +
+      "}"
+    );
+  }
+
+  private ruleProps(f: Finding): string {
+    const outcome = f.status === "fail" && f.exception ? "excepted" : f.status;
+    const key = `${f.ruleId}\u0000${outcome}\u0000${f.severity}\u0000${f.policy}`;
+    let json = this.props.get(key);
+    if (!json) {
+      json = [
+        prop("rule-id", f.ruleId),
+        prop("outcome", outcome),
+        prop("severity", f.severity),
+        prop("policy", f.policy),
+      ]
+        .map((p) => JSON.stringify(p))
+        .join(",");
+      this.props.set(key, json);
+    }
+    return json;
+  }
+
+  private subject(f: Finding, name: string): string {
+    const key = `${f.resourceUid}\u0000${f.resourceType}`;
+    let json = this.subjects.get(key);
+    if (!json) {
+      json = JSON.stringify({
         "subject-uuid": uuidFor(`resource:${f.resourceUid}`),
         type: "inventory-item",
         title: name,
         props: [prop("resource-uid", f.resourceUid), prop("resource-type", f.resourceType)],
-      },
-    ],
-    ...(lines.length
-      ? {
-          "relevant-evidence": lines.map((line) => ({ description: line })),
-        }
-      : {}),
-    collected: resource?.collectedAt ?? scannedAt,
-    ...(f.exception ? { remarks: `Accepted risk: ${f.exception.reason}` } : {}),
-  };
+      });
+      this.subjects.set(key, json);
+    }
+    return json;
+  }
 }
 
 function worst(statuses: ControlStatus[]): ControlStatus {
