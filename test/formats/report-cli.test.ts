@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { parseCsv } from "./csv-parse.js";
 import { buildRealScan } from "./real-scan.js";
-import { sarifValidator } from "./validators.js";
+import { ocsfValidator, sarifValidator, validateJunitXml } from "./validators.js";
 
 /** `assay report render` on saved reports, through the built CLI as a user runs it. */
 let dir: string;
@@ -19,6 +19,35 @@ beforeAll(async () => {
   baselineFile = join(dir, "baseline.json");
   await writeFile(reportFile, JSON.stringify(scan.report));
   await writeFile(baselineFile, JSON.stringify(scan.baseline));
+});
+
+describe("assay scan --format", () => {
+  it("prints OCSF and JUnit from a real device scan with the shipped rules, valid against their schemas", () => {
+    const validate = ocsfValidator();
+    const ocsf = runCli([
+      "scan",
+      "--format",
+      "ocsf",
+      "--out",
+      join(dir, "device-scan.json"),
+      "--no-progress",
+    ]);
+    expect(ocsf.stderr).toBe("");
+    expect([0, 1]).toContain(ocsf.code); // 1 when a failure reaches --fail-on; the output is what matters
+    const events = JSON.parse(ocsf.stdout) as unknown[];
+    expect(events.length).toBeGreaterThan(5);
+    for (const event of events) expect(validate(event)).toEqual([]);
+    const junit = runCli([
+      "scan",
+      "--format",
+      "junit",
+      "--out",
+      join(dir, "device-scan-2.json"),
+      "--no-progress",
+    ]);
+    expect([0, 1]).toContain(junit.code);
+    expect(validateJunitXml(junit.stdout)).toEqual([]);
+  });
 });
 
 describe("assay report render", () => {
