@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
@@ -44,11 +45,14 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         new (await import("@azure/identity")).DefaultAzureCredential(
           settings.tenantId ? { tenantId: settings.tenantId } : undefined,
         );
+      // Each request in flight listens for cancellation: up to `concurrency` listeners by design.
+      const signal = AbortSignal.any([ctx.signal]);
+      setMaxListeners(0, signal);
       const arm = await createArmReader({
         credential,
         endpoint: settings.endpoint,
         audience: settings.audience,
-        signal: ctx.signal,
+        signal,
         ...(options.agent ? { agent: options.agent } : {}),
       });
 

@@ -29,13 +29,16 @@ export interface AzureRoleDefinition {
 }
 
 /** A custom role definition (`az role definition create --role-definition @assay-reader.json`). */
-export function buildAzureRoleDefinition(subscriptionIds: readonly string[] = []): AzureRoleDefinition {
+export function buildAzureRoleDefinition(
+  actions: readonly string[] = AZURE_PERMISSIONS,
+  subscriptionIds: readonly string[] = [],
+): AzureRoleDefinition {
   return {
     Name: "Assay Reader",
     IsCustom: true,
     Description:
       "Read-only access Assay needs to check storage, Key Vault, disks, backup, NSG and SQL settings.",
-    Actions: [...AZURE_PERMISSIONS],
+    Actions: [...actions].sort(),
     NotActions: [],
     DataActions: [],
     NotDataActions: [],

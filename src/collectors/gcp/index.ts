@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { AssayError } from "../../core/errors.js";
 import type { Collector } from "../types.js";
@@ -13,7 +14,7 @@ import { GcpSettingsSchema } from "./settings.js";
 import { collectSqlInstances } from "./sql.js";
 import { collectWorkspaceUsers } from "./workspace.js";
 
-export { buildGcpRoleYaml, GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
+export { buildGcpCustomRole, GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
 
 export interface GcpCollectorOptions {
   /** Defaults to Application Default Credentials (google-auth-library GoogleAuth). */
@@ -49,8 +50,11 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): Collector
           ...(settings.workspace?.subject ? { clientOptions: { subject: settings.workspace.subject } } : {}),
         });
       const limit = pLimit(settings.concurrency);
+      // Each request in flight listens for cancellation: up to `concurrency` listeners by design.
+      const signal = AbortSignal.any([ctx.signal]);
+      setMaxListeners(0, signal);
       const session: GcpSession = {
-        apis: await createGoogleApis(auth, settings, ctx.signal),
+        apis: await createGoogleApis(auth, settings, signal),
         settings,
         gate: (call) => limit(call),
         ctx,

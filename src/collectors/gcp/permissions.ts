@@ -21,14 +21,24 @@ export const GCP_OAUTH_SCOPES = [
   "https://www.googleapis.com/auth/admin.directory.user.readonly",
 ] as const;
 
-/** A custom role in the YAML `gcloud iam roles create assayReader --organization=… --file=role.yaml` reads. */
-export function buildGcpRoleYaml(): string {
-  return [
-    "title: Assay Reader",
-    "description: Read-only access Assay needs to check buckets, KMS keys, Cloud SQL and firewall rules.",
-    "stage: GA",
-    "includedPermissions:",
-    ...GCP_PERMISSIONS.map((p) => `- ${p}`),
-    "",
-  ].join("\n");
+export interface GcpCustomRole {
+  title: string;
+  description: string;
+  stage: "GA";
+  includedPermissions: string[];
+}
+
+/**
+ * A custom role for `gcloud iam roles create assayReader --organization=<id> --file=role.json` (the file may
+ * be JSON or YAML). Workspace users are read with the Admin SDK scope through domain-wide delegation instead.
+ */
+export function buildGcpCustomRole(permissions: readonly string[] = GCP_PERMISSIONS): GcpCustomRole {
+  return {
+    title: "Assay Reader",
+    description:
+      "Read-only access Assay needs for buckets, KMS keys, Cloud SQL and firewall rules. Workspace users also " +
+      "need the scope https://www.googleapis.com/auth/admin.directory.user.readonly by domain-wide delegation.",
+    stage: "GA",
+    includedPermissions: [...permissions].sort(),
+  };
 }

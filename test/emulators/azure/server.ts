@@ -43,7 +43,11 @@ export interface ArmEmulator {
   endpoint: string;
   /** An HTTPS agent that trusts the emulator's certificate. */
   agent: Agent;
+  /** The self-signed certificate (PEM), for clients in another process. */
+  certificate: string;
   requests: { method: string; path: string; status: number }[];
+  /** TLS connections accepted (a client that reuses connections keeps this small). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -161,13 +165,19 @@ export async function startArmEmulator(
     return armError(404, "ResourceNotFound", `The Resource '${path}' was not found.`);
   });
 
+  let connections = 0;
+  server.on("secureConnection", () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = () => (server.address() as AddressInfo).port;
   const agent = new Agent({ ca: cert, keepAlive: true });
   return {
     endpoint: `https://127.0.0.1:${port()}`,
     agent,
+    certificate: cert,
     requests,
+    connections: () => connections,
     close: async () => {
       agent.destroy();
       server.closeAllConnections();
