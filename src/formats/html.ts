@@ -171,11 +171,18 @@ function* groupedByRule(report: ScanReport, index: ReportIndex, status: "fail" |
     yield "<table><thead><tr><th>Resource</th><th>Type</th><th>Message</th><th>Evidence</th></tr></thead><tbody>";
     for (const f of findings) {
       const name = resourceName(index, f.resourceUid);
-      yield `<tr><td>${h(name)}${name === f.resourceUid ? "" : `<br><span class="muted">${h(f.resourceUid)}</span>`}</td><td>${h(f.resourceType)}</td><td>${h(f.message)}</td><td class="ev">${h(evidenceLines(f.evidence).join("\n"))}</td></tr>`;
+      yield `<tr><td>${h(name)}${name === f.resourceUid ? "" : `<br><span class="muted">${h(f.resourceUid)}</span>`}</td><td>${h(f.resourceType)}</td><td>${h(f.message)}</td><td class="ev">${evidenceHtml(f)}</td></tr>`;
     }
     yield "</tbody></table></div>\n";
   }
   yield "</section>\n";
+}
+
+/** Evidence values, with where they were read from in a quieter tone. */
+function evidenceHtml(f: Finding): string {
+  return evidenceLines(f.evidence)
+    .map((line) => (line.startsWith("source: ") ? `<span class="muted">${h(line)}</span>` : h(line)))
+    .join("\n");
 }
 
 function* excepted(report: ScanReport, index: ReportIndex): Generator<string> {

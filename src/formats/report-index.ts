@@ -51,13 +51,23 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** `path = value` per evidence entry, or the reason it could not be read. */
+/**
+ * `path = value` per evidence entry (or why it could not be read), then each distinct source once: one
+ * command often yields several facts, and repeating it per value drowns the values.
+ */
 export function evidenceLines(evidence: Record<string, EvidenceValue>): string[] {
-  return Object.entries(evidence).map(([path, e]) =>
-    e.unreadable !== undefined
-      ? `${path}: unreadable (${e.unreadable})`
-      : `${path} = ${formatValue(e.value)}${e.source ? ` [${e.source}]` : ""}`,
-  );
+  const lines: string[] = [];
+  const sources = new Set<string>();
+  for (const [path, e] of Object.entries(evidence)) {
+    lines.push(
+      e.unreadable !== undefined
+        ? `${path}: unreadable (${e.unreadable})`
+        : `${path} = ${formatValue(e.value)}`,
+    );
+    if (e.source) sources.add(e.source);
+  }
+  for (const source of sources) lines.push(`source: ${source}`);
+  return lines;
 }
 
 /** `iso27001-2022:A.8.24` → framework and control id. */
