@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the single-file agent: dist/agent/assay-agent.mjs plus the shipped rules beside it (dist/agent/rules).
-// The folder dist/agent/ is what MDM installs (e.g. /opt/assay); it needs only Node >= 20.19.
+// Builds the single-file agent: dist/bundle/assay-agent.mjs plus the shipped rules beside it (dist/bundle/rules).
+// The folder dist/bundle/ is what MDM installs (e.g. /opt/assay); it needs only Node >= 20.19.
 //   node agent/bundle.mjs [outDir]
 import { cp, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const outDir = resolve(process.argv[2] ?? join(root, "dist", "agent"));
+const outDir = resolve(process.argv[2] ?? join(root, "dist", "bundle"));
 const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
 
 // Two modules find files relative to their own location in the source tree (package.json, rules/). In the
@@ -17,6 +17,19 @@ const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8"
 const relocate = {
   name: "assay-relocate",
   setup(b) {
+    // Cloud collectors are not in the device bundle (their SDKs would be hoisted to static imports). Their
+    // lazy loaders resolve to a module that fails with a sentence, which the scan reports as a collector error.
+    b.onResolve({ filter: /^\.\/(aws|azure|gcp)\/index\.js$/ }, (args) =>
+      /[\\/]src[\\/]collectors[\\/]registry\.ts$/.test(args.importer)
+        ? { path: args.path.split("/")[1], namespace: "assay-cloud-absent" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "assay-cloud-absent" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(
+        `the ${args.path} collector is not part of the device agent bundle; run cloud reviews from the npm package (assay scan) or the container image`,
+      )});`,
+      loader: "js",
+    }));
     b.onLoad({ filter: /[\\/]src[\\/]core[\\/]version\.ts$/ }, () => ({
       contents: `export const ASSAY_VERSION = ${JSON.stringify(version)};`,
       loader: "ts",

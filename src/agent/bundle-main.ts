@@ -4,7 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
 
 /**
- * Entry point of the single-file agent bundle (`npm run bundle` → dist/agent/assay-agent.mjs), which MDM
+ * Entry point of the single-file agent bundle (`npm run bundle` → dist/bundle/assay-agent.mjs), which MDM
  * deploys with only Node installed. It carries the `agent` command alone, so it holds neither the store nor
  * the report renderers; like src/cli/index.ts it is an entry point and the only place in the bundle that
  * sets the exit code.

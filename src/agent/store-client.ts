@@ -4,7 +4,7 @@ import type { ScanReport } from "../core/report.js";
 /**
  * The agent's side of the Store <-> agent HTTP contract (POST /v1/enrol, /v1/reports, /v1/heartbeat).
  * Every outcome is a value: `accepted`, `retry` (the store may take it later: network, 5xx, 429, auth that
- * an operator can fix) or `rejected` (the store will never take this body: 400, 413, 422). Replies are
+ * an operator can fix) or `rejected` (the store will never take this body: 400, 409, 413, 422). Replies are
  * validated with zod; nothing here logs the token or the secret.
  */
 const ErrorBodySchema = z.object({
@@ -101,7 +101,8 @@ export class StoreClient {
       ? `${error.data.error.code}: ${error.data.error.message}${error.data.error.field ? ` (field ${error.data.error.field})` : ""}`
       : `HTTP ${response.status}`;
     const status = response.status;
-    if (status === 400 || status === 413 || status === 422) {
+    // 409: this report id was accepted before with different content; re-sending cannot change that.
+    if (status === 400 || status === 409 || status === 413 || status === 422) {
       return {
         kind: "rejected",
         status,
