@@ -201,6 +201,15 @@ export function toArmCallError(error: unknown, permission: string): ArmCallError
   if (e?.name === "AbortError") {
     return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
   }
+  // @azure/identity: no credential source worked (no environment, managed identity or `az login`).
+  if (e?.name === "CredentialUnavailableError" || e?.name === "AuthenticationError") {
+    const first = typeof e.message === "string" ? (e.message.split("\n")[0] ?? "") : "";
+    return new ArmCallError({
+      kind: "failed",
+      code: "CredentialUnavailable",
+      message: `CredentialUnavailable: ${first}`,
+    });
+  }
   const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;
   const code = typeof e?.code === "string" ? e.code : status ? `HTTP${status}` : "RequestFailed";
   const message = typeof e?.message === "string" ? (e.message.split("\n")[0] ?? "") : String(error);

@@ -229,3 +229,50 @@ describe("Azure collector settings", () => {
     }
   });
 });
+
+describe("Azure collector failure modes", () => {
+  it("reports a credential that cannot sign in, without calling ARM", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      const credential = {
+        getToken: async () => {
+          const error = new Error(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials.\nmore",
+          );
+          error.name = "CredentialUnavailableError";
+          throw error;
+        },
+      };
+      const { resources, errors } = await collectAzure(emulator, {}, NOW, credential);
+      expect(resources.size).toBe(0);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          scope: "subscriptions",
+          code: "CredentialUnavailable",
+          message: expect.stringContaining("DefaultAzureCredential failed to retrieve a token"),
+        }),
+      ]);
+      expect(emulator.requests).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("leaves facts unreadable when throttling outlasts the retries", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, status: 429, retryAfterSeconds: 0 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
+        "TooManyRequests: throttled after retries",
+      );
+      expect(emulator.requests.filter((r) => r.path.toLowerCase() === ids.diskPmk.toLowerCase()).length).toBe(
+        4,
+      );
+      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import type { TokenCredential } from "@azure/core-auth";
 import { createAzureCollector } from "../../../src/collectors/azure/index.js";
 import type { CollectContext } from "../../../src/collectors/types.js";
 import type { CollectorError } from "../../../src/core/report.js";
@@ -15,6 +16,7 @@ export async function collectAzure(
   emulator: ArmEmulator,
   settings: Record<string, unknown>,
   now: Date,
+  credential: TokenCredential = staticTokenCredential(),
 ): Promise<Collected> {
   const resources = new Map<string, ResourceInput>();
   const errors: CollectorError[] = [];
@@ -29,6 +31,6 @@ export async function collectAzure(
     reportError: (e) => errors.push({ ...e, resourceTypes: e.resourceTypes ?? [] }),
     progress: () => {},
   };
-  await createAzureCollector({ credential: staticTokenCredential(), agent: emulator.agent }).collect(ctx);
+  await createAzureCollector({ credential, agent: emulator.agent }).collect(ctx);
   return { resources, errors };
 }
