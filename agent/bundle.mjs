@@ -81,6 +81,19 @@ const result = await build({
   plugins: [relocate],
 });
 await cp(join(root, "rules"), join(outDir, "rules"), { recursive: true });
+// The deployment files sit beside the bundle, so the folder is everything an MDM package needs.
+for (const file of [
+  "agent.example.yaml",
+  "MDM.md",
+  "linux/assay-agent.service",
+  "linux/install-linux.sh",
+  "macos/com.assay.agent.plist",
+  "macos/install-macos.sh",
+  "windows/assay-agent-task.xml",
+  "windows/install-windows.ps1",
+]) {
+  await cp(join(root, "agent", file), join(outDir, file.split("/").at(-1)));
+}
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 process.stdout.write(
   `bundle: ${join(outDir, "assay-agent.mjs")} (${(bytes / 1024).toFixed(0)} KiB) + rules/\n`,

@@ -1,3 +1,5 @@
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
 import { AssayError } from "../core/errors.js";
 import { generateSigningKeyPair } from "../core/signing.js";
 import { ASSAY_VERSION } from "../core/version.js";
@@ -35,7 +37,8 @@ export interface RunAgentOptions {
 export async function runAgent(options: RunAgentOptions): Promise<void> {
   const env = options.env ?? process.env;
   const config = await loadAgentConfig(options.configFile, env);
-  const log = createAgentLogger(config.log.level);
+  if (config.log.file) await mkdir(dirname(config.log.file), { recursive: true, mode: 0o700 });
+  const log = createAgentLogger(config.log.level, config.log.file ?? 1);
   const stop = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     log.info({ signal: name }, "shutdown requested");

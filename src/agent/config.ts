@@ -65,7 +65,11 @@ export const AgentConfigSchema = z.strictObject({
     .default({ intervalSeconds: 300 }),
   jobs: z.array(JobSchema).min(1, "configure at least one job"),
   log: z
-    .strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") })
+    .strictObject({
+      level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+      /** Append JSON lines to this file instead of stdout (Windows scheduled tasks have no console to capture). */
+      file: z.string().min(1).optional(),
+    })
     .default({ level: "info" }),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema> & { stateDir: string; file: string };
@@ -139,6 +143,7 @@ export function parseAgentConfig(
       enrolmentSecretFile: config.store.enrolmentSecretFile && at(config.store.enrolmentSecretFile),
     },
     stateDir: at(env.ASSAY_STATE_DIR ?? config.stateDir ?? defaultAgentPaths().stateDir),
+    log: { ...config.log, ...(config.log.file ? { file: at(config.log.file) } : {}) },
     jobs: config.jobs.map((job) => ({
       ...job,
       config: job.config && at(job.config),
@@ -161,20 +166,20 @@ export async function readEnrolmentSecret(
       const secret = (await readFile(config.store.enrolmentSecretFile, "utf8")).trim();
       if (secret) return secret;
     } catch (error) {
-      throw new AssayError(
-        "AGENT_SECRET_MISSING",
-        `cannot read the enrolment secret file ${config.store.enrolmentSecretFile}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-      );
+      // An absent file falls back to the environment variable; any other failure is worth saying.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") {
+        throw new AssayError(
+          "AGENT_SECRET_MISSING",
+          `cannot read the enrolment secret file ${config.store.enrolmentSecretFile}: ${code ?? "error"}`,
+        );
+      }
     }
-    throw new AssayError(
-      "AGENT_SECRET_MISSING",
-      `the enrolment secret file ${config.store.enrolmentSecretFile} is empty`,
-    );
   }
   const fromEnv = env[config.store.enrolmentSecretEnv]?.trim();
   if (fromEnv) return fromEnv;
   throw new AssayError(
     "AGENT_SECRET_MISSING",
-    `this agent is not enrolled yet and has no enrolment secret: set store.enrolmentSecretFile in ${config.file} or the ${config.store.enrolmentSecretEnv} environment variable`,
+    `this agent is not enrolled yet and has no enrolment secret: put it in ${config.store.enrolmentSecretFile ?? `a file named by store.enrolmentSecretFile in ${config.file}`} or in the ${config.store.enrolmentSecretEnv} environment variable`,
   );
 }
