@@ -109,7 +109,8 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
       const out: { subscriptionId: string; displayName?: string }[] = [];
       try {
         for await (const sub of client.subscriptions.list({ abortSignal })) {
-          if (sub.subscriptionId && (sub.state === undefined || sub.state === "Enabled")) {
+          // Warned and PastDue subscriptions still run resources; Disabled and Deleted ones are read-only shells.
+          if (sub.subscriptionId && sub.state !== "Disabled" && sub.state !== "Deleted") {
             out.push({ subscriptionId: sub.subscriptionId, displayName: sub.displayName });
           }
         }

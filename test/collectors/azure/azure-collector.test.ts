@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
-import { azureScenario, azureIds as ids, SUB_A, SUB_B } from "../../emulators/azure/scenario.js";
+import {
+  azureScenario,
+  azureIds as ids,
+  SUB_A,
+  SUB_B,
+  SUB_DISABLED,
+} from "../../emulators/azure/scenario.js";
 import { type ArmEmulator, startArmEmulator } from "../../emulators/azure/server.js";
 import { type Collected, collectAzure } from "./collect.js";
 
@@ -115,6 +121,10 @@ describe("Azure collector against the ARM emulator", () => {
     expect(error?.resourceTypes).toContain("azure.storage.account");
     expect(error?.resourceTypes).toContain("azure.compute.vm");
     expect(collected.errors).toHaveLength(2);
+  });
+
+  it("skips disabled subscriptions", () => {
+    expect(emulator.requests.some((r) => r.path.includes(SUB_DISABLED))).toBe(false);
   });
 
   it("reads disk encryption", () => {

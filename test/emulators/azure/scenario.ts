@@ -7,6 +7,7 @@ import type { ArmResource, ArmSeed } from "./server.js";
  */
 export const SUB_A = "11111111-1111-1111-1111-111111111111";
 export const SUB_B = "22222222-2222-2222-2222-222222222222";
+export const SUB_DISABLED = "44444444-4444-4444-4444-444444444444";
 const rg = `/subscriptions/${SUB_A}/resourceGroups/rg-prod`;
 const prov = (p: string) => `${rg}/providers/${p}`;
 
@@ -112,6 +113,7 @@ export function azureScenario(now: Date): ArmSeed {
     subscriptions: [
       { subscriptionId: SUB_A, displayName: "Production" },
       { subscriptionId: SUB_B, displayName: "Sandbox" },
+      { subscriptionId: SUB_DISABLED, displayName: "Cancelled", state: "Disabled" },
     ],
     apiVersions: API_VERSIONS,
     resources: [

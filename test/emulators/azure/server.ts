@@ -30,7 +30,7 @@ export interface ArmFault {
 }
 
 export interface ArmSeed {
-  subscriptions: { subscriptionId: string; displayName: string }[];
+  subscriptions: { subscriptionId: string; displayName: string; state?: string }[];
   resources: ArmResource[];
   /** Child collections (`{vault}/keys`, `{vault}/backupProtectedItems`): path → items. */
   collections?: Record<string, unknown[]>;
@@ -135,7 +135,7 @@ export async function startArmEmulator(
 
     if (lower === "/subscriptions") {
       return page(
-        seed.subscriptions.map((s) => ({ id: `/subscriptions/${s.subscriptionId}`, ...s, state: "Enabled" })),
+        seed.subscriptions.map((s) => ({ id: `/subscriptions/${s.subscriptionId}`, state: "Enabled", ...s })),
       );
     }
     const listMatch = /^\/subscriptions\/([^/]+)\/resources$/.exec(lower);
