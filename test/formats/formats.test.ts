@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ScanReport } from "../../src/core/report.js";
+import { summarize } from "../../src/engine/summary.js";
 import { renderToString } from "../../src/formats/chunks.js";
 import { COVERAGE_COLUMNS } from "../../src/formats/coverage.js";
 import { CSV_COLUMNS } from "../../src/formats/csv.js";
@@ -222,6 +223,25 @@ describe("JSON", () => {
     expect(await render("json", signed)).toBe(`${JSON.stringify(signed, null, 2)}\n`);
     const empty = { ...scan.report, findings: [], resources: [] };
     expect(await render("json", empty)).toBe(`${JSON.stringify(empty, null, 2)}\n`);
+  });
+});
+
+describe("a scan with nothing in it", () => {
+  it("still renders a valid document in every machine format", async () => {
+    const empty: ScanReport = {
+      ...scan.report,
+      resources: [],
+      findings: [],
+      collectorErrors: [],
+      summary: summarize([], 0, scan.report.rules.length, 0),
+    };
+    const options = { frameworks: scan.frameworks };
+    expect(JSON.parse(await render("ocsf", empty, options))).toEqual([]);
+    expect(oscalValidator()(JSON.parse(await render("oscal", empty, options)))).toEqual([]);
+    expect(sarifValidator()(JSON.parse(await render("sarif", empty, options)))).toEqual([]);
+    expect(validateJunitXml(await render("junit", empty, options))).toEqual([]);
+    expect(parseCsv(await render("csv", empty, options))).toHaveLength(1);
+    expect(await render("html", empty, options)).toContain("No failing resources.");
   });
 });
 
