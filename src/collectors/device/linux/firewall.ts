@@ -47,6 +47,15 @@ function jumpTargets(value: Json, out: string[]): string[] {
   return out;
 }
 
+/** An nft rule without any match that drops or rejects: everything reaching it is denied. */
+function deniesEverything(expr: unknown[]): boolean {
+  const keys = expr.flatMap((e) => (e && typeof e === "object" ? Object.keys(e) : []));
+  return (
+    keys.some((k) => k === "drop" || k === "reject") &&
+    keys.every((k) => ["drop", "reject", "counter", "log"].includes(k))
+  );
+}
+
 /** Count rules reachable from the start chains through jump/goto edges. */
 function reachable(start: string[], rulesByChain: Map<string, string[][]>): number {
   const seen = new Set<string>();
@@ -68,6 +77,7 @@ function reachable(start: string[], rulesByChain: Map<string, string[][]>): numb
 export function parseNftRuleset(json: string): Ruleset {
   const parsed = NftSchema.parse(JSON.parse(json));
   const rulesByChain = new Map<string, string[][]>();
+  const lastRuleDenies = new Map<string, boolean>();
   const inputChains: string[] = [];
   let inputPolicy: Ruleset["inputPolicy"];
   let ruleCount = 0;
@@ -89,8 +99,11 @@ export function parseNftRuleset(json: string): Ruleset {
       const key = `${family}/${table}/${chain}`;
       const targets = jumpTargets(rule.data.expr ?? [], []).map((t) => `${family}/${table}/${t}`);
       rulesByChain.set(key, [...(rulesByChain.get(key) ?? []), targets]);
+      lastRuleDenies.set(key, deniesEverything(rule.data.expr ?? []));
     }
   }
+  // firewalld and many hand-written rulesets accept by policy but end the input chain with a catch-all reject.
+  if (inputChains.some((c) => lastRuleDenies.get(c))) inputPolicy = "deny";
   return {
     ruleCount,
     inboundRuleCount: reachable(inputChains, rulesByChain),
@@ -104,6 +117,7 @@ export function parseIptablesSave(text: string): Ruleset {
   let table = "";
   let ruleCount = 0;
   let inputPolicy: Ruleset["inputPolicy"];
+  let lastInputRule = "";
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line.startsWith("*")) table = line.slice(1);
@@ -114,12 +128,15 @@ export function parseIptablesSave(text: string): Ruleset {
       ruleCount += 1;
       if (table !== "filter") continue;
       const chain = line.split(/\s+/)[1] ?? "";
+      if (chain === "INPUT") lastInputRule = line;
       const target = /\s-[jg]\s+(\S+)/.exec(line)?.[1];
       const targets =
         target && !["ACCEPT", "DROP", "REJECT", "RETURN", "LOG"].includes(target) ? [target] : [];
       rulesByChain.set(chain, [...(rulesByChain.get(chain) ?? []), targets]);
     }
   }
+  // A final unconditional `-A INPUT -j REJECT|DROP` denies by default as surely as the chain policy.
+  if (/^-A INPUT -j (DROP|REJECT)(\s+--reject-with\s+\S+)?$/.test(lastInputRule)) inputPolicy = "deny";
   return {
     ruleCount,
     inboundRuleCount: reachable(["INPUT"], rulesByChain),

@@ -12,7 +12,8 @@ describe("firewall parsers", () => {
   it("nft -j (RHEL 9 firewalld): follows jump/goto from the input hook to count inbound rules", () => {
     const r = parseNftRuleset(recorded("rhel9", "nft-j-list-ruleset.json"));
     // 5 in filter_INPUT, 1 in INPUT_ZONES, 1 in IN_public, 2 in IN_public_allow; the forward rule is not inbound.
-    expect(r).toEqual({ ruleCount: 10, inboundRuleCount: 9, inputPolicy: "allow" });
+    // The chain policy is accept, but its last rule rejects everything else: inbound is denied by default.
+    expect(r).toEqual({ ruleCount: 10, inboundRuleCount: 9, inputPolicy: "deny" });
   });
 
   it("nft -j (Fedora, hand-written inet filter): input policy drop", () => {
@@ -36,6 +37,14 @@ describe("firewall parsers", () => {
       inboundRuleCount: 0,
       inputPolicy: "allow",
     });
+  });
+
+  it("iptables-save: a final unconditional REJECT in INPUT denies by default despite an ACCEPT policy", () => {
+    const text =
+      "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n";
+    expect(parseIptablesSave(text)).toEqual({ ruleCount: 3, inboundRuleCount: 3, inputPolicy: "deny" });
+    const conditional = text.replace("-A INPUT -j REJECT", "-A INPUT -p udp -j REJECT");
+    expect(parseIptablesSave(conditional).inputPolicy).toBe("allow");
   });
 
   it("iptables-save follows user chains from INPUT", () => {
