@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { permissionsFor } from "../../../src/cli/permissions.js";
 import { PROTECTED_ITEMS_READ, RECOVERY_VAULT_READ } from "../../../src/collectors/azure/backup.js";
 import { DISK_READ } from "../../../src/collectors/azure/disks.js";
 import { KEYVAULT_KEYS_READ, KEYVAULT_READ } from "../../../src/collectors/azure/keyvault.js";
@@ -37,5 +38,13 @@ describe("Azure permissions", () => {
     expect(role.Actions).toEqual([...AZURE_PERMISSIONS].sort());
     expect(role.DataActions).toEqual([]);
     expect(buildAzureRoleDefinition().AssignableScopes).toEqual(["/subscriptions/<subscription-id>"]);
+  });
+
+  it("are what assay permissions azure prints", async () => {
+    const printed = JSON.parse(await permissionsFor("azure"));
+    expect(printed).toEqual(buildAzureRoleDefinition(AZURE_PERMISSIONS));
+    expect((await permissionsFor("azure", { list: true })).trim().split("\n")).toEqual(
+      [...AZURE_PERMISSIONS].sort(),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { permissionsFor } from "../../../src/cli/permissions.js";
 import { BUCKET_IAM, BUCKETS_LIST } from "../../../src/collectors/gcp/buckets.js";
 import { FIREWALLS_LIST } from "../../../src/collectors/gcp/firewalls.js";
 import { KMS_KEYRINGS_LIST, KMS_KEYS_LIST, KMS_LOCATIONS_LIST } from "../../../src/collectors/gcp/kms.js";
@@ -28,5 +29,9 @@ describe("GCP permissions", () => {
     expect(role).toMatchObject({ title: "Assay Reader", stage: "GA" });
     expect(role.includedPermissions).toEqual([...GCP_PERMISSIONS].sort());
     expect(role.description).toContain("admin.directory.user.readonly");
+  });
+
+  it("are what assay permissions gcp prints", async () => {
+    expect(JSON.parse(await permissionsFor("gcp"))).toEqual(buildGcpCustomRole(GCP_PERMISSIONS));
   });
 });
