@@ -241,6 +241,29 @@ describe("Azure collector settings", () => {
 });
 
 describe("Azure collector failure modes", () => {
+  it("asks the credential for the configured audience", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      const scopes: string[][] = [];
+      const credential = {
+        getToken: async (scope: string | string[]) => {
+          scopes.push(Array.isArray(scope) ? scope : [scope]);
+          return { token: "test-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      };
+      await collectAzure(
+        emulator,
+        { subscriptions: [SUB_B], audience: "https://management.usgovcloudapi.net/.default" },
+        NOW,
+        credential,
+      );
+      expect(scopes.length).toBeGreaterThan(0);
+      expect(scopes.every((s) => s.join() === "https://management.usgovcloudapi.net/.default")).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("reports a credential that cannot sign in, without calling ARM", async () => {
     const emulator = await startArmEmulator(azureScenario(NOW));
     try {

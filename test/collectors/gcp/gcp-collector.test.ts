@@ -249,6 +249,25 @@ describe("GCP collector settings", () => {
     }
   });
 
+  it("sends each API to its own endpoint when `endpoints` names one", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW));
+    try {
+      // Compute goes to a closed loopback port; everything else to the emulator.
+      const { resources, errors } = await collectGcp(
+        emulator,
+        { projects: ["proj-a"], endpoints: { compute: "http://127.0.0.1:1/" } },
+        NOW,
+      );
+      expect(errors.map((e) => [e.scope, e.resourceTypes.join()])).toEqual([
+        ["proj-a/compute", "gcp.compute.firewall"],
+      ]);
+      expect(emulator.requests.some((r) => r.path.startsWith("/compute/"))).toBe(false);
+      expect([...resources.values()].some((r) => r.type === "gcp.storage.bucket")).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("rejects invalid settings with a sentence", async () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
