@@ -1,8 +1,9 @@
 // Realistic signed reports for the store benches: a device scan (one host, ~40 rules) and a cloud scan
 // (ten S3 buckets x four rules), each ~40 findings with evidence, resources with facts and rule summaries.
 
+import { createPrivateKey, sign } from "node:crypto";
 import { newReportId } from "../../dist/core/ids.js";
-import { signReport } from "../../dist/core/signing.js";
+import { signedPayload } from "../../dist/core/signing.js";
 
 const DEVICE_RULES = Array.from({ length: 40 }, (_, i) => ({
   id: `DEV-${["ENC", "PATCH", "SSH", "PWD", "FW", "AV", "USB", "SCR"][i % 8]}-${String(100 + i).padStart(3, "0")}`,
@@ -173,9 +174,15 @@ export function cloudReport(agentId, n, at = new Date(), host = 0) {
   };
 }
 
-/** Serialised signed bodies: even agents are laptops, odd agents scan a cloud account. */
+/**
+ * Serialised signed bodies and the bearer token to send each with: even agents are laptops, odd agents
+ * scan a cloud account. Signed exactly as core signReport does (Ed25519 over signedPayload), with the
+ * private key parsed once per agent so generating thousands of reports stays quick.
+ */
 export function signedBodies(agents, count) {
+  const keys = agents.map((a) => createPrivateKey(a.privateKeyPem));
   const bodies = new Array(count);
+  const tokens = new Array(count);
   for (let i = 0; i < count; i++) {
     const a = i % agents.length;
     const agent = agents[a];
@@ -183,7 +190,12 @@ export function signedBodies(agents, count) {
       a % 2 === 0
         ? deviceReport(agent.agentId, i, undefined, a)
         : cloudReport(agent.agentId, i, undefined, a);
-    bodies[i] = JSON.stringify(signReport(report, agent.privateKeyPem, agent.agentId));
+    const value = sign(null, Buffer.from(signedPayload(report)), keys[a]).toString("base64");
+    bodies[i] = JSON.stringify({
+      ...report,
+      signature: { algorithm: "ed25519", keyId: agent.agentId, value },
+    });
+    tokens[i] = agent.token;
   }
-  return bodies;
+  return { bodies, tokens };
 }

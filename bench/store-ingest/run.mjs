@@ -3,7 +3,7 @@
 // Usage: npm run build && node bench/store-ingest/run.mjs   (PostgreSQL when ASSAY_BENCH_PG_URL or ASSAY_TEST_PG_URL is set)
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
@@ -19,7 +19,8 @@ const AGENTS = 50;
 const here = new URL(".", import.meta.url).pathname;
 
 async function startServer(target, location) {
-  const child = spawn(process.execPath, [join(here, "server.mjs"), target, location ?? ""], {
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(here, "server.mjs"), target, location ?? ""], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise((resolve, reject) => {
@@ -50,35 +51,24 @@ async function enrol(url, n) {
   return agents;
 }
 
-/** Posts each body once, rotating through them; returns autocannon's figures plus non-2xx count. */
-function post(url, bodies, agents, opts) {
+/** Posts each body once, in order, each with its agent's token; resolves with autocannon's result. */
+function post(url, set, opts) {
   let next = 0;
-  const tokenFor = new Map(agents.map((a) => [a.agentId, a.token]));
-  const owner = bodies.map((b) =>
-    JSON.parse(
-      b.slice(0, 400).match(/"agent":\{"id":"([^"]+)"/)?.[1]
-        ? `"${b.slice(0, 400).match(/"agent":\{"id":"([^"]+)"/)[1]}"`
-        : "null",
-    ),
-  );
   return new Promise((resolve, reject) => {
-    const instance = autocannon(
+    autocannon(
       {
         url: `${url}/v1/reports`,
         connections: opts.connections,
-        ...(opts.rate ? { overallRate: opts.rate, duration: opts.duration } : { amount: bodies.length }),
+        ...(opts.rate ? { overallRate: opts.rate, duration: opts.duration } : { amount: set.bodies.length }),
         requests: [
           {
             method: "POST",
             setupRequest: (req) => {
-              const i = next++ % bodies.length;
+              const i = next++ % set.bodies.length;
               return {
                 ...req,
-                headers: {
-                  "content-type": "application/json",
-                  authorization: `Bearer ${tokenFor.get(owner[i]) ?? "none"}`,
-                },
-                body: bodies[i],
+                headers: { "content-type": "application/json", authorization: `Bearer ${set.tokens[i]}` },
+                body: set.bodies[i],
               };
             },
           },
@@ -86,9 +76,10 @@ function post(url, bodies, agents, opts) {
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
-    void instance;
   });
 }
+
+const slice = (set, from, to) => ({ bodies: set.bodies.slice(from, to), tokens: set.tokens.slice(from, to) });
 
 function figures(result) {
   return {
@@ -101,36 +92,32 @@ function figures(result) {
   };
 }
 
-async function benchTarget(target, location, sharedBodies) {
+async function benchTarget(target, location, shared) {
   const server = await startServer(target, location);
   try {
-    let agents;
-    let bodies;
-    if (target === "noop") {
-      ({ agents, bodies } = sharedBodies);
-    } else {
-      agents = await enrol(server.url, AGENTS);
+    let set = shared;
+    if (target !== "noop") {
+      const agents = await enrol(server.url, AGENTS);
       const t = Date.now();
-      bodies = signedBodies(agents, THROUGHPUT_REPORTS + RATE * RATE_SECONDS + 200);
+      set = signedBodies(agents, 200 + THROUGHPUT_REPORTS + RATE * RATE_SECONDS + 200);
+      const avg = Math.round(set.bodies.reduce((s, b) => s + b.length, 0) / set.bodies.length);
       process.stderr.write(
-        `  ${target}: signed ${bodies.length} reports in ${Date.now() - t} ms (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes)\n`,
+        `  ${target}: signed ${set.bodies.length} reports in ${Date.now() - t} ms (average ${avg} bytes)\n`,
       );
     }
     // Warm-up (JIT, caches), then throughput with fresh reports, then latency at a fixed 500 req/s.
-    await post(server.url, bodies.slice(0, 200), agents, { connections: 8 });
+    await post(server.url, slice(set, 0, 200), { connections: 8 });
     const throughput = figures(
-      await post(server.url, bodies.slice(200, 200 + THROUGHPUT_REPORTS), agents, {
-        connections: CONNECTIONS,
-      }),
+      await post(server.url, slice(set, 200, 200 + THROUGHPUT_REPORTS), { connections: CONNECTIONS }),
     );
     const atRate = figures(
-      await post(server.url, bodies.slice(200 + THROUGHPUT_REPORTS), agents, {
+      await post(server.url, slice(set, 200 + THROUGHPUT_REPORTS), {
         connections: 16,
         rate: RATE,
         duration: RATE_SECONDS,
       }),
     );
-    return { target, throughput, atRate, shared: { agents, bodies } };
+    return { target, throughput, atRate, shared: set };
   } finally {
     server.child.kill("SIGTERM");
     await new Promise((r) => server.child.once("exit", r));

@@ -10,14 +10,16 @@ export interface EvidenceQuery {
   to?: string;
 }
 
-const PAGE = 5000;
+const PAGE = 1000;
 
 export const EVIDENCE_CSV_HEADER =
   "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash\n";
 
 /**
- * Yields the evidence rows of a period as text chunks, a page at a time (keyset pagination on the
- * findings id, so memory stays flat and neither dialect needs a server-side cursor). Each row carries
+ * Yields the evidence rows of a period as text chunks, in time order, a page at a time: keyset pagination
+ * on (observed_at, id), which the findings_observed_at_id index serves for both the range and the order,
+ * so each page costs the same, memory stays flat, and neither dialect holds a cursor (or, on SQLite, the
+ * single connection) between pages. Each row carries
  * its report id, ledger sequence, the ledger entry hash and the report hash, so an auditor can trace it
  * to the chain that `assay store verify` checks. Evidence is stored as JSON text and copied verbatim.
  */
@@ -27,11 +29,21 @@ export async function* evidenceLines(
   format: "jsonl" | "csv",
 ): AsyncGenerator<string> {
   if (format === "csv") yield EVIDENCE_CSV_HEADER;
-  let after = 0;
+  // Rule ids, types, statuses, policies and control lists repeat on most rows: quote each once.
+  const quoted = new Map<string, string>();
+  const q = (value: string): string => {
+    let out = quoted.get(value);
+    if (out === undefined) {
+      out = JSON.stringify(value);
+      if (quoted.size < 10_000) quoted.set(value, out);
+    }
+    return out;
+  };
+  const controlsJson = new Map<string, string>();
+  let after: { at: string; id: number } | undefined;
   for (;;) {
     let page = db
       .selectFrom("findings")
-      .innerJoin("ledger", "ledger.seq", "findings.ledger_seq")
       .select([
         "findings.id",
         "findings.observed_at",
@@ -47,12 +59,16 @@ export async function* evidenceLines(
         "findings.exception",
         "findings.report_id",
         "findings.ledger_seq",
-        "ledger.entry_hash",
-        "ledger.content_hash",
       ])
-      .where("findings.id", ">", after)
+      .orderBy("findings.observed_at")
       .orderBy("findings.id")
       .limit(PAGE);
+    if (after) {
+      const { at, id } = after;
+      page = page.where((eb) =>
+        eb(eb.refTuple("findings.observed_at", "findings.id"), ">", eb.tuple(at, id)),
+      );
+    }
     if (query.control) {
       const pattern = `%|${escapeLike(query.control)}|%`;
       page = page.where(sql<boolean>`${sql.ref("findings.controls")} like ${pattern} escape '!'`);
@@ -61,8 +77,19 @@ export async function* evidenceLines(
     if (query.to) page = page.where("findings.observed_at", "<", query.to);
     const rows = await page.execute();
     if (rows.length === 0) return;
+    // A page holds the findings of a few dozen reports: their ledger hashes are read once, not per row.
+    const seqs = [...new Set(rows.map((r) => Number(r.ledger_seq)))];
+    const entries = await db
+      .selectFrom("ledger")
+      .select(["seq", "entry_hash", "content_hash"])
+      .where("seq", "in", seqs)
+      .execute();
+    const hashes = new Map(entries.map((e) => [Number(e.seq), e]));
     let chunk = "";
     for (const r of rows) {
+      const ledger = hashes.get(Number(r.ledger_seq));
+      const entryHash = ledger?.entry_hash ?? "";
+      const reportHash = ledger?.content_hash ?? "";
       if (format === "csv") {
         chunk += `${[
           r.observed_at,
@@ -77,25 +104,28 @@ export async function* evidenceLines(
           r.evidence,
           r.report_id,
           String(r.ledger_seq),
-          r.entry_hash,
-          r.content_hash,
+          entryHash,
+          reportHash,
         ]
           .map(csvCell)
           .join(",")}\n`;
       } else {
-        chunk += `{"observedAt":${JSON.stringify(r.observed_at)},"ruleId":${JSON.stringify(r.rule_id)},"resourceUid":${JSON.stringify(
-          r.resource_uid,
-        )},"resourceType":${JSON.stringify(r.resource_type)},"status":${JSON.stringify(r.status)},"severity":${JSON.stringify(
-          r.severity,
-        )},"policy":${JSON.stringify(r.policy)},"controls":${JSON.stringify(decodeControls(r.controls))},"message":${JSON.stringify(
-          r.message,
-        )},"evidence":${r.evidence},"exception":${r.exception ?? "null"},"reportId":${JSON.stringify(r.report_id)},"ledgerSeq":${Number(
-          r.ledger_seq,
-        )},"ledgerEntryHash":"${r.entry_hash}","reportHash":"${r.content_hash}"}\n`;
+        let controls = controlsJson.get(r.controls);
+        if (controls === undefined) {
+          controls = JSON.stringify(decodeControls(r.controls));
+          if (controlsJson.size < 10_000) controlsJson.set(r.controls, controls);
+        }
+        chunk +=
+          `{"observedAt":${q(r.observed_at)},"ruleId":${q(r.rule_id)},"resourceUid":${q(r.resource_uid)},` +
+          `"resourceType":${q(r.resource_type)},"status":${q(r.status)},"severity":${q(r.severity)},` +
+          `"policy":${q(r.policy)},"controls":${controls},"message":${q(r.message)},"evidence":${r.evidence},` +
+          `"exception":${r.exception ?? "null"},"reportId":${q(r.report_id)},"ledgerSeq":${Number(r.ledger_seq)},` +
+          `"ledgerEntryHash":"${entryHash}","reportHash":"${reportHash}"}\n`;
       }
     }
     yield chunk;
-    after = Number(rows.at(-1)!.id);
+    const last = rows.at(-1)!;
+    after = { at: last.observed_at, id: Number(last.id) };
     if (rows.length < PAGE) return;
   }
 }

@@ -204,6 +204,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    // Evidence export pages through a period in (observed_at, id) order; one index serves filter and order.
+    "0002_findings_period_index": {
+      async up(db: Db) {
+        await db.schema
+          .createIndex("findings_observed_at_id")
+          .on("findings")
+          .columns(["observed_at", "id"])
+          .execute();
+        await db.schema.dropIndex("findings_observed_at").execute();
+      },
+      async down(db: Db) {
+        await db.schema.createIndex("findings_observed_at").on("findings").column("observed_at").execute();
+        await db.schema.dropIndex("findings_observed_at_id").execute();
+      },
+    },
   };
 }
 
