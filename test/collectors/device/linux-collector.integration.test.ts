@@ -45,7 +45,7 @@ describe.runIf(process.platform === "linux")("device collector on this Linux mac
     expect(facts.success, JSON.stringify(facts.error?.issues)).toBe(true);
 
     for (const key of Object.keys(device.attributes)) {
-      expect(device.sources[key], `source of ${key}`).toMatch(/^(cmd|file|proc|dir|systeminformation)/);
+      expect(device.sources[key], `source of ${key}`).toMatch(/^(cmd|file|proc|dir|kernel)/);
     }
     // every fact group the issue asks for is either read or named as unreadable with a reason
     for (const group of [

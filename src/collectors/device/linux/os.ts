@@ -1,18 +1,39 @@
+import { arch, hostname, release as kernelRelease } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import { type Host, mergeResults, type ProbeResult } from "../probe.js";
+import type { Host, ProbeResult } from "../probe.js";
 
-/** The parts of systeminformation's osInfo() and uuid() replies we use (validated loosely: plain strings). */
-export interface SiOsInfo {
+/**
+ * Identity and operating system, read directly from /etc/os-release, the kernel (node:os) and
+ * /sys/class/dmi/id/product_uuid. systeminformation's osInfo()/uuid() give the same values but cost about
+ * 150-250 ms of process spawning per scan (bench/README.md "Device scan"), a quarter of the scan budget, so the
+ * device scan reads the files itself.
+ */
+export interface OsRelease {
   distro: string;
   release: string;
-  codename: string;
+  codename?: string;
+}
+
+/** Pure: /etc/os-release (shell-style KEY=value, values optionally quoted). */
+export function parseOsRelease(text: string): OsRelease {
+  const values = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] && m[2] !== undefined)
+      values.set(m[1], m[2].replace(/^(["'])(.*)\1$/, "$2").replace(/\\(.)/g, "$1"));
+  }
+  const codename = values.get("VERSION_CODENAME") || values.get("UBUNTU_CODENAME") || undefined;
+  return {
+    distro: values.get("NAME") ?? values.get("ID") ?? "Linux",
+    release: values.get("VERSION_ID") ?? values.get("VERSION") ?? "unknown",
+    ...(codename ? { codename } : {}),
+  };
+}
+
+export interface KernelInfo {
   kernel: string;
   arch: string;
   hostname: string;
-}
-export interface SiUuid {
-  os: string;
-  hardware: string;
 }
 
 export interface DeviceIdentity {
@@ -23,36 +44,31 @@ export interface DeviceIdentity {
   uidSource: "hardware" | "machine-id";
 }
 
-const ZERO_UUIDS = new Set([
+const NOT_AN_IDENTITY = new Set([
   "",
   "00000000-0000-0000-0000-000000000000",
   "ffffffff-ffff-ffff-ffff-ffffffffffff",
 ]);
 
 /**
- * Pure: systeminformation's replies (+ /etc/machine-id text) -> identity facts. A blank or all-zero/all-F
- * SMBIOS UUID (common on cheap boards and some VMs) is not an identity, so the machine-id stands in.
+ * Pure: os-release + kernel + SMBIOS product UUID + machine-id -> identity facts. A blank or all-zero/all-F
+ * SMBIOS UUID (cheap boards, some VMs) is not an identity, so the machine-id stands in.
  */
 export function deviceIdentity(
-  os: SiOsInfo,
-  uuid: SiUuid,
-  machineIdText: string | undefined,
+  osRelease: string | undefined,
+  kernel: KernelInfo,
+  productUuid: string | undefined,
+  machineId: string | undefined,
 ): DeviceIdentity | undefined {
-  const hardware = uuid.hardware.trim().toLowerCase();
-  const machineId = (machineIdText ?? uuid.os).trim().toLowerCase();
-  const usableHardware = !ZERO_UUIDS.has(hardware);
-  if (!usableHardware && !/^[0-9a-f]{32}$/.test(machineId)) return undefined;
+  const hardware = (productUuid ?? "").trim().toLowerCase();
+  const machine = (machineId ?? "").trim().toLowerCase();
+  const usableHardware = /^[0-9a-f-]{32,36}$/.test(hardware) && !NOT_AN_IDENTITY.has(hardware);
+  if (!usableHardware && !/^[0-9a-f]{32}$/.test(machine)) return undefined;
+  const parsed = parseOsRelease(osRelease ?? "");
   return {
-    os: {
-      platform: "linux",
-      distro: os.distro || "unknown",
-      release: os.release || "unknown",
-      ...(os.codename ? { codename: os.codename } : {}),
-      kernel: os.kernel,
-      arch: os.arch,
-    },
-    hostname: os.hostname,
-    hardwareUuid: usableHardware ? hardware : machineId,
+    os: { platform: "linux", ...parsed, kernel: kernel.kernel, arch: kernel.arch },
+    hostname: kernel.hostname,
+    hardwareUuid: usableHardware ? hardware : machine,
     uidSource: usableHardware ? "hardware" : "machine-id",
   };
 }
@@ -62,52 +78,49 @@ export interface IdentityProbe {
   identity?: DeviceIdentity;
 }
 
+const PRODUCT_UUID = "/sys/class/dmi/id/product_uuid";
+
 export async function probeIdentity(host: Host): Promise<IdentityProbe> {
-  // systeminformation is large; load it only when a device scan runs.
-  const si = (await import("systeminformation")).default;
-  const [osInfo, uuid, machineId] = await Promise.all([
-    si.osInfo().catch(() => undefined),
-    si.uuid().catch(() => undefined),
+  const [osRelease, usrOsRelease, productUuid, machineId] = await Promise.all([
+    host.read("/etc/os-release"),
+    host.read("/usr/lib/os-release"),
+    host.read(PRODUCT_UUID),
     host.read("/etc/machine-id"),
   ]);
-  if (!osInfo || !uuid) {
-    return {
-      result: {
-        attributes: {},
-        sources: {},
-        unreadable: {
-          os: "systeminformation osInfo()/uuid() failed",
-          hardwareUuid: "systeminformation uuid() failed",
-        },
-      },
-    };
-  }
-  const identity = deviceIdentity(osInfo, uuid, machineId.ok ? machineId.text : undefined);
+  const release = osRelease.ok ? osRelease : usrOsRelease;
+  const identity = deviceIdentity(
+    release.ok ? release.text : undefined,
+    { kernel: kernelRelease(), arch: arch(), hostname: hostname() },
+    productUuid.ok ? productUuid.text : undefined,
+    machineId.ok ? machineId.text : undefined,
+  );
   if (!identity) {
     return {
       result: {
         attributes: {},
         sources: {},
-        unreadable: { hardwareUuid: "no SMBIOS product UUID and no /etc/machine-id" },
+        unreadable: { hardwareUuid: `no usable ${PRODUCT_UUID} and no /etc/machine-id` },
       },
     };
   }
-  const uuidSource =
-    identity.uidSource === "hardware"
-      ? "systeminformation uuid() (file: /sys/class/dmi/id/product_uuid)"
-      : "file: /etc/machine-id (no hardware UUID readable: /sys/class/dmi/id/product_uuid absent or blank)";
-  return {
-    identity,
-    result: mergeResults([
-      {
-        attributes: { os: identity.os, hostname: identity.hostname, hardwareUuid: identity.hardwareUuid },
-        sources: {
-          os: "systeminformation osInfo() (file: /etc/os-release, uname)",
-          hostname: "systeminformation osInfo() (hostname)",
-          hardwareUuid: uuidSource,
-        },
-        unreadable: {},
-      },
-    ]),
+  // product_uuid is readable by root only: a scan without root falls back to the machine-id, and says so.
+  const why = productUuid.ok ? "blank or all-zero SMBIOS UUID" : productUuid.reason;
+  const result: ProbeResult = {
+    attributes: { os: identity.os, hostname: identity.hostname, hardwareUuid: identity.hardwareUuid },
+    sources: {
+      os: `file: ${release.ok ? release.path : "/etc/os-release (absent)"}; kernel: uname (node:os)`,
+      hostname: "kernel: uname (node:os hostname)",
+      hardwareUuid:
+        identity.uidSource === "hardware"
+          ? `file: ${PRODUCT_UUID}`
+          : `file: /etc/machine-id (no hardware UUID: ${why})`,
+    },
+    unreadable: {},
   };
+  if (!release.ok) {
+    delete result.attributes.os;
+    delete result.sources.os;
+    result.unreadable.os = release.reason;
+  }
+  return { identity, result };
 }

@@ -1,21 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { deviceIdentity, type SiOsInfo, type SiUuid } from "../../../../src/collectors/device/linux/os.js";
-import { recorded } from "./helpers.js";
+import { deviceIdentity, parseOsRelease, probeIdentity } from "../../../../src/collectors/device/linux/os.js";
+import { fakeHost, recorded } from "./helpers.js";
 
-const si = (distro: string) => ({
-  os: JSON.parse(recorded(distro, "si-osinfo.json")) as SiOsInfo,
-  uuid: JSON.parse(recorded(distro, "si-uuid.json")) as SiUuid,
+const kernel = { kernel: "5.15.0-106-generic", arch: "x64", hostname: "alice-laptop" };
+
+describe("parseOsRelease", () => {
+  it.each([
+    ["debian12", { distro: "Debian GNU/Linux", release: "12", codename: "bookworm" }],
+    ["ubuntu2204", { distro: "Ubuntu", release: "22.04", codename: "jammy" }],
+    ["ubuntu2404", { distro: "Ubuntu", release: "24.04", codename: "noble" }],
+    ["rhel9", { distro: "Red Hat Enterprise Linux", release: "9.4" }],
+    // VERSION_CODENAME="" (Fedora) is no codename
+    ["fedora40", { distro: "Fedora Linux", release: "40" }],
+  ])("%s", (distro, expected) => {
+    expect(parseOsRelease(recorded(distro, "os-release"))).toEqual(expected);
+  });
 });
 
-describe("deviceIdentity (systeminformation osInfo + uuid)", () => {
-  it("Ubuntu 22.04 laptop: hardware UUID (lower-cased) is the identity", () => {
-    const { os, uuid } = si("ubuntu2204");
-    expect(deviceIdentity(os, uuid, undefined)).toEqual({
+describe("deviceIdentity", () => {
+  it("Ubuntu 22.04 laptop: the SMBIOS UUID (lower-cased) is the identity", () => {
+    expect(
+      deviceIdentity(
+        recorded("ubuntu2204", "os-release"),
+        kernel,
+        recorded("ubuntu2204", "product_uuid"),
+        undefined,
+      ),
+    ).toEqual({
       os: {
         platform: "linux",
         distro: "Ubuntu",
-        release: "22.04.4 LTS",
-        codename: "Jammy Jellyfish",
+        release: "22.04",
+        codename: "jammy",
         kernel: "5.15.0-106-generic",
         arch: "x64",
       },
@@ -26,19 +42,39 @@ describe("deviceIdentity (systeminformation osInfo + uuid)", () => {
   });
 
   it("RHEL 9 VM with an all-zero SMBIOS UUID falls back to /etc/machine-id", () => {
-    const { os, uuid } = si("rhel9");
-    const id = deviceIdentity(os, uuid, recorded("rhel9", "machine-id"));
+    const id = deviceIdentity(
+      recorded("rhel9", "os-release"),
+      kernel,
+      recorded("rhel9", "product_uuid"),
+      recorded("rhel9", "machine-id"),
+    );
     expect(id).toMatchObject({ hardwareUuid: "a1b2c3d4e5f60718293a4b5c6d7e8f90", uidSource: "machine-id" });
-    expect(id?.os.distro).toBe("Red Hat Enterprise Linux");
-  });
-
-  it("Fedora 40 without a codename leaves it out", () => {
-    const { os, uuid } = si("fedora40");
-    expect(deviceIdentity(os, uuid, undefined)?.os).not.toHaveProperty("codename");
   });
 
   it("no hardware UUID and no machine-id: no identity", () => {
-    const { os } = si("ubuntu2404");
-    expect(deviceIdentity(os, { os: "", hardware: "" }, undefined)).toBeUndefined();
+    expect(deviceIdentity(recorded("ubuntu2404", "os-release"), kernel, undefined, "")).toBeUndefined();
+  });
+});
+
+describe("probeIdentity", () => {
+  it("without root, product_uuid is unreadable: machine-id with the reason in the source", async () => {
+    const r = await probeIdentity(
+      fakeHost({
+        files: {
+          "/etc/os-release": recorded("debian12", "os-release"),
+          "/sys/class/dmi/id/product_uuid": null,
+          "/etc/machine-id": "3d1219c7c4c5404aaa1f6d2a48adfda4\n",
+        },
+      }),
+    );
+    expect(r.identity?.hardwareUuid).toBe("3d1219c7c4c5404aaa1f6d2a48adfda4");
+    expect(r.result.sources.hardwareUuid).toBe(
+      "file: /etc/machine-id (no hardware UUID: /sys/class/dmi/id/product_uuid: permission denied (needs root))",
+    );
+    expect(r.result.attributes.os).toMatchObject({
+      distro: "Debian GNU/Linux",
+      release: "12",
+      codename: "bookworm",
+    });
   });
 });
