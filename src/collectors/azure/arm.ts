@@ -15,6 +15,8 @@ export interface ArmClientOptions {
   /** A custom HTTPS agent (a private CA for a proxy or a local emulator). */
   agent?: Agent;
   signal: AbortSignal;
+  timeoutMs: number;
+  maxRetries: number;
 }
 
 /** Why an ARM call failed, in the terms a rule's `error` finding and a collector error need. */
@@ -71,6 +73,7 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
     endpoint,
     credentialScopes: [options.audience],
     userAgentOptions: { userAgentPrefix: "assay" },
+    retryOptions: { maxRetries: options.maxRetries },
     ...(options.agent ? { agent: options.agent } : {}),
   };
   const clients = new Map<string, InstanceType<typeof ResourceManagementClient>>();
@@ -85,12 +88,16 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
   // getById and child reads are not tied to a subscription; one client serves them all.
   const generic = new ResourceManagementClient(options.credential, clientOptions);
   const abortSignal = options.signal;
+  const timeout = options.timeoutMs;
+  const requestOptions = { timeout };
+  const toError = (error: unknown, permission: string) =>
+    toArmCallError(error, permission, abortSignal, timeout);
 
   async function sendGet(url: string, permission: string): Promise<unknown> {
     const response = await generic
-      .sendRequest(createPipelineRequest({ url, method: "GET", abortSignal }))
+      .sendRequest(createPipelineRequest({ url, method: "GET", abortSignal, timeout }))
       .catch((error: unknown) => {
-        throw toArmCallError(error, permission);
+        throw toError(error, permission);
       });
     const body = parseJson(response.bodyAsText ?? undefined);
     if (response.status >= 400) {
@@ -108,21 +115,21 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
       const client = new SubscriptionClient(options.credential, clientOptions);
       const out: { subscriptionId: string; displayName?: string }[] = [];
       try {
-        for await (const sub of client.subscriptions.list({ abortSignal })) {
+        for await (const sub of client.subscriptions.list({ abortSignal, requestOptions })) {
           // Warned and PastDue subscriptions still run resources; Disabled and Deleted ones are read-only shells.
           if (sub.subscriptionId && sub.state !== "Disabled" && sub.state !== "Deleted") {
             out.push({ subscriptionId: sub.subscriptionId, displayName: sub.displayName });
           }
         }
       } catch (error) {
-        throw toArmCallError(error, "Microsoft.Resources/subscriptions/read");
+        throw toError(error, "Microsoft.Resources/subscriptions/read");
       }
       return out;
     },
 
     async *listResources(subscriptionId) {
       try {
-        for await (const r of clientFor(subscriptionId).resources.list({ abortSignal })) {
+        for await (const r of clientFor(subscriptionId).resources.list({ abortSignal, requestOptions })) {
           if (!r.id || !r.type) continue;
           yield {
             id: r.id,
@@ -133,16 +140,16 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
           };
         }
       } catch (error) {
-        throw toArmCallError(error, "Microsoft.Resources/subscriptions/resources/read");
+        throw toError(error, "Microsoft.Resources/subscriptions/resources/read");
       }
     },
 
     async get(resourceId, apiVersion, permission) {
       try {
         // getById deserialises into GenericResource; `properties` stays the raw JSON object we validate.
-        return await generic.resources.getById(resourceId, apiVersion, { abortSignal });
+        return await generic.resources.getById(resourceId, apiVersion, { abortSignal, requestOptions });
       } catch (error) {
-        throw toArmCallError(error, permission);
+        throw toError(error, permission);
       }
     },
 
@@ -195,12 +202,27 @@ function classify(status: number | undefined, code: string, message: string, per
   return { kind: "failed", status, code, message: `${code}: ${message || `HTTP ${status ?? "error"}`}` };
 }
 
-/** RestError (core-rest-pipeline) carries statusCode and the ARM error code; anything else is a failure. */
-export function toArmCallError(error: unknown, permission: string): ArmCallError {
+/**
+ * RestError (core-rest-pipeline) carries statusCode and the ARM error code; anything else is a failure.
+ * The pipeline reports its own per-request timeout as an AbortError too; the scan's signal tells them apart.
+ */
+export function toArmCallError(
+  error: unknown,
+  permission: string,
+  scanSignal?: AbortSignal,
+  timeoutMs?: number,
+): ArmCallError {
   if (error instanceof ArmCallError) return error;
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
   if (e?.name === "AbortError") {
-    return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
+    if (scanSignal?.aborted || timeoutMs === undefined) {
+      return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
+    }
+    return new ArmCallError({
+      kind: "failed",
+      code: "Timeout",
+      message: `Timeout: no answer within ${timeoutMs / 1000} s`,
+    });
   }
   // @azure/identity: no credential source worked (no environment, managed identity or `az login`).
   if (e?.name === "CredentialUnavailableError" || e?.name === "AuthenticationError") {

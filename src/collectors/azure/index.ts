@@ -53,6 +53,8 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         endpoint: settings.endpoint,
         audience: settings.audience,
         signal,
+        timeoutMs: settings.timeoutSeconds * 1000,
+        maxRetries: settings.maxRetries,
         ...(options.agent ? { agent: options.agent } : {}),
       });
 

@@ -13,11 +13,17 @@ export const AzureSettingsSchema = z
     tenantId: z.string().optional(),
     /** Most Resource Manager calls in flight at once, across subscriptions. */
     concurrency: z.number().int().min(1).max(256).default(16),
+    /** A call that has not answered by then fails (its facts become `error`), so a hung API cannot stall a scan. */
+    timeoutSeconds: z.number().positive().max(600).default(60),
+    /** Retries after throttling (429, honouring Retry-After), 5xx and connection errors. */
+    maxRetries: z.number().int().min(0).max(10).default(3),
   })
   .default({
     endpoint: "https://management.azure.com",
     audience: "https://management.azure.com/.default",
     concurrency: 16,
+    timeoutSeconds: 60,
+    maxRetries: 3,
   });
 
 export type AzureSettings = z.infer<typeof AzureSettingsSchema>;

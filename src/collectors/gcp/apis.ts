@@ -53,14 +53,17 @@ function globalOptions(
   auth: GoogleAuthOption,
   rootUrl: string | undefined,
   signal: AbortSignal,
+  settings: GcpSettings,
 ): GlobalOptions {
   return {
     auth,
     ...(rootUrl ? { rootUrl: rootUrl.endsWith("/") ? rootUrl : `${rootUrl}/` } : {}),
     signal,
+    timeout: settings.timeoutSeconds * 1000,
     userAgentDirectives: [{ product: "assay", version: "1" }],
     retryConfig: {
-      retry: 4,
+      retry: settings.maxRetries,
+      noResponseRetries: settings.maxRetries,
       httpMethodsToRetry: ["GET"],
       statusCodesToRetry: [
         [429, 429],
@@ -79,7 +82,7 @@ export async function createGoogleApis(
   settings: GcpSettings,
   signal: AbortSignal,
 ): Promise<GoogleApis> {
-  const options = (api: GoogleApiName) => globalOptions(auth, rootUrlFor(settings, api), signal);
+  const options = (api: GoogleApiName) => globalOptions(auth, rootUrlFor(settings, api), signal, settings);
   const [storageMod, computeMod, sqlMod, crmMod, adminMod] = await Promise.all([
     import("@googleapis/storage"),
     import("@googleapis/compute"),

@@ -36,10 +36,22 @@ const GoogleErrorBodySchema = z.object({
 const PERMISSION_IN_MESSAGE = /(?:have|Permission)\s+'?([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)\b/;
 
 /** GaxiosError carries the HTTP status and the JSON error body; read both without trusting their shape. */
-export function toGoogleFailure(error: unknown, permission: string): GoogleFailure {
+export function toGoogleFailure(error: unknown, permission: string, scanSignal?: AbortSignal): GoogleFailure {
   if (error instanceof GoogleCallError) return error.failure;
-  const e = error as { name?: unknown; status?: unknown; response?: { status?: unknown; data?: unknown } };
-  if (e?.name === "AbortError") return { kind: "failed", code: "ABORTED", message: "the scan was cancelled" };
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    status?: unknown;
+    cause?: { name?: unknown };
+    response?: { status?: unknown; data?: unknown };
+  };
+  // gaxios aborts a call at its timeout through the same signal the scan cancels with; tell them apart.
+  const aborted = [e?.name, e?.code, e?.cause?.name].some((n) => n === "AbortError" || n === "TimeoutError");
+  if (aborted) {
+    return scanSignal && !scanSignal.aborted
+      ? { kind: "failed", code: "TIMEOUT", message: "TIMEOUT: no answer within the configured timeout" }
+      : { kind: "failed", code: "ABORTED", message: "the scan was cancelled" };
+  }
   const status =
     typeof e?.response?.status === "number"
       ? e.response.status

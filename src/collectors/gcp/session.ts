@@ -36,7 +36,7 @@ export async function call<T>(
   try {
     return await session.gate(request);
   } catch (error) {
-    throw new GoogleFailureError(toGoogleFailure(error, permission));
+    throw new GoogleFailureError(toGoogleFailure(error, permission, session.ctx.signal));
   }
 }
 

@@ -29,8 +29,12 @@ export const GcpSettingsSchema = z
       .optional(),
     /** Most Google API calls in flight at once. */
     concurrency: z.number().int().min(1).max(256).default(16),
+    /** A call that has not answered by then fails (its facts become `error`), so a hung API cannot stall a scan. */
+    timeoutSeconds: z.number().positive().max(600).default(60),
+    /** Retries after throttling (429, honouring Retry-After), 5xx and connection errors. */
+    maxRetries: z.number().int().min(0).max(10).default(4),
   })
-  .default({ concurrency: 16 });
+  .default({ concurrency: 16, timeoutSeconds: 60, maxRetries: 4 });
 
 export type GcpSettings = z.infer<typeof GcpSettingsSchema>;
 

@@ -291,6 +291,25 @@ describe("Azure collector failure modes", () => {
     }
   });
 
+  it("gives up on a call that does not answer within timeoutSeconds", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, delayMs: 5_000 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const started = Date.now();
+      const { resources } = await collectAzure(
+        emulator,
+        { subscriptions: [SUB_A], timeoutSeconds: 0.5 },
+        NOW,
+      );
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe("Timeout: no answer within 0.5 s");
+      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+      expect(Date.now() - started).toBeLessThan(4_500);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("leaves facts unreadable when throttling outlasts the retries", async () => {
     const scenario = azureScenario(NOW);
     scenario.faults = [{ path: ids.diskPmk, status: 429, retryAfterSeconds: 0 }];

@@ -268,6 +268,25 @@ describe("GCP collector settings", () => {
     }
   });
 
+  it("gives up on a call that does not answer within timeoutSeconds", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [{ path: "/storage/v1/b/b-logs/iam", delayMs: 5_000 }];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources } = await collectGcp(
+        emulator,
+        { projects: ["proj-b"], timeoutSeconds: 0.5, maxRetries: 0 },
+        NOW,
+      );
+      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
+        "TIMEOUT: no answer within the configured timeout",
+      );
+      expect(resources.get(ids.bProjB)?.attributes?.versioningEnabled).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("rejects invalid settings with a sentence", async () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {

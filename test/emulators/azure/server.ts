@@ -21,9 +21,12 @@ export interface ArmResource {
 export interface ArmFault {
   /** Lower-case path (without query) the fault applies to. */
   path: string;
-  status: 403 | 429 | 500;
+  /** Absent with `delayMs`: answer normally, late. */
+  status?: 403 | 429 | 500;
   /** How many times to fail before serving normally; absent = always. */
   times?: number;
+  /** Hold the (normal) answer this long, to exercise client timeouts. */
+  delayMs?: number;
   retryAfterSeconds?: number;
   /** The action named in the AuthorizationFailed message. */
   action?: string;
@@ -74,13 +77,16 @@ export async function startArmEmulator(
     const url = new URL((req.url ?? "/").replace(/^\/+/, "/"), "https://127.0.0.1");
     const path = url.pathname.replace(/\/+$/, "");
     const lower = path.toLowerCase();
+    let extraDelayMs = 0;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       requests.push({ method: req.method ?? "GET", path, status });
       const respond = () => {
+        if (res.destroyed) return;
         res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
         res.end(JSON.stringify(body));
       };
-      if (options.latencyMs) setTimeout(respond, options.latencyMs);
+      const delay = (options.latencyMs ?? 0) + extraDelayMs;
+      if (delay) setTimeout(respond, delay);
       else respond();
     };
     const armError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
@@ -104,7 +110,10 @@ export async function startArmEmulator(
     }
 
     const fault = faults.find((f) => f.path === lower && (f.times === undefined || f.times > 0));
-    if (fault) {
+    if (fault?.delayMs) {
+      if (fault.times !== undefined) fault.times -= 1;
+      extraDelayMs = fault.delayMs;
+    } else if (fault) {
       if (fault.times !== undefined) fault.times -= 1;
       if (fault.status === 429) {
         return armError(429, "TooManyRequests", "The request is being throttled.", {

@@ -29,8 +29,11 @@ export interface GcpSeed {
 export interface GcpFault {
   /** Path (without query) the fault applies to. */
   path: string;
-  status: 403 | 429 | 500;
+  /** Absent with `delayMs`: answer normally, late. */
+  status?: 403 | 429 | 500;
   times?: number;
+  /** Hold the (normal) answer this long, to exercise client timeouts. */
+  delayMs?: number;
   retryAfterSeconds?: number;
   /** For 403: the permission named in the ErrorInfo (or in the Storage-style message). */
   permission?: string;
@@ -64,13 +67,16 @@ export async function startGcpEmulator(
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const path = decodeURIComponent(url.pathname);
+    let extraDelayMs = 0;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       requests.push({ path, status });
       const respond = () => {
+        if (res.destroyed) return;
         res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
         res.end(JSON.stringify(body));
       };
-      if (options.latencyMs) setTimeout(respond, options.latencyMs);
+      const delay = (options.latencyMs ?? 0) + extraDelayMs;
+      if (delay) setTimeout(respond, delay);
       else respond();
     };
     const googleError = (
@@ -90,7 +96,10 @@ export async function startGcpEmulator(
         (f.times === undefined || f.times > 0) &&
         Object.entries(f.query ?? {}).every(([k, v]) => url.searchParams.get(k) === v),
     );
-    if (fault) {
+    if (fault?.delayMs) {
+      if (fault.times !== undefined) fault.times -= 1;
+      extraDelayMs = fault.delayMs;
+    } else if (fault) {
       if (fault.times !== undefined) fault.times -= 1;
       if (fault.status === 429) {
         return googleError(
