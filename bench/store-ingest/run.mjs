@@ -2,7 +2,7 @@
 // on SQLite and on PostgreSQL, beside a no-op Fastify route fed the same payloads, in one run.
 // Usage: npm run build && node bench/store-ingest/run.mjs   (PostgreSQL when ASSAY_BENCH_PG_URL or ASSAY_TEST_PG_URL is set)
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -17,6 +17,12 @@ const RATE = 500;
 const RATE_SECONDS = 6;
 const AGENTS = 50;
 const here = new URL(".", import.meta.url).pathname;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function startServer(target, location) {
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(" ") : [];
@@ -107,9 +113,13 @@ async function benchTarget(target, location, shared) {
     }
     // Warm-up (JIT, caches), then throughput with fresh reports, then latency at a fixed 500 req/s.
     await post(server.url, slice(set, 0, 200), { connections: 8 });
+    const cpu0 = cpuSeconds(server.child.pid);
     const throughput = figures(
       await post(server.url, slice(set, 200, 200 + THROUGHPUT_REPORTS), { connections: CONNECTIONS }),
     );
+    // Server CPU per accepted report: what the store costs, apart from the load generator and other work.
+    throughput.serverCpuMsPerReport =
+      Math.round(((cpuSeconds(server.child.pid) - cpu0) / throughput.ok) * 100_000) / 100;
     const atRate = figures(
       await post(server.url, slice(set, 200 + THROUGHPUT_REPORTS), {
         connections: 16,
@@ -171,13 +181,36 @@ const noop = results.find((r) => r.target === "noop");
 console.log(
   `store-ingest (${THROUGHPUT_REPORTS} reports, ${CONNECTIONS} connections; then ${RATE} req/s for ${RATE_SECONDS} s)`,
 );
-console.log("target    reports/s   p50 ms  p99 ms   | at 500/s: p50 ms  p99 ms  non-2xx | % of no-op");
+console.log(
+  `machine: ${cpus().length} cores, load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} (other work on the machine skews wall-clock figures)`,
+);
+console.log(
+  "target    reports/s   p50 ms  p99 ms  server CPU ms/report | at 500/s: achieved  p50 ms  p99 ms | non-2xx | % of no-op",
+);
 for (const r of results) {
   const pct = noop
     ? Math.round((r.throughput.reportsPerSecond / noop.throughput.reportsPerSecond) * 1000) / 10
-    : NaN;
+    : Number.NaN;
+  const t = r.throughput;
+  const a = r.atRate;
   console.log(
-    `${r.target.padEnd(9)} ${String(r.throughput.reportsPerSecond).padStart(9)} ${String(r.throughput.p50ms).padStart(8)} ${String(r.throughput.p99ms).padStart(7)}   |          ${String(r.atRate.p50ms).padStart(6)} ${String(r.atRate.p99ms).padStart(7)} ${String(r.throughput.non2xx + r.atRate.non2xx).padStart(8)} | ${pct}%`,
+    [
+      r.target.padEnd(9),
+      String(t.reportsPerSecond).padStart(9),
+      String(t.p50ms).padStart(8),
+      String(t.p99ms).padStart(7),
+      String(t.serverCpuMsPerReport).padStart(21),
+      " |",
+      String(a.reportsPerSecond).padStart(17),
+      String(a.p50ms).padStart(7),
+      String(a.p99ms).padStart(7),
+      " |",
+      String(t.non2xx + a.non2xx).padStart(7),
+      " |",
+      `${pct}%`,
+    ].join(" "),
   );
 }
 console.log(JSON.stringify(results.map(({ shared: _s, ...r }) => r)));

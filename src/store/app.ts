@@ -16,6 +16,8 @@ import "./context.js";
 export interface BuildAppOverrides {
   /** A clock for tests of windows and retention. */
   now?: () => Date;
+  /** Where the JSON log lines go (default stdout); tests read them back. */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -41,7 +43,7 @@ export async function buildApp(
     : null;
 
   const app = Fastify({
-    logger: { level: options.logLevel },
+    logger: { level: options.logLevel, ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: 1024 * 1024,
     // The bearer token never reaches a log line: request logs carry method, url and ids only.
     ...(https ? { https } : {}),

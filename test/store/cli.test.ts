@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../src/engine/paths.js";
 import { buildApp } from "../../src/store/app.js";
 import { runCli } from "../helpers/cli.js";
 import { ENROLMENT_SECRET, enrolAgent, postReport, realisticFindings, signedReport } from "./fixtures.js";
@@ -87,5 +90,47 @@ describe("assay store CLI (built dist/)", () => {
     expect(broken.stdout).toContain(
       `Ledger BROKEN at entry 2 (report ${row.id}): the stored report does not match the hash`,
     );
+  });
+
+  it("serve listens, logs JSON, answers /healthz and stops cleanly on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [join(PACKAGE_ROOT, "dist", "cli", "index.js"), "store", "serve", "--data-dir", dir, "--port", "0"],
+      {
+        env: { ...process.env, ASSAY_ENROLMENT_SECRET: ENROLMENT_SECRET },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("store serve did not start")), 30_000);
+        createInterface({ input: child.stdout! }).on("line", (line) => {
+          const entry = JSON.parse(line) as { msg?: string };
+          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(entry.msg ?? "");
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`store serve exited with ${code}`)));
+      });
+      const health = await fetch(`${address}/healthz`);
+      expect(await health.json()).toEqual({ status: "ok", database: "sqlite" });
+      const enrol = await fetch(`${address}/v1/enrol`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          enrolmentSecret: "wrong-secret-0123456789",
+          hostname: "h",
+          platform: "linux",
+          publicKeyPem: "x".repeat(60),
+        }),
+      });
+      expect(enrol.status).toBe(401);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(0);
   });
 });
