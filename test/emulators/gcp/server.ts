@@ -53,6 +53,11 @@ export interface GcpEmulatorOptions {
   latencyMs?: number;
   pageSize?: number;
   token?: string;
+  /**
+   * The subject token the Security Token Service stand-in (`POST /v1/token`) exchanges for `token`, so
+   * Application Default Credentials of type `external_account` can sign in against the emulator.
+   */
+  subjectToken?: string;
 }
 
 export async function startGcpEmulator(
@@ -87,6 +92,26 @@ export async function startGcpEmulator(
       headers = {},
     ) => send(status, { error: { code: status, message, status: statusName, ...extra } }, headers);
 
+    if (req.method === "POST" && path === "/v1/token") {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        const form = new URLSearchParams(body);
+        if (!options.subjectToken || form.get("subject_token") !== options.subjectToken) {
+          return send(400, { error: "invalid_grant", error_description: "subject token not accepted" });
+        }
+        send(200, {
+          access_token: token,
+          issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+          token_type: "Bearer",
+          expires_in: 3600,
+        });
+      });
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${token}`) {
       return googleError(401, "Request is missing required authentication credential.", "UNAUTHENTICATED");
     }
