@@ -221,6 +221,21 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
     host.exec("firewall-cmd", ["--state"]),
   ]);
   const used = [nft, iptables, ufw, firewalld].filter((r) => !r.missing);
+  if (used.length === 0) {
+    // No tool to read a ruleset. Legacy iptables tables loaded by something else (a host-side agent, an
+    // image without the userland) still show in /proc; then the answer is "cannot tell", not "none".
+    const tables = await host.read("/proc/net/ip_tables_names");
+    if (tables.ok && tables.text.trim() !== "")
+      return unreadableResult(
+        "firewall",
+        `iptables tables are loaded (${tables.text.trim().split(/\s+/).join(", ")}) but no nft/iptables tool is installed to read them`,
+      );
+    return factResult(
+      "firewall",
+      decideFirewall({ installed: [] }),
+      `cmd: nft, iptables-save, ufw, firewall-cmd (none installed); file: /proc/net/ip_tables_names (${tables.ok ? "no tables loaded" : "absent"})`,
+    );
+  }
   const denied = used.filter((r) => !r.ok && NEEDS_ROOT.test(`${r.stderr}${r.stdout}`));
   if (denied.length > 0 && denied.length === used.filter((r) => r !== firewalld).length) {
     return unreadableResult("firewall", `${denied.map(describeFailure).join("; ")} (run the scan as root)`);

@@ -103,7 +103,16 @@ describe("probeFirewall", () => {
     const r = await probeFirewall(fakeHost({}));
     expect(r.attributes.firewall).toEqual({ enabled: false, backend: "none", ruleCount: 0 });
     expect(r.sources.firewall).toContain("none installed");
+    const empty = await probeFirewall(fakeHost({ files: { "/proc/net/ip_tables_names": "" } }));
+    expect(empty.attributes.firewall?.backend).toBe("none");
+    expect(empty.sources.firewall).toContain("/proc/net/ip_tables_names (no tables loaded)");
     expect(r.unreadable).toEqual({});
+  });
+
+  it("no tool but legacy iptables tables loaded in the kernel: cannot tell, so unreadable", async () => {
+    const r = await probeFirewall(fakeHost({ files: { "/proc/net/ip_tables_names": "filter\nnat\n" } }));
+    expect(r.attributes.firewall).toBeUndefined();
+    expect(r.unreadable.firewall).toContain("iptables tables are loaded (filter, nat)");
   });
 
   it("tools present but refused without root make the fact unreadable, never 'disabled'", async () => {
