@@ -58,6 +58,11 @@ export interface ArmEmulatorOptions {
   latencyMs?: number;
   pageSize?: number;
   token?: string;
+  /**
+   * Serve the App Service managed identity endpoint (`GET /msi/token`, api-version 2019-08-01) for callers
+   * presenting this `X-IDENTITY-HEADER`, so DefaultAzureCredential can sign in against the emulator.
+   */
+  identityHeader?: string;
 }
 
 export async function startArmEmulator(
@@ -92,6 +97,20 @@ export async function startArmEmulator(
     const armError = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
       send(status, { error: { code, message } }, headers);
 
+    if (lower === "/msi/token") {
+      if (!options.identityHeader || req.headers["x-identity-header"] !== options.identityHeader) {
+        return send(401, {
+          error: "invalid_request",
+          error_description: "X-IDENTITY-HEADER missing or wrong",
+        });
+      }
+      return send(200, {
+        access_token: token,
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: url.searchParams.get("resource") ?? "",
+        token_type: "Bearer",
+      });
+    }
     if (req.headers.authorization !== `Bearer ${token}`) {
       return armError(
         401,
