@@ -58,7 +58,7 @@ const result = await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  minifySyntax: true,
+  minify: process.env.ASSAY_BUNDLE_MINIFY !== "0",
   legalComments: "linked",
   metafile: true,
   logLevel: "warning",

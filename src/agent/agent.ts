@@ -5,6 +5,7 @@ import { generateSigningKeyPair } from "../core/signing.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { type AgentConfig, loadAgentConfig } from "./config.js";
 import { enrolUntilAccepted } from "./enrol.js";
+import { runJobProcess } from "./job-runner.js";
 import { type AgentLogger, createAgentLogger } from "./log.js";
 import { JobScheduler, type SchedulableJob } from "./scheduler.js";
 import { Spool } from "./spool.js";
@@ -99,7 +100,6 @@ async function runEnrolledAgent(
   }
   const agentId = identity.agentId;
   const token = identity.token;
-  const privateKeyPem = key.privateKeyPem;
 
   const spool = new Spool(
     paths.spool,
@@ -124,18 +124,22 @@ async function runEnrolledAgent(
     runAtStart: job.runAtStart,
     run: async (signal) => {
       log.info({ job: job.name }, "job started");
-      const { runScanJob } = await import("./scan-job.js");
-      const report = await runScanJob(job, { agentId, privateKeyPem }, signal);
       try {
-        await spool.put(report);
+        const result = await runJobProcess({
+          configFile: config.file,
+          job: job.name,
+          timeoutMs: job.timeoutSeconds * 1000,
+          signal,
+        });
+        log.info({ job: job.name, reportId: result.reportId, findings: result.findings }, "report spooled");
       } catch (error) {
         if (error instanceof AssayError && error.code === "SPOOL_FULL") {
-          log.error({ job: job.name, reportId: report.id, code: error.code }, error.message);
+          // Loud, and the slot counts as served: the old reports are kept and go first.
+          log.error({ job: job.name, code: error.code }, error.message);
           return;
         }
         throw error;
       }
-      log.info({ job: job.name, reportId: report.id, findings: report.summary.findings }, "report spooled");
       void uploader.kick();
     },
   }));

@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { z } from "zod";
 import type { ScanReport } from "../core/report.js";
 
@@ -66,26 +68,18 @@ export class StoreClient {
     );
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
-    let response: Response;
+    let response: HttpReply;
     try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body,
-        signal,
-      });
+      response = await postJson(url, body, token, signal);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      const code = (error as NodeJS.ErrnoException).code;
       const reason = timeout.aborted
         ? `no reply within ${this.options.timeoutMs} ms`
-        : (cause ?? (error as Error).message);
+        : (code ?? (error as Error).message);
       return { kind: "retry", reason: `store unreachable: ${reason}` };
     }
-    const text = await response.text().catch(() => "");
-    if (response.ok) {
+    const text = response.text;
+    if (response.status >= 200 && response.status < 300) {
       if (schema === null) return { kind: "accepted", value: null as T };
       const parsed = schema.safeParse(safeJson(text));
       if (!parsed.success)
@@ -111,7 +105,7 @@ export class StoreClient {
       };
     }
     // 401/403 are kept for later: an operator can fix the store's records without losing the device's reports.
-    const retryAfter = Number(response.headers.get("retry-after"));
+    const retryAfter = Number(response.retryAfter);
     return {
       kind: "retry",
       status,
@@ -131,4 +125,51 @@ function safeJson(text: string): unknown {
 
 export function reportBody(report: ScanReport): string {
   return JSON.stringify(report);
+}
+
+interface HttpReply {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
+/**
+ * One JSON POST over node:http(s). The agent uses these rather than fetch: it is the only HTTP the idle
+ * agent does, and fetch's engine (undici) would add several MB to a process that should stay small.
+ */
+function postJson(
+  url: URL,
+  body: string,
+  token: string | undefined,
+  signal: AbortSignal,
+): Promise<HttpReply> {
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: "POST",
+        signal,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString("utf8"),
+            retryAfter: res.headers["retry-after"],
+          }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
