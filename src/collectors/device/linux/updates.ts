@@ -1,3 +1,4 @@
+import { release } from "node:os";
 import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { cachedByFingerprint, fingerprintFiles } from "../cache.js";
@@ -128,8 +129,46 @@ async function newestListRefresh(host: Host): Promise<string | undefined> {
   return newest > 0 ? new Date(newest).toISOString() : undefined;
 }
 
-async function rebootRequiredDebian(host: Host): Promise<boolean> {
-  return (await host.exists("/run/reboot-required")) || (await host.exists("/var/run/reboot-required"));
+/** Compare kernel version strings chunk by chunk, numbers numerically (`6.1.0-21` > `6.1.0-9`). */
+export function compareKernelVersions(a: string, b: string): number {
+  const split = (v: string) => v.split(/[.\-_+~]/);
+  const pa = split(a);
+  const pb = split(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i += 1) {
+    const x = pa[i] ?? "";
+    const y = pb[i] ?? "";
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * Pure: the running kernel and the kernels installed in /lib/modules -> a newer one waits for a reboot.
+ * Only kernels of the same flavour (`-amd64`, `-generic`, `.el9_4.x86_64` suffix) are compared, and when the
+ * running kernel is not among the installed ones (a VM or container booted from outside) nothing is concluded.
+ */
+export function newerKernelInstalled(running: string, installed: readonly string[]): string | undefined {
+  if (!installed.includes(running)) return undefined;
+  const flavour = (v: string) => v.replace(/^[\d.\-_]+/, "").replace(/^[^a-z]*/i, "");
+  const newest = installed
+    .filter((v) => flavour(v) === flavour(running))
+    .sort(compareKernelVersions)
+    .at(-1);
+  return newest && compareKernelVersions(newest, running) > 0 ? newest : undefined;
+}
+
+async function rebootRequiredDebian(host: Host): Promise<{ required: boolean; why: string }> {
+  if ((await host.exists("/run/reboot-required")) || (await host.exists("/var/run/reboot-required")))
+    return { required: true, why: "/run/reboot-required present" };
+  const installed = await host.list("/lib/modules");
+  const newer = newerKernelInstalled(release(), installed);
+  if (newer) return { required: true, why: `kernel ${newer} installed, ${release()} running` };
+  const kernel = installed.includes(release())
+    ? "running the newest installed kernel"
+    : "running kernel not in /lib/modules, booted from outside";
+  return { required: false, why: `no /run/reboot-required; ${kernel}` };
 }
 
 async function probeApt(host: Host): Promise<ProbeResult> {
@@ -179,7 +218,7 @@ async function probeApt(host: Host): Promise<ProbeResult> {
     pendingSecurity: simulation.value.pendingSecurity,
     automatic,
     ...(automatic ? { automaticMechanism: "unattended-upgrades" } : {}),
-    rebootRequired,
+    rebootRequired: rebootRequired.required,
     ...(lastRefreshedAt ? { lastRefreshedAt } : {}),
   };
   const reused = simulation.reused
@@ -188,7 +227,7 @@ async function probeApt(host: Host): Promise<ProbeResult> {
   return factResult(
     "updates",
     updates,
-    `cmd: apt-get -s -q -o Debug::NoLocking=true dist-upgrade${reused}; cmd: apt-config dump (APT::Periodic::Unattended-Upgrade=${periodic.unattendedUpgrade ? "on" : "off"}); cmd: dpkg-query -W unattended-upgrades (${installed ? "installed" : "not installed"}); file: /run/reboot-required; dir: ${APT_LISTS}`,
+    `cmd: apt-get -s -q -o Debug::NoLocking=true dist-upgrade${reused}; cmd: apt-config dump (APT::Periodic::Unattended-Upgrade=${periodic.unattendedUpgrade ? "on" : "off"}); cmd: dpkg-query -W unattended-upgrades (${installed ? "installed" : "not installed"}); file: /run/reboot-required, dir: /lib/modules (${rebootRequired.why}); dir: ${APT_LISTS}`,
   );
 }
 

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  compareKernelVersions,
+  newerKernelInstalled,
   parseAptListUpgradable,
   parseAptPeriodic,
   parseAptSimulation,
@@ -57,6 +59,31 @@ describe("apt parsers", () => {
       updateLists: true,
     });
     expect(parseAptPeriodic(recorded("debian12", "apt-config-dump.txt")).unattendedUpgrade).toBe(false);
+  });
+});
+
+describe("kernel reboot check", () => {
+  it("compares kernel versions numerically", () => {
+    expect(compareKernelVersions("6.1.0-21-amd64", "6.1.0-9-amd64")).toBeGreaterThan(0);
+    expect(compareKernelVersions("5.15.0-106-generic", "5.15.0-107-generic")).toBeLessThan(0);
+    expect(compareKernelVersions("6.1.0-18-amd64", "6.1.0-18-amd64")).toBe(0);
+  });
+
+  it("a newer installed kernel of the same flavour waits for a reboot", () => {
+    expect(newerKernelInstalled("6.1.0-18-amd64", ["6.1.0-18-amd64", "6.1.0-21-amd64"])).toBe(
+      "6.1.0-21-amd64",
+    );
+    expect(
+      newerKernelInstalled("5.15.0-106-generic", [
+        "5.15.0-106-generic",
+        "5.15.0-105-generic",
+        "6.5.0-9-lowlatency",
+      ]),
+    ).toBeUndefined();
+  });
+
+  it("a kernel booted from outside (VM, container) proves nothing", () => {
+    expect(newerKernelInstalled("6.18.44-fc-v782", ["6.1.0-21-amd64"])).toBeUndefined();
   });
 });
 
