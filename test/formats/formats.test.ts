@@ -8,7 +8,13 @@ import { formatNames, loadRenderer } from "../../src/formats/registry.js";
 import type { RenderOptions } from "../../src/formats/types.js";
 import { parseCsv } from "./csv-parse.js";
 import { buildRealScan, type RealScan } from "./real-scan.js";
-import { ocsfValidator, oscalValidator, sarifValidator, validateJunitXml } from "./validators.js";
+import {
+  ocsfValidator,
+  oscalValidator,
+  sarifOasisValidator,
+  sarifValidator,
+  validateJunitXml,
+} from "./validators.js";
 
 let scan: RealScan;
 const out: Record<string, string> = {};
@@ -106,6 +112,7 @@ describe("OSCAL 1.0.6 assessment-results", () => {
 describe("SARIF 2.1.0", () => {
   it("validates against the OASIS schema; failures are results with a level, accepted risks are suppressed", () => {
     const log = JSON.parse(out.sarif ?? "");
+    expect(sarifOasisValidator()(log)).toEqual([]);
     expect(sarifValidator()(log)).toEqual([]);
     const results = log.runs[0].results as { kind: string; level: string; suppressions?: unknown[] }[];
     expect(results).toHaveLength(scan.report.findings.length);
@@ -118,7 +125,12 @@ describe("SARIF 2.1.0", () => {
   it("the validator rejects a log with a bad level", () => {
     const log = JSON.parse(out.sarif ?? "");
     log.runs[0].results[0].level = "fatal";
+    expect(sarifOasisValidator()(log).length).toBeGreaterThan(0);
     expect(sarifValidator()(log).length).toBeGreaterThan(0);
+    const renamed = JSON.parse(out.sarif ?? "");
+    const suppressed = renamed.runs[0].results.find((r: { suppressions?: unknown[] }) => r.suppressions);
+    suppressed.suppressions[0] = { kind: "external", state: "accepted" }; // the pre-standard field name
+    expect(sarifOasisValidator()(renamed).length).toBeGreaterThan(0);
   });
 });
 
@@ -238,7 +250,7 @@ describe("a scan with nothing in it", () => {
     const options = { frameworks: scan.frameworks };
     expect(JSON.parse(await render("ocsf", empty, options))).toEqual([]);
     expect(oscalValidator()(JSON.parse(await render("oscal", empty, options)))).toEqual([]);
-    expect(sarifValidator()(JSON.parse(await render("sarif", empty, options)))).toEqual([]);
+    expect(sarifOasisValidator()(JSON.parse(await render("sarif", empty, options)))).toEqual([]);
     expect(validateJunitXml(await render("junit", empty, options))).toEqual([]);
     expect(parseCsv(await render("csv", empty, options))).toHaveLength(1);
     expect(await render("html", empty, options)).toContain("No failing resources.");

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { parseCsv } from "./csv-parse.js";
 import { buildRealScan } from "./real-scan.js";
-import { ocsfValidator, sarifValidator, validateJunitXml } from "./validators.js";
+import { ocsfValidator, sarifOasisValidator, validateJunitXml } from "./validators.js";
 
 /** `assay report render` on saved reports, through the built CLI as a user runs it. */
 let dir: string;
@@ -74,7 +74,7 @@ describe("assay report render", () => {
   it("writes SARIF to standard output when no file is given", () => {
     const run = runCli(["report", "render", reportFile, "--format", "sarif"]);
     expect(run.code).toBe(0);
-    expect(sarifValidator()(JSON.parse(run.stdout))).toEqual([]);
+    expect(sarifOasisValidator()(JSON.parse(run.stdout))).toEqual([]);
   });
 
   it("uses the shipped framework catalogues for coverage", async () => {
