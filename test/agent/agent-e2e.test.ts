@@ -20,9 +20,12 @@ let proxy: StoreProxy;
 let auditorToken: string;
 const agents: AgentProcess[] = [];
 
-async function agentConfig(url: string, stateDir?: string): Promise<{ file: string; stateDir: string }> {
+async function agentConfig(
+  url: string,
+  spool = "{ retryMinSeconds: 0.2, retryMaxSeconds: 1 }",
+): Promise<{ file: string; stateDir: string }> {
   const dir = await tempDir("assay-agent-e2e-");
-  const state = stateDir ?? join(dir, "state");
+  const state = join(dir, "state");
   const file = join(dir, "agent.yaml");
   await writeFile(
     file,
@@ -33,7 +36,7 @@ async function agentConfig(url: string, stateDir?: string): Promise<{ file: stri
       "  timeoutSeconds: 10",
       `stateDir: ${state}`,
       "heartbeat: { intervalSeconds: 0.5 }",
-      "spool: { retryMinSeconds: 0.2, retryMaxSeconds: 1 }",
+      `spool: ${spool}`,
       "jobs:",
       "  - name: device-posture",
       '    schedule: "*/2 * * * * *"',
@@ -234,5 +237,35 @@ describe("agent against a real store", () => {
     expect(await readdir(join(config.stateDir, "spool"))).not.toContain(`${corruptId}.json`);
     again.kill("SIGTERM");
     expect((await again.exited()).code).toBe(0);
+  });
+
+  it("refuses new reports loudly when the spool is full and keeps the old ones", {
+    timeout: 90_000,
+  }, async () => {
+    const config = await agentConfig(
+      proxy.url,
+      "{ maxReports: 2, retryMinSeconds: 0.2, retryMaxSeconds: 1 }",
+    );
+    proxy.mode = "pass";
+    const agent = startAgent(config.file);
+    await agent.waitForLine("enrolment", (l) => l.msg === "agent started");
+    proxy.mode = "down";
+    const deliveredBefore = agent.ids("report delivered");
+    const full = await agent.waitForLine("the spool-full error", (l) => l.code === "SPOOL_FULL");
+    expect(full.level).toBe(50);
+    expect(full.msg).toMatch(/spool full .* was NOT kept; older reports are kept/);
+    const kept = agent.ids("report spooled").filter((id) => !deliveredBefore.includes(id));
+    const onDisk = (await readdir(join(config.stateDir, "spool"))).map((n) => n.replace(/\.json$/, ""));
+    expect(onDisk.sort()).toEqual([...kept].sort());
+    expect(kept.length).toBeLessThanOrEqual(2);
+
+    proxy.mode = "pass";
+    await waitFor("the kept reports to arrive", () => {
+      const delivered = agent.ids("report delivered");
+      return kept.every((id) => delivered.includes(id)) || undefined;
+    });
+    agent.kill("SIGTERM");
+    await agent.exited();
+    await expectExactlyOnce([...deliveredBefore, ...kept]);
   });
 });
