@@ -43,6 +43,7 @@ const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const emulator = await startGcpEmulator(seed(), { latencyMs, pageSize: 1000 });
 process.send?.({ endpoint: emulator.endpoint, buckets: BUCKETS });
 process.on("message", (message: { type?: string }) => {
-  if (message?.type === "stats") process.send?.({ requests: emulator.requests.length });
+  if (message?.type === "stats")
+    process.send?.({ requests: emulator.requests.length, connections: emulator.connections() });
   if (message?.type === "stop") void emulator.close().then(() => process.disconnect());
 });

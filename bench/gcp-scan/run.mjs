@@ -58,7 +58,7 @@ const { report } = await runScan({
 });
 const elapsedMs = performance.now() - started;
 
-const { requests } = await ask("stats");
+const { requests, connections } = await ask("stats");
 child.send({ type: "stop" });
 
 const idealMs = latencyMs * (1 + Math.ceil((requests - 1) / concurrency));
@@ -71,6 +71,7 @@ console.log(
       findings: report.findings.length,
       collectorErrors: report.collectorErrors.length,
       requests,
+      tcpConnections: connections,
       concurrency,
       latencyMs,
       elapsedMs: Math.round(elapsedMs),

@@ -268,6 +268,23 @@ describe("GCP collector settings", () => {
     }
   });
 
+  it("leaves facts unreadable when throttling outlasts maxRetries", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [{ path: "/storage/v1/b/b-logs/iam", status: 429, retryAfterSeconds: 0 }];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources } = await collectGcp(emulator, { projects: ["proj-b"], maxRetries: 1 }, NOW);
+      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
+        "RESOURCE_EXHAUSTED: throttled after retries",
+      );
+      expect(
+        emulator.requests.filter((r) => r.path === "/storage/v1/b/b-logs/iam").map((r) => r.status),
+      ).toEqual([429, 429]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("gives up on a call that does not answer within timeoutSeconds", async () => {
     const scenario = gcpScenario(NOW);
     scenario.faults = [{ path: "/storage/v1/b/b-logs/iam", delayMs: 5_000 }];

@@ -46,6 +46,8 @@ export interface GcpFault {
 export interface GcpEmulator {
   endpoint: string;
   requests: { path: string; status: number }[];
+  /** TCP connections accepted (a client that reuses connections keeps this small). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -251,11 +253,16 @@ export async function startGcpEmulator(
     return notFound();
   });
 
+  let connections = 0;
+  server.on("connection", () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}/`,
     requests,
+    connections: () => connections,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
