@@ -34,18 +34,26 @@ export function registerReportCommand(program: Command): void {
 }
 
 export async function renderSavedReport(scanFile: string, options: ReportRenderOptions): Promise<void> {
-  const [{ AssayError }, { loadRenderer, formatNames }, { loadFrameworks }, { BUILTIN_FRAMEWORKS_DIR }] =
-    await Promise.all([
-      import("../core/errors.js"),
-      import("../formats/registry.js"),
-      import("../engine/catalogue.js"),
-      import("../engine/paths.js"),
-    ]);
+  const [
+    { existsSync },
+    { AssayError },
+    { loadRenderer, formatNames },
+    { loadFrameworks },
+    { BUILTIN_FRAMEWORKS_DIR },
+  ] = await Promise.all([
+    import("node:fs"),
+    import("../core/errors.js"),
+    import("../formats/registry.js"),
+    import("../engine/catalogue.js"),
+    import("../engine/paths.js"),
+  ]);
   const renderer = await loadRenderer(options.format);
   if (!renderer)
     throw new AssayError("USAGE", `unknown format "${options.format}"; known: ${formatNames().join(", ")}`);
   const report = await readScanReport(scanFile);
   const baseline = options.baseline ? await readScanReport(options.baseline) : undefined;
+  if (options.frameworks && !existsSync(options.frameworks))
+    throw new AssayError("USAGE", `framework folder not found: ${options.frameworks}`);
   const frameworks = await loadFrameworks(options.frameworks ?? BUILTIN_FRAMEWORKS_DIR);
   await writeChunks(renderer.render(report, { baseline, frameworks }), options.out);
 }

@@ -96,6 +96,17 @@ describe("assay report render", () => {
     const invalid = runCli(["report", "render", bad, "--format", "csv"]);
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain("findings.0.ruleId");
+    const noCatalogue = runCli([
+      "report",
+      "render",
+      reportFile,
+      "-f",
+      "coverage",
+      "--frameworks",
+      join(dir, "none"),
+    ]);
+    expect(noCatalogue.code).toBe(2);
+    expect(noCatalogue.stderr).toContain("framework folder not found");
     const missing = runCli(["report", "render", join(dir, "nope.json")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read");
