@@ -98,4 +98,65 @@ describe("job scheduler", () => {
     await scheduler.stop();
     expect(runs).toBe(0);
   });
+
+  it("catches up after a wake: a due slot more than a minute in the past triggers one run", async () => {
+    const { log, lines } = await fileLogger();
+    const records: Record<string, JobRecord> = {
+      nightly: {
+        nextDueAt: new Date(Date.now() + 3_600_000).toISOString(),
+        lastCompletedAt: new Date().toISOString(),
+      },
+    };
+    let runs = 0;
+    const scheduler = new JobScheduler(
+      [
+        {
+          name: "nightly",
+          schedule: "0 3 * * *",
+          jitterMs: 0,
+          runAtStart: false,
+          run: async () => {
+            runs += 1;
+          },
+        },
+      ],
+      { log, records, saveRecords: async () => {}, wakeCheckMs: 100 },
+    );
+    await scheduler.start();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(runs).toBe(0);
+    // What a laptop sees when it wakes: the clock is past the slot it slept through.
+    records.nightly = { ...records.nightly, nextDueAt: new Date(Date.now() - 2 * 3_600_000).toISOString() };
+    await new Promise((r) => setTimeout(r, 500));
+    await scheduler.stop();
+    expect(runs).toBe(1);
+    expect((await lines()).some((l) => l.msg === "slot missed (machine slept?); catching up")).toBe(true);
+    expect(Date.parse(records.nightly?.nextDueAt ?? "")).toBeGreaterThan(Date.now());
+  });
+
+  it("delays each run by the random jitter", async () => {
+    const { log, lines } = await fileLogger();
+    let runs = 0;
+    const scheduler = new JobScheduler(
+      [
+        {
+          name: "posture",
+          schedule: "0 3 * * *",
+          jitterMs: 2000,
+          runAtStart: true,
+          run: async () => {
+            runs += 1;
+          },
+        },
+      ],
+      { log, records: {}, saveRecords: async () => {}, random: () => 0.5 },
+    );
+    await scheduler.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toBe(0);
+    await new Promise((r) => setTimeout(r, 1300));
+    await scheduler.stop();
+    expect(runs).toBe(1);
+    expect((await lines()).find((l) => l.msg === "run queued")?.delayMs).toBe(1000);
+  });
 });
