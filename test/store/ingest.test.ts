@@ -234,6 +234,33 @@ describe.each(databases())("ingest and ledger on $name", (database) => {
     });
   });
 
+  it("refuses an enrolment key that is not Ed25519 and a heartbeat for another agent", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .publicKey.export({ type: "spki", format: "pem" })
+      .toString();
+    const enrol = await app.inject({
+      method: "POST",
+      url: "/v1/enrol",
+      payload: {
+        enrolmentSecret: "test-enrolment-secret-0123456789",
+        hostname: "h",
+        platform: "linux",
+        publicKeyPem: rsa,
+      },
+    });
+    expect(enrol.statusCode).toBe(400);
+    expect(enrol.json().error).toMatchObject({ code: "STORE_BAD_PUBLIC_KEY", field: "publicKeyPem" });
+    const beat = await app.inject({
+      method: "POST",
+      url: "/v1/heartbeat",
+      headers: { authorization: `Bearer ${agent.token}` },
+      payload: { agentId: other.agentId },
+    });
+    expect(beat.statusCode).toBe(403);
+    expect(beat.json().error.field).toBe("agentId");
+  });
+
   describe("verify names the first tampered entry", () => {
     it("passes on an untouched store", async () => {
       const result = await verifyLedger(app.assay.store.db);
