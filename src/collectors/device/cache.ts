@@ -1,34 +1,26 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { listDirectory } from "./exec.js";
+import type { Host } from "./probe.js";
 
 /**
  * Results that are a pure function of files on disk (an apt upgrade simulation depends only on the dpkg
- * status, the package lists and apt's configuration) are kept with a fingerprint of those files' names, sizes
- * and modification times. While none of them changes, the result is reused instead of re-running a solver
- * that takes seconds; any change (apt update, an install, a new source) recomputes it. This is the same idea
- * as update-notifier's stamp files.
+ * status, the package lists and apt's configuration) are kept with a fingerprint of those files' names and
+ * modification times. While none of them changes, the result is reused instead of re-running a solver that
+ * takes seconds; any change (apt update, an install, a new source) recomputes it. This is the same idea as
+ * update-notifier's stamp files. Files are looked at through the probe's Host, so tests fingerprint recordings.
  */
 export async function fingerprintFiles(
+  host: Pick<Host, "list" | "mtime">,
   paths: readonly string[],
   directories: readonly string[] = [],
 ): Promise<string> {
   const listed = await Promise.all(
-    directories.map(async (d) => (await listDirectory(d)).map((name) => join(d, name))),
+    directories.map(async (d) => (await host.list(d)).map((name) => join(d, name))),
   );
   const all = [...paths, ...listed.flat()].sort();
-  const parts = await Promise.all(
-    all.map(async (p) => {
-      try {
-        const s = await stat(p);
-        return `${p}\t${s.size}\t${s.mtimeMs}`;
-      } catch {
-        return `${p}\t-`;
-      }
-    }),
-  );
+  const parts = await Promise.all(all.map(async (p) => `${p}\t${(await host.mtime(p)) ?? "-"}`));
   return createHash("sha256").update(parts.join("\n")).digest("hex");
 }
 

@@ -173,6 +173,7 @@ async function rebootRequiredDebian(host: Host): Promise<{ required: boolean; wh
 
 async function probeApt(host: Host): Promise<ProbeResult> {
   const fingerprint = await fingerprintFiles(
+    host,
     ["/var/lib/dpkg/status", "/etc/apt/sources.list", "/etc/apt/preferences"],
     [APT_LISTS, "/etc/apt/sources.list.d", "/etc/apt/preferences.d", "/etc/apt/apt.conf.d"],
   );
@@ -233,6 +234,7 @@ async function probeApt(host: Host): Promise<ProbeResult> {
 
 async function probeDnf(host: Host, tool: "dnf" | "yum"): Promise<ProbeResult> {
   const fingerprint = await fingerprintFiles(
+    host,
     ["/var/lib/rpm/rpmdb.sqlite", "/var/lib/rpm/Packages", "/usr/lib/sysimage/rpm/rpmdb.sqlite"],
     [`/var/cache/${tool}`, "/etc/yum.repos.d"],
   );

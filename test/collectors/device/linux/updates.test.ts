@@ -172,6 +172,16 @@ describe("probeUpdates", () => {
     expect(second.calls.some((c) => c.command.startsWith("apt-get -s"))).toBe(false);
     expect(r.attributes.updates?.pendingSecurity).toBe(3);
     expect(r.sources.updates).toMatch(/reused: dpkg status, package lists and apt configuration unchanged/);
+
+    // `apt update` brought a new package list: the simulation runs again.
+    const third = fakeHost({
+      ...aptMachine(),
+      dirs: { "/var/lib/apt/lists": ["deb.debian.org_debian_dists_bookworm_InRelease"] },
+    });
+    third.cacheDir = cacheDir;
+    const recomputed = await probeUpdates(third);
+    expect(third.calls.some((c) => c.command.startsWith("apt-get -s"))).toBe(true);
+    expect(recomputed.sources.updates).not.toMatch(/reused/);
   });
 
   it("apt: a failing simulation makes updates unreadable with the reason", async () => {
