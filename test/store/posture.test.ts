@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  databases,
+  enrolAgent,
+  freshDatabase,
+  personToken,
+  postReport,
+  signedReport,
+  type TestDatabase,
+  testApp,
+} from "./fixtures.js";
+
+describe.each(databases())("posture with a framework catalogue on $name", (database) => {
+  let tdb: TestDatabase;
+  let app: FastifyInstance;
+  let auditor: string;
+  let frameworks: string;
+
+  beforeAll(async () => {
+    frameworks = mkdtempSync(join(tmpdir(), "assay-frameworks-"));
+    writeFileSync(
+      join(frameworks, "iso27001-2022.yaml"),
+      [
+        "framework: iso27001-2022",
+        "title: ISO/IEC 27001:2022 Annex A",
+        "controls:",
+        "  - id: A.8.24",
+        "    title: Use of cryptography",
+        "    rules: [DEV-ENC-001]",
+        "  - id: A.5.1",
+        "    title: Policies for information security",
+        "    rules: []",
+      ].join("\n"),
+    );
+    tdb = await freshDatabase(database);
+    app = await testApp(tdb.options, { frameworksDir: frameworks });
+    auditor = await personToken(app, "auditor");
+    const agent = await enrolAgent(app);
+    const res = await postReport(
+      app,
+      agent,
+      signedReport(agent, [
+        { ruleId: "DEV-ENC-001", resourceUid: "a", status: "pass" },
+        { ruleId: "DEV-ENC-001", resourceUid: "b", status: "fail" },
+        { ruleId: "DEV-ENC-001", resourceUid: "c", status: "skip" },
+      ]),
+    );
+    expect(res.statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.drop();
+    rmSync(frameworks, { recursive: true, force: true });
+  });
+
+  it("lists catalogue controls with titles, and those no automated rule evidences", async () => {
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/posture?by=control",
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.byPolicy).toBeUndefined();
+    expect(body.byControl).toEqual(
+      expect.arrayContaining([
+        {
+          control: "iso27001-2022:A.5.1",
+          pass: 0,
+          fail: 0,
+          error: 0,
+          skip: 0,
+          passRate: null,
+          title: "Policies for information security",
+          automated: false,
+        },
+        {
+          control: "iso27001-2022:A.8.24",
+          pass: 1,
+          fail: 1,
+          error: 0,
+          skip: 1,
+          passRate: 0.5,
+          title: "Use of cryptography",
+          automated: true,
+        },
+      ]),
+    );
+  });
+
+  it("refuses an unknown grouping with the field named", async () => {
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/posture?by=colour",
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe("by.0");
+  });
+});
