@@ -49,7 +49,13 @@ export async function runAgent(options: RunAgentOptions): Promise<void> {
   process.once("SIGINT", onSignal);
   options.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   try {
-    await runEnrolledAgent(config, log, stop.signal, env, options.shutdownGraceMs ?? 10_000);
+    await runEnrolledAgent(
+      config,
+      log,
+      stop.signal,
+      env,
+      options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
+    );
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);

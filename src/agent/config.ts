@@ -64,6 +64,8 @@ export const AgentConfigSchema = z.strictObject({
     .strictObject({ intervalSeconds: z.number().min(0.1).max(86_400).default(300) })
     .default({ intervalSeconds: 300 }),
   jobs: z.array(JobSchema).min(1, "configure at least one job"),
+  /** On SIGTERM, how long an upload under way may take to finish before it is left in the spool. */
+  shutdownGraceSeconds: z.number().min(0).max(300).default(10),
   log: z
     .strictObject({
       level: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -23,6 +23,7 @@ const agents: AgentProcess[] = [];
 async function agentConfig(
   url: string,
   spool = "{ retryMinSeconds: 0.2, retryMaxSeconds: 1 }",
+  shutdownGraceSeconds = 10,
 ): Promise<{ file: string; stateDir: string }> {
   const dir = await tempDir("assay-agent-e2e-");
   const state = join(dir, "state");
@@ -37,6 +38,7 @@ async function agentConfig(
       `stateDir: ${state}`,
       "heartbeat: { intervalSeconds: 0.5 }",
       `spool: ${spool}`,
+      `shutdownGraceSeconds: ${shutdownGraceSeconds}`,
       "jobs:",
       "  - name: device-posture",
       '    schedule: "*/2 * * * * *"',
@@ -267,5 +269,37 @@ describe("agent against a real store", () => {
     agent.kill("SIGTERM");
     await agent.exited();
     await expectExactlyOnce([...deliveredBefore, ...kept]);
+  });
+
+  it("on SIGTERM lets an upload finish within the grace, else parks it in the spool", {
+    timeout: 90_000,
+  }, async () => {
+    // The store's reply arrives 300 ms after SIGTERM: the agent waits for it and removes the report.
+    const finishing = await agentConfig(proxy.url, undefined, 5);
+    proxy.mode = "pass";
+    const held = proxy.holdNextReport(800);
+    const agent = startAgent(finishing.file);
+    const heldId = await held;
+    await new Promise((r) => setTimeout(r, 500));
+    agent.kill("SIGTERM");
+    expect(await agent.exited()).toEqual({ code: 0, signal: null });
+    expect(agent.ids("report delivered")).toContain(heldId);
+    expect(await readdir(join(finishing.stateDir, "spool"))).not.toContain(`${heldId}.json`);
+
+    // The reply never comes: after the 1 s grace the upload is abandoned and the report stays spooled.
+    const parking = await agentConfig(proxy.url, undefined, 1);
+    const heldForever = proxy.holdNextReport();
+    const second = startAgent(parking.file);
+    const parkedId = await heldForever;
+    second.kill("SIGTERM");
+    expect(await second.exited()).toEqual({ code: 0, signal: null });
+    expect(
+      second.lines.some(
+        (l) =>
+          l.msg === "upload interrupted by shutdown; report stays in the spool" && l.reportId === parkedId,
+      ),
+    ).toBe(true);
+    expect(await readdir(join(parking.stateDir, "spool"))).toContain(`${parkedId}.json`);
+    await expectExactlyOnce([heldId, parkedId]);
   });
 });

@@ -198,7 +198,7 @@ type ProxyMode = "pass" | "down";
 export class StoreProxy {
   mode: ProxyMode = "pass";
   private server: Server | undefined;
-  private holding: { resolve: (id: string) => void } | undefined;
+  private holding: { resolve: (id: string) => void; releaseAfterMs?: number } | undefined;
   private readonly held: ServerResponse[] = [];
   port = 0;
 
@@ -221,9 +221,9 @@ export class StoreProxy {
   }
 
   /** Resolves with the id of the report whose reply was swallowed, once the store has answered it. */
-  holdNextReport(): Promise<string> {
+  holdNextReport(releaseAfterMs?: number): Promise<string> {
     return new Promise((resolve) => {
-      this.holding = { resolve };
+      this.holding = { resolve, ...(releaseAfterMs !== undefined ? { releaseAfterMs } : {}) };
     });
   }
 
@@ -265,6 +265,12 @@ export class StoreProxy {
       this.holding = undefined;
       this.held.push(res);
       holding.resolve(String((JSON.parse(body.toString()) as { id: string }).id));
+      if (holding.releaseAfterMs !== undefined) {
+        setTimeout(() => {
+          res.writeHead(upstream.status, upstream.headers);
+          res.end(upstream.body);
+        }, holding.releaseAfterMs);
+      }
       return;
     }
     res.writeHead(upstream.status, upstream.headers);
