@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import {
   AzureKeyVaultFactsSchema,
   AzureKeyVaultKeyFactsSchema,
@@ -68,6 +68,14 @@ function factKeys(schema: z.ZodObject): string[] {
 
 function failureOf(error: unknown): ArmFailure {
   if (error instanceof ArmCallError) return error.failure;
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    return {
+      kind: "failed",
+      code: "InvalidReply",
+      message: `InvalidReply: unexpected reply (${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"})`,
+    };
+  }
   return {
     kind: "failed",
     code: "ReadFailed",

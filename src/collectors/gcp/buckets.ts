@@ -6,6 +6,7 @@ import {
   failureOf,
   type GcpSession,
   pages,
+  reportInvalidItem,
   reportListFailure,
   sourcesFor,
 } from "./session.js";
@@ -84,6 +85,7 @@ export async function collectBuckets(session: GcpSession, project: string): Prom
       for (const item of items) {
         const parsed = BucketSchema.safeParse(item);
         if (parsed.success) work.push(readBucket(session, project, parsed.data));
+        else reportInvalidItem(session, `${project}/storage`, "gcp.storage.bucket", parsed.error);
       }
     }
   } catch (error) {

@@ -38,6 +38,11 @@ const PERMISSION_IN_MESSAGE = /(?:have|Permission)\s+'?([a-z]+\.[a-zA-Z]+\.[a-zA
 /** GaxiosError carries the HTTP status and the JSON error body; read both without trusting their shape. */
 export function toGoogleFailure(error: unknown, permission: string, scanSignal?: AbortSignal): GoogleFailure {
   if (error instanceof GoogleCallError) return error.failure;
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    const where = `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`;
+    return { kind: "failed", code: "INVALID_REPLY", message: `INVALID_REPLY: unexpected reply (${where})` };
+  }
   const e = error as {
     name?: unknown;
     code?: unknown;

@@ -6,6 +6,7 @@ import {
   failureOf,
   type GcpSession,
   pages,
+  reportInvalidItem,
   reportListFailure,
   sourcesFor,
 } from "./session.js";
@@ -85,7 +86,10 @@ export async function collectFirewalls(session: GcpSession, project: string): Pr
     })) {
       for (const item of items) {
         const raw = FirewallSchema.safeParse(item);
-        if (!raw.success) continue;
+        if (!raw.success) {
+          reportInvalidItem(session, `${project}/compute`, "gcp.compute.firewall", raw.error);
+          continue;
+        }
         const attributes = firewallFacts(raw.data);
         emitGcp(session, {
           uid: `//compute.googleapis.com/projects/${project}/global/firewalls/${raw.data.name}`,

@@ -6,6 +6,7 @@ import {
   failureOf,
   type GcpSession,
   pages,
+  reportInvalidItem,
   reportListFailure,
   sourcesFor,
 } from "./session.js";
@@ -139,7 +140,10 @@ async function collectRing(
     })) {
       for (const item of items) {
         const key = CryptoKeySchema.safeParse(item);
-        if (!key.success) continue;
+        if (!key.success) {
+          reportInvalidItem(session, ring, "gcp.kms.cryptoKey", key.error);
+          continue;
+        }
         const attributes = cryptoKeyFacts(key.data);
         emitGcp(session, {
           uid: `//cloudkms.googleapis.com/${key.data.name}`,

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { ResourceInput } from "../../core/resource.js";
 import type { CollectContext } from "../types.js";
 import type { GoogleApis } from "./apis.js";
@@ -80,6 +81,21 @@ export function reportListFailure(
     code: failure.code,
     message: `could not list ${what} in ${scope}: ${failure.message}`,
     ...(failure.permission ? { permission: failure.permission } : {}),
+    resourceTypes: [type],
+  });
+}
+
+/**
+ * A listed item whose shape Assay does not understand is not dropped silently: it is reported for its type
+ * and scope, so the rules of that type give `error` there instead of passing over it.
+ */
+export function reportInvalidItem(session: GcpSession, scope: string, type: string, error: z.ZodError): void {
+  const failure = toGoogleFailure(error, "");
+  session.ctx.reportError({
+    collector: COLLECTOR,
+    scope,
+    code: failure.code,
+    message: `a ${type} in ${scope} could not be read: ${failure.message}`,
     resourceTypes: [type],
   });
 }

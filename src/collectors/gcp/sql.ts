@@ -6,6 +6,7 @@ import {
   failureOf,
   type GcpSession,
   pages,
+  reportInvalidItem,
   reportListFailure,
   sourcesFor,
 } from "./session.js";
@@ -80,7 +81,10 @@ export async function collectSqlInstances(session: GcpSession, project: string):
     })) {
       for (const item of items) {
         const raw = InstanceSchema.safeParse(item);
-        if (!raw.success) continue;
+        if (!raw.success) {
+          reportInvalidItem(session, `${project}/sql`, "gcp.sql.instance", raw.error);
+          continue;
+        }
         const attributes = sqlInstanceFacts(raw.data);
         emitGcp(session, {
           uid: `//sqladmin.googleapis.com/projects/${project}/instances/${raw.data.name}`,

@@ -6,6 +6,7 @@ import {
   failureOf,
   type GcpSession,
   pages,
+  reportInvalidItem,
   reportListFailure,
   sourcesFor,
 } from "./session.js";
@@ -68,7 +69,10 @@ export async function collectWorkspaceUsers(session: GcpSession): Promise<void> 
     })) {
       for (const item of items) {
         const user = UserSchema.safeParse(item);
-        if (!user.success) continue;
+        if (!user.success) {
+          reportInvalidItem(session, scope, "gcp.workspace.user", user.error);
+          continue;
+        }
         const customer = user.data.customerId ?? workspace.customer;
         const attributes = workspaceUserFacts(user.data);
         emitGcp(session, {

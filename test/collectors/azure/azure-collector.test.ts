@@ -310,6 +310,22 @@ describe("Azure collector failure modes", () => {
     }
   });
 
+  it("marks facts unreadable when a reply has an unexpected shape", async () => {
+    const scenario = azureScenario(NOW);
+    const nsg = scenario.resources.find((r) => r.id === ids.nsgPrivate);
+    if (nsg) nsg.properties = { securityRules: [{ name: "odd", properties: { direction: "Inbound" } }] };
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
+      expect(resources.get(ids.nsgPrivate)?.unreadable?.sshOpenToInternet).toMatch(
+        /^InvalidReply: unexpected reply \(securityRules\.0\.properties\.priority: /,
+      );
+      expect(resources.get(ids.nsgPrivate)?.attributes).toEqual({});
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("leaves facts unreadable when throttling outlasts the retries", async () => {
     const scenario = azureScenario(NOW);
     scenario.faults = [{ path: ids.diskPmk, status: 429, retryAfterSeconds: 0 }];

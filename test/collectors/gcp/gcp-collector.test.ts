@@ -268,6 +268,26 @@ describe("GCP collector settings", () => {
     }
   });
 
+  it("reports a listed item it cannot understand instead of dropping it", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.firewalls?.["proj-a"]?.push({ name: "odd", direction: "INGRESS", allowed: [{ ports: ["22"] }] });
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          scope: "proj-a/compute",
+          code: "INVALID_REPLY",
+          message: expect.stringContaining("allowed.0.IPProtocol"),
+          resourceTypes: ["gcp.compute.firewall"],
+        }),
+      ]);
+      expect([...resources.values()].filter((r) => r.type === "gcp.compute.firewall")).toHaveLength(6);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("leaves facts unreadable when throttling outlasts maxRetries", async () => {
     const scenario = gcpScenario(NOW);
     scenario.faults = [{ path: "/storage/v1/b/b-logs/iam", status: 429, retryAfterSeconds: 0 }];
