@@ -186,7 +186,7 @@ export class FactsBuilder {
   set(key: string, value: unknown, api: AwsApiCall | string): void {
     if (value === undefined) return;
     this.attributes[key] = value;
-    this.sources[key] = typeof api === "string" ? api : `api: ${api.api}`;
+    this.sources[key] = typeof api === "string" ? api : api.source;
   }
 
   fail(keys: string | readonly string[], err: unknown): void {

@@ -8,10 +8,12 @@ export interface AwsApiCall {
   api: string;
   /** The IAM action that allows it (`s3:GetEncryptionConfiguration`). */
   permission: string;
+  /** `api: <api>`, built once and shared by every resource's `sources` (10,000 buckets, one string). */
+  source: string;
 }
 
 function call(api: string, permission = api): AwsApiCall {
-  return { api, permission };
+  return { api, permission, source: `api: ${api}` };
 }
 
 export const AWS_CALLS = {

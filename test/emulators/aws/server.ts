@@ -79,6 +79,9 @@ export async function startAwsEmulator(world: EmuWorld): Promise<RunningEmulator
   };
 }
 
+/** Unsigned GET that returns the call counters as JSON. */
+export const CALLS_PATH = "/__emulator/calls";
+
 const SCOPE = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 
 async function handle(world: EmuWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -86,6 +89,13 @@ async function handle(world: EmuWorld, req: IncomingMessage, res: ServerResponse
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const body = Buffer.concat(chunks);
   const url = new URL(req.url ?? "/", "http://emulator");
+  if (url.pathname === CALLS_PATH) {
+    // Control endpoint for benchmarks in another process (no bucket can be named `__emulator`).
+    const cpu = process.cpuUsage();
+    const body = { ...Object.fromEntries(world.calls), __cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+    send(res, { contentType: "application/json", body: JSON.stringify(body) });
+    return;
+  }
   const scope = SCOPE.exec(String(req.headers.authorization ?? ""));
   const service = scope?.[3] ?? "";
   const handler = handlers[service];
