@@ -53,15 +53,24 @@ export interface VmProtection {
   lastBackupTime?: string;
 }
 
-/** The VM's resource id (lower case) → how a vault protects it. */
-export function protectionsByVm(vaultId: string, items: unknown[]): Map<string, VmProtection> {
+/**
+ * The VM's resource id (lower case) → how a vault protects it, and how many items could not be read
+ * (those make "not protected" unprovable for every VM, so the caller marks backup facts unreadable).
+ */
+export function protectionsByVm(
+  vaultId: string,
+  items: unknown[],
+): { protections: Map<string, VmProtection>; unreadable: number } {
   const out = new Map<string, VmProtection>();
+  let unreadable = 0;
   for (const raw of items) {
     const parsed = ProtectedItemSchema.safeParse(raw);
-    if (!parsed.success) continue;
-    const p = parsed.data.properties;
-    const vmId = p.sourceResourceId ?? p.virtualMachineId;
-    if (!vmId) continue;
+    const p = parsed.success ? parsed.data.properties : undefined;
+    const vmId = p?.sourceResourceId ?? p?.virtualMachineId;
+    if (!p || !vmId) {
+      unreadable += 1;
+      continue;
+    }
     const time = p.lastBackupTime ? new Date(p.lastBackupTime) : undefined;
     out.set(vmId.toLowerCase(), {
       vaultId,
@@ -70,7 +79,7 @@ export function protectionsByVm(vaultId: string, items: unknown[]): Map<string, 
       ...(time && !Number.isNaN(time.getTime()) ? { lastBackupTime: time.toISOString() } : {}),
     });
   }
-  return out;
+  return { protections: out, unreadable };
 }
 
 export function vmBackupFacts(

@@ -261,7 +261,13 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
             PROTECTED_VM_FILTER,
           ),
         );
-        for (const [vm, protection] of protectionsByVm(s.id, items)) protections.set(vm, protection);
+        const found = protectionsByVm(s.id, items);
+        for (const [vm, protection] of found.protections) protections.set(vm, protection);
+        if (found.unreadable > 0) {
+          backupUnknown.push(
+            `InvalidReply: ${found.unreadable} protected item(s) of vault ${s.name} could not be read`,
+          );
+        }
         read.attributes.protectedItemCount = items.length;
         read.sources.protectedItemCount = `api: ${PROTECTED_ITEMS_READ}`;
       } catch (error) {
@@ -294,7 +300,17 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
     await Promise.all(
       items.map(async (raw) => {
         const item = KeyListItemSchema.safeParse(raw);
-        if (!item.success) return;
+        if (!item.success) {
+          const failure = failureOf(item.error);
+          ctx.reportError({
+            collector: COLLECTOR,
+            scope: vault.id,
+            code: failure.code,
+            message: `a key of Key Vault ${vault.name} could not be read: ${failure.message}`,
+            resourceTypes: ["azure.keyvault.key"],
+          });
+          return;
+        }
         const summary: GenericResourceSummary = {
           id: item.data.id,
           name: `${vault.name}/${item.data.name}`,

@@ -326,6 +326,23 @@ describe("Azure collector failure modes", () => {
     }
   });
 
+  it("cannot call a VM unprotected when a vault's protected items are unreadable", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.collections?.[`${ids.rsvGood}/backupProtectedItems`]?.push({
+      properties: { protectionState: "Protected" },
+    });
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
+      expect(resources.get(ids.vmUnprotected)?.unreadable?.backup).toBe(
+        "InvalidReply: 1 protected item(s) of vault rsv-good could not be read",
+      );
+      expect(resources.get(ids.vmProtected)?.attributes?.backup).toMatchObject({ protected: true });
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("leaves facts unreadable when throttling outlasts the retries", async () => {
     const scenario = azureScenario(NOW);
     scenario.faults = [{ path: ids.diskPmk, status: 429, retryAfterSeconds: 0 }];
