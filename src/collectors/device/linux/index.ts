@@ -7,6 +7,7 @@ import { probeFirewall } from "./firewall.js";
 import { probeMalware } from "./malware.js";
 import { probeIdentity } from "./os.js";
 import { probePassword } from "./password.js";
+import { probePlatformIntegrity } from "./platform-integrity.js";
 import { probeRemovableMedia } from "./removable-media.js";
 import { probeScreenLock } from "./screen-lock.js";
 import { probeSsh } from "./ssh.js";
@@ -26,6 +27,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   timeSync: probeTimeSync,
   accounts: probeAccounts,
   backup: probeBackup,
+  platformIntegrity: probePlatformIntegrity,
 };
 
 async function guarded(
