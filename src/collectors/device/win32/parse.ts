@@ -78,6 +78,12 @@ const Sections = {
   admins: list(z.string()),
   localUsers: list(z.object({ name: z.string(), enabled: z.boolean(), passwordRequired: z.boolean() })),
   secureBoot: z.object({ enabled: z.boolean() }),
+  passwordPolicy: z.object({
+    MinimumPasswordAge: num,
+    MaximumPasswordAge: num,
+    MinimumPasswordLength: num,
+    PasswordComplexity: num,
+  }),
   timeService: z.object({ status: z.string(), startType: str }),
   sshd: z.object({ status: z.string(), startType: str }),
 } as const;
@@ -182,7 +188,7 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
   else if (/Cannot find any service/i.test(sshd.reason)) set("ssh", { serverInstalled: false });
   else fail("ssh", `Get-Service sshd: ${sshd.reason}`);
 
-  fail("password", "password policy is not collected on Windows yet");
+  decidePassword(read("passwordPolicy"), set, fail);
   fail("backup", "backup status is not collected on Windows yet");
   return { ...(identity ? { identity } : {}), result };
 }
@@ -432,4 +438,31 @@ function decideAccounts(admins: Read<"admins">, users: Read<"localUsers">, set: 
   });
   if (!users.ok) fail("accounts.emptyPasswordUsers", `Get-LocalUser: ${users.reason}`);
   if (!admins.ok) fail("accounts.localAdmins", `Get-LocalGroupMember: ${admins.reason}`);
+}
+
+/**
+ * Local password policy from `secedit /export`. MaximumPasswordAge -1 means passwords never expire, written as
+ * 99999 days like Linux's PASS_MAX_DAYS convention. PasswordComplexity 1 requires three of the four character
+ * classes (upper, lower, digit, symbol).
+ */
+function decidePassword(policy: Read<"passwordPolicy">, set: Set, fail: Fail): void {
+  if (!policy.ok) {
+    fail("password", `secedit /export: ${policy.reason}`);
+    return;
+  }
+  const p = policy.value;
+  if (p.MinimumPasswordLength == null && p.PasswordComplexity == null) {
+    fail("password", "secedit /export printed no password policy");
+    return;
+  }
+  const complex = p.PasswordComplexity === 1;
+  set("password", {
+    ...(p.MaximumPasswordAge != null
+      ? { maxAgeDays: p.MaximumPasswordAge < 0 ? 99999 : p.MaximumPasswordAge }
+      : {}),
+    ...(p.MinimumPasswordAge != null ? { minAgeDays: p.MinimumPasswordAge } : {}),
+    ...(p.MinimumPasswordLength != null ? { minLength: p.MinimumPasswordLength } : {}),
+    minClasses: complex ? 3 : 1,
+    qualityModule: complex ? "windows-password-complexity" : "none",
+  });
 }

@@ -77,6 +77,14 @@ $out.admins = Section {
 }
 $out.localUsers = Section { [ordered]@{ items = @(Get-LocalUser | ForEach-Object { [ordered]@{ name = $_.Name; enabled = $_.Enabled; passwordRequired = $_.PasswordRequired } }) } }
 $out.secureBoot = Section { [ordered]@{ enabled = [bool](Confirm-SecureBootUEFI) } }
+$out.passwordPolicy = Section {
+  # secedit's INF keys are the same in every display language (net accounts is translated).
+  $tmp = [IO.Path]::GetTempFileName()
+  try { secedit /export /cfg $tmp /areas SECURITYPOLICY | Out-Null; $lines = Get-Content $tmp } finally { Remove-Item $tmp -ErrorAction SilentlyContinue }
+  $v = [ordered]@{}
+  foreach ($l in $lines) { if ($l -match '^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)') { $v[$Matches[1]] = [int]$Matches[2] } }
+  $v
+}
 $out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
 $out.sshd = Section { $s = Get-Service sshd; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
 $out | ConvertTo-Json -Depth 8 -Compress

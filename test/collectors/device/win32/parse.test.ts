@@ -73,7 +73,13 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(a.platformIntegrity).toEqual({ secureBoot: true });
     expect(a.timeSync).toEqual({ active: true, service: "w32time" });
     expect(a.ssh).toEqual({ serverInstalled: false });
-    expect(result.unreadable.password).toMatch(/not collected/);
+    expect(a.password).toEqual({
+      maxAgeDays: 99999,
+      minAgeDays: 1,
+      minLength: 14,
+      minClasses: 3,
+      qualityModule: "windows-password-complexity",
+    });
   });
 
   it("a server with gaps: missing BitLocker cmdlet, manual updates, public profile off, nobody logged on", () => {
@@ -101,6 +107,13 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(a.platformIntegrity).toEqual({ secureBoot: false });
     expect(a.timeSync).toEqual({ active: false, service: "w32time" });
     expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: true });
+    expect(a.password).toEqual({
+      maxAgeDays: 42,
+      minAgeDays: 0,
+      minLength: 0,
+      minClasses: 1,
+      qualityModule: "none",
+    });
   });
 
   it("a desktop with a third-party antivirus, suspended BitLocker and per-user screen savers", () => {
@@ -127,6 +140,7 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     });
     expect(a.accounts).toEqual({ extraUidZeroUsers: [], emptyPasswordUsers: [] });
     expect(result.unreadable["accounts.localAdmins"]).toMatch(/Failed to compare/);
+    expect(result.unreadable.password).toMatch(/secedit \/export: .*Access to the path is denied/);
   });
 
   it("decodes Security Center product states and update policies", () => {
