@@ -10,6 +10,7 @@ import { loadExceptions } from "../engine/exceptions.js";
 import { loadRules } from "../engine/load.js";
 import { BUILTIN_RULES_DIR } from "../engine/paths.js";
 import { loadRenderer } from "../formats/registry.js";
+import type { RenderOptions } from "../formats/types.js";
 import { runScan } from "../scan/run.js";
 import { createProgressReporter } from "./progress.js";
 import type { ScanCommandOptions } from "./scan.js";
@@ -55,18 +56,20 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
     onProgress: progress.update,
   });
   progress.stop();
+  // Coverage sections list every control of every framework, including those no rule covers.
+  const renderOptions: RenderOptions = { frameworks: ruleSet.frameworks };
 
   const outDir = options.outDir ?? scan.outDir;
   const jsonPath =
     options.out ?? join(outDir, `assay-${report.startedAt.replace(/[:.]/g, "-")}-${report.id}.json`);
-  await writeRendered(jsonPath, "json", report);
+  await writeRendered(jsonPath, "json", report, renderOptions);
   const written = [jsonPath];
   for (const name of scan.formats.filter((f) => f !== "json")) {
     const path = join(
       dirname(jsonPath),
       `${jsonPath.replace(/^.*[\\/]/, "").replace(/\.json$/, "")}.${(await requireRenderer(name)).extension}`,
     );
-    await writeRendered(path, name, report);
+    await writeRendered(path, name, report, renderOptions);
     written.push(path);
   }
 
@@ -80,7 +83,7 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
       );
     process.stdout.write(`report: ${written.join(", ")}\n`);
   } else {
-    await writeRendered(undefined, format, report);
+    await writeRendered(undefined, format, report, renderOptions);
   }
 
   const failures = report.findings
@@ -99,11 +102,16 @@ async function requireRenderer(name: string) {
 }
 
 /** Stream a renderer's chunks to a file (created with its folder) or to stdout. */
-async function writeRendered(path: string | undefined, format: string, report: ScanReport): Promise<void> {
+async function writeRendered(
+  path: string | undefined,
+  format: string,
+  report: ScanReport,
+  options: RenderOptions,
+): Promise<void> {
   const renderer = await requireRenderer(format);
   if (path) await mkdir(dirname(path), { recursive: true });
   const out: NodeJS.WritableStream = path ? createWriteStream(path) : process.stdout;
-  for await (const chunk of renderer.render(report)) {
+  for await (const chunk of renderer.render(report, options)) {
     if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
   }
   if (path) {
