@@ -18,11 +18,10 @@ export async function collectBackup(
   account: AccountFactsCollector,
 ): Promise<number> {
   const client = scope.client("backup", region, (config) => new BackupClient(config));
-  const opts = { abortSignal: scope.signal };
   const plans = paginate(
     (NextToken) =>
       scope.call("backup", region, C.backupListBackupPlans, () =>
-        client.send(new ListBackupPlansCommand({ NextToken, MaxResults: 1000 }), opts),
+        client.send(new ListBackupPlansCommand({ NextToken, MaxResults: 1000 })),
       ),
     (page) => page.BackupPlansList,
     (page) => page.NextToken,
@@ -41,7 +40,7 @@ export async function collectBackup(
           ["rules", "minRetentionDays", "scheduledRules"],
           () =>
             scope.call("backup", region, C.backupGetBackupPlan, () =>
-              client.send(new GetBackupPlanCommand({ BackupPlanId: id }), opts),
+              client.send(new GetBackupPlanCommand({ BackupPlanId: id })),
             ),
           (reply) => {
             const rules = (reply.BackupPlan?.Rules ?? []).map((r) => ({
@@ -79,7 +78,6 @@ export async function collectBackup(
                 scope.call("backup", region, C.backupListBackupSelections, () =>
                   client.send(
                     new ListBackupSelectionsCommand({ BackupPlanId: id, NextToken, MaxResults: 1000 }),
-                    opts,
                   ),
                 ),
               (page) => page.BackupSelectionsList,

@@ -29,7 +29,7 @@ export async function collectCloudTrail(
   let trails: Trail[];
   try {
     const reply = await scope.call("cloudtrail", region, C.cloudtrailDescribeTrails, () =>
-      client.send(new DescribeTrailsCommand({ includeShadowTrails: true }), { abortSignal: scope.signal }),
+      client.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
     );
     trails = reply.trailList ?? [];
   } catch (err) {
@@ -65,7 +65,7 @@ export async function collectCloudTrail(
       ["logging", "latestDeliveryAt"],
       () =>
         scope.call("cloudtrail", home, C.cloudtrailGetTrailStatus, () =>
-          homeClient.send(new GetTrailStatusCommand({ Name: arn }), { abortSignal: scope.signal }),
+          homeClient.send(new GetTrailStatusCommand({ Name: arn })),
         ),
       (status) => {
         logging = status.IsLogging === true;

@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -25,6 +24,7 @@ export interface BaseClientConfig {
   endpoint?: string;
   maxAttempts: number;
   retryMode: "adaptive";
+  cacheMiddleware: boolean;
   requestHandler: {
     httpAgent: HttpAgent;
     httpsAgent: HttpsAgent;
@@ -37,22 +37,14 @@ export interface BaseClientConfig {
 export class AwsEnvironment {
   readonly httpAgent: HttpAgent;
   readonly httpsAgent: HttpsAgent;
-  /**
-   * Every in-flight SDK call listens on the abort signal; a child of the scan's signal with no listener cap
-   * avoids Node's leak warning without touching the scan's own signal.
-   */
+  /** The scan's abort signal: checked before every call (see AccountScope.call). */
   readonly signal: AbortSignal;
-  private readonly abort = new AbortController();
-  private readonly onScanAbort = () => this.abort.abort(this.ctx.signal.reason);
 
   constructor(
     readonly settings: AwsSettings,
     readonly ctx: CollectContext,
   ) {
-    this.signal = this.abort.signal;
-    setMaxListeners(0, this.signal);
-    if (ctx.signal.aborted) this.abort.abort(ctx.signal.reason);
-    else ctx.signal.addEventListener("abort", this.onScanAbort, { once: true });
+    this.signal = ctx.signal;
     // Sockets are reused across calls; the per-service limiters, not the agent, bound the work in flight.
     const maxSockets = Math.max(64, settings.concurrency * 16);
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
@@ -66,6 +58,9 @@ export class AwsEnvironment {
       ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
       maxAttempts: this.settings.maxAttempts,
       retryMode: "adaptive",
+      // Reuse each command's resolved middleware stack instead of rebuilding it per call (sends carry no
+      // per-call options for this reason; aborts are checked before each call in AccountScope.call).
+      cacheMiddleware: true,
       requestHandler: {
         httpAgent: this.httpAgent,
         httpsAgent: this.httpsAgent,
@@ -76,7 +71,6 @@ export class AwsEnvironment {
   }
 
   close(): void {
-    this.ctx.signal.removeEventListener("abort", this.onScanAbort);
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -134,7 +128,7 @@ export class AccountScope {
   /** Make one API call under the service/region limit; failures come back as AwsCallError (denied or failed). */
   async call<T>(service: string, region: string, api: AwsApiCall, send: () => Promise<T>): Promise<T> {
     try {
-      return await this.limiter(service, region)(send);
+      return await this.limiter(service, region)(() => this.unlessAborted(send));
     } catch (err) {
       throw classifyAwsError(err, api);
     }
@@ -149,7 +143,7 @@ export class AccountScope {
     send: () => Promise<T>,
   ): Promise<T | undefined> {
     try {
-      return await this.limiter(service, region)(send);
+      return await this.limiter(service, region)(() => this.unlessAborted(send));
     } catch (err) {
       if (isAbsent(err, absentCodes)) return undefined;
       throw classifyAwsError(err, api);
@@ -158,6 +152,12 @@ export class AccountScope {
 
   get signal(): AbortSignal {
     return this.env.signal;
+  }
+
+  /** A cancelled scan starts no new call; calls in flight finish within the request timeout. */
+  private unlessAborted<T>(send: () => Promise<T>): Promise<T> {
+    this.signal.throwIfAborted();
+    return send();
   }
 
   /** Report a call that stopped a whole resource type (or a region of it) from being listed. */

@@ -69,25 +69,23 @@ export function openToWorld(open: OpenIngress[]) {
 /** EBS default encryption (one resource per region), volumes and security groups of a region. */
 export async function collectEc2(scope: AccountScope, region: string): Promise<number> {
   const client = ec2Client(scope, region);
-  const opts = { abortSignal: scope.signal };
   const [defaults, volumes, groups] = await Promise.all([
     collectEbsDefaults(scope, client, region),
-    collectVolumes(scope, client, region, opts),
-    collectSecurityGroups(scope, client, region, opts),
+    collectVolumes(scope, client, region),
+    collectSecurityGroups(scope, client, region),
   ]);
   return defaults + volumes + groups;
 }
 
 async function collectEbsDefaults(scope: AccountScope, client: EC2Client, region: string): Promise<number> {
   const facts = new FactsBuilder();
-  const opts = { abortSignal: scope.signal };
   facts.set("region", region, "settings: scanned region");
   await Promise.all([
     facts.read(
       "encryptionByDefault",
       () =>
         scope.call("ec2", region, C.ec2GetEbsEncryptionByDefault, () =>
-          client.send(new GetEbsEncryptionByDefaultCommand({}), opts),
+          client.send(new GetEbsEncryptionByDefaultCommand({})),
         ),
       (r) =>
         facts.set("encryptionByDefault", r.EbsEncryptionByDefault === true, C.ec2GetEbsEncryptionByDefault),
@@ -96,7 +94,7 @@ async function collectEbsDefaults(scope: AccountScope, client: EC2Client, region
       "defaultKmsKeyId",
       () =>
         scope.call("ec2", region, C.ec2GetEbsDefaultKmsKeyId, () =>
-          client.send(new GetEbsDefaultKmsKeyIdCommand({}), opts),
+          client.send(new GetEbsDefaultKmsKeyIdCommand({})),
         ),
       (r) => facts.set("defaultKmsKeyId", r.KmsKeyId, C.ec2GetEbsDefaultKmsKeyId),
     ),
@@ -113,17 +111,12 @@ async function collectEbsDefaults(scope: AccountScope, client: EC2Client, region
   return 1;
 }
 
-async function collectVolumes(
-  scope: AccountScope,
-  client: EC2Client,
-  region: string,
-  opts: { abortSignal: AbortSignal },
-): Promise<number> {
+async function collectVolumes(scope: AccountScope, client: EC2Client, region: string): Promise<number> {
   let count = 0;
   const volumes = paginate(
     (NextToken) =>
       scope.call("ec2", region, C.ec2DescribeVolumes, () =>
-        client.send(new DescribeVolumesCommand({ NextToken, MaxResults: 500 }), opts),
+        client.send(new DescribeVolumesCommand({ NextToken, MaxResults: 500 })),
       ),
     (page) => page.Volumes,
     (page) => page.NextToken,
@@ -166,13 +159,12 @@ async function collectSecurityGroups(
   scope: AccountScope,
   client: EC2Client,
   region: string,
-  opts: { abortSignal: AbortSignal },
 ): Promise<number> {
   let count = 0;
   const groups = paginate(
     (NextToken) =>
       scope.call("ec2", region, C.ec2DescribeSecurityGroups, () =>
-        client.send(new DescribeSecurityGroupsCommand({ NextToken, MaxResults: 1000 }), opts),
+        client.send(new DescribeSecurityGroupsCommand({ NextToken, MaxResults: 1000 })),
       ),
     (page) => page.SecurityGroups,
     (page) => page.NextToken,

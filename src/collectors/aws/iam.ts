@@ -108,12 +108,11 @@ function iamClient(scope: AccountScope): IAMClient {
 async function readCredentialReport(scope: AccountScope): Promise<ReportRow[]> {
   const client = iamClient(scope);
   const region = scope.homeRegion;
-  const opts = { abortSignal: scope.signal };
   const deadline = Date.now() + scope.settings.credentialReportTimeoutSeconds * 1000;
   let wait = 250;
   for (;;) {
     const generated = await scope.call("iam", region, C.iamGenerateCredentialReport, () =>
-      client.send(new GenerateCredentialReportCommand({}), opts),
+      client.send(new GenerateCredentialReportCommand({})),
     );
     if (generated.State === "COMPLETE") break;
     if (Date.now() > deadline) throw new Error("the IAM credential report was not ready in time");
@@ -121,7 +120,7 @@ async function readCredentialReport(scope: AccountScope): Promise<ReportRow[]> {
     wait = Math.min(wait * 2, 4000);
   }
   const report = await scope.call("iam", region, C.iamGetCredentialReport, () =>
-    client.send(new GetCredentialReportCommand({}), opts),
+    client.send(new GetCredentialReportCommand({})),
   );
   if (!report.Content) throw new Error("iam:GetCredentialReport returned no content");
   return parseCredentialReport(Buffer.from(report.Content).toString("utf8"));
@@ -136,7 +135,6 @@ interface AuthorizationDetails {
 /** One paginated list call answers every user's attached, inline and group policies. */
 async function readAuthorizationDetails(scope: AccountScope): Promise<AuthorizationDetails> {
   const client = iamClient(scope);
-  const opts = { abortSignal: scope.signal };
   const users: UserDetail[] = [];
   const groups: { name: string; managed: string[]; inlineAdmin: boolean }[] = [];
   const localAdminPolicies = new Set<string>();
@@ -149,7 +147,6 @@ async function readAuthorizationDetails(scope: AccountScope): Promise<Authorizat
             Marker,
             MaxItems: 1000,
           }),
-          opts,
         ),
       ),
     (page) => [page],
@@ -187,7 +184,7 @@ async function readPasswordPolicy(scope: AccountScope, account: AccountFactsColl
         scope.homeRegion,
         C.iamGetAccountPasswordPolicy,
         ["NoSuchEntity", "NoSuchEntityException"],
-        () => client.send(new GetAccountPasswordPolicyCommand({}), { abortSignal: scope.signal }),
+        () => client.send(new GetAccountPasswordPolicyCommand({})),
       ),
     (reply) => {
       const p = reply?.PasswordPolicy;

@@ -28,7 +28,6 @@ const ROTATION_READABLE_STATES = new Set(["Enabled", "Disabled"]);
 
 export async function collectKms(scope: AccountScope, region: string): Promise<number> {
   const client = scope.client("kms", region, (config) => new KMSClient(config));
-  const opts = { abortSignal: scope.signal };
 
   // One paginated ListAliases answers every key's aliases, instead of a ListAliases call per key.
   const aliases = new Map<string, string[]>();
@@ -37,7 +36,7 @@ export async function collectKms(scope: AccountScope, region: string): Promise<n
     const all = paginate(
       (Marker) =>
         scope.call("kms", region, C.kmsListAliases, () =>
-          client.send(new ListAliasesCommand({ Marker, Limit: 100 }), opts),
+          client.send(new ListAliasesCommand({ Marker, Limit: 100 })),
         ),
       (page) => page.Aliases,
       (page) => (page.Truncated ? page.NextMarker : undefined),
@@ -54,7 +53,7 @@ export async function collectKms(scope: AccountScope, region: string): Promise<n
   const keys = paginate(
     (Marker) =>
       scope.call("kms", region, C.kmsListKeys, () =>
-        client.send(new ListKeysCommand({ Marker, Limit: 1000 }), opts),
+        client.send(new ListKeysCommand({ Marker, Limit: 1000 })),
       ),
     (page) => page.Keys,
     (page) => (page.Truncated ? page.NextMarker : undefined),
@@ -84,7 +83,6 @@ async function collectKey(
   const keyId = entry.KeyId;
   if (!keyId) return undefined;
   const arn = entry.KeyArn ?? `arn:${scope.partition}:kms:${region}:${scope.accountId}:key/${keyId}`;
-  const opts = { abortSignal: scope.signal };
   const facts = new FactsBuilder();
   facts.set("keyId", keyId, C.kmsListKeys);
   facts.set("arn", arn, C.kmsListKeys);
@@ -96,7 +94,7 @@ async function collectKey(
     METADATA_FACTS,
     () =>
       scope.call("kms", region, C.kmsDescribeKey, () =>
-        client.send(new DescribeKeyCommand({ KeyId: keyId }), opts),
+        client.send(new DescribeKeyCommand({ KeyId: keyId })),
       ),
     (reply) => {
       const m = reply.KeyMetadata;
@@ -126,7 +124,7 @@ async function collectKey(
       "rotation",
       () =>
         scope.call("kms", region, C.kmsGetKeyRotationStatus, () =>
-          client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), opts),
+          client.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
         ),
       (reply) => {
         facts.set(

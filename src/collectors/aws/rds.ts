@@ -10,9 +10,7 @@ export async function collectRds(scope: AccountScope, region: string): Promise<n
   const instances = paginate(
     (Marker) =>
       scope.call("rds", region, C.rdsDescribeDBInstances, () =>
-        client.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }), {
-          abortSignal: scope.signal,
-        }),
+        client.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 })),
       ),
     (page) => page.DBInstances,
     (page) => page.Marker,

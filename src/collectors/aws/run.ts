@@ -36,6 +36,7 @@ export async function collectAws(ctx: CollectContext): Promise<void> {
       `The aws settings are not valid:\n${z.prettifyError(parsed.error)}`,
     );
   }
+  ctx.signal.throwIfAborted();
   const env = new AwsEnvironment(parsed.data, ctx);
   try {
     const base = baseCredentials(env);
@@ -46,7 +47,11 @@ export async function collectAws(ctx: CollectContext): Promise<void> {
       reportWholeScope(ctx, "accounts", err, [...AWS_RESOURCE_TYPES]);
       return;
     }
-    await forEachBounded(targets, env.settings.accountConcurrency, (target) => scanAccount(env, target));
+    await forEachBounded(targets, env.settings.accountConcurrency, async (target) => {
+      if (!ctx.signal.aborted) await scanAccount(env, target);
+    });
+    // A cancelled scan is not a result: whatever was collected is incomplete.
+    ctx.signal.throwIfAborted();
   } finally {
     env.close();
   }
@@ -151,7 +156,7 @@ async function resolveRegions(scope: AccountScope): Promise<string[]> {
   const client = ec2Client(scope, scope.homeRegion);
   try {
     const reply = await scope.call("ec2", scope.homeRegion, C.ec2DescribeRegions, () =>
-      client.send(new DescribeRegionsCommand({ AllRegions: false }), { abortSignal: scope.signal }),
+      client.send(new DescribeRegionsCommand({ AllRegions: false })),
     );
     const regions = (reply.Regions ?? [])
       .filter((r) => r.OptInStatus !== "not-opted-in")

@@ -96,10 +96,7 @@ async function readAccountPab(scope: AccountScope, account: AccountFactsCollecto
       region,
       C.s3ControlGetPublicAccessBlock,
       ["NoSuchPublicAccessBlockConfiguration"],
-      () =>
-        client.send(new GetAccountPublicAccessBlockCommand({ AccountId: scope.accountId }), {
-          abortSignal: scope.signal,
-        }),
+      () => client.send(new GetAccountPublicAccessBlockCommand({ AccountId: scope.accountId })),
     );
     const f = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
     const value = f ?? flags(undefined);
@@ -122,9 +119,7 @@ export async function collectS3(scope: AccountScope, account: AccountFactsCollec
   const buckets = paginate(
     (token) =>
       scope.call("s3", scope.homeRegion, C.s3ListBuckets, () =>
-        home.send(new ListBucketsCommand({ MaxBuckets: 1000, ContinuationToken: token }), {
-          abortSignal: scope.signal,
-        }),
+        home.send(new ListBucketsCommand({ MaxBuckets: 1000, ContinuationToken: token })),
       ),
     (page) => page.Buckets,
     (page) => page.ContinuationToken,
@@ -155,7 +150,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
     try {
       const home = s3Client(scope, scope.homeRegion);
       const reply = await scope.call("s3", scope.homeRegion, C.s3GetBucketLocation, () =>
-        home.send(new GetBucketLocationCommand({ Bucket: name }), { abortSignal: scope.signal }),
+        home.send(new GetBucketLocationCommand({ Bucket: name })),
       );
       region = normaliseBucketRegion(reply.LocationConstraint);
     } catch (err) {
@@ -171,7 +166,6 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
   const client = s3Client(scope, region);
   const send = <T>(api: (typeof C)[keyof typeof C], absent: string[], fn: () => Promise<T>) =>
     scope.callOrAbsent("s3", region, api, absent, fn);
-  const opts = { abortSignal: scope.signal };
   let tags: Record<string, string> = {};
   let bucketPab: PabFlags | null | undefined;
   let pabError: unknown;
@@ -181,7 +175,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "encryption",
       () =>
         send(C.s3GetBucketEncryption, ["ServerSideEncryptionConfigurationNotFoundError"], () =>
-          client.send(new GetBucketEncryptionCommand({ Bucket: name }), opts),
+          client.send(new GetBucketEncryptionCommand({ Bucket: name })),
         ),
       (reply) => {
         const rule = reply?.ServerSideEncryptionConfiguration?.Rules?.[0];
@@ -200,7 +194,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       },
     ),
     send(C.s3GetPublicAccessBlock, ["NoSuchPublicAccessBlockConfiguration"], () =>
-      client.send(new GetPublicAccessBlockCommand({ Bucket: name }), opts),
+      client.send(new GetPublicAccessBlockCommand({ Bucket: name })),
     ).then(
       (reply) => {
         bucketPab = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
@@ -213,7 +207,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "policy",
       () =>
         send(C.s3GetBucketPolicy, ["NoSuchBucketPolicy"], () =>
-          client.send(new GetBucketPolicyCommand({ Bucket: name }), opts),
+          client.send(new GetBucketPolicyCommand({ Bucket: name })),
         ),
       (reply) => {
         if (!reply?.Policy) {
@@ -237,7 +231,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
     ),
     facts.read(
       "aclPublic",
-      () => send(C.s3GetBucketAcl, [], () => client.send(new GetBucketAclCommand({ Bucket: name }), opts)),
+      () => send(C.s3GetBucketAcl, [], () => client.send(new GetBucketAclCommand({ Bucket: name }))),
       (reply) => {
         const grants = reply?.Grants ?? [];
         facts.set(
@@ -251,7 +245,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "versioning",
       () =>
         send(C.s3GetBucketVersioning, [], () =>
-          client.send(new GetBucketVersioningCommand({ Bucket: name }), opts),
+          client.send(new GetBucketVersioningCommand({ Bucket: name })),
         ),
       (reply) => {
         const status =
@@ -267,7 +261,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "replication",
       () =>
         send(C.s3GetBucketReplication, ["ReplicationConfigurationNotFoundError"], () =>
-          client.send(new GetBucketReplicationCommand({ Bucket: name }), opts),
+          client.send(new GetBucketReplicationCommand({ Bucket: name })),
         ),
       (reply) => {
         const rules = reply?.ReplicationConfiguration?.Rules ?? [];
@@ -279,7 +273,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "lifecycle",
       () =>
         send(C.s3GetBucketLifecycle, ["NoSuchLifecycleConfiguration"], () =>
-          client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }), opts),
+          client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })),
         ),
       (reply) => {
         const rules = reply?.Rules ?? [];
@@ -294,7 +288,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
       "objectLock",
       () =>
         send(C.s3GetObjectLock, ["ObjectLockConfigurationNotFoundError"], () =>
-          client.send(new GetObjectLockConfigurationCommand({ Bucket: name }), opts),
+          client.send(new GetObjectLockConfigurationCommand({ Bucket: name })),
         ),
       (reply) => {
         const config = reply?.ObjectLockConfiguration;
@@ -314,10 +308,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
     ),
     facts.read(
       "logging",
-      () =>
-        send(C.s3GetBucketLogging, [], () =>
-          client.send(new GetBucketLoggingCommand({ Bucket: name }), opts),
-        ),
+      () => send(C.s3GetBucketLogging, [], () => client.send(new GetBucketLoggingCommand({ Bucket: name }))),
       (reply) => {
         const target = reply?.LoggingEnabled?.TargetBucket;
         facts.set(
@@ -329,7 +320,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
     ),
     // Tags are labels, not facts rules judge; a denied tagging read leaves the tags empty and is not an error.
     send(C.s3GetBucketTagging, ["NoSuchTagSet"], () =>
-      client.send(new GetBucketTaggingCommand({ Bucket: name }), opts),
+      client.send(new GetBucketTaggingCommand({ Bucket: name })),
     ).then(
       (reply) => {
         tags = Object.fromEntries(

@@ -62,7 +62,6 @@ export function assumeRoleCredentials(
           DurationSeconds: 3600,
           ...(env.settings.externalId ? { ExternalId: env.settings.externalId } : {}),
         }),
-        { abortSignal: env.signal },
       );
       const c = reply.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey)
@@ -95,7 +94,7 @@ export function assumeRoleCredentials(
 export async function callerIdentity(env: AwsEnvironment, credentials: CredentialSource) {
   const sts = stsClient(env, credentials);
   try {
-    const reply = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: env.signal });
+    const reply = await sts.send(new GetCallerIdentityCommand({}));
     if (!reply.Account) throw new Error("sts:GetCallerIdentity returned no account");
     const partition = /^arn:([^:]+):/.exec(reply.Arn ?? "")?.[1] ?? "aws";
     return { accountId: reply.Account, arn: reply.Arn ?? "", partition };
@@ -132,11 +131,9 @@ export async function resolveAccounts(env: AwsEnvironment, base: CredentialSourc
   try {
     const accounts = paginate(
       (NextToken) =>
-        orgs
-          .send(new ListAccountsCommand({ NextToken }), { abortSignal: env.signal })
-          .catch((err: unknown) => {
-            throw classifyAwsError(err, C.orgListAccounts);
-          }),
+        orgs.send(new ListAccountsCommand({ NextToken })).catch((err: unknown) => {
+          throw classifyAwsError(err, C.orgListAccounts);
+        }),
       (page) => page.Accounts,
       (page) => page.NextToken,
     );

@@ -163,3 +163,28 @@ describe("AWS denials fail closed", () => {
     await expect(collect({ regions: ["Mars-1"] })).rejects.toThrow(/regions/);
   });
 });
+
+describe("cancelling a scan", () => {
+  it("stops making calls and rejects with the abort reason", async () => {
+    const { url, world } = await start();
+    const controller = new AbortController();
+    const { awsCollector } = await import("../../../src/collectors/aws/index.js");
+    let emitted = 0;
+    const run = awsCollector.collect({
+      settings: emulatorSettings(url, { services: ["s3"] }),
+      now: new Date(),
+      signal: controller.signal,
+      emit: () => {
+        emitted += 1;
+        controller.abort(new Error("user cancelled"));
+      },
+      reportError: () => {},
+      progress: () => {},
+    });
+    await expect(run).rejects.toThrow("user cancelled");
+    const callsAtAbort = world.calls.get("total") ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(world.calls.get("total")).toBe(callsAtAbort);
+    expect(emitted).toBeGreaterThan(0);
+  });
+});
