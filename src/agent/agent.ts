@@ -156,8 +156,14 @@ async function runEnrolledAgent(
   });
 
   let heartbeatOk: boolean | undefined;
+  let heartbeatInFlight = false;
   const heartbeat = async () => {
-    const outcome = await client.heartbeat(token, agentId, ASSAY_VERSION);
+    // A slow store must not pile up heartbeats: skip a beat while the previous one is still waiting.
+    if (heartbeatInFlight) return;
+    heartbeatInFlight = true;
+    const outcome = await client.heartbeat(token, agentId, ASSAY_VERSION).finally(() => {
+      heartbeatInFlight = false;
+    });
     const ok = outcome.kind === "accepted";
     if (ok !== heartbeatOk) {
       if (ok) log.info("store reachable (heartbeat)");

@@ -36,7 +36,12 @@ export function runJobProcess(options: JobProcessOptions): Promise<JobResult> {
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    const stop = () => child.kill("SIGTERM");
+    let hardStop: NodeJS.Timeout | undefined;
+    const stop = () => {
+      child.kill("SIGTERM");
+      // A collector stuck in a system call must not hold up the agent's shutdown.
+      hardStop = setTimeout(() => child.kill("SIGKILL"), 5000);
+    };
     options.signal.addEventListener("abort", stop, { once: true });
     const guard = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs + 60_000);
     child.on("error", (error) => {
@@ -46,6 +51,7 @@ export function runJobProcess(options: JobProcessOptions): Promise<JobResult> {
     });
     child.on("close", (code, signal) => {
       clearTimeout(guard);
+      clearTimeout(hardStop);
       options.signal.removeEventListener("abort", stop);
       const line = stdout.trim().split("\n").at(-1) ?? "";
       if (code === 0) {

@@ -34,9 +34,20 @@ export class Uploader {
       return this.running;
     }
     this.clearRetry();
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
+    this.running = this.loop()
+      .catch((error: unknown) => {
+        // A failing disk or a bug must not take the agent down: say so and try again later.
+        this.failures += 1;
+        const delay = backoffDelay(this.failures, this.options.retryMinMs, this.options.retryMaxMs);
+        this.options.log.error(
+          { error: (error as Error).message, retryInMs: delay },
+          "delivering the spool failed",
+        );
+        if (!this.stopped) this.scheduleRetry(delay);
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
