@@ -53,7 +53,6 @@ export const deviceCollector: Collector = {
       });
       return;
     }
-    ctx.progress({ collector: "device", scope: "device", phase: "start" });
     const cacheDir =
       settings.data.cacheDir === false ? undefined : (settings.data.cacheDir ?? defaultCacheDir());
     const host = realHost({ now: ctx.now, signal: ctx.signal, timeoutMs: settings.data.timeoutMs, cacheDir });
@@ -64,6 +63,5 @@ export const deviceCollector: Collector = {
           ? (await import("./win32/index.js")).collectWin32Device
           : (await import("./linux/index.js")).collectLinuxDevice;
     ctx.emit(await collectPlatform(host));
-    ctx.progress({ collector: "device", scope: "device", phase: "done", resources: 1 });
   },
 };
