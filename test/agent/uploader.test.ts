@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Spool } from "../../src/agent/spool.js";
@@ -94,5 +94,16 @@ describe("uploader", () => {
     expect(await spool.ids()).toEqual([]);
     expect((await readdir(paths.quarantine)).some((n) => n.startsWith(forged.id))).toBe(true);
     expect(enrolled.agentId).toMatch(/^agent-/);
+  });
+
+  it("logs and retries when the spool cannot be read, instead of crashing the agent", async () => {
+    const { spool, uploader, paths, logger } = await setup();
+    await rm(paths.spool, { recursive: true });
+    await uploader.kick();
+    const line = (await logger.lines()).find((l) => l.msg === "delivering the spool failed");
+    expect(String(line?.error)).toMatch(/ENOENT/);
+    expect(uploader.waitingToRetry).toBe(true);
+    await uploader.stop();
+    await expect(spool.ids()).rejects.toThrow();
   });
 });
