@@ -19,6 +19,7 @@ import {
   parseFdesetupStatus,
   parseIoregPlatformUuid,
   parseMountControls,
+  parsePwpolicyAccountPolicies,
   parseSoftwareUpdateList,
   parseSoftwareUpdateSchedule,
   parseSpctlStatus,
@@ -70,6 +71,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   accounts: probeAccounts,
   timeSync: probeTimeSync,
   ssh: probeRemoteLogin,
+  password: probePassword,
 };
 
 async function guarded(
@@ -101,12 +103,7 @@ export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
   const desktop = factResult("desktopSession", true, "platform: macOS always runs a graphical login session");
   return {
     ...(identity.identity ? { identity: identity.identity } : {}),
-    result: mergeResults([
-      identity.result,
-      desktop,
-      ...results,
-      unreadableResult("password", "password policy is not collected on macOS (pwpolicy) yet"),
-    ]),
+    result: mergeResults([identity.result, desktop, ...results]),
   };
 }
 
@@ -441,4 +438,21 @@ async function probeRemoteLogin(host: Host): Promise<ProbeResult> {
     return unreadableResult("ssh", describeFailure(r), "cmd: systemsetup -getremotelogin");
   // sshd ships with macOS; "Remote Login" is whether launchd lets it accept connections.
   return factResult("ssh", { serverInstalled: true, serverRunning: on }, "cmd: systemsetup -getremotelogin");
+}
+
+async function probePassword(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/bin/pwpolicy", ["-getaccountpolicies"]);
+  const policy = parsePwpolicyAccountPolicies(text(r));
+  if (!policy) return unreadableResult("password", describeFailure(r), "cmd: pwpolicy -getaccountpolicies");
+  return factResult(
+    "password",
+    {
+      ...(policy.maxAgeDays !== undefined ? { maxAgeDays: policy.maxAgeDays } : {}),
+      ...(policy.minLength !== undefined ? { minLength: policy.minLength } : {}),
+      ...(policy.minClasses !== undefined ? { minClasses: policy.minClasses } : {}),
+      // Open Directory enforces the account policies itself; there is no PAM-style module to name.
+      qualityModule: policy.contentPolicies > 0 ? "pwpolicy" : "none",
+    },
+    "cmd: pwpolicy -getaccountpolicies",
+  );
 }

@@ -229,3 +229,46 @@ export function parseConsoleUser(text: string): string | undefined {
   if (!user || user === "root" || user === "loginwindow" || /\s/.test(user)) return undefined;
   return user;
 }
+
+export interface MacPasswordPolicy {
+  maxAgeDays?: number;
+  minLength?: number;
+  minClasses?: number;
+  /** Whether any password-content policy is set at all. */
+  contentPolicies: number;
+}
+
+/**
+ * `pwpolicy -getaccountpolicies`: a "Getting global account policies" line, then an XML plist of policy
+ * categories. Reads the expiry (policyAttributeExpiresEveryNDays, or policyAttributeDaysUntilExpiration from
+ * profiles), the longest minimumLength, and the character classes required by the requiresAlpha/Numeric/
+ * Symbol/MixedCase policies. A machine without account policies prints no plist dictionary of policies.
+ */
+export function parsePwpolicyAccountPolicies(text: string): MacPasswordPolicy | undefined {
+  if (!/<plist/.test(text))
+    return /No global policies|no policies/i.test(text) ? { contentPolicies: 0 } : undefined;
+  const ints = (key: string) =>
+    [...text.matchAll(new RegExp(`<key>${key}</key>\\s*<integer>(\\d+)</integer>`, "g"))].map((m) =>
+      Number(m[1]),
+    );
+  const maxAge = [...ints("policyAttributeExpiresEveryNDays"), ...ints("policyAttributeDaysUntilExpiration")];
+  const minLength = ints("minimumLength");
+  const content =
+    /<key>policyCategoryPasswordContent<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(text)?.[1] ?? "";
+  const identifiers = [...content.matchAll(/<key>policyIdentifier<\/key>\s*<string>([^<]+)<\/string>/g)].map(
+    (m) => m[1] ?? "",
+  );
+  const has = (name: string) => identifiers.some((id) => id.toLowerCase().endsWith(name.toLowerCase()));
+  const mixed = has("requiresMixedCase");
+  const classes =
+    (has("requiresAlpha") || mixed ? 1 : 0) +
+    (mixed ? 1 : 0) +
+    (has("requiresNumeric") ? 1 : 0) +
+    (has("requiresSymbol") ? 1 : 0);
+  return {
+    ...(maxAge.length ? { maxAgeDays: Math.min(...maxAge) } : {}),
+    ...(minLength.length ? { minLength: Math.max(...minLength) } : {}),
+    ...(classes > 0 ? { minClasses: classes } : {}),
+    contentPolicies: identifiers.length,
+  };
+}

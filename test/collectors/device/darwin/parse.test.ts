@@ -12,6 +12,7 @@ import {
   parseFdesetupStatus,
   parseIoregPlatformUuid,
   parseMountControls,
+  parsePwpolicyAccountPolicies,
   parseSoftwareUpdateList,
   parseSoftwareUpdateSchedule,
   parseSpctlStatus,
@@ -131,5 +132,16 @@ describe("macOS tool parsers (recorded outputs)", () => {
     expect(parseSystemsetupOnOff(f("systemsetup-remotelogin.txt"), "Remote Login")).toBe(false);
     expect(parseConsoleUser(f("console-user.txt"))).toBe("alice");
     expect(parseConsoleUser("root\n")).toBeUndefined();
+  });
+
+  it("account password policy from pwpolicy", () => {
+    expect(parsePwpolicyAccountPolicies(f("pwpolicy-accountpolicies.txt"))).toEqual({
+      maxAgeDays: 90,
+      minLength: 12,
+      minClasses: 2,
+      contentPolicies: 3,
+    });
+    expect(parsePwpolicyAccountPolicies(f("pwpolicy-none.txt"))).toEqual({ contentPolicies: 0 });
+    expect(parsePwpolicyAccountPolicies("pwpolicy: Permission denied")).toBeUndefined();
   });
 });

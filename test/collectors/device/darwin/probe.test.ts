@@ -65,6 +65,7 @@ function macbook(overrides: Record<string, Recording> = {}) {
       "/usr/bin/dscl . -list /Users UniqueID": { stdout: f("dscl-uniqueid.txt") },
       "/usr/sbin/systemsetup -getusingnetworktime": { stdout: f("systemsetup-networktime.txt") },
       "/usr/sbin/systemsetup -getremotelogin": { stdout: f("systemsetup-remotelogin.txt") },
+      "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-accountpolicies.txt") },
       ...overrides,
     },
     { now, mtimes: { [XPROTECT]: now.getTime() - 30 * 3_600_000 } },
@@ -116,6 +117,7 @@ describe("macOS device probe", () => {
     expect(a.accounts).toEqual({ extraUidZeroUsers: ["toor"], localAdmins: ["root", "alice", "itadmin"] });
     expect(a.timeSync).toEqual({ active: true, service: "timed" });
     expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: false });
+    expect(a.password).toEqual({ maxAgeDays: 90, minLength: 12, minClasses: 2, qualityModule: "pwpolicy" });
     expect(result.unreadable["accounts.emptyPasswordUsers"]).toMatch(/macOS/);
     expect(result.sources.diskEncryption).toMatch(/fdesetup status/);
     // The user's own screen-saver settings are read as that user, not as root.
