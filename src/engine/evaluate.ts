@@ -8,9 +8,42 @@ import type { CompiledRule } from "./load.js";
  * Fail closed: a fact the collector could not read, a missing attribute, an expression that throws or does
  * not yield a boolean all give `error` with the reason, never `pass`.
  */
-export function evaluateRule(rule: CompiledRule, resource: Resource, now: Date): Finding {
-  const context = { resource, now };
-  const finding = (status: Finding["status"], message: string): Finding => ({
+export function evaluateRule(
+  rule: CompiledRule,
+  resource: Resource,
+  now: Date,
+  // Callers evaluating many rules against one resource pass one context object for all of them.
+  context: { resource: Resource; now: Date } = { resource, now },
+): Finding {
+  let status: Finding["status"];
+  let message: string;
+  const unreadable = unreadableReasons(rule, resource);
+  if (unreadable) {
+    status = "error";
+    message = `could not evaluate: ${unreadable}`;
+  } else {
+    const applies = rule.when ? runExpression(rule.when, context) : true;
+    if (typeof applies !== "boolean") {
+      status = "error";
+      message = `could not evaluate "when": ${describeNonBoolean(applies)}`;
+    } else if (!applies) {
+      status = "skip";
+      message = `not applicable: ${rule.definition.when}`;
+    } else {
+      const holds = runExpression(rule.assert, context);
+      if (typeof holds !== "boolean") {
+        status = "error";
+        message = `could not evaluate "assert": ${describeNonBoolean(holds)}`;
+      } else if (holds) {
+        status = "pass";
+        message = rule.definition.title;
+      } else {
+        status = "fail";
+        message = failMessage(rule, resource);
+      }
+    }
+  }
+  return {
     ruleId: rule.definition.id,
     resourceUid: resource.uid,
     resourceType: resource.type,
@@ -20,22 +53,7 @@ export function evaluateRule(rule: CompiledRule, resource: Resource, now: Date):
     evidence: collectEvidence(rule, resource),
     controls: rule.summary.controls,
     policy: rule.definition.policy,
-  });
-
-  const unreadable = unreadableReasons(rule, resource);
-  if (unreadable) return finding("error", `could not evaluate: ${unreadable}`);
-
-  if (rule.when) {
-    const applies = runExpression(rule.when, context);
-    if (typeof applies !== "boolean")
-      return finding("error", `could not evaluate "when": ${describeNonBoolean(applies)}`);
-    if (!applies) return finding("skip", `not applicable: ${rule.definition.when}`);
-  }
-  const holds = runExpression(rule.assert, context);
-  if (typeof holds !== "boolean")
-    return finding("error", `could not evaluate "assert": ${describeNonBoolean(holds)}`);
-  if (holds) return finding("pass", rule.definition.title);
-  return finding("fail", failMessage(rule, resource));
+  };
 }
 
 type Outcome = boolean | { error: string } | { value: unknown };
@@ -68,8 +86,8 @@ function explainEvaluationError(error: unknown): string {
 /** The reasons, if any, that a fact this rule reads could not be collected. */
 function unreadableReasons(rule: CompiledRule, resource: Resource): string | undefined {
   const unreadable = resource.unreadable;
+  if (!hasKeys(unreadable)) return undefined;
   const keys = Object.keys(unreadable);
-  if (keys.length === 0) return undefined;
   const reasons: string[] = [];
   for (const key of keys) {
     if (rule.readPaths.some((path) => overlaps(path, key))) reasons.push(`${key}: ${unreadable[key]}`);
@@ -85,10 +103,11 @@ function overlaps(path: string, key: string): boolean {
 
 function collectEvidence(rule: CompiledRule, resource: Resource): Record<string, EvidenceValue> {
   const evidence: Record<string, EvidenceValue> = {};
+  const anyUnreadable = hasKeys(resource.unreadable);
   for (const { path, segments } of rule.evidencePaths) {
     const top = segments[0] as string;
     const source = resource.sources[top];
-    const reason = unreadableFor(resource, path);
+    const reason = anyUnreadable ? unreadableFor(resource, path) : undefined;
     if (reason !== undefined) {
       evidence[path] = source === undefined ? { unreadable: reason } : { unreadable: reason, source };
       continue;
@@ -97,6 +116,11 @@ function collectEvidence(rule: CompiledRule, resource: Resource): Record<string,
     evidence[path] = source === undefined ? { value } : { value, source };
   }
   return evidence;
+}
+
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const _ in record) return true;
+  return false;
 }
 
 function unreadableFor(resource: Resource, path: string): string | undefined {
@@ -113,14 +137,39 @@ export function valueAt(attributes: Record<string, unknown>, segments: readonly 
   return current;
 }
 
+/** A fail message template split once into literal text and `{{path}}` placeholders (rules are compiled once). */
+type MessagePart = string | { segments: string[] };
+const templateCache = new WeakMap<CompiledRule, MessagePart[] | null>();
+
+function compileTemplate(template: string | undefined): MessagePart[] | null {
+  if (!template) return null;
+  const parts: MessagePart[] = [];
+  let last = 0;
+  for (const match of template.matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)) {
+    parts.push(template.slice(last, match.index), { segments: (match[1] as string).split(".") });
+    last = (match.index ?? 0) + match[0].length;
+  }
+  parts.push(template.slice(last));
+  return parts;
+}
+
 function failMessage(rule: CompiledRule, resource: Resource): string {
-  const template = rule.definition.failMessage;
-  if (!template) return `failed: ${rule.definition.title}`;
-  return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path: string) => {
-    if (path === "name") return resource.name;
-    const value = valueAt(resource.attributes, path.split("."));
-    return value === undefined ? "?" : typeof value === "string" ? value : JSON.stringify(value);
-  });
+  let parts = templateCache.get(rule);
+  if (parts === undefined) {
+    parts = compileTemplate(rule.definition.failMessage);
+    templateCache.set(rule, parts);
+  }
+  if (parts === null) return `failed: ${rule.definition.title}`;
+  let message = "";
+  for (const part of parts) {
+    if (typeof part === "string") message += part;
+    else if (part.segments.length === 1 && part.segments[0] === "name") message += resource.name;
+    else {
+      const value = valueAt(resource.attributes, part.segments);
+      message += value === undefined ? "?" : typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return message;
 }
 
 /**

@@ -3,8 +3,23 @@ import type { Resource } from "../core/resource.js";
 import { evaluateRule } from "../engine/evaluate.js";
 import type { CompiledRule } from "../engine/load.js";
 
-/** Every rule against every resource of its type(s). The hot loop of a scan: rules are indexed by type once. */
+/** Every rule against every resource of its type(s), collected into one list (a scan report holds them all). */
 export function evaluateAll(rules: CompiledRule[], resources: Iterable<Resource>, now: Date): Finding[] {
+  const findings: Finding[] = [];
+  forEachFinding(rules, resources, now, (finding) => findings.push(finding));
+  return findings;
+}
+
+/**
+ * The hot loop of a scan: rules are indexed by type once, and each finding goes to `sink` as it is made, so a
+ * caller that streams findings (an export, a very large scan) need not hold them all.
+ */
+export function forEachFinding(
+  rules: CompiledRule[],
+  resources: Iterable<Resource>,
+  now: Date,
+  sink: (finding: Finding) => void,
+): void {
   const byType = new Map<string, CompiledRule[]>();
   for (const rule of rules) {
     for (const type of rule.resourceTypes) {
@@ -13,11 +28,10 @@ export function evaluateAll(rules: CompiledRule[], resources: Iterable<Resource>
       else byType.set(type, [rule]);
     }
   }
-  const findings: Finding[] = [];
   for (const resource of resources) {
     const applicable = byType.get(resource.type);
     if (!applicable) continue;
-    for (const rule of applicable) findings.push(evaluateRule(rule, resource, now));
+    const context = { resource, now };
+    for (const rule of applicable) sink(evaluateRule(rule, resource, now, context));
   }
-  return findings;
 }
