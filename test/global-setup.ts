@@ -10,4 +10,6 @@ export default function setup(): void {
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
     stdio: "inherit",
   });
+  // The same precompiled rule cache `npm run build` writes, so tests exercise the path users run.
+  execFileSync(process.execPath, ["dist/engine/yaml-cache.js"], { stdio: "ignore" });
 }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from "yaml";
 import type { z } from "zod";
 import type { Diagnostic, SourceLocation } from "../core/errors.js";
+import { precompiledYaml } from "./yaml-cache.js";
 
 /**
  * A parsed YAML file that remembers where every value came from, so a problem found later (a zod issue,
@@ -19,7 +20,23 @@ export interface YamlSource {
 }
 
 export async function readYamlSource(file: string): Promise<YamlSource> {
-  return parseYamlSource(file, await readFile(file, "utf8"));
+  const text = await readFile(file, "utf8");
+  const precompiled = precompiledYaml(text);
+  if (!precompiled) return parseYamlSource(file, text);
+  // Served from the build's cache; positions are parsed only if something asks where a problem is.
+  let full: YamlSource | undefined;
+  const positions = () => {
+    full ??= parseYamlSource(file, text);
+    return full;
+  };
+  return {
+    file,
+    text,
+    value: precompiled.value,
+    syntaxErrors: [],
+    locate: (path) => positions().locate(path),
+    locateInScalar: (path, offset) => positions().locateInScalar(path, offset),
+  };
 }
 
 export function parseYamlSource(file: string, text: string): YamlSource {
