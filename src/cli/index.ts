@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { registerAgentCommand } from "./agent.js";
+import { registerPermissionsCommand } from "./permissions.js";
 import { registerReportCommand } from "./report.js";
 import { registerRulesCommand } from "./rules.js";
 import { registerScanCommand } from "./scan.js";
@@ -24,6 +25,7 @@ registerRulesCommand(program);
 registerStoreCommand(program);
 registerAgentCommand(program);
 registerReportCommand(program);
+registerPermissionsCommand(program);
 // Further commands register here, one line each.
 
 try {
