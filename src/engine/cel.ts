@@ -1,4 +1,5 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { withFastPath } from "./fast-path.js";
 
 /**
  * CEL, the policy language of Kubernetes admission policies and Google Cloud IAM conditions. One environment
@@ -48,7 +49,8 @@ export function compileCel(expression: string): CompileResult {
   }
   const checked = env.check(expression);
   if (!checked.valid) throw celError(checked.error);
-  return { evaluate: parsed as unknown as CompiledExpression, ast: parsed.ast as unknown as CelAstNode };
+  const ast = parsed.ast as unknown as CelAstNode;
+  return { evaluate: withFastPath(ast, parsed as unknown as CompiledExpression), ast };
 }
 
 function celError(error: unknown): CelSyntaxError {
