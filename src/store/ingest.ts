@@ -1,11 +1,12 @@
 import { type KeyObject, verify } from "node:crypto";
-import type { Insertable, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { sha256Hex } from "../core/canonical.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import { enqueueAlerts } from "./alerts/route.js";
 import { fastCanonicalJson } from "./canonical-fast.js";
 import type { StoreDb } from "./db/connect.js";
-import type { AssetsTable, Database, FindingsTable } from "./db/schema.js";
+import { insertRows, upsertSuffix } from "./db/raw-insert.js";
+import type { Database } from "./db/schema.js";
 import { applyStateDiff, diffState, encodeControls, loadState, pairKey, type StateDiff } from "./drift.js";
 import { HttpError } from "./http-error.js";
 import { LedgerAppender } from "./ledger.js";
@@ -110,6 +111,51 @@ export function canonicalForms(body: Record<string, unknown>): { unsigned: strin
   }
   return { unsigned: `${unsigned}}`, full: `${full}}` };
 }
+
+// Column lists of the batch inserts (values are written in this order).
+const REPORT_COLUMNS = [
+  "id",
+  "agent_id",
+  "ledger_seq",
+  "received_at",
+  "started_at",
+  "finished_at",
+  "body",
+  "disposal_id",
+] as const;
+const FINDING_COLUMNS = [
+  "report_id",
+  "ledger_seq",
+  "agent_id",
+  "observed_at",
+  "rule_id",
+  "resource_uid",
+  "resource_type",
+  "status",
+  "severity",
+  "policy",
+  "controls",
+  "message",
+  "evidence",
+  "exception",
+] as const;
+const ASSET_COLUMNS = [
+  "uid",
+  "type",
+  "provider",
+  "name",
+  "account",
+  "region",
+  "agent_id",
+  "first_seen_at",
+  "last_seen_at",
+  "report_id",
+] as const;
+// first_seen_at keeps its first value; everything else follows the latest report.
+const ASSET_UPSERT = upsertSuffix(
+  ["uid"],
+  ["type", "provider", "name", "account", "region", "agent_id", "last_seen_at", "report_id"],
+);
 
 interface Pending {
   prepared: PreparedReport;
@@ -228,83 +274,68 @@ export class ReportWriter {
     now: Date,
   ): Promise<void> {
     const nowIso = now.toISOString();
-    await insertChunked(
+    const dialect = this.store.dialect;
+    await insertRows(
       trx,
+      dialect,
       "reports",
-      accepted.map(({ prepared, seq }) => ({
-        id: prepared.report.id,
-        agent_id: prepared.agentId,
-        ledger_seq: seq,
-        received_at: prepared.receivedAt.toISOString(),
-        started_at: prepared.report.startedAt,
-        finished_at: prepared.report.finishedAt,
-        body: prepared.canonical,
-        disposal_id: null,
-      })),
+      REPORT_COLUMNS,
+      accepted.map(({ prepared, seq }) => [
+        prepared.report.id,
+        prepared.agentId,
+        seq,
+        prepared.receivedAt.toISOString(),
+        prepared.report.startedAt,
+        prepared.report.finishedAt,
+        prepared.canonical,
+        null,
+      ]),
       100,
     );
 
-    const findings: Omit<FindingsTable, "id">[] = [];
+    const findings: unknown[][] = [];
     for (const { prepared, seq } of accepted) {
       const { report, agentId } = prepared;
       for (const f of report.findings) {
-        findings.push({
-          report_id: report.id,
-          ledger_seq: seq,
-          agent_id: agentId,
-          observed_at: report.finishedAt,
-          rule_id: f.ruleId,
-          resource_uid: f.resourceUid,
-          resource_type: f.resourceType,
-          status: f.status,
-          severity: f.severity,
-          policy: f.policy,
-          controls: encodeControls(f.controls),
-          message: f.message,
-          evidence: JSON.stringify(f.evidence),
-          exception: f.exception ? JSON.stringify(f.exception) : null,
-        });
+        findings.push([
+          report.id,
+          seq,
+          agentId,
+          report.finishedAt,
+          f.ruleId,
+          f.resourceUid,
+          f.resourceType,
+          f.status,
+          f.severity,
+          f.policy,
+          encodeControls(f.controls),
+          f.message,
+          JSON.stringify(f.evidence),
+          f.exception ? JSON.stringify(f.exception) : null,
+        ]);
       }
     }
-    await insertChunked(trx, "findings", findings, 500);
+    await insertRows(trx, dialect, "findings", FINDING_COLUMNS, findings, 500);
 
     // One row per uid (the latest report wins): an upsert may not touch a row twice in one statement.
-    const assets = new Map<string, Insertable<AssetsTable>>();
+    const assets = new Map<string, unknown[]>();
     for (const { prepared } of accepted) {
       for (const r of prepared.report.resources) {
-        assets.set(r.uid, {
-          uid: r.uid,
-          type: r.type,
-          provider: r.provider,
-          name: r.name,
-          account: r.account ?? null,
-          region: r.region ?? null,
-          agent_id: prepared.agentId,
-          first_seen_at: nowIso,
-          last_seen_at: nowIso,
-          report_id: prepared.report.id,
-        });
+        assets.set(r.uid, [
+          r.uid,
+          r.type,
+          r.provider,
+          r.name,
+          r.account ?? null,
+          r.region ?? null,
+          prepared.agentId,
+          nowIso,
+          nowIso,
+          prepared.report.id,
+        ]);
       }
     }
-    const assetRows = [...assets.values()];
-    for (let i = 0; i < assetRows.length; i += 500) {
-      await trx
-        .insertInto("assets")
-        .values(assetRows.slice(i, i + 500))
-        .onConflict((oc) =>
-          oc.column("uid").doUpdateSet((eb) => ({
-            type: eb.ref("excluded.type"),
-            provider: eb.ref("excluded.provider"),
-            name: eb.ref("excluded.name"),
-            account: eb.ref("excluded.account"),
-            region: eb.ref("excluded.region"),
-            agent_id: eb.ref("excluded.agent_id"),
-            last_seen_at: eb.ref("excluded.last_seen_at"),
-            report_id: eb.ref("excluded.report_id"),
-          })),
-        )
-        .execute();
-    }
+    await insertRows(trx, dialect, "assets", ASSET_COLUMNS, [...assets.values()], 500, ASSET_UPSERT);
 
     const reports = accepted.map((a) => a.prepared.report);
     const agentIds = [...new Set(accepted.map((a) => a.prepared.agentId))];
@@ -355,19 +386,5 @@ export class ReportWriter {
         .where("id", "in", [...ids])
         .execute();
     }
-  }
-}
-
-async function insertChunked<T extends "reports" | "findings">(
-  trx: Transaction<Database>,
-  table: T,
-  rows: Insertable<Database[T]>[],
-  size: number,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) {
-    await trx
-      .insertInto(table)
-      .values(rows.slice(i, i + size) as never)
-      .execute();
   }
 }
