@@ -51,7 +51,7 @@ export function compileNode(node: CelAstNode): Fast | undefined {
             ? key.args
             : undefined;
       const from = isNode(target) ? compileNode(target) : undefined;
-      if (typeof name !== "string" || !from) return undefined;
+      if (typeof name !== "string" || name === "__proto__" || !from) return undefined;
       return (c) => field(from(c), name);
     }
     case "==":
@@ -175,10 +175,9 @@ function plainObject(value: unknown): Record<string, unknown> {
 }
 
 function field(target: unknown, name: string): unknown {
-  const object = plainObject(target);
-  if (!Object.hasOwn(object, name)) throw HAND_BACK;
-  const value = object[name];
-  if (value === undefined) throw HAND_BACK;
+  const value = plainObject(target)[name];
+  // Facts are JSON: an absent key reads undefined, and what an object inherits is a function.
+  if (value === undefined || typeof value === "function") throw HAND_BACK;
   return value;
 }
 

@@ -32,6 +32,7 @@ export function forEachFinding(
     const applicable = byType.get(resource.type);
     if (!applicable) continue;
     const context = { resource, now };
-    for (const rule of applicable) sink(evaluateRule(rule, resource, now, context));
+    const unreadableKeys = Object.keys(resource.unreadable);
+    for (const rule of applicable) sink(evaluateRule(rule, resource, now, context, unreadableKeys));
   }
 }
