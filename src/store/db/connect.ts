@@ -39,10 +39,11 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
 async function openSqlite(file: string): Promise<StoreDb> {
   const { default: SqliteDatabase } = await import("better-sqlite3");
   const sqlite = new SqliteDatabase(file);
-  // WAL lets readers run beside the single writer; NORMAL sync in WAL mode is durable across process
-  // crashes (only an OS crash can lose the last transactions), the usual trade for an embedded store.
+  // WAL lets readers run beside the single writer. synchronous = FULL: every COMMIT syncs the WAL before
+  // the 201 is sent, so an accepted report survives a power loss or OS crash too (NORMAL would only
+  // survive a process crash). Group commit pays that sync once per batch.
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   // Checkpoints (copying the WAL back into the database file, with its fsync) would otherwise run inside
