@@ -117,18 +117,28 @@ function overlaps(path: string, key: string): boolean {
 }
 
 /**
- * Evidence objects have the same keys for every finding of a rule, so each rule gets a constructor that
- * builds them as one object literal: assigning dotted path keys one by one into a fresh object is the
- * slowest part of evaluation otherwise. Keys are JSON-quoted; they are validated evidence paths anyway.
+ * Evidence objects have the same keys and read the same fact paths for every finding of a rule, so each rule
+ * gets a generated function that reads its paths with constant property names and builds the evidence as one
+ * object literal. Reading dotted paths segment by segment and assigning path keys one by one into a fresh
+ * object was the slowest part of evaluation. Keys and segments are JSON-quoted (they are schema-validated
+ * evidence paths anyway). Facts are validated against the facts schema, so every intermediate step of a path is
+ * an object or absent, and optional chaining reads exactly what `valueAt` would.
  */
-type EvidenceBuilder = (values: EvidenceValue[]) => Record<string, EvidenceValue>;
+type EvidenceBuilder = (
+  attributes: Record<string, unknown>,
+  sources: Record<string, string>,
+) => Record<string, EvidenceValue>;
 const evidenceBuilders = new WeakMap<CompiledRule, EvidenceBuilder>();
 
 function evidenceBuilder(rule: CompiledRule): EvidenceBuilder {
   let build = evidenceBuilders.get(rule);
   if (!build) {
-    const fields = rule.evidencePaths.map(({ path }, i) => `${JSON.stringify(path)}: v[${i}]`).join(", ");
-    build = new Function("v", `return { ${fields} };`) as EvidenceBuilder;
+    const fields = rule.evidencePaths.map(({ path, segments }) => {
+      const read = `a${segments.map((segment) => `?.[${JSON.stringify(segment)}]`).join("")}`;
+      const source = `s[${JSON.stringify(segments[0])}]`;
+      return `${JSON.stringify(path)}: ${source} === undefined ? { value: ${read} } : { value: ${read}, source: ${source} }`;
+    });
+    build = new Function("a", "s", `return { ${fields.join(", ")} };`) as EvidenceBuilder;
     evidenceBuilders.set(rule, build);
   }
   return build;
@@ -139,20 +149,19 @@ function collectEvidence(
   resource: Resource,
   anyUnreadable: boolean,
 ): Record<string, EvidenceValue> {
-  const paths = rule.evidencePaths;
-  const values: EvidenceValue[] = new Array(paths.length);
-  for (let i = 0; i < paths.length; i += 1) {
-    const { path, segments } = paths[i] as (typeof paths)[number];
+  if (!anyUnreadable) return evidenceBuilder(rule)(resource.attributes, resource.sources);
+  const evidence: Record<string, EvidenceValue> = {};
+  for (const { path, segments } of rule.evidencePaths) {
     const source = resource.sources[segments[0] as string];
-    const reason = anyUnreadable ? unreadableFor(resource, path) : undefined;
+    const reason = unreadableFor(resource, path);
     if (reason !== undefined)
-      values[i] = source === undefined ? { unreadable: reason } : { unreadable: reason, source };
+      evidence[path] = source === undefined ? { unreadable: reason } : { unreadable: reason, source };
     else {
       const value = valueAt(resource.attributes, segments);
-      values[i] = source === undefined ? { value } : { value, source };
+      evidence[path] = source === undefined ? { value } : { value, source };
     }
   }
-  return evidenceBuilder(rule)(values);
+  return evidence;
 }
 
 function unreadableFor(resource: Resource, path: string): string | undefined {
