@@ -46,13 +46,6 @@ async function openSqlite(file: string): Promise<StoreDb> {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  // Checkpoints (copying the WAL back into the database file, with its fsync) would otherwise run inside
-  // the COMMIT of whichever write crossed the WAL threshold, blocking the event loop for that time: on the
-  // ingest bench half of SQLite's time was COMMIT. A worker thread with its own connection checkpoints
-  // instead. A transaction is committed (and as durable as before) once its WAL frames are written; the
-  // checkpoint only moves committed pages, so this changes when pages are copied, never what is kept.
-  const checkpointer = file === ":memory:" ? undefined : startCheckpointer(file);
-  if (checkpointer) sqlite.pragma("wal_autocheckpoint = 0");
   // Kysely prepares every query afresh; the ingest path repeats the same few statements, so prepared
   // statements are kept by SQL text (bounded, oldest dropped first).
   const statements = new Map<string, ReturnType<typeof sqlite.prepare>>();
@@ -69,30 +62,7 @@ async function openSqlite(file: string): Promise<StoreDb> {
     },
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const close = async () => {
-    if (checkpointer) await checkpointer.terminate();
-    await db.destroy();
-  };
-  return { db, dialect: "sqlite", location: file, close };
-}
-
-/** Passive checkpoints every 200 ms from a worker thread (its own connection to the same file). */
-function startCheckpointer(file: string): Worker {
-  const source = `
-    const { workerData } = require("node:worker_threads");
-    const Database = require(workerData.module);
-    const db = new Database(workerData.file);
-    db.pragma("busy_timeout = 5000");
-    setInterval(() => {
-      try { db.pragma("wal_checkpoint(PASSIVE)"); } catch {}
-    }, 200);
-  `;
-  const worker = new Worker(source, {
-    eval: true,
-    workerData: { file, module: createRequire(import.meta.url).resolve("better-sqlite3") },
-  });
-  worker.unref();
-  return worker;
+  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
 }
 
 async function openPostgres(url: string): Promise<StoreDb> {
