@@ -11,5 +11,5 @@ export default function setup(): void {
     stdio: "inherit",
   });
   // The same precompiled rule cache `npm run build` writes, so tests exercise the path users run.
-  execFileSync(process.execPath, ["dist/engine/yaml-cache.js"], { stdio: "ignore" });
+  execFileSync(process.execPath, ["dist/engine/write-yaml-cache.js"], { stdio: "ignore" });
 }

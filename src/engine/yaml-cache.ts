@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
 import { BUILTIN_RULES_DIR, PACKAGE_ROOT } from "./paths.js";
 
@@ -52,9 +51,4 @@ export function writeYamlCache(rulesDir = BUILTIN_RULES_DIR, out = YAML_CACHE_FI
   }
   writeFileSync(out, JSON.stringify(entries));
   return Object.keys(entries).length;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const count = writeYamlCache();
-  process.stdout.write(`yaml cache: ${count} file(s) → ${YAML_CACHE_FILE}\n`);
 }
