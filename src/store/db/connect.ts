@@ -1,7 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { AssayError } from "../../core/errors.js";
 import type { Database } from "./schema.js";
