@@ -47,13 +47,32 @@ export async function freshDatabase(db: {
   url.pathname = `/${name}`;
   return {
     options: { databaseUrl: url.toString() },
-    drop: async () => {
-      const c = new pg.Client({ connectionString: db.pgUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    drop: () => dropDatabase(db.pgUrl!, name),
   };
+}
+
+/**
+ * Drops a suite's database. WITH (FORCE) must terminate leftover sessions, and an autovacuum worker
+ * on the new database belongs to no role, so a role without pg_signal_backend is refused ("must be a
+ * member of the role whose process is being terminated"). Autovacuum finishes in moments: retry, and
+ * if the database still cannot go, say so instead of failing the suite (it is scratch data).
+ */
+async function dropDatabase(pgUrl: string, name: string): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await c.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+  }
+  console.warn(`could not drop test database ${name}: ${String(lastError)}`);
 }
 
 export async function testApp(
