@@ -1,5 +1,5 @@
 // Rule evaluation throughput: every shipped device rule against 100,000 synthetic devices, on one core.
-// Usage: npm run build && node bench/rule-eval/run.mjs [resources=100000]
+// Usage: npm run build && taskset -c 0 node bench/rule-eval/run.mjs [resources=100000]   (taskset pins it to one core)
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { loadRules } from "../../dist/engine/load.js";

@@ -133,15 +133,48 @@ const evidenceBuilders = new WeakMap<CompiledRule, EvidenceBuilder>();
 function evidenceBuilder(rule: CompiledRule): EvidenceBuilder {
   let build = evidenceBuilders.get(rule);
   if (!build) {
-    const fields = rule.evidencePaths.map(({ path, segments }) => {
+    const fields = rule.evidencePaths.map(({ path, segments }, i) => {
       const read = `a${segments.map((segment) => `?.[${JSON.stringify(segment)}]`).join("")}`;
-      const source = `s[${JSON.stringify(segments[0])}]`;
-      return `${JSON.stringify(path)}: ${source} === undefined ? { value: ${read} } : { value: ${read}, source: ${source} }`;
+      return `${JSON.stringify(path)}: E${i}(${read}, s[${JSON.stringify(segments[0])}])`;
     });
-    build = new Function("a", "s", `return { ${fields.join(", ")} };`) as EvidenceBuilder;
+    const interners = rule.evidencePaths.map(() => evidenceInterner());
+    const bindings = interners.map((_, i) => `E${i} = E[${i}]`).join(", ");
+    build = new Function("E", `const ${bindings}; return (a, s) => ({ ${fields.join(", ")} });`)(
+      interners,
+    ) as EvidenceBuilder;
     evidenceBuilders.set(rule, build);
   }
   return build;
+}
+
+/**
+ * Most evidence values are a boolean, a small number or a short string with the same source on every resource,
+ * so one rule's findings repeat the same few `{ value, source }` pairs. Each evidence field of a rule hands out
+ * one shared, frozen object per distinct primitive value (up to a bound) while the source stays the same, which
+ * cuts the objects a scan keeps per finding by more than half. Objects and arrays are never shared.
+ */
+const INTERNED_VALUES_PER_FIELD = 64;
+
+function evidenceInterner(): (value: unknown, source: string | undefined) => EvidenceValue {
+  let currentSource: string | undefined;
+  let shared = new Map<unknown, EvidenceValue>();
+  return (value, source) => {
+    if (value !== null && typeof value === "object") return fresh(value, source);
+    if (source !== currentSource) {
+      currentSource = source;
+      shared = new Map();
+    }
+    let evidence = shared.get(value);
+    if (evidence === undefined) {
+      evidence = fresh(value, source);
+      if (shared.size < INTERNED_VALUES_PER_FIELD) shared.set(value, Object.freeze(evidence));
+    }
+    return evidence;
+  };
+}
+
+function fresh(value: unknown, source: string | undefined): EvidenceValue {
+  return source === undefined ? { value } : { value, source };
 }
 
 function collectEvidence(
@@ -207,10 +240,19 @@ function failMessage(rule: CompiledRule, resource: Resource): string {
     else if (part.segments.length === 1 && part.segments[0] === "name") message += resource.name;
     else {
       const value = valueAt(resource.attributes, part.segments);
-      message += value === undefined ? "?" : typeof value === "string" ? value : JSON.stringify(value);
+      message += placeholderText(value);
     }
   }
   return message;
+}
+
+function placeholderText(value: unknown): string {
+  if (value === undefined) return "?";
+  if (typeof value === "string") return value;
+  // String() writes booleans and finite numbers exactly as JSON does, without JSON.stringify's cost.
+  if (typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value)))
+    return String(value);
+  return JSON.stringify(value);
 }
 
 /**

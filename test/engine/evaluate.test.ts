@@ -118,6 +118,58 @@ remediation: Update signatures.
   });
 });
 
+describe("evidence", () => {
+  const portRule = `id: TST-FW-001
+title: Few open ports
+severity: low
+resource: device
+policy: remote-access
+assert: resource.attributes.firewall.ruleCount > 3
+failMessage: "only {{firewall.ruleCount}} rules, enabled {{firewall.enabled}}, backend {{firewall.backend}}"
+evidence: [firewall.ruleCount, firewall.enabled, diskEncryption.volumes]
+remediation: Add rules.
+`;
+
+  it("shares one frozen value object per primitive value and source, never for arrays or another source", async () => {
+    const rule = await compileRuleText(portRule);
+    const volumes = [{ mount: "/", device: "/dev/sda1", encrypted: true }];
+    const facts = {
+      firewall: { enabled: true, ruleCount: 2, backend: "nftables" },
+      diskEncryption: { volumes },
+    };
+    const nft = { firewall: "cmd: nft -j list ruleset" };
+    const a = evaluateRule(rule, device(facts, { sources: nft }), now);
+    const b = evaluateRule(rule, device(structuredClone(facts), { sources: nft }), now);
+    expect(b.evidence["firewall.ruleCount"]).toBe(a.evidence["firewall.ruleCount"]);
+    expect(Object.isFrozen(a.evidence["firewall.ruleCount"])).toBe(true);
+    expect(b.evidence["diskEncryption.volumes"]).not.toBe(a.evidence["diskEncryption.volumes"]);
+    expect(b.evidence["diskEncryption.volumes"]).toEqual({ value: volumes });
+
+    const other = evaluateRule(rule, device(facts, { sources: { firewall: "cmd: iptables-save" } }), now);
+    expect(other.evidence["firewall.ruleCount"]).toEqual({ value: 2, source: "cmd: iptables-save" });
+    const differentValue = evaluateRule(
+      rule,
+      device({ ...facts, firewall: { ...facts.firewall, ruleCount: 7 } }, { sources: nft }),
+      now,
+    );
+    expect(differentValue.evidence["firewall.ruleCount"]).toEqual({ value: 7, source: nft.firewall });
+    expect(a.evidence["firewall.ruleCount"]).toEqual({ value: 2, source: nft.firewall });
+  });
+
+  it("writes numbers and booleans into fail messages as JSON does", async () => {
+    const rule = await compileRuleText(portRule);
+    const finding = evaluateRule(
+      rule,
+      device({
+        firewall: { enabled: false, ruleCount: 0.5, backend: "ufw" },
+        diskEncryption: { volumes: [] },
+      }),
+      now,
+    );
+    expect(finding.message).toBe("only 0.5 rules, enabled false, backend ufw");
+  });
+});
+
 describe("exceptions", () => {
   it("marks a matching failure as excepted and keeps it a failure; an expired exception no longer applies", async () => {
     const rule = await compileRuleText(sshRule);
