@@ -107,9 +107,11 @@ async function runScenario(s: Scenario) {
       maxRssMb: Math.round(result.maxRssMb),
       scannerCpuS: +(result.cpuMs / 1000).toFixed(2),
       emulatorCpuS: +((calls.__cpuMs ?? 0) / 1000).toFixed(2),
+      tcpConnections: calls.__connections ?? 0,
       loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
       heapUsedAtEndMb: Math.round(result.heapUsedMb),
       ...(result.heapAfterGcMb === undefined ? {} : { heapAfterGcMb: Math.round(result.heapAfterGcMb) }),
+      phasesMs: result.phases,
     };
   } finally {
     emulator.stdin?.end();

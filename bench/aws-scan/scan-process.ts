@@ -11,9 +11,20 @@ const endpoint = process.argv[2] ?? "";
 const concurrency = Number(process.argv[3] ?? 16);
 const resources: ResourceInput[] = [];
 const errors: unknown[] = [];
+const phases: Record<string, number> = {};
 let peakRss = process.memoryUsage.rss();
+// BENCH_MEMORY_TRACE=1 also prints memoryUsage to stderr every second (where the memory goes over time).
+const trace = process.env.BENCH_MEMORY_TRACE === "1";
+let ticks = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  if (trace && ++ticks % 20 === 0) {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1048576);
+    process.stderr.write(
+      `mem t=${Math.round(performance.now() - started)}ms resources=${resources.length} rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`,
+    );
+  }
 }, 50);
 
 const started = performance.now();
@@ -29,7 +40,11 @@ await awsCollector.collect({
   signal: new AbortController().signal,
   emit: (r) => resources.push(r),
   reportError: (e) => errors.push(e),
-  progress: () => {},
+  // When each account/region/service started and finished (ms since the scan started): shows the start-up
+  // cost (SDK loading, caller identity) and which lane ends last.
+  progress: (e) => {
+    phases[`${e.scope} ${e.phase}`] = Math.round(performance.now() - started);
+  },
 });
 const wallMs = performance.now() - started;
 clearInterval(sampler);
@@ -52,5 +67,6 @@ process.stdout.write(
     cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     heapUsedMb,
     heapAfterGcMb,
+    phases,
   })}\n`,
 );

@@ -1,15 +1,13 @@
-import {
-  BackupClient,
-  type BackupPlansListMember,
-  GetBackupPlanCommand,
-  ListBackupPlansCommand,
-  ListBackupSelectionsCommand,
-} from "@aws-sdk/client-backup";
+import type { BackupPlansListMember } from "@aws-sdk/client-backup";
 import { BackupPlanFactsSchema } from "../../core/facts/aws.js";
 import type { AccountFactsCollector } from "./account.js";
 import { forEachBounded, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadBackupSdk } from "./sdk.js";
+
+const { BackupClient, GetBackupPlanCommand, ListBackupPlansCommand, ListBackupSelectionsCommand } =
+  loadBackupSdk();
 
 /** AWS Backup plans of a region: their rules (schedule, retention, copies) and how many selections use them. */
 export async function collectBackup(

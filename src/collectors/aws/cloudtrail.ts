@@ -1,14 +1,13 @@
-import {
-  CloudTrailClient,
-  DescribeTrailsCommand,
-  GetTrailStatusCommand,
-  type Trail,
-} from "@aws-sdk/client-cloudtrail";
+import type { Trail } from "@aws-sdk/client-cloudtrail";
 import { CloudTrailTrailFactsSchema } from "../../core/facts/aws.js";
 import type { AccountFactsCollector } from "./account.js";
 import { forEachBounded } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadCloudTrailSdk } from "./sdk.js";
+
+const { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } = loadCloudTrailSdk();
+type CloudTrailClient = InstanceType<typeof CloudTrailClient>;
 
 function cloudtrailClient(scope: AccountScope, region: string): CloudTrailClient {
   return scope.client("cloudtrail", region, (config) => new CloudTrailClient(config));

@@ -1,11 +1,4 @@
-import {
-  DescribeSecurityGroupsCommand,
-  DescribeVolumesCommand,
-  EC2Client,
-  GetEbsDefaultKmsKeyIdCommand,
-  GetEbsEncryptionByDefaultCommand,
-  type IpPermission,
-} from "@aws-sdk/client-ec2";
+import type { IpPermission } from "@aws-sdk/client-ec2";
 import {
   Ec2EbsDefaultsFactsSchema,
   Ec2SecurityGroupFactsSchema,
@@ -14,6 +7,19 @@ import {
 import { paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadEc2Sdk } from "./sdk.js";
+
+const {
+  DescribeRegionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+} = loadEc2Sdk();
+type EC2Client = InstanceType<typeof EC2Client>;
+
+export { DescribeRegionsCommand };
 
 /** Ports of databases and data stores that should never face the internet. */
 export const DATABASE_PORTS = [1433, 1521, 2483, 3306, 5432, 5439, 6379, 9042, 9200, 11211, 27017] as const;

@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  GenerateCredentialReportCommand,
-  GetAccountAuthorizationDetailsCommand,
-  GetAccountPasswordPolicyCommand,
-  GetCredentialReportCommand,
-  IAMClient,
-  type UserDetail,
-} from "@aws-sdk/client-iam";
+import type { UserDetail } from "@aws-sdk/client-iam";
 import { z } from "zod";
 import { IamUserFactsSchema } from "../../core/facts/aws.js";
 import type { AccountFactsCollector } from "./account.js";
@@ -15,6 +8,16 @@ import { type AccountScope, FactsBuilder } from "./context.js";
 import { AwsCallError } from "./errors.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { decodePolicyDocument, grantsAdministrator } from "./policy-document.js";
+import { loadIamSdk } from "./sdk.js";
+
+const {
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetAccountPasswordPolicyCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+} = loadIamSdk();
+type IAMClient = InstanceType<typeof IAMClient>;
 
 const ADMIN_POLICY_SUFFIX = ":iam::aws:policy/AdministratorAccess";
 const ROOT_ROW = "<root_account>";

@@ -1,15 +1,13 @@
-import {
-  DescribeKeyCommand,
-  GetKeyRotationStatusCommand,
-  type KeyListEntry,
-  KMSClient,
-  ListAliasesCommand,
-  ListKeysCommand,
-} from "@aws-sdk/client-kms";
+import type { KeyListEntry } from "@aws-sdk/client-kms";
 import { KmsKeyFactsSchema } from "../../core/facts/aws.js";
 import { forEachBounded, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadKmsSdk } from "./sdk.js";
+
+const { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeysCommand } =
+  loadKmsSdk();
+type KMSClient = InstanceType<typeof KMSClient>;
 
 const METADATA_FACTS = [
   "description",

@@ -1,8 +1,10 @@
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { RdsInstanceFactsSchema } from "../../core/facts/aws.js";
 import { paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadRdsSdk } from "./sdk.js";
+
+const { DescribeDBInstancesCommand, RDSClient } = loadRdsSdk();
 
 /** RDS DB instances of a region; the list call answers every fact, so there is no per-instance call. */
 export async function collectRds(scope: AccountScope, region: string): Promise<number> {

@@ -1,4 +1,3 @@
-import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { z } from "zod";
 import { AssayError } from "../../core/errors.js";
 import type { CollectContext } from "../types.js";
@@ -7,7 +6,7 @@ import { collectBackup } from "./backup.js";
 import { collectCloudTrail } from "./cloudtrail.js";
 import { forEachBounded } from "./concurrency.js";
 import { type AccountScope, AwsEnvironment } from "./context.js";
-import { collectEc2, ec2Client } from "./ec2.js";
+import { collectEc2, DescribeRegionsCommand, ec2Client } from "./ec2.js";
 import { collectIam } from "./iam.js";
 import { collectKms } from "./kms.js";
 import { AWS_CALLS as C } from "./permissions.js";

@@ -1,5 +1,13 @@
-import {
-  type Bucket,
+import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
+import { S3BucketFactsSchema } from "../../core/facts/aws.js";
+import type { AccountFactsCollector } from "./account.js";
+import { forEachBounded, paginate } from "./concurrency.js";
+import { type AccountScope, FactsBuilder } from "./context.js";
+import { AWS_CALLS as C } from "./permissions.js";
+import { analyseBucketPolicy } from "./policy-document.js";
+import { loadS3ControlSdk, loadS3Sdk } from "./sdk.js";
+
+const {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -12,19 +20,11 @@ import {
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   ListBucketsCommand,
-  type PublicAccessBlockConfiguration,
   S3Client,
-} from "@aws-sdk/client-s3";
-import {
-  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
-  S3ControlClient,
-} from "@aws-sdk/client-s3-control";
-import { S3BucketFactsSchema } from "../../core/facts/aws.js";
-import type { AccountFactsCollector } from "./account.js";
-import { forEachBounded, paginate } from "./concurrency.js";
-import { type AccountScope, FactsBuilder } from "./context.js";
-import { AWS_CALLS as C } from "./permissions.js";
-import { analyseBucketPolicy } from "./policy-document.js";
+} = loadS3Sdk();
+type S3Client = InstanceType<typeof S3Client>;
+const { GetPublicAccessBlockCommand: GetAccountPublicAccessBlockCommand, S3ControlClient } =
+  loadS3ControlSdk();
 
 type PabFlags = {
   blockPublicAcls: boolean;

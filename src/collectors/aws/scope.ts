@@ -1,6 +1,3 @@
-import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { paginate } from "./concurrency.js";
 import {
   AccountScope,
@@ -10,6 +7,10 @@ import {
 } from "./context.js";
 import { classifyAwsError } from "./errors.js";
 import { AWS_CALLS as C } from "./permissions.js";
+import { loadCredentialProviders, loadOrganizationsSdk, loadStsSdk } from "./sdk.js";
+
+const { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } = loadStsSdk();
+type STSClient = InstanceType<typeof STSClient>;
 
 /** An account to scan and how to reach it. */
 export interface AccountTarget {
@@ -27,7 +28,7 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 export function baseCredentials(env: AwsEnvironment): CredentialSource {
   const s = env.settings;
   if (s.credentials) return { ...s.credentials };
-  const chain = fromNodeProviderChain(s.profile ? { profile: s.profile } : {});
+  const chain = loadCredentialProviders().fromNodeProviderChain(s.profile ? { profile: s.profile } : {});
   return async () => {
     const c = await chain();
     return {
@@ -127,6 +128,7 @@ export async function resolveAccounts(env: AwsEnvironment, base: CredentialSourc
   const caller = await callerIdentity(env, base);
   if (!s.organization) return [{ ...caller, credentials: base, via: "caller" }];
 
+  const { ListAccountsCommand, OrganizationsClient } = loadOrganizationsSdk();
   const orgs = new OrganizationsClient(env.clientConfig(s.homeRegion, base));
   try {
     const accounts = paginate(

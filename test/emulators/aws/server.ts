@@ -66,6 +66,8 @@ export async function startAwsEmulator(world: EmuWorld): Promise<RunningEmulator
     });
   });
   server.keepAliveTimeout = 30_000;
+  // Connections opened by clients, reported by the calls endpoint: shows whether keep-alive reuses sockets.
+  server.on("connection", () => count(world, "__connections"));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
