@@ -1,6 +1,8 @@
 // bench/evidence-export: 1,000,000 findings streamed from GET /v1/evidence (JSON lines and CSV) by a store
 // in a child process; reports wall time, rows/s and the server's peak RSS (VmHWM).
-// Usage: npm run build && node bench/evidence-export/run.mjs   (PostgreSQL too when ASSAY_BENCH_PG_URL is set)
+// Usage: npm run build && node bench/evidence-export/run.mjs   (PostgreSQL too when ASSAY_BENCH_PG_URL is set;
+// BENCH_DATA_DIR=/some/dir keeps the seeded SQLite database there and reuses it on the next run;
+// BENCH_FORMATS=jsonl,csv picks the formats; BENCH_SERVER_NODE_ARGS="--cpu-prof …" profiles the server)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -138,12 +140,36 @@ async function exportOnce(server, token, format) {
   };
 }
 
+/** With BENCH_DATA_DIR set, a SQLite database seeded by an earlier run with the same FINDINGS is reused. */
+async function seededBefore(options) {
+  if (!process.env.BENCH_DATA_DIR || options.databaseUrl) return false;
+  const store = await openDatabase(options);
+  try {
+    await migrateToLatest(store.db, store.dialect);
+    const row = await store.db
+      .selectFrom("findings")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n) === FINDINGS;
+  } finally {
+    await store.close();
+  }
+}
+
 async function benchTarget(target, location, options) {
   process.stderr.write(`evidence-export: ${target}\n`);
-  const token = await seed(options);
+  let token;
+  if (await seededBefore(options)) {
+    const store = await openDatabase(options);
+    token = (await createApiToken(store.db, { role: "auditor", name: "bench" })).token;
+    await store.close();
+    process.stderr.write(`  reusing the ${FINDINGS} findings seeded in ${options.dataDir}\n`);
+  } else token = await seed(options);
   const server = await startServer(target, location);
   try {
-    const runs = [await exportOnce(server, token, "jsonl"), await exportOnce(server, token, "csv")];
+    const runs = [];
+    for (const format of (process.env.BENCH_FORMATS ?? "jsonl,csv").split(","))
+      runs.push(await exportOnce(server, token, format));
     return { target, runs, peakRssMb: peakRssMb(server.child.pid) };
   } finally {
     server.child.kill("SIGTERM");
@@ -152,7 +178,8 @@ async function benchTarget(target, location, options) {
 }
 
 const results = [];
-const dir = mkdtempSync(join(tmpdir(), "assay-bench-export-"));
+const keep = process.env.BENCH_DATA_DIR;
+const dir = keep ?? mkdtempSync(join(tmpdir(), "assay-bench-export-"));
 try {
   results.push(await benchTarget("sqlite", dir, { dataDir: dir }));
   const pgUrl = process.env.ASSAY_BENCH_PG_URL;
@@ -171,7 +198,7 @@ try {
     }
   }
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }
 
 console.log(`evidence-export (${FINDINGS} findings, one control, whole period)`);

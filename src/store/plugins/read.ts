@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import { decodeControls } from "../drift.js";
-import { type EvidenceQuery, evidenceLines } from "../evidence.js";
+import { type EvidenceQuery, evidenceChunks } from "../evidence.js";
 import { parseInput } from "../validate.js";
 
 const READERS = ["admin", "lead", "auditor"] as const;
@@ -259,8 +259,8 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
           format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
         )
         .header("cache-control", "no-store");
-      // Two chunks ahead at most: memory stays flat however long the period is.
-      return reply.send(Readable.from(evidenceLines(store.db, query, format), { highWaterMark: 2 }));
+      // Two chunks (pages) ahead at most: memory stays flat however long the period is.
+      return reply.send(Readable.from(evidenceChunks(store, query, format), { highWaterMark: 2 }));
     },
   );
 }
