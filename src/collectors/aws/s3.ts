@@ -1,7 +1,7 @@
 import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import { S3BucketFactsSchema } from "../../core/facts/aws.js";
 import type { AccountFactsCollector } from "./account.js";
-import { forEachBounded, paginate } from "./concurrency.js";
+import { forEachBoundedPerLane, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { analyseBucketPolicy } from "./policy-document.js";
@@ -112,6 +112,19 @@ async function readAccountPab(scope: AccountScope, account: AccountFactsCollecto
   }
 }
 
+const LIST_PAGE_SIZE = 1000;
+/** Calls each bucket makes once its region is known (encryption, public access block, policy, ACL, …, tags). */
+const CALLS_PER_BUCKET = 10;
+
+/**
+ * Buckets worked on at once in one region: enough that their calls keep the region's S3 limiter (`concurrency`
+ * calls in flight) full while finished buckets are replaced, and no more (see forEachBoundedPerLane). Buckets
+ * the listing gave no region for share one lane and may be in any region, so that lane keeps the wider bound.
+ */
+export function bucketsInFlight(concurrency: number, region: string): number {
+  return region ? Math.ceil((2 * concurrency) / CALLS_PER_BUCKET) + 1 : 2 * concurrency;
+}
+
 export async function collectS3(scope: AccountScope, account: AccountFactsCollector): Promise<number> {
   const home = s3Client(scope, scope.homeRegion);
   const accountPab = readAccountPab(scope, account);
@@ -119,19 +132,25 @@ export async function collectS3(scope: AccountScope, account: AccountFactsCollec
   const buckets = paginate(
     (token) =>
       scope.call("s3", scope.homeRegion, C.s3ListBuckets, () =>
-        home.send(new ListBucketsCommand({ MaxBuckets: 1000, ContinuationToken: token })),
+        home.send(new ListBucketsCommand({ MaxBuckets: LIST_PAGE_SIZE, ContinuationToken: token })),
       ),
     (page) => page.Buckets,
     (page) => page.ContinuationToken,
   );
   try {
-    await forEachBounded(buckets, scope.settings.concurrency * 2, async (bucket) => {
-      const resource = await collectBucket(scope, bucket, await accountPab);
-      if (resource) {
-        scope.ctx.emit(resource);
-        count += 1;
-      }
-    });
+    await forEachBoundedPerLane(
+      buckets,
+      (bucket) => bucket.BucketRegion ?? "",
+      (region) => bucketsInFlight(scope.settings.concurrency, region),
+      LIST_PAGE_SIZE,
+      async (bucket) => {
+        const resource = await collectBucket(scope, bucket, await accountPab);
+        if (resource) {
+          scope.ctx.emit(resource);
+          count += 1;
+        }
+      },
+    );
   } catch (err) {
     scope.reportListFailure("global/s3", err, ["aws.s3.bucket"]);
   }
