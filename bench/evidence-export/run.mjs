@@ -1,10 +1,11 @@
 // bench/evidence-export: 1,000,000 findings streamed from GET /v1/evidence (JSON lines and CSV) by a store
 // in a child process; reports wall time, rows/s and the server's peak RSS (VmHWM).
 // Usage: npm run build && node bench/evidence-export/run.mjs   (PostgreSQL too when ASSAY_BENCH_PG_URL is set;
-// BENCH_DATA_DIR=/some/dir keeps the seeded SQLite database there and reuses it on the next run;
-// BENCH_FORMATS=jsonl,csv picks the formats; BENCH_SERVER_NODE_ARGS="--cpu-prof …" profiles the server)
+// BENCH_DATA_DIR=/some/dir keeps the seeded SQLite database there (and the PostgreSQL one as
+// assay_bench_export_kept) and reuses them on the next run;
+// BENCH_FORMATS=jsonl,csv and BENCH_TARGETS=sqlite,postgres pick what runs; BENCH_SERVER_NODE_ARGS="--cpu-prof …" profiles the server)
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -107,6 +108,26 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * CPU seconds used so far by all PostgreSQL server processes on this machine (where the export's SQL runs
+ * on PostgreSQL). Exited backends are not counted, and other users of the same server are: a rough figure.
+ */
+function postgresCpuSeconds() {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.split(") ")[1].split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return total;
+}
+
 function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024);
@@ -114,6 +135,7 @@ function peakRssMb(pid) {
 
 async function exportOnce(server, token, format) {
   const cpu0 = cpuSeconds(server.child.pid);
+  const pg0 = postgresCpuSeconds();
   const t = performance.now();
   const res = await fetch(
     `${server.url}/v1/evidence?control=iso27001-2022:A.8.24&from=2025-12-01&to=2027-01-01&format=${format}`,
@@ -135,6 +157,7 @@ async function exportOnce(server, token, format) {
     rows,
     seconds: Math.round(seconds * 100) / 100,
     serverCpuSeconds: Math.round((cpuSeconds(server.child.pid) - cpu0) * 100) / 100,
+    postgresCpuSeconds: Math.round((postgresCpuSeconds() - pg0) * 100) / 100,
     rowsPerSecond: Math.round(rows / seconds),
     megabytes: Math.round(bytes / 1e6),
   };
@@ -142,7 +165,7 @@ async function exportOnce(server, token, format) {
 
 /** With BENCH_DATA_DIR set, a SQLite database seeded by an earlier run with the same FINDINGS is reused. */
 async function seededBefore(options) {
-  if (!process.env.BENCH_DATA_DIR || options.databaseUrl) return false;
+  if (!process.env.BENCH_DATA_DIR) return false;
   const store = await openDatabase(options);
   try {
     await migrateToLatest(store.db, store.dialect);
@@ -181,19 +204,26 @@ const results = [];
 const keep = process.env.BENCH_DATA_DIR;
 const dir = keep ?? mkdtempSync(join(tmpdir(), "assay-bench-export-"));
 try {
-  results.push(await benchTarget("sqlite", dir, { dataDir: dir }));
+  if (process.env.BENCH_TARGETS?.includes("sqlite") ?? true)
+    results.push(await benchTarget("sqlite", dir, { dataDir: dir }));
   const pgUrl = process.env.ASSAY_BENCH_PG_URL;
-  if (pgUrl) {
+  if (pgUrl && (process.env.BENCH_TARGETS?.includes("postgres") ?? true)) {
     const admin = new pg.Client({ connectionString: pgUrl });
     await admin.connect();
-    const name = `assay_bench_export_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
+    // With BENCH_DATA_DIR the PostgreSQL database is kept too (under a fixed name) and reused.
+    const name = keep ? "assay_bench_export_kept" : `assay_bench_export_${Date.now()}`;
     const u = new URL(pgUrl);
     u.pathname = `/${name}`;
+    const exists = await admin.query("select 1 from pg_database where datname = $1", [name]);
+    if (exists.rowCount === 1 && !(await seededBefore({ databaseUrl: u.toString(), dataDir: dir }))) {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      exists.rowCount = 0;
+    }
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
     try {
       results.push(await benchTarget("postgres", u.toString(), { databaseUrl: u.toString(), dataDir: dir }));
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
   }
@@ -207,11 +237,13 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );
-console.log("target    format  rows       seconds  server CPU s  rows/s    MB     server peak RSS MB");
+console.log(
+  "target    format  rows       seconds  server CPU s  PostgreSQL CPU s  rows/s    MB     server peak RSS MB",
+);
 for (const r of results) {
   for (const run of r.runs) {
     console.log(
-      `${r.target.padEnd(9)} ${run.format.padEnd(7)} ${String(run.rows).padEnd(10)} ${String(run.seconds).padEnd(8)} ${String(run.serverCpuSeconds).padEnd(13)} ${String(run.rowsPerSecond).padEnd(9)} ${String(run.megabytes).padEnd(6)} ${r.peakRssMb}`,
+      `${r.target.padEnd(9)} ${run.format.padEnd(7)} ${String(run.rows).padEnd(10)} ${String(run.seconds).padEnd(8)} ${String(run.serverCpuSeconds).padEnd(13)} ${String(run.postgresCpuSeconds).padEnd(17)} ${String(run.rowsPerSecond).padEnd(9)} ${String(run.megabytes).padEnd(6)} ${r.peakRssMb}`,
     );
   }
 }

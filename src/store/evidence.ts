@@ -1,5 +1,6 @@
 import { CompiledQuery } from "kysely";
 import type { Dialect, StoreDb } from "./db/connect.js";
+import { pgEvidencePages } from "./evidence-pg.js";
 
 export interface EvidenceQuery {
   control?: string;
@@ -34,12 +35,16 @@ export const EVIDENCE_CSV_HEADER =
  * checks the output byte for byte against a JavaScript formatter of the same rows.
  */
 export async function* evidenceChunks(
-  store: Pick<StoreDb, "db" | "dialect">,
+  store: Pick<StoreDb, "db" | "dialect" | "pgPool">,
   query: EvidenceQuery,
   format: EvidenceFormat,
 ): AsyncGenerator<Buffer | string> {
   if (format === "csv") yield EVIDENCE_CSV_HEADER;
-  const { params, sql } = pageQuery(store.dialect, format, query);
+  const { params, sql, filters } = pageQuery(store.dialect, format, query);
+  if (store.pgPool) {
+    yield* pgEvidencePages(store.pgPool, filters, params, format);
+    return;
+  }
   let afterAt = "";
   let afterId = 0;
   for (;;) {
@@ -101,7 +106,7 @@ function pageQuery(
   dialect: Dialect,
   format: EvidenceFormat,
   query: EvidenceQuery,
-): { sql: PageSql; params: unknown[] } {
+): { sql: PageSql; params: unknown[]; filters: string[] } {
   const params: unknown[] = [];
   const filters: string[] = [];
   // Parameter numbers: $1 and $2 are the keyset, the filters follow, the page size is last.
@@ -128,7 +133,7 @@ function pageQuery(
     };
     queryCache.set(key, sql);
   }
-  return { sql, params };
+  return { sql, params, filters };
 }
 
 function buildPageSql(

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import type { Pool } from "pg";
 import { AssayError } from "../../core/errors.js";
 import type { Database } from "./schema.js";
 
@@ -9,6 +10,11 @@ export type Dialect = "sqlite" | "postgres";
 export interface StoreDb {
   db: Kysely<Database>;
   dialect: Dialect;
+  /**
+   * The PostgreSQL pool under `db`, for the few reads that need what Kysely does not offer (rows as
+   * arrays, named prepared statements): the evidence export. Undefined on SQLite.
+   */
+  pgPool?: Pool;
   /** Where the data lives, for log lines (no credentials). */
   location: string;
   close(): Promise<void>;
@@ -71,6 +77,7 @@ async function openPostgres(url: string): Promise<StoreDb> {
   return {
     db,
     dialect: "postgres",
+    pgPool: pool,
     location: `postgres://${parsed.host}${parsed.pathname}`,
     close: () => db.destroy(),
   };
