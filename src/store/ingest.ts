@@ -184,7 +184,13 @@ export class ReportWriter {
   submit(prepared: PreparedReport): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ prepared, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        // Start the batch after the requests already being handled in this turn of the event loop have
+        // been checked and queued too. On SQLite a commit is synchronous (the WAL sync blocks the thread),
+        // so without this pause nothing queued up during one and nearly every batch held one report.
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
