@@ -1,4 +1,4 @@
-// AWS collector benchmark. Usage: node bench/aws-scan/run.mjs [all|small|large]
+// AWS collector benchmark. Usage: node bench/aws-scan/run.mjs [all|small|large|large50|cpu]
 // Compiles the bench, the collector and the test emulator to bench/out/aws-scan, then runs bench/aws-scan/run.ts.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
