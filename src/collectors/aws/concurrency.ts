@@ -43,6 +43,7 @@ export async function forEachBoundedPerLane<T>(
   let waiting = 0;
   let inFlight = 0;
   let firstError: { error: unknown } | undefined;
+  let sourceError: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   const settled = () =>
     new Promise<void>((resolve) => {
@@ -67,22 +68,28 @@ export async function forEachBoundedPerLane<T>(
         resume?.();
       });
   };
-  for await (const item of source) {
-    if (firstError) break;
-    const key = laneOf(item);
-    let lane = lanes.get(key);
-    if (!lane) {
-      lane = { active: 0, limit: Math.max(1, perLane(key)), queue: [] };
-      lanes.set(key, lane);
+  try {
+    for await (const item of source) {
+      if (firstError) break;
+      const key = laneOf(item);
+      let lane = lanes.get(key);
+      if (!lane) {
+        lane = { active: 0, limit: Math.max(1, perLane(key)), queue: [] };
+        lanes.set(key, lane);
+      }
+      if (lane.active < lane.limit) start(lane, item);
+      else {
+        lane.queue.push(item);
+        waiting += 1;
+      }
+      while (waiting >= waitingLimit && !firstError) await settled();
     }
-    if (lane.active < lane.limit) start(lane, item);
-    else {
-      lane.queue.push(item);
-      waiting += 1;
-    }
-    while (waiting >= waitingLimit && !firstError) await settled();
+  } catch (error) {
+    // The source failed (a list page could not be read): what was already pulled still runs, then it throws.
+    sourceError = { error };
   }
   while (inFlight > 0) await settled();
+  if (sourceError) throw sourceError.error;
   if (firstError) throw firstError.error;
 }
 

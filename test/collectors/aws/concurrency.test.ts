@@ -96,6 +96,26 @@ describe("forEachBoundedPerLane", () => {
     expect(running).toBe(0);
     expect(started.length).toBeLessThan(20);
   });
+
+  it("finishes the items already pulled when the source fails, then rejects with the source's error", async () => {
+    const done: string[] = [];
+    async function* source() {
+      for (let i = 0; i < 6; i++) yield `a-${i}`;
+      throw new Error("page 2 could not be listed");
+    }
+    const run = forEachBoundedPerLane(
+      source(),
+      () => "a",
+      () => 2,
+      100,
+      async (item) => {
+        await sleep(3);
+        done.push(item);
+      },
+    );
+    await expect(run).rejects.toThrow("page 2 could not be listed");
+    expect(done.sort()).toEqual(items("a", 6));
+  });
 });
 
 describe("buckets in flight", () => {
