@@ -1,5 +1,6 @@
-import { CompiledQuery } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import type { Dialect, StoreDb } from "./db/connect.js";
+import type { Database } from "./db/schema.js";
 import { pgEvidencePages } from "./evidence-pg.js";
 
 export interface EvidenceQuery {
@@ -24,15 +25,9 @@ export const EVIDENCE_CSV_HEADER =
  * the range and the order, so each page costs the same, memory stays flat, and neither dialect holds a
  * cursor (or, on SQLite, the single connection) between pages. Each row carries its report id, ledger
  * sequence, the ledger entry hash and the report hash, so an auditor can trace it to the chain that
- * `assay store verify` checks.
- *
- * Why the lines are built in SQL: formatting a million rows in JavaScript meant materialising 14 strings
- * per row, then concatenating and re-encoding them (about 12 µs of CPU per row). The database already has
- * every value in hand, quotes JSON strings natively (`json_quote` / `to_json`) and concatenates a page into
- * one value, so each page crosses into JavaScript as a single buffer or string that goes straight to the
- * socket (about 4 µs per row on SQLite, and on PostgreSQL the work runs in the database process).
- * Evidence and exception JSON are stored as text and copied verbatim. test/store/evidence-format.test.ts
- * checks the output byte for byte against a JavaScript formatter of the same rows.
+ * `assay store verify` checks. Evidence and exception JSON are stored as text and copied verbatim.
+ * test/store/evidence-format.test.ts checks the output of both dialects byte for byte against a
+ * JavaScript formatter of the same rows.
  */
 export async function* evidenceChunks(
   store: Pick<StoreDb, "db" | "dialect" | "pgPool">,
@@ -40,20 +35,64 @@ export async function* evidenceChunks(
   format: EvidenceFormat,
 ): AsyncGenerator<Buffer | string> {
   if (format === "csv") yield EVIDENCE_CSV_HEADER;
-  const { params, sql, filters } = pageQuery(store.dialect, format, query);
-  if (store.pgPool) {
+  const { filters, params } = evidenceFilters(store.dialect, query);
+  if (store.dialect === "postgres") {
+    if (!store.pgPool) throw new Error("the PostgreSQL evidence export needs the connection pool");
     yield* pgEvidencePages(store.pgPool, filters, params, format);
-    return;
+  } else {
+    yield* sqliteEvidencePages(store.db, filters, params, format);
   }
+}
+
+/**
+ * The filters of an evidence query as SQL conditions on `findings f` with their values. Placeholders:
+ * `$1` and `$2` (PostgreSQL) are the keyset position, the filters follow.
+ */
+export function evidenceFilters(
+  dialect: Dialect,
+  query: EvidenceQuery,
+): { filters: string[]; params: unknown[] } {
+  const params: unknown[] = [];
+  const filters: string[] = [];
+  const mark = () => (dialect === "postgres" ? `$${params.length + 3}` : "?");
+  if (query.control) {
+    filters.push(`f.controls like ${mark()} escape '!'`);
+    params.push(`%|${escapeLike(query.control)}|%`);
+  }
+  if (query.from) {
+    filters.push(`f.observed_at >= ${mark()}`);
+    params.push(query.from);
+  }
+  if (query.to) {
+    filters.push(`f.observed_at < ${mark()}`);
+    params.push(query.to);
+  }
+  return { filters, params };
+}
+
+/**
+ * SQLite: the lines are built in SQL. Formatting a million rows in JavaScript meant better-sqlite3
+ * materialising 14 strings per row, then concatenating and re-encoding them (about 12 µs of CPU per row).
+ * SQLite has every value in hand, quotes JSON strings natively (`json_quote`) and concatenates a page
+ * into one value, so each page crosses into JavaScript as a single Buffer that goes straight to the
+ * socket (about 4 µs per JSON line). SQLite runs in this process, so this is a saving, not a move.
+ */
+async function* sqliteEvidencePages(
+  db: Kysely<Database>,
+  filters: string[],
+  params: unknown[],
+  format: EvidenceFormat,
+): AsyncGenerator<Buffer | string> {
+  const sql = pageSql(format, filters);
   let afterAt = "";
   let afterId = 0;
   for (;;) {
     const values = [afterAt, afterId, ...params, PAGE];
-    let page = (await store.db.executeQuery<PageRow>(CompiledQuery.raw(sql.unordered, values))).rows[0];
+    let page = (await db.executeQuery<PageRow>(CompiledQuery.raw(sql.unordered, values))).rows[0];
     let keys = page?.keys ? page.keys.split("\n") : [];
     if (!inOrder(keys, Number(page?.n ?? 0))) {
       // Never seen: the rows reached the aggregate out of order. Pay for the sort on this page.
-      page = (await store.db.executeQuery<PageRow>(CompiledQuery.raw(sql.ordered, values))).rows[0];
+      page = (await db.executeQuery<PageRow>(CompiledQuery.raw(sql.ordered, values))).rows[0];
       keys = page?.keys ? page.keys.split("\n") : [];
     }
     const rows = page ? Number(page.n) : 0;
@@ -101,51 +140,19 @@ interface PageSql {
 
 const queryCache = new Map<string, PageSql>();
 
-/** The page query for a dialect, format and set of filters: SQL text from code only, values bound. */
-function pageQuery(
-  dialect: Dialect,
-  format: EvidenceFormat,
-  query: EvidenceQuery,
-): { sql: PageSql; params: unknown[]; filters: string[] } {
-  const params: unknown[] = [];
-  const filters: string[] = [];
-  // Parameter numbers: $1 and $2 are the keyset, the filters follow, the page size is last.
-  const mark = () => (dialect === "postgres" ? `$${params.length + 3}` : "?");
-  if (query.control) {
-    filters.push(`f.controls like ${mark()} escape '!'`);
-    params.push(`%|${escapeLike(query.control)}|%`);
-  }
-  if (query.from) {
-    filters.push(`f.observed_at >= ${mark()}`);
-    params.push(query.from);
-  }
-  if (query.to) {
-    filters.push(`f.observed_at < ${mark()}`);
-    params.push(query.to);
-  }
-  const key = `${dialect} ${format} ${filters.join(" and ")}`;
+/** The SQLite page queries for a format and set of filters: SQL text from code only, values bound. */
+function pageSql(format: EvidenceFormat, filters: string[]): PageSql {
+  const key = `${format} ${filters.join(" and ")}`;
   let sql = queryCache.get(key);
   if (!sql) {
-    const limit = mark();
-    sql = {
-      unordered: buildPageSql(dialect, format, filters, limit, false),
-      ordered: buildPageSql(dialect, format, filters, limit, true),
-    };
+    sql = { unordered: buildPageSql(format, filters, false), ordered: buildPageSql(format, filters, true) };
     queryCache.set(key, sql);
   }
-  return { sql, params, filters };
+  return sql;
 }
 
-function buildPageSql(
-  dialect: Dialect,
-  format: EvidenceFormat,
-  filters: string[],
-  limitMark: string,
-  sorted: boolean,
-): string {
-  const pg = dialect === "postgres";
-  const after = pg ? "(f.observed_at, f.id) > ($1, $2)" : "(f.observed_at, f.id) > (?, ?)";
-  const where = [after, ...filters].join(" and ");
+function buildPageSql(format: EvidenceFormat, filters: string[], sorted: boolean): string {
+  const where = ["(f.observed_at, f.id) > (?, ?)", ...filters].join(" and ");
   // Innermost: the page's rows. Its LIMIT keeps it a subquery of its own, so the values (and the CSV
   // pre-test text `t`) are computed once per row however often the line expression refers to them.
   const rows =
@@ -154,40 +161,36 @@ function buildPageSql(
     `coalesce(l.entry_hash, '') as entry_hash, coalesce(l.content_hash, '') as content_hash` +
     `${format === "csv" ? `, ${csvPretestText}` : ""} ` +
     `from findings f left join ledger l on l.seq = f.ledger_seq ` +
-    `where ${where} order by f.observed_at, f.id limit ${limitMark}`;
-  const line = format === "csv" ? csvLine(dialect) : jsonLine(dialect);
+    `where ${where} order by f.observed_at, f.id limit ?`;
+  const line = format === "csv" ? csvLine() : jsonLine();
   // "<observed_at> 1<id as 18 digits>": equal-width ids, so keys compare like (observed_at, id).
-  const key = pg
-    ? `r.observed_at || ' ' || (r.id::bigint + ${ID_OFFSET})::text`
-    : `r.observed_at || ' ' || (r.id + ${ID_OFFSET})`;
+  const key = `r.observed_at || ' ' || (r.id + ${ID_OFFSET})`;
   const order = sorted ? " order by p.o, p.i" : "";
-  const body = pg ? `string_agg(p.line, ''${order})` : `cast(group_concat(p.line, ''${order}) as blob)`;
-  const keys = pg ? `string_agg(p.k, chr(10)${order})` : `group_concat(p.k, char(10)${order})`;
   return (
-    `select count(*) as n, ${body} as body, ${keys} as keys from (` +
+    `select count(*) as n, cast(group_concat(p.line, ''${order}) as blob) as body, ` +
+    `group_concat(p.k, char(10)${order}) as keys from (` +
     `select r.observed_at as o, r.id as i, ${key} as k, ${line} as line from (${rows}) r) p`
   );
 }
 
 /**
- * One JSON line, the same bytes JSON.stringify would give for these values in this key order: both
- * `json_quote` (SQLite) and `to_json` (PostgreSQL) escape `"`, `\` and control characters and leave
- * everything else as is. Controls are stored as `|a|b|`: the JSON array is the quoted inner text with
- * each `|` turned into `","` (a control id never contains `|`).
+ * One JSON line, the same bytes JSON.stringify would give for these values in this key order:
+ * `json_quote` escapes `"`, `\` and control characters and leaves everything else as is. Controls are
+ * stored as `|a|b|`: the JSON array is the quoted inner text with each `|` turned into `","` (a control
+ * id never contains `|`). concat() rather than format(): SQLite's printf machinery cost more than the
+ * quoting (measured).
  */
-function jsonLine(dialect: Dialect): string {
-  const pg = dialect === "postgres";
-  const q = (column: string) => (pg ? `to_json(${column})::text` : `json_quote(${column})`);
+function jsonLine(): string {
+  const q = (column: string) => `json_quote(${column})`;
   const inner = "substr(r.controls, 2, length(r.controls) - 2)";
   const controls = `case when r.controls = '' then '[]' else '[' || replace(${q(inner)}, '|', '","') || ']' end`;
-  // concat() rather than format(): SQLite's printf machinery cost more than the quoting (measured).
   return (
     `concat('{"observedAt":', ${q("r.observed_at")}, ',"ruleId":', ${q("r.rule_id")}, ` +
     `',"resourceUid":', ${q("r.resource_uid")}, ',"resourceType":', ${q("r.resource_type")}, ` +
     `',"status":', ${q("r.status")}, ',"severity":', ${q("r.severity")}, ',"policy":', ${q("r.policy")}, ` +
     `',"controls":', ${controls}, ',"message":', ${q("r.message")}, ',"evidence":', r.evidence, ` +
     `',"exception":', coalesce(r.exception, 'null'), ',"reportId":', ${q("r.report_id")}, ` +
-    `',"ledgerSeq":', ${pg ? "r.ledger_seq::text" : "r.ledger_seq"}, ',"ledgerEntryHash":"', r.entry_hash, ` +
+    `',"ledgerSeq":', r.ledger_seq, ',"ledgerEntryHash":"', r.entry_hash, ` +
     `'","reportHash":"', r.content_hash, '"}\n')`
   );
 }
@@ -195,18 +198,16 @@ function jsonLine(dialect: Dialect): string {
 /**
  * One CSV row (RFC 4180): a cell holding `"`, `,`, CR or LF is quoted with `"` doubled; a cell starting
  * with a formula character (= + - @ tab CR) gets a leading `'` so a spreadsheet never executes it.
- * Testing each cell for the four characters was most of the CSV cost on SQLite, so the short text cells
- * are tested together first (`t`, see csvPretestText): most rows need no quoting outside the evidence
- * JSON, and only a row that does pays for the per-cell tests.
+ * Testing each cell for the four characters was most of the CSV cost, so the short text cells are tested
+ * together first (`t`, see csvPretestText): most rows need no quoting outside the evidence JSON, and only
+ * a row that does pays for the per-cell tests.
  */
-function csvLine(dialect: Dialect): string {
-  const pg = dialect === "postgres";
-  // Control characters are written into the SQL string literals as they are; both dialects keep them.
-  // On SQLite, LIKE '%c%' finds one character several times faster than instr() or GLOB (measured).
+function csvLine(): string {
+  // Control characters are written into the SQL string literals as they are. LIKE '%c%' finds one
+  // character several times faster than instr() or GLOB (measured).
   const special = (x: string) =>
-    pg ? `${x} ~ '[",\n\r]'` : `(${x} like '%"%' or ${x} like '%,%' or ${x} like '%\n%' or ${x} like '%\r%')`;
-  const formula = (x: string) => (pg ? `${x} ~ '^[-=+@\t\r]'` : `${x} glob '[-=+@\t\r]*'`);
-  const safe = (x: string) => `case when ${formula(x)} then '''' || ${x} else ${x} end`;
+    `(${x} like '%"%' or ${x} like '%,%' or ${x} like '%\n%' or ${x} like '%\r%')`;
+  const safe = (x: string) => `case when ${x} glob '[-=+@\t\r]*' then '''' || ${x} else ${x} end`;
   const quoted = (x: string) =>
     `case when ${special(x)} then '"' || replace(${safe(x)}, '"', '""') || '"' else ${safe(x)} end`;
   const controls = `(case when r.controls = '' then '' else replace(substr(r.controls, 2, length(r.controls) - 2), '|', ' ') end)`;
@@ -224,7 +225,7 @@ function csvLine(dialect: Dialect): string {
     "r.report_id",
   ];
   // A sequence number and hex hashes never need quoting.
-  const tail = [pg ? "r.ledger_seq::text" : "r.ledger_seq", "r.entry_hash", "r.content_hash"];
+  const tail = ["r.ledger_seq", "r.entry_hash", "r.content_hash"];
   const row = (cell: (x: string) => string) =>
     `concat(${[...cells.map(cell), ...tail].join(", ',', ")}, '\n')`;
   const unquoted = (x: string) => (x === "r.evidence" ? quoted(x) : safe(x));

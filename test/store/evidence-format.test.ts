@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
-import type { CompiledQuery, QueryResult } from "kysely";
+import type { CompiledQuery, Kysely, QueryResult } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/core/canonical.js";
+import type { Database } from "../../src/store/db/schema.js";
 import { decodeControls } from "../../src/store/drift.js";
 import { EVIDENCE_CSV_HEADER, evidenceChunks } from "../../src/store/evidence.js";
 import { databases, freshDatabase, personToken, type TestDatabase, testApp } from "./fixtures.js";
@@ -92,96 +93,101 @@ function referenceCsvLine(r: Row, entryHash: string, reportHash: string): string
     .join(",")}\n`;
 }
 
+/** 2,600 rows: three pages, 13 rows sharing each timestamp so page edges fall inside a timestamp. */
+const ROWS = 2600;
+
+async function seed(db: Kysely<Database>): Promise<void> {
+  const start = Date.parse("2026-05-01T00:00:00Z");
+  const reports = 40;
+  // Ledger entries for every report but the last: its rows show empty hashes instead of vanishing.
+  await db
+    .insertInto("ledger")
+    .values(
+      Array.from({ length: reports - 1 }, (_, i) => ({
+        seq: 1000 + i,
+        kind: "report",
+        ref: `R${i}`,
+        content_hash: sha256Hex(`content ${i}`),
+        prev_hash: sha256Hex(`prev ${i}`),
+        entry_hash: sha256Hex(`entry ${i}`),
+        appended_at: new Date(start).toISOString(),
+      })),
+    )
+    .execute();
+  const rows = Array.from({ length: ROWS }, (_, i) => {
+    const t = (k: number) => TRICKY[(i + k) % TRICKY.length]!;
+    return {
+      report_id: `R${i % reports}${i % 7 === 0 ? t(3) : ""}`,
+      ledger_seq: 1000 + (i % reports),
+      agent_id: "agent-1",
+      // Inserted out of time order, so the export must order by (observed_at, id), not by insertion.
+      observed_at: new Date(start + ((i * 7919) % (ROWS / 13)) * 1000).toISOString(),
+      rule_id: `RULE-${i % 11}${t(1)}`,
+      resource_uid: t(2) || "uid",
+      resource_type: i % 2 ? "device" : `aws.s3.bucket${t(5)}`,
+      status: ["pass", "fail", "error", "skip"][i % 4]!,
+      severity: "high",
+      policy: t(4) || "encryption",
+      controls: CONTROLS[i % CONTROLS.length]!,
+      message: t(0),
+      evidence: JSON.stringify({ "a.b": { value: t(6), source: `cmd: ${t(7)}` }, n: { value: i } }),
+      exception: i % 5 === 0 ? JSON.stringify({ reason: t(8), owner: "lead", expires: "2027-01-01" }) : null,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto("findings")
+      .values(rows.slice(i, i + 200))
+      .execute();
+}
+
+async function referenceExport(db: Kysely<Database>, format: "jsonl" | "csv", control?: string) {
+  const rows = (await db
+    .selectFrom("findings")
+    .selectAll()
+    .orderBy("observed_at")
+    .orderBy("id")
+    .execute()) as unknown as Row[];
+  const ledger = new Map(
+    (await db.selectFrom("ledger").select(["seq", "entry_hash", "content_hash"]).execute()).map((l) => [
+      Number(l.seq),
+      l,
+    ]),
+  );
+  let out = format === "csv" ? EVIDENCE_CSV_HEADER : "";
+  let n = 0;
+  for (const r of rows) {
+    if (control && !decodeControls(r.controls).includes(control)) continue;
+    const l = ledger.get(Number(r.ledger_seq));
+    const line = format === "csv" ? referenceCsvLine : referenceJsonLine;
+    out += line(
+      { ...r, id: Number(r.id), ledger_seq: Number(r.ledger_seq) },
+      l?.entry_hash ?? "",
+      l?.content_hash ?? "",
+    );
+    n++;
+  }
+  return { out, n };
+}
+
 describe.each(databases())("evidence export format on $name", (database) => {
   let tdb: TestDatabase;
   let app: FastifyInstance;
   let auditor: string;
-  // 2,600 rows: three pages, with 13 rows sharing each timestamp so page edges fall inside a timestamp.
-  const ROWS = 2600;
 
   beforeAll(async () => {
     tdb = await freshDatabase(database);
     app = await testApp(tdb.options);
     auditor = await personToken(app, "auditor");
-    const db = app.assay.store.db;
-    const start = Date.parse("2026-05-01T00:00:00Z");
-    const reports = 40;
-    // Ledger entries for every report but the last: its rows show empty hashes instead of vanishing.
-    await db
-      .insertInto("ledger")
-      .values(
-        Array.from({ length: reports - 1 }, (_, i) => ({
-          seq: 1000 + i,
-          kind: "report",
-          ref: `R${i}`,
-          content_hash: sha256Hex(`content ${i}`),
-          prev_hash: sha256Hex(`prev ${i}`),
-          entry_hash: sha256Hex(`entry ${i}`),
-          appended_at: new Date(start).toISOString(),
-        })),
-      )
-      .execute();
-    const rows = Array.from({ length: ROWS }, (_, i) => {
-      const t = (k: number) => TRICKY[(i + k) % TRICKY.length]!;
-      return {
-        report_id: `R${i % reports}${i % 7 === 0 ? t(3) : ""}`,
-        ledger_seq: 1000 + (i % reports),
-        agent_id: "agent-1",
-        // Inserted out of time order, so the export must order by (observed_at, id), not by insertion.
-        observed_at: new Date(start + ((i * 7919) % (ROWS / 13)) * 1000).toISOString(),
-        rule_id: `RULE-${i % 11}${t(1)}`,
-        resource_uid: t(2) || "uid",
-        resource_type: i % 2 ? "device" : `aws.s3.bucket${t(5)}`,
-        status: ["pass", "fail", "error", "skip"][i % 4]!,
-        severity: "high",
-        policy: t(4) || "encryption",
-        controls: CONTROLS[i % CONTROLS.length]!,
-        message: t(0),
-        evidence: JSON.stringify({ "a.b": { value: t(6), source: `cmd: ${t(7)}` }, n: { value: i } }),
-        exception:
-          i % 5 === 0 ? JSON.stringify({ reason: t(8), owner: "lead", expires: "2027-01-01" }) : null,
-      };
-    });
-    for (let i = 0; i < rows.length; i += 200)
-      await db
-        .insertInto("findings")
-        .values(rows.slice(i, i + 200))
-        .execute();
+    await seed(app.assay.store.db);
   });
   afterAll(async () => {
     await app?.close();
     await tdb?.drop();
   });
 
-  const reference = async (format: "jsonl" | "csv", control?: string) => {
-    const db = app.assay.store.db;
-    const rows = (await db
-      .selectFrom("findings")
-      .selectAll()
-      .orderBy("observed_at")
-      .orderBy("id")
-      .execute()) as unknown as Row[];
-    const ledger = new Map(
-      (await db.selectFrom("ledger").select(["seq", "entry_hash", "content_hash"]).execute()).map((l) => [
-        Number(l.seq),
-        l,
-      ]),
-    );
-    let out = format === "csv" ? EVIDENCE_CSV_HEADER : "";
-    let n = 0;
-    for (const r of rows) {
-      if (control && !decodeControls(r.controls).includes(control)) continue;
-      const l = ledger.get(Number(r.ledger_seq));
-      const line = format === "csv" ? referenceCsvLine : referenceJsonLine;
-      out += line(
-        { ...r, id: Number(r.id), ledger_seq: Number(r.ledger_seq) },
-        l?.entry_hash ?? "",
-        l?.content_hash ?? "",
-      );
-      n++;
-    }
-    return { out, n };
-  };
+  const reference = (format: "jsonl" | "csv", control?: string) =>
+    referenceExport(app.assay.store.db, format, control);
 
   const exported = async (query: string) => {
     const res = await app.inject({
@@ -215,6 +221,22 @@ describe.each(databases())("evidence export format on $name", (database) => {
     const csv = await reference("csv", control);
     expect(await exported(`control=${encodeURIComponent(control)}&format=csv`)).toBe(csv.out);
   });
+});
+
+// The page-order check exists on SQLite only (PostgreSQL returns plain rows in ORDER BY order).
+describe("evidence export page order on sqlite", () => {
+  let tdb: TestDatabase;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    tdb = await freshDatabase({ name: "sqlite" });
+    app = await testApp(tdb.options);
+    await seed(app.assay.store.db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.drop();
+  });
 
   it("re-reads a page with the sorted query when its rows arrive out of order", async () => {
     // Unit level: the database is real, only the reply of the unsorted page query is disturbed (its
@@ -243,6 +265,6 @@ describe.each(databases())("evidence export format on $name", (database) => {
       body += chunk.toString();
     expect(disturbed).toBe(3);
     expect(sorted).toBe(3);
-    expect(body).toBe((await reference("jsonl")).out);
+    expect(body).toBe((await referenceExport(store.db, "jsonl")).out);
   });
 });
