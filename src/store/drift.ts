@@ -40,6 +40,11 @@ export function diffState(
   previous: ReadonlyMap<string, CurrentStateTable>,
   report: ScanReport,
   context: { agentId: string; ledgerSeq: number; at: string },
+  /**
+   * The keys in `previous` whose row belongs to this agent, when the caller keeps that index: a batch's
+   * state holds every agent of the batch, and scanning all of it for each report was quadratic.
+   */
+  agentPairs?: ReadonlySet<string>,
 ): StateDiff {
   const diff: StateDiff = { upserts: [], deletes: [], events: [] };
   const seen = new Set<string>();
@@ -74,8 +79,9 @@ export function diffState(
   }
 
   const rulesRun = new Set(report.rules.map((r) => r.id));
-  for (const [key, row] of previous) {
-    if (seen.has(key) || row.agent_id !== context.agentId || !rulesRun.has(row.rule_id)) continue;
+  for (const key of agentPairs ?? previous.keys()) {
+    const row = previous.get(key);
+    if (!row || seen.has(key) || row.agent_id !== context.agentId || !rulesRun.has(row.rule_id)) continue;
     diff.deletes.push({ resource_uid: row.resource_uid, rule_id: row.rule_id });
     diff.events.push({
       ...base,

@@ -347,21 +347,39 @@ export class ReportWriter {
     const agentIds = [...new Set(accepted.map((a) => a.prepared.agentId))];
     const original = await loadState(trx, reports, agentIds);
     const working = new Map(original);
+    // Which pairs each agent owns, kept alongside `working`, so a report's `gone` check reads its own
+    // agent's pairs instead of the whole batch's state.
+    const pairsByAgent = new Map<string, Set<string>>();
+    const pairsOf = (agentId: string) => {
+      let pairs = pairsByAgent.get(agentId);
+      if (!pairs) {
+        pairs = new Set();
+        pairsByAgent.set(agentId, pairs);
+      }
+      return pairs;
+    };
+    for (const [key, row] of original) pairsOf(row.agent_id).add(key);
     const changed = new Set<string>();
     const diff: StateDiff = { upserts: [], deletes: [], events: [] };
     for (const { prepared, seq } of accepted) {
-      const step = diffState(working, prepared.report, {
-        agentId: prepared.agentId,
-        ledgerSeq: seq,
-        at: nowIso,
-      });
+      const step = diffState(
+        working,
+        prepared.report,
+        { agentId: prepared.agentId, ledgerSeq: seq, at: nowIso },
+        pairsOf(prepared.agentId),
+      );
       for (const row of step.upserts) {
         const key = pairKey(row.resource_uid, row.rule_id);
+        const before = working.get(key);
+        if (before && before.agent_id !== row.agent_id) pairsByAgent.get(before.agent_id)?.delete(key);
         working.set(key, row);
+        pairsOf(row.agent_id).add(key);
         changed.add(key);
       }
       for (const pair of step.deletes) {
         const key = pairKey(pair.resource_uid, pair.rule_id);
+        const before = working.get(key);
+        if (before) pairsByAgent.get(before.agent_id)?.delete(key);
         working.delete(key);
         changed.add(key);
       }
