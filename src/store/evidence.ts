@@ -20,10 +20,10 @@ export const EVIDENCE_CSV_HEADER =
   "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash\n";
 
 /**
- * Yields the evidence rows of a period as output chunks (JSON lines or CSV), in time order, a page at a
- * time: keyset pagination on (observed_at, id), which the findings_observed_at_id index serves for both
- * the range and the order, so each page costs the same, memory stays flat, and neither dialect holds a
- * cursor (or, on SQLite, the single connection) between pages. Each row carries its report id, ledger
+ * Yields the evidence rows of a period as output chunks (JSON lines or CSV), in (observed_at, id) order,
+ * which the findings_observed_at_id index serves for both the range and the order. SQLite reads a page at
+ * a time (keyset pagination), so each page costs the same and its single connection is never held between
+ * pages; PostgreSQL streams one COPY (see evidence-pg.ts). Memory stays flat either way. Each row carries its report id, ledger
  * sequence, the ledger entry hash and the report hash, so an auditor can trace it to the chain that
  * `assay store verify` checks. Evidence and exception JSON are stored as text and copied verbatim.
  * test/store/evidence-format.test.ts checks the output of both dialects byte for byte against a
@@ -46,7 +46,8 @@ export async function* evidenceChunks(
 
 /**
  * The filters of an evidence query as SQL conditions on `findings f` with their values. Placeholders:
- * `$1` and `$2` (PostgreSQL) are the keyset position, the filters follow.
+ * `?` on SQLite (after the keyset position of its page query), `$1`, `$2`… on PostgreSQL (whose COPY
+ * inlines them, see evidence-pg.ts).
  */
 export function evidenceFilters(
   dialect: Dialect,
@@ -54,7 +55,7 @@ export function evidenceFilters(
 ): { filters: string[]; params: unknown[] } {
   const params: unknown[] = [];
   const filters: string[] = [];
-  const mark = () => (dialect === "postgres" ? `$${params.length + 3}` : "?");
+  const mark = () => (dialect === "postgres" ? `$${params.length + 1}` : "?");
   if (query.control) {
     filters.push(`f.controls like ${mark()} escape '!'`);
     params.push(`%|${escapeLike(query.control)}|%`);

@@ -268,3 +268,46 @@ describe("evidence export page order on sqlite", () => {
     expect(body).toBe((await referenceExport(store.db, "jsonl")).out);
   });
 });
+
+// PostgreSQL streams one COPY per export on a pooled connection: a reader that stops early must not
+// leave that connection, still mid-COPY, in the pool.
+describe.each(databases().filter((d) => d.name === "postgres"))(
+  "evidence export abandoned on $name",
+  (database) => {
+    let tdb: TestDatabase;
+    let app: FastifyInstance;
+
+    beforeAll(async () => {
+      tdb = await freshDatabase(database);
+      app = await testApp(tdb.options);
+      await seed(app.assay.store.db);
+    });
+    afterAll(async () => {
+      await app?.close();
+      await tdb?.drop();
+    });
+
+    it("discards the connection of a COPY whose reader went away, and the next export is whole", async () => {
+      const store = app.assay.store;
+      const pool = store.pgPool!;
+      const chunks = evidenceChunks(store, {}, "jsonl");
+      const first = await chunks.next();
+      expect(first.done).toBe(false);
+      expect(pool.totalCount - pool.idleCount).toBeGreaterThan(0); // the COPY holds a connection
+      await chunks.return(undefined);
+      expect(pool.totalCount - pool.idleCount).toBe(0);
+      // No backend is left running the copy.
+      const running = async () =>
+        (
+          await pool.query<{ n: string }>(
+            "select count(*) as n from pg_stat_activity where query like 'copy (select%' and state = 'active'",
+          )
+        ).rows[0]!.n;
+      for (let i = 0; i < 50 && (await running()) !== "0"; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await running()).toBe("0");
+      let body = "";
+      for await (const chunk of evidenceChunks(store, {}, "jsonl")) body += chunk.toString();
+      expect(body).toBe((await referenceExport(store.db, "jsonl")).out);
+    });
+  },
+);
