@@ -2,6 +2,7 @@
 // SQLite file, reports posted with Fastify's inject 32 at a time; prints the CPU milliseconds per report
 // of the whole process (parse, validate, verify, write). A steadier figure than run.mjs on a busy machine.
 // Usage: npm run build && node bench/store-ingest/inprocess.mjs [reports]
+// BENCH_DATABASE_URL=postgres://… (an empty database) measures the PostgreSQL path instead of SQLite.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ const N = Number(process.argv[2] ?? 3000);
 const dir = mkdtempSync(join(tmpdir(), "assay-bench-inproc-"));
 const app = await buildApp({
   dataDir: dir,
+  databaseUrl: process.env.BENCH_DATABASE_URL,
   enrolmentSecret: "bench-enrolment-secret-0123456789",
   logLevel: "warn",
   backgroundJobs: false,
@@ -55,7 +57,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   console.log(
-    `in-process SQLite ingest: ${N} reports, CPU ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms/report ` +
+    `in-process ${process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "SQLite"} ingest: ${N} reports, CPU ${((cpu.user + cpu.system) / 1000 / N).toFixed(3)} ms/report ` +
       `(user ${(cpu.user / 1000 / N).toFixed(3)}, system ${(cpu.system / 1000 / N).toFixed(3)}), ` +
       `wall ${(wall / N).toFixed(3)} ms/report, load average ${loadavg()[0].toFixed(1)}`,
   );
