@@ -14,6 +14,8 @@ if (target === "noop") {
     enrolmentSecret: "bench-enrolment-secret-0123456789",
     logLevel: "warn",
     backgroundJobs: false,
+    // BENCH_INGEST_WORKERS=0 checks reports on the main thread (the default is one worker per extra core).
+    ...(process.env.BENCH_INGEST_WORKERS ? { ingestWorkers: Number(process.env.BENCH_INGEST_WORKERS) } : {}),
   });
 }
 await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { ASSAY_VERSION } from "../core/version.js";
 import type { StoreContext } from "./context.js";
@@ -10,6 +11,7 @@ import { ReportWriter } from "./ingest.js";
 import { startBackgroundJobs } from "./jobs.js";
 import { createMetrics } from "./metrics.js";
 import { type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
+import { PreparePool } from "./prepare-pool.js";
 import { sha256Hex } from "./tokens.js";
 import "./context.js";
 
@@ -55,6 +57,7 @@ export async function buildApp(
     store,
     metrics,
     writer: new ReportWriter(store, options.alerts, metrics, now),
+    preparePool: new PreparePool(options.ingestWorkers ?? defaultIngestWorkers(), app.log),
     instanceId: options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
     enrolmentSecretSha256:
       options.enrolmentSecretSha256 ??
@@ -123,6 +126,7 @@ export async function buildApp(
   const jobs = options.backgroundJobs ? startBackgroundJobs(context, app.log) : undefined;
   app.addHook("onClose", async () => {
     await jobs?.stop();
+    await context.preparePool.close();
     await store.close();
   });
   app.log.info(
@@ -130,4 +134,9 @@ export async function buildApp(
     "store ready",
   );
   return app;
+}
+
+/** One worker per core beyond the first (that one serves HTTP and writes the database), at most 4. */
+function defaultIngestWorkers(): number {
+  return Math.min(4, Math.max(0, availableParallelism() - 1));
 }

@@ -3,6 +3,7 @@ import type { StoreDb } from "./db/connect.js";
 import type { ReportWriter } from "./ingest.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { StoreOptions } from "./options.js";
+import type { PreparePool } from "./prepare-pool.js";
 
 export const ROLES = ["admin", "lead", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +21,7 @@ export interface StoreContext {
   store: StoreDb;
   metrics: StoreMetrics;
   writer: ReportWriter;
+  preparePool: PreparePool;
   instanceId: string;
   /** SHA-256 hex of the enrolment secret, or undefined when enrolment is closed. */
   enrolmentSecretSha256: string | undefined;

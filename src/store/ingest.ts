@@ -1,9 +1,5 @@
-import { type KeyObject, verify } from "node:crypto";
 import type { Transaction } from "kysely";
-import { sha256Hex } from "../core/canonical.js";
-import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import { enqueueAlerts } from "./alerts/route.js";
-import { fastCanonicalJson } from "./canonical-fast.js";
 import type { StoreDb } from "./db/connect.js";
 import { insertRows, upsertSuffix } from "./db/raw-insert.js";
 import type { Database } from "./db/schema.js";
@@ -12,104 +8,13 @@ import { HttpError } from "./http-error.js";
 import { LedgerAppender } from "./ledger.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { AlertsOptions } from "./options.js";
-
-/** A report that passed every check that needs no database: schema, owner, signature. */
-export interface PreparedReport {
-  report: ScanReport;
-  /** Canonical JSON of the report as received (with its signature): what the ledger hashes and keeps. */
-  canonical: string;
-  hash: string;
-  agentId: string;
-  receivedAt: Date;
-}
+import type { PreparedReport } from "./prepare.js";
 
 export interface IngestResult {
   id: string;
   ledgerSeq: number;
   hash: string;
   duplicate: boolean;
-}
-
-/**
- * Checks a posted body. The signature is verified over the body as received (not zod's output, which
- * fills defaults), and the canonical form is built member by member so the signed form (without
- * `signature`) and the stored form (with it) cost one serialisation.
- */
-export function prepareReport(
-  body: unknown,
-  agent: { id: string; key: KeyObject },
-  receivedAt: Date,
-): PreparedReport {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new HttpError(
-      400,
-      "STORE_REPORT_NOT_OBJECT",
-      "The request body must be a JSON object (a ScanReport).",
-    );
-  }
-  const parsed = ScanReportSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join(".") || "(root)";
-    throw new HttpError(
-      400,
-      "STORE_REPORT_INVALID",
-      `The report is not a valid ScanReport: ${field}: ${issue.message}`,
-      field,
-    );
-  }
-  const report = parsed.data;
-  if (report.agent.id !== agent.id) {
-    throw new HttpError(
-      403,
-      "STORE_REPORT_WRONG_AGENT",
-      `This token belongs to agent ${agent.id}; it cannot submit a report of agent ${report.agent.id}.`,
-      "agent.id",
-    );
-  }
-  const signature = report.signature;
-  if (!signature) {
-    throw new HttpError(
-      422,
-      "STORE_REPORT_UNSIGNED",
-      "The report carries no signature; agents must sign reports.",
-      "signature",
-    );
-  }
-  if (signature.keyId !== agent.id) {
-    throw new HttpError(
-      422,
-      "STORE_REPORT_WRONG_KEY",
-      `The report is signed with key ${signature.keyId}, not the key registered for agent ${agent.id}.`,
-      "signature.keyId",
-    );
-  }
-  const { unsigned, full } = canonicalForms(body as Record<string, unknown>);
-  const valid = verify(null, Buffer.from(unsigned), agent.key, Buffer.from(signature.value, "base64"));
-  if (!valid) {
-    throw new HttpError(
-      422,
-      "STORE_REPORT_BAD_SIGNATURE",
-      "The report signature does not verify against the agent's registered public key.",
-      "signature.value",
-    );
-  }
-  return { report, canonical: full, hash: sha256Hex(full), agentId: agent.id, receivedAt };
-}
-
-/** canonicalJson(report) and canonicalJson(report without signature), sharing the member serialisation. */
-export function canonicalForms(body: Record<string, unknown>): { unsigned: string; full: string } {
-  const keys = Object.keys(body)
-    .filter((k) => body[k] !== undefined)
-    .sort();
-  let unsigned = "{";
-  let full = "{";
-  for (const key of keys) {
-    const part = `${JSON.stringify(key)}:${fastCanonicalJson(body[key])}`;
-    full += full.length > 1 ? `,${part}` : part;
-    if (key !== "signature") unsigned += unsigned.length > 1 ? `,${part}` : part;
-  }
-  return { unsigned: `${unsigned}}`, full: `${full}}` };
 }
 
 // Column lists of the batch inserts (values are written in this order).

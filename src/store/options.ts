@@ -121,6 +121,12 @@ export const StoreOptionsSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Run the background loops (outbox, check-in, retention, digest). Tests drive them by hand. */
   backgroundJobs: z.boolean().default(true),
+  /**
+   * Worker threads that check posted reports (parse, schema, signature, canonical JSON) beside the thread
+   * that serves HTTP and writes the database. Default: one per core beyond the first, at most 4; 0 runs
+   * the checks on the main thread.
+   */
+  ingestWorkers: z.number().int().min(0).max(64).optional(),
   /** Identifies this process when claiming outbox rows. */
   instanceId: z.string().optional(),
 });

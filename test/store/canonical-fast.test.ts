@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/canonical.js";
 import { fastCanonicalJson } from "../../src/store/canonical-fast.js";
-import { canonicalForms } from "../../src/store/ingest.js";
+import { canonicalForms } from "../../src/store/prepare.js";
 import { buildReport, realisticFindings } from "./fixtures.js";
 
 describe("fast canonical JSON", () => {

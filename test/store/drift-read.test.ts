@@ -218,7 +218,7 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
   });
 
   it("diffs reports committed in one batch in ledger order", async () => {
-    const { prepareReport } = await import("../../src/store/ingest.js");
+    const { prepareReport } = await import("../../src/store/prepare.js");
     const { createPublicKey } = await import("node:crypto");
     const batcher = await enrolAgent(app, "servers", "batch-host");
     const key = createPublicKey(batcher.keys.publicKeyPem);

@@ -2,11 +2,19 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ScanReportSchema } from "../../core/report.js";
 import { HttpError } from "../http-error.js";
-import { prepareReport } from "../ingest.js";
+import type { PreparedReport } from "../prepare.js";
 
-/** POST /v1/reports: checks in the request, then the ledger writer commits it (group commit). */
+/**
+ * POST /v1/reports: the prepare pool checks the body (off this thread when it has workers), then the
+ * ledger writer commits it (group commit).
+ */
 export default async function ingestRoutes(app: FastifyInstance): Promise<void> {
-  const { metrics, writer, options } = app.assay;
+  const { metrics, writer, options, preparePool } = app.assay;
+  // Reports arrive as text: parsing is part of the checks the pool runs (see prepareReportBody). This
+  // parser is scoped to this plugin's routes.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    done(null, body);
+  });
   app.post(
     "/v1/reports",
     {
@@ -22,10 +30,17 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
       const principal = request.principal;
       if (principal?.kind !== "agent")
         throw new HttpError(403, "STORE_FORBIDDEN", "Only agents submit reports.");
+      if (typeof request.body !== "string") {
+        throw new HttpError(
+          415,
+          "STORE_UNSUPPORTED_MEDIA_TYPE",
+          "Reports are sent as JSON with content-type application/json.",
+        );
+      }
       const started = process.hrtime.bigint();
-      let prepared: ReturnType<typeof prepareReport>;
+      let prepared: PreparedReport;
       try {
-        prepared = prepareReport(
+        prepared = await preparePool.prepare(
           request.body,
           { id: principal.agentId, key: principal.key },
           app.assay.now(),
