@@ -16,57 +16,100 @@ export function evaluateRule(
   context: { resource: Resource; now: Date } = { resource, now },
   unreadableKeys: readonly string[] = Object.keys(resource.unreadable),
 ): Finding {
+  return evaluatePrepared(prepareRule(rule), resource, context, unreadableKeys);
+}
+
+/**
+ * What evaluating a rule needs, read out of the compiled rule once, so that the loop of a scan makes no
+ * WeakMap lookup and no nested property read per evaluation.
+ */
+export interface PreparedRule {
+  readonly rule: CompiledRule;
+  readonly id: string;
+  readonly severity: Finding["severity"];
+  readonly policy: string;
+  readonly controls: string[];
+  readonly title: string;
+  readonly skipMessage: string;
+  readonly when: CompiledRule["when"];
+  readonly assert: CompiledRule["assert"];
+  readonly buildEvidence: EvidenceBuilder;
+  /** The fail message template split into text and placeholders; null = no template. */
+  readonly failTemplate: MessagePart[] | null;
+}
+
+const preparedRules = new WeakMap<CompiledRule, PreparedRule>();
+
+export function prepareRule(rule: CompiledRule): PreparedRule {
+  let prepared = preparedRules.get(rule);
+  if (!prepared) {
+    prepared = {
+      rule,
+      id: rule.definition.id,
+      severity: rule.definition.severity,
+      policy: rule.definition.policy,
+      controls: rule.summary.controls,
+      title: rule.definition.title,
+      skipMessage: `not applicable: ${rule.definition.when}`,
+      when: rule.when,
+      assert: rule.assert,
+      buildEvidence: evidenceBuilder(rule),
+      failTemplate: compileTemplate(rule.definition.failMessage),
+    };
+    preparedRules.set(rule, prepared);
+  }
+  return prepared;
+}
+
+/** evaluateRule for a prepared rule; the loop of a scan (scan/evaluate-all.ts) calls this directly. */
+export function evaluatePrepared(
+  prepared: PreparedRule,
+  resource: Resource,
+  context: { resource: Resource; now: Date },
+  unreadableKeys: readonly string[],
+): Finding {
   let status: Finding["status"];
   let message: string;
-  const unreadable =
-    unreadableKeys.length === 0 ? undefined : unreadableReasons(rule, resource, unreadableKeys);
+  const anyUnreadable = unreadableKeys.length > 0;
+  const unreadable = anyUnreadable ? unreadableReasons(prepared.rule, resource, unreadableKeys) : undefined;
   if (unreadable) {
     status = "error";
     message = `could not evaluate: ${unreadable}`;
   } else {
-    const applies = rule.when ? runExpression(rule.when, context) : true;
+    const applies = prepared.when ? runExpression(prepared.when, context) : true;
     if (typeof applies !== "boolean") {
       status = "error";
       message = `could not evaluate "when": ${describeNonBoolean(applies)}`;
     } else if (!applies) {
       status = "skip";
-      message = skipMessage(rule);
+      message = prepared.skipMessage;
     } else {
-      const holds = runExpression(rule.assert, context);
+      const holds = runExpression(prepared.assert, context);
       if (typeof holds !== "boolean") {
         status = "error";
         message = `could not evaluate "assert": ${describeNonBoolean(holds)}`;
       } else if (holds) {
         status = "pass";
-        message = rule.definition.title;
+        message = prepared.title;
       } else {
         status = "fail";
-        message = failMessage(rule, resource);
+        message = failMessage(prepared, resource);
       }
     }
   }
   return {
-    ruleId: rule.definition.id,
+    ruleId: prepared.id,
     resourceUid: resource.uid,
     resourceType: resource.type,
     status,
-    severity: rule.definition.severity,
+    severity: prepared.severity,
     message,
-    evidence: collectEvidence(rule, resource, unreadableKeys.length > 0),
-    controls: rule.summary.controls,
-    policy: rule.definition.policy,
+    evidence: anyUnreadable
+      ? collectEvidence(prepared.rule, resource)
+      : prepared.buildEvidence(resource.attributes, resource.sources),
+    controls: prepared.controls,
+    policy: prepared.policy,
   };
-}
-
-const skipMessages = new WeakMap<CompiledRule, string>();
-
-function skipMessage(rule: CompiledRule): string {
-  let message = skipMessages.get(rule);
-  if (message === undefined) {
-    message = `not applicable: ${rule.definition.when}`;
-    skipMessages.set(rule, message);
-  }
-  return message;
 }
 
 type Outcome = boolean | { error: string } | { value: unknown };
@@ -177,12 +220,8 @@ function fresh(value: unknown, source: string | undefined): EvidenceValue {
   return source === undefined ? { value } : { value, source };
 }
 
-function collectEvidence(
-  rule: CompiledRule,
-  resource: Resource,
-  anyUnreadable: boolean,
-): Record<string, EvidenceValue> {
-  if (!anyUnreadable) return evidenceBuilder(rule)(resource.attributes, resource.sources);
+/** Evidence when some fact could not be read: each path says which, with the collector's reason. */
+function collectEvidence(rule: CompiledRule, resource: Resource): Record<string, EvidenceValue> {
   const evidence: Record<string, EvidenceValue> = {};
   for (const { path, segments } of rule.evidencePaths) {
     const source = resource.sources[segments[0] as string];
@@ -213,7 +252,6 @@ export function valueAt(attributes: Record<string, unknown>, segments: readonly 
 
 /** A fail message template split once into literal text and `{{path}}` placeholders (rules are compiled once). */
 type MessagePart = string | { segments: string[] };
-const templateCache = new WeakMap<CompiledRule, MessagePart[] | null>();
 
 function compileTemplate(template: string | undefined): MessagePart[] | null {
   if (!template) return null;
@@ -227,21 +265,14 @@ function compileTemplate(template: string | undefined): MessagePart[] | null {
   return parts;
 }
 
-function failMessage(rule: CompiledRule, resource: Resource): string {
-  let parts = templateCache.get(rule);
-  if (parts === undefined) {
-    parts = compileTemplate(rule.definition.failMessage);
-    templateCache.set(rule, parts);
-  }
-  if (parts === null) return `failed: ${rule.definition.title}`;
+function failMessage(prepared: PreparedRule, resource: Resource): string {
+  const parts = prepared.failTemplate;
+  if (parts === null) return `failed: ${prepared.title}`;
   let message = "";
   for (const part of parts) {
     if (typeof part === "string") message += part;
     else if (part.segments.length === 1 && part.segments[0] === "name") message += resource.name;
-    else {
-      const value = valueAt(resource.attributes, part.segments);
-      message += placeholderText(value);
-    }
+    else message += placeholderText(valueAt(resource.attributes, part.segments));
   }
   return message;
 }

@@ -1,6 +1,6 @@
 import type { Finding } from "../core/finding.js";
 import type { Resource } from "../core/resource.js";
-import { evaluateRule } from "../engine/evaluate.js";
+import { evaluatePrepared, type PreparedRule, prepareRule } from "../engine/evaluate.js";
 import type { CompiledRule } from "../engine/load.js";
 
 /** Every rule against every resource of its type(s), collected into one list (a scan report holds them all). */
@@ -20,12 +20,13 @@ export function forEachFinding(
   now: Date,
   sink: (finding: Finding) => void,
 ): void {
-  const byType = new Map<string, CompiledRule[]>();
+  const byType = new Map<string, PreparedRule[]>();
   for (const rule of rules) {
+    const prepared = prepareRule(rule);
     for (const type of rule.resourceTypes) {
       const list = byType.get(type);
-      if (list) list.push(rule);
-      else byType.set(type, [rule]);
+      if (list) list.push(prepared);
+      else byType.set(type, [prepared]);
     }
   }
   for (const resource of resources) {
@@ -33,6 +34,6 @@ export function forEachFinding(
     if (!applicable) continue;
     const context = { resource, now };
     const unreadableKeys = Object.keys(resource.unreadable);
-    for (const rule of applicable) sink(evaluateRule(rule, resource, now, context, unreadableKeys));
+    for (const rule of applicable) sink(evaluatePrepared(rule, resource, context, unreadableKeys));
   }
 }
