@@ -176,19 +176,41 @@ const evidenceBuilders = new WeakMap<CompiledRule, EvidenceBuilder>();
 function evidenceBuilder(rule: CompiledRule): EvidenceBuilder {
   let build = evidenceBuilders.get(rule);
   if (!build) {
-    const fields = rule.evidencePaths.map(({ path, segments }, i) => {
+    const paths = rule.evidencePaths;
+    const reads = paths.map(({ segments }, i) => {
       const read = `a${segments.map((segment) => `?.[${JSON.stringify(segment)}]`).join("")}`;
-      return `${JSON.stringify(path)}: E${i}(${read}, s[${JSON.stringify(segments[0])}])`;
+      return `v${i} = E${i}(${read}, s[${JSON.stringify(segments[0])}])`;
     });
-    const interners = rule.evidencePaths.map(() => evidenceInterner());
-    const bindings = interners.map((_, i) => `E${i} = E[${i}]`).join(", ");
-    build = new Function("E", `const ${bindings}; return (a, s) => ({ ${fields.join(", ")} });`)(
+    const literal = `{ ${paths.map(({ path }, i) => `${JSON.stringify(path)}: v${i}`).join(", ")} }`;
+    const interners = paths.map(() => evidenceInterner());
+    const bindings = ["C = new Map()", "N = { size: 0 }", ...interners.map((_, i) => `E${i} = E[${i}]`)];
+    // When every value is a shared one, the evidence object itself is shared too: one frozen object per
+    // combination of values (bounded), found through one Map level per field.
+    const shared = paths.map((_, i) => `Object.isFrozen(v${i})`).join(" && ") || "true";
+    const levels = paths
+      .map((_, i) =>
+        i < paths.length - 1
+          ? `let m${i + 1} = m${i}.get(v${i}); if (m${i + 1} === undefined) { if (N.size >= L) return ${literal}; m${i + 1} = new Map(); m${i}.set(v${i}, m${i + 1}); }`
+          : `let o = m${i}.get(v${i}); if (o === undefined) { if (N.size >= L) return ${literal}; o = Object.freeze(${literal}); m${i}.set(v${i}, o); N.size++; } return o;`,
+      )
+      .join(" ");
+    const body =
+      paths.length === 0
+        ? "return EMPTY;"
+        : `const ${reads.join(", ")}; if (!(${shared})) return ${literal}; const m0 = C; ${levels}`;
+    build = new Function("E", "L", "EMPTY", `const ${bindings.join(", ")}; return (a, s) => { ${body} };`)(
       interners,
+      SHARED_EVIDENCE_PER_RULE,
+      EMPTY_EVIDENCE,
     ) as EvidenceBuilder;
     evidenceBuilders.set(rule, build);
   }
   return build;
 }
+
+/** Distinct shared evidence objects kept per rule (combinations of shared values). */
+const SHARED_EVIDENCE_PER_RULE = 1024;
+const EMPTY_EVIDENCE: Record<string, EvidenceValue> = Object.freeze({});
 
 /**
  * Most evidence values are a boolean, a small number or a short string with the same source on every resource,
@@ -201,11 +223,27 @@ const INTERNED_VALUES_PER_FIELD = 64;
 function evidenceInterner(): (value: unknown, source: string | undefined) => EvidenceValue {
   let currentSource: string | undefined;
   let shared = new Map<unknown, EvidenceValue>();
+  // Booleans, the commonest evidence, skip the Map: one slot each.
+  let yes: EvidenceValue | undefined;
+  let no: EvidenceValue | undefined;
   return (value, source) => {
-    if (value !== null && typeof value === "object") return fresh(value, source);
     if (source !== currentSource) {
       currentSource = source;
       shared = new Map();
+      yes = undefined;
+      no = undefined;
+    }
+    switch (typeof value) {
+      case "boolean":
+        if (value) return (yes ??= Object.freeze(fresh(true, source)));
+        return (no ??= Object.freeze(fresh(false, source)));
+      case "object":
+        if (value !== null) return fresh(value, source);
+        break;
+      case "number":
+        // Measurements (ages in hours, sizes) rarely repeat: a lookup would almost always miss.
+        if (!Number.isInteger(value)) return fresh(value, source);
+        break;
     }
     let evidence = shared.get(value);
     if (evidence === undefined) {

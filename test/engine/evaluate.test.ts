@@ -156,6 +156,53 @@ remediation: Add rules.
     expect(a.evidence["firewall.ruleCount"]).toEqual({ value: 2, source: nft.firewall });
   });
 
+  it("shares the whole frozen evidence object when every value is shared, and not otherwise", async () => {
+    const rule = await compileRuleText(`id: TST-FW-002
+title: Firewall on
+severity: low
+resource: device
+policy: remote-access
+assert: resource.attributes.firewall.enabled
+evidence: [firewall.enabled, firewall.backend, firewall.ruleCount]
+remediation: Turn it on.
+`);
+    const facts = (ruleCount: number, enabled = true) => ({
+      firewall: { enabled, ruleCount, backend: "nftables" },
+    });
+    const a = evaluateRule(rule, device(facts(3)), now);
+    const b = evaluateRule(rule, device(facts(3)), now);
+    expect(b.evidence).toBe(a.evidence);
+    expect(Object.isFrozen(a.evidence)).toBe(true);
+    expect(a.evidence).toEqual({
+      "firewall.enabled": { value: true },
+      "firewall.backend": { value: "nftables" },
+      "firewall.ruleCount": { value: 3 },
+    });
+    // Another value is another object; a measurement that is not an integer is never shared.
+    const off = evaluateRule(rule, device(facts(3, false)), now);
+    expect(off.evidence).not.toBe(a.evidence);
+    expect(off.evidence["firewall.enabled"]).toEqual({ value: false });
+    const c = evaluateRule(rule, device(facts(2.5)), now);
+    const d = evaluateRule(rule, device(facts(2.5)), now);
+    expect(d.evidence).not.toBe(c.evidence);
+    expect(Object.isFrozen(c.evidence)).toBe(false);
+    expect(d.evidence).toEqual(c.evidence);
+    // Past the bound on combinations, evidence is still right, only no longer shared.
+    const many = Array.from({ length: 2500 }, (_, i) =>
+      evaluateRule(
+        rule,
+        device({ firewall: { enabled: true, ruleCount: Math.floor(i / 40), backend: `b${i % 40}` } }),
+        now,
+      ),
+    );
+    for (const [i, f] of many.entries()) {
+      expect(f.evidence["firewall.ruleCount"]).toEqual({ value: Math.floor(i / 40) });
+      expect(f.evidence["firewall.backend"]).toEqual({ value: `b${i % 40}` });
+    }
+    expect(Object.isFrozen(many[0]!.evidence)).toBe(true);
+    expect(Object.isFrozen(many[2499]!.evidence)).toBe(false);
+  });
+
   it("writes numbers and booleans into fail messages as JSON does", async () => {
     const rule = await compileRuleText(portRule);
     const finding = evaluateRule(
