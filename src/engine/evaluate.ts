@@ -235,8 +235,12 @@ function evidenceInterner(): (value: unknown, source: string | undefined) => Evi
     }
     switch (typeof value) {
       case "boolean":
-        if (value) return (yes ??= Object.freeze(fresh(true, source)));
-        return (no ??= Object.freeze(fresh(false, source)));
+        if (value) {
+          yes ??= Object.freeze(fresh(true, source));
+          return yes;
+        }
+        no ??= Object.freeze(fresh(false, source));
+        return no;
       case "object":
         if (value !== null) return fresh(value, source);
         break;
