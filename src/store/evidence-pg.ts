@@ -7,8 +7,9 @@ import { to as copyTo } from "pg-copy-streams";
  *
  * Why (bench/evidence-export, 1,000,000 rows): reading plain columns into JavaScript and writing the
  * lines there cost the store 8-10 s of CPU (node-postgres makes a string of every column of every row
- * first), 11-17 s for the whole export; the same lines built by a paged SELECT cost PostgreSQL 8-10 µs a
- * row. COPY evaluates the same expressions without the per-row protocol work.
+ * first), 11-17 s for the whole export. Building the lines in PostgreSQL costs it 3-4 s of CPU for the
+ * million (an earlier measurement of 8-10 µs a row was the first read after seeding, which sets hint
+ * bits on every row), and COPY streams them without per-row protocol work: 6-8 s in all.
  *
  * Unlike SQLite's paged reads (see evidence.ts) the COPY holds one pooled connection, and its snapshot,
  * for the whole export; the pool has others, and backpressure from the client's socket pauses the copy,

@@ -9,8 +9,8 @@ import type { PrepareReply, PrepareRequest } from "./prepare-worker.js";
 
 /**
  * Checks posted reports (JSON parse, zod, owner, Ed25519, canonical JSON, SHA-256) on worker threads, so
- * the thread that serves HTTP and writes the database spends its time on those. That work is about a
- * quarter of a report's cost in the store and needs no database (bench/store-ingest/floor.mjs).
+ * the thread that serves HTTP and writes the database does only that. The checks are about a quarter of
+ * a report's cost in the store and need no database (bench/store-ingest/floor.mjs).
  *
  * With `workers: 0` the same checks run inline. A worker that dies fails only the requests it held
  * (500, the client retries; nothing was accepted) and is replaced.

@@ -20,7 +20,7 @@ export type PrepareReply =
   | { id: number; ok: true; prepared: Omit<PreparedReport, "receivedAt"> }
   | { id: number; ok: false; status: number; code: string; message: string; field?: string };
 
-export function handle(request: PrepareRequest): PrepareReply {
+function handle(request: PrepareRequest): PrepareReply {
   try {
     const { receivedAt: _received, ...prepared } = prepareReportBody(
       request.body,
