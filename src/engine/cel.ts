@@ -1,16 +1,20 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { withFastPath } from "./fast-path.js";
+import { registerAssayFunctions } from "./functions/index.js";
 
 /**
  * CEL, the policy language of Kubernetes admission policies and Google Cloud IAM conditions. One environment
- * for every rule: `resource` (the Resource as a map) and `now` (a timestamp bound once per scan).
+ * for every rule: `resource` (the Resource as a map) and `now` (a timestamp bound once per scan), plus Assay's
+ * functions for addresses, ports and IAM statements (`functions/`).
  */
 let environment: Environment | undefined;
 
 export function celEnvironment(): Environment {
-  environment ??= new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
-    .registerVariable("resource", "map")
-    .registerVariable("now", "google.protobuf.Timestamp");
+  environment ??= registerAssayFunctions(
+    new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
+      .registerVariable("resource", "map")
+      .registerVariable("now", "google.protobuf.Timestamp"),
+  );
   return environment;
 }
 
