@@ -4,15 +4,35 @@ import { ULID_PATTERN } from "./ids.js";
 import { ResourceSchema } from "./resource.js";
 import { RuleSummarySchema } from "./rule.js";
 
+/**
+ * Why a collector call failed. Only `denied` means a missing permission; `unreachable` is DNS/TCP/TLS or no
+ * answer in time, `serviceError` a 5xx or an unreadable reply, `invalidConfiguration` the scanner's own setup
+ * (rejected credentials, an unusable region, a malformed id).
+ */
+export const CollectorErrorKindSchema = z.enum([
+  "denied",
+  "notFound",
+  "throttled",
+  "unreachable",
+  "serviceError",
+  "invalidConfiguration",
+]);
+export type CollectorErrorKind = z.infer<typeof CollectorErrorKindSchema>;
+
 /** A collector call that failed: a denied permission, a throttled API, a missing tool. */
 export const CollectorErrorSchema = z.strictObject({
   collector: z.string(),
   /** What was being read: account/region/service, or a device fact. */
   scope: z.string(),
   code: z.string(),
+  /** A plain sentence for an auditor: what could not be read and why, without the SDK's raw text. */
   message: z.string(),
-  /** The read-only permission that was missing, when the error is a denial. */
+  /** What kind of failure it was (absent in reports written before kinds existed). */
+  kind: CollectorErrorKindSchema.optional(),
+  /** The read-only permission that was missing, only when the error is a denial. */
   permission: z.string().optional(),
+  /** The SDK's raw error text, for whoever debugs the scanner; never shown as the finding's message. */
+  debug: z.string().optional(),
   /** Resource types that could not be listed at all because of this error. */
   resourceTypes: z.array(z.string()).default([]),
 });

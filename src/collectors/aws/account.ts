@@ -79,7 +79,7 @@ export class AccountFactsCollector {
         "api: backup:ListBackupPlans, backup:ListBackupSelections",
       );
     }
-    return this.facts.build(AwsAccountFactsSchema, {
+    return this.facts.buildResource(AwsAccountFactsSchema, {
       uid: `arn:${this.partition}:iam::${this.accountId}:root`,
       type: "aws.account",
       name: this.accountId,

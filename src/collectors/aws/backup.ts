@@ -1,7 +1,7 @@
 import type { BackupPlansListMember } from "@aws-sdk/client-backup";
 import { BackupPlanFactsSchema } from "../../core/facts/aws.js";
+import { forEachBounded, paginate } from "../kit/bounded.js";
 import type { AccountFactsCollector } from "./account.js";
-import { forEachBounded, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { loadBackupSdk } from "./sdk.js";
@@ -93,7 +93,7 @@ export async function collectBackup(
       account.addBackupPlan(region, (selections ?? 0) > 0);
       if (selections === undefined) account.backupRegionFailed(new Error(facts.unreadable.selections));
       scope.ctx.emit(
-        facts.build(BackupPlanFactsSchema, {
+        facts.buildResource(BackupPlanFactsSchema, {
           uid:
             plan.BackupPlanArn ??
             `arn:${scope.partition}:backup:${region}:${scope.accountId}:backup-plan:${id}`,

@@ -1,7 +1,7 @@
 import type { Trail } from "@aws-sdk/client-cloudtrail";
 import { CloudTrailTrailFactsSchema } from "../../core/facts/aws.js";
+import { forEachBounded } from "../kit/bounded.js";
 import type { AccountFactsCollector } from "./account.js";
-import { forEachBounded } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { loadCloudTrailSdk } from "./sdk.js";
@@ -82,7 +82,7 @@ export async function collectCloudTrail(
       encrypted: facts.attributes.encrypted === true,
     });
     scope.ctx.emit(
-      facts.build(CloudTrailTrailFactsSchema, {
+      facts.buildResource(CloudTrailTrailFactsSchema, {
         uid: arn,
         type: "aws.cloudtrail.trail",
         name: trail.Name ?? arn,

@@ -3,9 +3,13 @@ import { Agent as HttpsAgent } from "node:https";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import type { ResourceInput } from "../../core/resource.js";
+import { type AttemptPolicy, attemptCall } from "../kit/attempts.js";
+import type { ApiCall } from "../kit/calls.js";
+import { CallError } from "../kit/errors.js";
+import { FactsRecord } from "../kit/facts.js";
+import { errorRecord, type ProviderBinding } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
-import { AwsCallError, classifyAwsError, isAbsent } from "./errors.js";
-import type { AwsApiCall } from "./permissions.js";
+import { classifyAwsError } from "./errors.js";
 import type { AwsSettings } from "./settings.js";
 
 export interface StaticCredentials {
@@ -22,8 +26,8 @@ export interface BaseClientConfig {
   region: string;
   credentials: CredentialSource;
   endpoint?: string;
-  maxAttempts: number;
-  retryMode: "adaptive";
+  /** 1: the kit retries by error kind within a time budget (kit/attempts.ts), the SDK does not. */
+  maxAttempts: 1;
   cacheMiddleware: boolean;
   requestHandler: {
     httpAgent: HttpAgent;
@@ -39,12 +43,20 @@ export class AwsEnvironment {
   readonly httpsAgent: HttpsAgent;
   /** The scan's abort signal: checked before every call (see AccountScope.call). */
   readonly signal: AbortSignal;
+  /** Attempts and time budget of every call. */
+  readonly policy: AttemptPolicy;
 
   constructor(
     readonly settings: AwsSettings,
     readonly ctx: CollectContext,
   ) {
     this.signal = ctx.signal;
+    this.policy = {
+      maxAttempts: settings.maxAttempts,
+      budgetMs: settings.callTimeoutSeconds * 1000,
+      baseDelayMs: 100,
+      maxDelayMs: 5_000,
+    };
     // Sockets are reused across calls; the per-service limiters, not the agent, bound the work in flight.
     const maxSockets = Math.max(64, settings.concurrency * 16);
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
@@ -56,18 +68,22 @@ export class AwsEnvironment {
       region,
       credentials,
       ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
-      maxAttempts: this.settings.maxAttempts,
-      retryMode: "adaptive",
+      maxAttempts: 1,
       // Reuse each command's resolved middleware stack instead of rebuilding it per call (sends carry no
       // per-call options for this reason; aborts are checked before each call in AccountScope.call).
       cacheMiddleware: true,
       requestHandler: {
         httpAgent: this.httpAgent,
         httpsAgent: this.httpsAgent,
-        requestTimeout: 60_000,
+        requestTimeout: this.policy.budgetMs,
         connectionTimeout: 10_000,
       },
     };
+  }
+
+  /** One call outside an account scope (STS, Organizations) under the attempt policy. */
+  call<T>(api: ApiCall, send: () => Promise<T>): Promise<T> {
+    return attemptCall(api, send, classifyAwsError, this.policy, this.signal);
   }
 
   close(): void {
@@ -115,7 +131,8 @@ export class AccountScope {
     return client;
   }
 
-  private limiter(service: string, region: string): LimitFunction {
+  /** The concurrency lane of a service in a region: at most `concurrency` calls in flight. */
+  limiter(service: string, region: string): LimitFunction {
     const key = `${service}/${region}`;
     let limit = this.limiters.get(key);
     if (!limit) {
@@ -125,111 +142,66 @@ export class AccountScope {
     return limit;
   }
 
-  /** Make one API call under the service/region limit; failures come back as AwsCallError (denied or failed). */
-  async call<T>(service: string, region: string, api: AwsApiCall, send: () => Promise<T>): Promise<T> {
-    try {
-      return await this.limiter(service, region)(() => this.unlessAborted(send));
-    } catch (err) {
-      throw classifyAwsError(err, api);
-    }
+  /** Make one API call under the service/region limit and the attempt policy; failures throw a CallError. */
+  call<T>(service: string, region: string, api: ApiCall, send: () => Promise<T>): Promise<T> {
+    return this.limiter(
+      service,
+      region,
+    )(() => attemptCall(api, send, classifyAwsError, this.env.policy, this.signal));
   }
 
   /** Like call(), but the listed "not configured" error codes resolve to undefined instead of failing. */
   async callOrAbsent<T>(
     service: string,
     region: string,
-    api: AwsApiCall,
+    api: ApiCall,
     absentCodes: readonly string[],
     send: () => Promise<T>,
   ): Promise<T | undefined> {
     try {
-      return await this.limiter(service, region)(() => this.unlessAborted(send));
+      return await this.call(service, region, api, send);
     } catch (err) {
-      if (isAbsent(err, absentCodes)) return undefined;
-      throw classifyAwsError(err, api);
+      if (err instanceof CallError && absentCodes.includes(err.wireCode)) return undefined;
+      throw err;
     }
+  }
+
+  /** What the kit's runner needs to collect declared resource types in this account. */
+  binding(): ProviderBinding<AccountScope> {
+    return {
+      provider: "aws",
+      handle: this,
+      classifier: classifyAwsError,
+      policy: this.env.policy,
+      signal: this.signal,
+      limiter: (service, region) => this.limiter(service, region),
+      emit: (resource) => this.ctx.emit(resource),
+      reportError: (error) => this.ctx.reportError(error),
+      itemsInFlight: this.settings.concurrency * 2,
+    };
   }
 
   get signal(): AbortSignal {
     return this.env.signal;
   }
 
-  /** A cancelled scan starts no new call; calls in flight finish within the request timeout. */
-  private unlessAborted<T>(send: () => Promise<T>): Promise<T> {
-    this.signal.throwIfAborted();
-    return send();
-  }
-
   /** Report a call that stopped a whole resource type (or a region of it) from being listed. */
   reportListFailure(scope: string, err: unknown, resourceTypes: string[]): void {
-    const e = err instanceof AwsCallError ? err : undefined;
-    this.ctx.reportError({
-      collector: "aws",
-      scope: `${this.accountId}/${scope}`,
-      code: e ? (e.kind === "denied" ? "AccessDenied" : e.awsCode) : "AWS_COLLECTOR_FAILED",
-      message: err instanceof Error ? err.message : String(err),
-      ...(e ? { permission: e.permission } : {}),
-      resourceTypes,
-    });
+    this.ctx.reportError(errorRecord("aws", `${this.accountId}/${scope}`, err, resourceTypes));
   }
 }
 
 /**
- * Collects one resource's facts. A fact group is either read (value and source recorded) or unreadable (the
- * reason recorded), never silently missing; build() validates the facts against the type's schema.
+ * The kit's facts record with the AWS resource fields filled in: one implementation of set / fail / read /
+ * build for every provider and the device probes (src/collectors/kit/facts.ts).
  */
-export class FactsBuilder {
-  readonly attributes: Record<string, unknown> = {};
-  readonly sources: Record<string, string> = {};
-  readonly unreadable: Record<string, string> = {};
-
-  set(key: string, value: unknown, api: AwsApiCall | string): void {
-    if (value === undefined) return;
-    this.attributes[key] = value;
-    this.sources[key] = typeof api === "string" ? api : api.source;
-  }
-
-  fail(keys: string | readonly string[], err: unknown): void {
-    const reason =
-      err instanceof AwsCallError ? err.reason : err instanceof Error ? err.message : String(err);
-    for (const key of typeof keys === "string" ? [keys] : keys) {
-      delete this.attributes[key];
-      this.unreadable[key] = reason;
-    }
-  }
-
-  /** Run a read; on success apply it, on failure mark `keys` unreadable. */
-  async read<T>(
-    keys: string | readonly string[],
-    read: () => Promise<T>,
-    apply: (value: T) => void,
-  ): Promise<void> {
-    try {
-      apply(await read());
-    } catch (err) {
-      this.fail(keys, err);
-    }
-  }
-
-  build(
+export class FactsBuilder extends FactsRecord {
+  buildResource(
     schema: z.ZodType,
     base: Pick<ResourceInput, "uid" | "type" | "name" | "account" | "region"> & {
       tags?: Record<string, string>;
     },
   ): ResourceInput {
-    const parsed = schema.safeParse(this.attributes);
-    if (!parsed.success) {
-      // A collector bug, not an AWS state: say which resource and field so it is fixed, and fail closed.
-      throw new Error(`aws collector produced invalid facts for ${base.uid}: ${parsed.error.message}`);
-    }
-    return {
-      ...base,
-      provider: "aws",
-      tags: base.tags ?? {},
-      attributes: parsed.data as Record<string, unknown>,
-      sources: this.sources,
-      unreadable: this.unreadable,
-      collectedAt: new Date().toISOString(),
-    };
+    return this.build(schema, base.type, "aws", { ...base, name: base.name ?? base.uid });
   }
 }

@@ -4,7 +4,7 @@ import {
   Ec2SecurityGroupFactsSchema,
   Ec2VolumeFactsSchema,
 } from "../../core/facts/aws.js";
-import { paginate } from "./concurrency.js";
+import { paginate } from "../kit/bounded.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { loadEc2Sdk } from "./sdk.js";
@@ -106,7 +106,7 @@ async function collectEbsDefaults(scope: AccountScope, client: EC2Client, region
     ),
   ]);
   scope.ctx.emit(
-    facts.build(Ec2EbsDefaultsFactsSchema, {
+    facts.buildResource(Ec2EbsDefaultsFactsSchema, {
       uid: `arn:${scope.partition}:ec2:${region}:${scope.accountId}:ebs-encryption-by-default`,
       type: "aws.ec2.ebsDefaults",
       name: `EBS defaults ${region}`,
@@ -144,7 +144,7 @@ async function collectVolumes(scope: AccountScope, client: EC2Client, region: st
       );
       const tags = Object.fromEntries((v.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
       scope.ctx.emit(
-        facts.build(Ec2VolumeFactsSchema, {
+        facts.buildResource(Ec2VolumeFactsSchema, {
           uid: `arn:${scope.partition}:ec2:${region}:${scope.accountId}:volume/${v.VolumeId}`,
           type: "aws.ec2.volume",
           name: tags.Name ?? v.VolumeId,
@@ -190,7 +190,7 @@ async function collectSecurityGroups(
       set("ingressRules", g.IpPermissions?.length ?? 0);
       const tags = Object.fromEntries((g.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
       scope.ctx.emit(
-        facts.build(Ec2SecurityGroupFactsSchema, {
+        facts.buildResource(Ec2SecurityGroupFactsSchema, {
           uid: `arn:${scope.partition}:ec2:${region}:${scope.accountId}:security-group/${g.GroupId}`,
           type: "aws.ec2.securityGroup",
           name: g.GroupName ?? g.GroupId,

@@ -1,7 +1,12 @@
-import { AssayError } from "../../core/errors.js";
-import type { AwsApiCall } from "./permissions.js";
+import { type Classification, type ErrorClassifier, kindOfStatus } from "../kit/errors.js";
 
-/** Error codes AWS services use for "this principal may not do that". */
+/**
+ * How AWS SDK v3 errors map onto the kit's error kinds. Service exceptions carry the wire code as `name` (and
+ * `Code` for some query services) and the HTTP status in `$metadata.httpStatusCode`; credential provider
+ * failures are `CredentialsProviderError`. Network failures are recognised by the kit itself.
+ * Codes: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html, and each service's Errors section.
+ */
 const DENIED_CODES = new Set([
   "AccessDenied",
   "AccessDeniedException",
@@ -12,41 +17,60 @@ const DENIED_CODES = new Set([
   "Forbidden",
 ]);
 
-export type AwsFailureKind = "denied" | "failed";
+/** The request was well-formed but the caller's setup is not: credentials, signature, a region not enabled. */
+const CONFIGURATION_CODES = new Set([
+  "CredentialsProviderError",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "InvalidSignatureException",
+  "IncompleteSignature",
+  "MissingAuthenticationToken",
+  "MissingAuthenticationTokenException",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidAccessKeyId",
+  "InvalidToken",
+  "AuthFailure",
+  "OptInRequired",
+  "InvalidRegion",
+]);
 
-/** A failed AWS call, classified, with the API and permission it was for. */
-export class AwsCallError extends AssayError {
-  readonly kind: AwsFailureKind;
-  readonly awsCode: string;
-  readonly api: string;
-  readonly permission: string;
+const THROTTLED_CODES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "BandwidthLimitExceeded",
+  "SlowDown",
+  "PriorRequestNotComplete",
+  "EC2ThrottledException",
+]);
 
-  constructor(kind: AwsFailureKind, awsCode: string, message: string, call: AwsApiCall, cause: unknown) {
-    super(kind === "denied" ? "AWS_ACCESS_DENIED" : "AWS_CALL_FAILED", message, { cause });
-    this.kind = kind;
-    this.awsCode = awsCode;
-    this.api = call.api;
-    this.permission = call.permission;
-  }
+const SERVICE_CODES = new Set([
+  "InternalError",
+  "InternalFailure",
+  "InternalServerError",
+  "InternalServiceError",
+  "InternalServiceException",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "ServiceFailure",
+  "NotImplemented",
+]);
 
-  /**
-   * The sentence stored in a resource's `unreadable` map. Denials read the same whatever the service's wire
-   * code (AccessDeniedException, UnauthorizedOperation, …): `AccessDenied: <the IAM action to grant>`.
-   */
-  get reason(): string {
-    return this.kind === "denied" ? `AccessDenied: ${this.permission}` : `${this.awsCode}: ${this.message}`;
-  }
-}
-
-/** The service error code of an SDK exception (its `name`), or the Node error code for network failures. */
-export function awsErrorCode(err: unknown): string {
+/** The service error code of an SDK exception (`Code`, else its `name`), or undefined for plain errors. */
+export function awsErrorCode(err: unknown): string | undefined {
   if (err && typeof err === "object") {
-    const e = err as { name?: unknown; code?: unknown; Code?: unknown };
+    const e = err as { name?: unknown; Code?: unknown };
     if (typeof e.Code === "string") return e.Code;
-    if (typeof e.name === "string" && e.name !== "Error") return e.name;
-    if (typeof e.code === "string") return e.code;
+    if (typeof e.name === "string" && e.name !== "Error" && e.name !== "TypeError") return e.name;
   }
-  return "UnknownError";
+  return undefined;
 }
 
 function httpStatus(err: unknown): number | undefined {
@@ -54,19 +78,22 @@ function httpStatus(err: unknown): number | undefined {
   return typeof meta?.httpStatusCode === "number" ? meta.httpStatusCode : undefined;
 }
 
-export function classifyAwsError(err: unknown, call: AwsApiCall): AwsCallError {
-  if (err instanceof AwsCallError) return err;
+export const classifyAwsError: ErrorClassifier = (err): Classification | undefined => {
   const code = awsErrorCode(err);
-  const denied = DENIED_CODES.has(code) || (httpStatus(err) === 403 && !code.startsWith("Invalid"));
-  const raw = err instanceof Error ? err.message : String(err);
-  // Denial messages repeat the caller's ARN; the permission is what a reader needs, so keep the sentence short.
-  const message = denied
-    ? `${call.api} was denied (${code}); the scanning identity needs ${call.permission}`
-    : `${call.api} failed: ${raw.slice(0, 300)}`;
-  return new AwsCallError(denied ? "denied" : "failed", code, message, call, err);
-}
-
-/** True when the error says the thing read is simply not configured (NoSuchBucketPolicy and friends). */
-export function isAbsent(err: unknown, codes: readonly string[]): boolean {
-  return codes.includes(awsErrorCode(err));
-}
+  const status = httpStatus(err);
+  const at = status !== undefined ? { status } : {};
+  if (code !== undefined) {
+    if (DENIED_CODES.has(code)) return { kind: "denied", code, ...at };
+    if (CONFIGURATION_CODES.has(code)) return { kind: "invalidConfiguration", code, ...at };
+    if (THROTTLED_CODES.has(code)) return { kind: "throttled", code, ...at };
+    if (SERVICE_CODES.has(code)) return { kind: "serviceError", code, ...at };
+    if (code.startsWith("NoSuch") || /NotFound/.test(code)) return { kind: "notFound", code, ...at };
+  }
+  if (status !== undefined) {
+    // A 403 with an Invalid… code is a bad request or credential, not a missing permission.
+    const kind =
+      status === 403 && code?.startsWith("Invalid") ? "invalidConfiguration" : kindOfStatus(status);
+    if (kind) return { kind, code: code ?? `HTTP${status}`, status };
+  }
+  return code !== undefined ? { kind: "serviceError", code } : undefined;
+};

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { UserDetail } from "@aws-sdk/client-iam";
 import { z } from "zod";
 import { IamUserFactsSchema } from "../../core/facts/aws.js";
+import { daysBetween, paginate } from "../kit/bounded.js";
+import { CallError } from "../kit/errors.js";
 import type { AccountFactsCollector } from "./account.js";
-import { daysBetween, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
-import { AwsCallError } from "./errors.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { decodePolicyDocument, grantsAdministrator } from "./policy-document.js";
 import { loadIamSdk } from "./sdk.js";
@@ -237,7 +237,7 @@ export async function collectIam(scope: AccountScope, account: AccountFactsColle
 
   if (report.status === "rejected" && details.status === "rejected") {
     // Neither source lists users: every IAM user rule becomes error, naming the missing permission.
-    const reason = details.reason instanceof AwsCallError ? details.reason : report.reason;
+    const reason = details.reason instanceof CallError ? details.reason : report.reason;
     scope.reportListFailure("global/iam", reason, ["aws.iam.user"]);
     return 0;
   }
@@ -304,7 +304,12 @@ export async function collectIam(scope: AccountScope, account: AccountFactsColle
       );
 
     scope.ctx.emit(
-      facts.build(IamUserFactsSchema, { uid: arn, type: "aws.iam.user", name, account: scope.accountId }),
+      facts.buildResource(IamUserFactsSchema, {
+        uid: arn,
+        type: "aws.iam.user",
+        name,
+        account: scope.accountId,
+      }),
     );
     count += 1;
   }

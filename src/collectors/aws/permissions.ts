@@ -1,21 +1,12 @@
+import { type ApiCall, apiCall as call, permissionsOf } from "../kit/calls.js";
+import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
+
 /**
- * Every AWS API call the collector makes, with the IAM action that authorises it. The collector calls AWS only
- * through entries of this table, so the permissions it declares (and `assay permissions aws` prints) are exactly
- * the actions it uses: all read-only (Get/List/Describe/Generate credential report).
+ * AWS API calls made outside the resource type declarations (account discovery, regions, and the services
+ * not yet declared in resources/), with the IAM action that authorises each. Declared resource types list
+ * their own calls; `AWS_READ_PERMISSIONS` is built from both, so `assay permissions aws` prints exactly the
+ * actions the calls use: all read-only (Get/List/Describe/Generate credential report).
  */
-export interface AwsApiCall {
-  /** The API operation, as written in sources (`s3:GetBucketEncryption`). */
-  api: string;
-  /** The IAM action that allows it (`s3:GetEncryptionConfiguration`). */
-  permission: string;
-  /** `api: <api>`, built once and shared by every resource's `sources` (10,000 buckets, one string). */
-  source: string;
-}
-
-function call(api: string, permission = api): AwsApiCall {
-  return { api, permission, source: `api: ${api}` };
-}
-
 export const AWS_CALLS = {
   stsGetCallerIdentity: call("sts:GetCallerIdentity"),
   stsAssumeRole: call("sts:AssumeRole"),
@@ -36,11 +27,6 @@ export const AWS_CALLS = {
   s3GetBucketTagging: call("s3:GetBucketTagging"),
   s3ControlGetPublicAccessBlock: call("s3control:GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
 
-  kmsListKeys: call("kms:ListKeys"),
-  kmsListAliases: call("kms:ListAliases"),
-  kmsDescribeKey: call("kms:DescribeKey"),
-  kmsGetKeyRotationStatus: call("kms:GetKeyRotationStatus"),
-
   iamGenerateCredentialReport: call("iam:GenerateCredentialReport"),
   iamGetCredentialReport: call("iam:GetCredentialReport"),
   iamGetAccountAuthorizationDetails: call("iam:GetAccountAuthorizationDetails"),
@@ -59,16 +45,19 @@ export const AWS_CALLS = {
   ec2GetEbsDefaultKmsKeyId: call("ec2:GetEbsDefaultKmsKeyId"),
   ec2DescribeVolumes: call("ec2:DescribeVolumes"),
   ec2DescribeSecurityGroups: call("ec2:DescribeSecurityGroups"),
-} as const satisfies Record<string, AwsApiCall>;
+} as const satisfies Record<string, ApiCall>;
+
+/** Every call the collector can make: the table above and each declared resource type's calls. */
+export const AWS_ALL_CALLS: readonly ApiCall[] = [
+  ...Object.values(AWS_CALLS),
+  ...AWS_RESOURCE_DECLARATIONS.flatMap((d) => d.calls),
+];
 
 /**
  * The read-only IAM actions, sorted. sts:AssumeRole is listed separately: it belongs on the caller's identity
- * (to reach member accounts), not on the scanning role in each account.
+ * (to reach member accounts), not on the scanning role in each account; sts:GetCallerIdentity needs no grant.
  */
-export const AWS_READ_PERMISSIONS: readonly string[] = [
-  ...new Set(
-    Object.values(AWS_CALLS)
-      .map((c) => c.permission)
-      .filter((p) => p !== "sts:AssumeRole" && p !== "sts:GetCallerIdentity"),
-  ),
-].sort();
+export const AWS_READ_PERMISSIONS: readonly string[] = permissionsOf(AWS_ALL_CALLS, [
+  "sts:AssumeRole",
+  "sts:GetCallerIdentity",
+]);

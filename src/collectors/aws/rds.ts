@@ -1,5 +1,5 @@
 import { RdsInstanceFactsSchema } from "../../core/facts/aws.js";
-import { paginate } from "./concurrency.js";
+import { paginate } from "../kit/bounded.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { loadRdsSdk } from "./sdk.js";
@@ -38,7 +38,7 @@ export async function collectRds(scope: AccountScope, region: string): Promise<n
       set("autoMinorVersionUpgrade", db.AutoMinorVersionUpgrade === true);
       set("iamAuthentication", db.IAMDatabaseAuthenticationEnabled === true);
       scope.ctx.emit(
-        facts.build(RdsInstanceFactsSchema, {
+        facts.buildResource(RdsInstanceFactsSchema, {
           uid: db.DBInstanceArn ?? `arn:${scope.partition}:rds:${region}:${scope.accountId}:db:${id}`,
           type: "aws.rds.instance",
           name: id,

@@ -1,17 +1,18 @@
 import { z } from "zod";
 import { AssayError } from "../../core/errors.js";
+import { forEachBounded } from "../kit/bounded.js";
+import { collectType } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
 import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
 import { collectBackup } from "./backup.js";
 import { collectCloudTrail } from "./cloudtrail.js";
-import { forEachBounded } from "./concurrency.js";
 import { type AccountScope, AwsEnvironment } from "./context.js";
 import { collectEc2, DescribeRegionsCommand, ec2Client } from "./ec2.js";
 import { collectIam } from "./iam.js";
-import { collectKms } from "./kms.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { AWS_RESOURCE_TYPES } from "./produces.js";
 import { collectRds } from "./rds.js";
+import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
 import { collectS3 } from "./s3.js";
 import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, scopeFor } from "./scope.js";
 import { AWS_SERVICES, type AwsService, AwsSettingsSchema } from "./settings.js";
@@ -109,10 +110,17 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
       })(),
     );
   };
+  const kit = scope.binding();
+  for (const decl of AWS_RESOURCE_DECLARATIONS) {
+    const service = decl.service as AwsService;
+    const places = decl.scope === "regional" ? scope.regions : ["global"];
+    for (const where of places) {
+      run(service, where, () => collectType(kit, decl, where, `${scope.accountId}/${where}/${service}`));
+    }
+  }
   run("s3", "global", () => collectS3(scope, account));
   run("iam", "global", () => collectIam(scope, account));
   for (const region of scope.regions) {
-    run("kms", region, () => collectKms(scope, region));
     run("cloudtrail", region, () => collectCloudTrail(scope, region, account, claimedTrails));
     run("backup", region, () => collectBackup(scope, region, account));
     run("rds", region, () => collectRds(scope, region));

@@ -1,7 +1,7 @@
 import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import { S3BucketFactsSchema } from "../../core/facts/aws.js";
+import { forEachBoundedPerLane, paginate } from "../kit/bounded.js";
 import type { AccountFactsCollector } from "./account.js";
-import { forEachBoundedPerLane, paginate } from "./concurrency.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { analyseBucketPolicy } from "./policy-document.js";
@@ -351,7 +351,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
   ]);
 
   applyPublicAccess(facts, bucketPab, pabError, accountPab);
-  return facts.build(S3BucketFactsSchema, {
+  return facts.buildResource(S3BucketFactsSchema, {
     uid: `arn:${partition}:s3:::${name}`,
     type: "aws.s3.bucket",
     name,

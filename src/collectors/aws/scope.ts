@@ -1,11 +1,11 @@
-import { paginate } from "./concurrency.js";
+import { paginate } from "../kit/bounded.js";
+import { CallError } from "../kit/errors.js";
 import {
   AccountScope,
   type AwsEnvironment,
   type CredentialSource,
   type StaticCredentials,
 } from "./context.js";
-import { classifyAwsError } from "./errors.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { loadCredentialProviders, loadOrganizationsSdk, loadStsSdk } from "./sdk.js";
 
@@ -55,27 +55,25 @@ export function assumeRoleCredentials(
 ): CredentialSource {
   const sts = stsClient(env, base);
   const assume = async (): Promise<StaticCredentials> => {
-    try {
-      const reply = await sts.send(
+    const reply = await env.call(C.stsAssumeRole, () =>
+      sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: SESSION_NAME,
           DurationSeconds: 3600,
           ...(env.settings.externalId ? { ExternalId: env.settings.externalId } : {}),
         }),
-      );
-      const c = reply.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey)
-        throw new Error(`sts:AssumeRole on ${roleArn} returned no credentials`);
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
-        ...(c.Expiration ? { expiration: c.Expiration } : {}),
-      };
-    } catch (err) {
-      throw classifyAwsError(err, C.stsAssumeRole);
-    }
+      ),
+    );
+    const c = reply.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey)
+      throw new Error(`sts:AssumeRole on ${roleArn} returned no credentials`);
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+      ...(c.Expiration ? { expiration: c.Expiration } : {}),
+    };
   };
   let cached: Promise<StaticCredentials> | undefined;
   return async () => {
@@ -92,15 +90,29 @@ export function assumeRoleCredentials(
   };
 }
 
+/**
+ * Who the credentials belong to. No IAM policy can deny sts:GetCallerIdentity
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html), so a refusal here means
+ * the credentials themselves were rejected: a configuration error, never "missing permission".
+ */
 export async function callerIdentity(env: AwsEnvironment, credentials: CredentialSource) {
   const sts = stsClient(env, credentials);
   try {
-    const reply = await sts.send(new GetCallerIdentityCommand({}));
+    const reply = await env.call(C.stsGetCallerIdentity, () => sts.send(new GetCallerIdentityCommand({})));
     if (!reply.Account) throw new Error("sts:GetCallerIdentity returned no account");
     const partition = /^arn:([^:]+):/.exec(reply.Arn ?? "")?.[1] ?? "aws";
     return { accountId: reply.Account, arn: reply.Arn ?? "", partition };
   } catch (err) {
-    throw classifyAwsError(err, C.stsGetCallerIdentity);
+    if (err instanceof CallError && err.kind === "denied" && err.api === C.stsGetCallerIdentity.api) {
+      throw new CallError(
+        { kind: "invalidConfiguration", code: err.wireCode },
+        C.stsGetCallerIdentity,
+        err.debug,
+        err.attempts,
+        err,
+      );
+    }
+    throw err;
   } finally {
     sts.destroy();
   }
@@ -132,10 +144,7 @@ export async function resolveAccounts(env: AwsEnvironment, base: CredentialSourc
   const orgs = new OrganizationsClient(env.clientConfig(s.homeRegion, base));
   try {
     const accounts = paginate(
-      (NextToken) =>
-        orgs.send(new ListAccountsCommand({ NextToken })).catch((err: unknown) => {
-          throw classifyAwsError(err, C.orgListAccounts);
-        }),
+      (NextToken) => env.call(C.orgListAccounts, () => orgs.send(new ListAccountsCommand({ NextToken }))),
       (page) => page.Accounts,
       (page) => page.NextToken,
     );

@@ -41,8 +41,13 @@ export const AwsSettingsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(128).default(16),
   /** Accounts scanned at the same time. */
   accountConcurrency: z.number().int().min(1).max(16).default(2),
-  /** Attempts per call, with the SDK's adaptive retry (client-side rate limiting on throttling). */
-  maxAttempts: z.number().int().min(1).max(20).default(8),
+  /**
+   * Attempts per call when AWS throttles it (exponential backoff with jitter). A 5xx or a dropped connection is
+   * tried twice at most, a denial or an unreachable endpoint once (src/collectors/kit/attempts.ts).
+   */
+  maxAttempts: z.number().int().min(1).max(20).default(5),
+  /** Time budget of one call, every attempt and wait included. */
+  callTimeoutSeconds: z.number().int().min(1).max(600).default(60),
   /** How long to wait for the IAM credential report to be generated. */
   credentialReportTimeoutSeconds: z.number().int().min(1).max(600).default(120),
 });

@@ -5,6 +5,7 @@ import { credentialFacts, parseCredentialReport } from "../../../src/collectors/
 import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
 import { analyseBucketPolicy, grantsAdministrator } from "../../../src/collectors/aws/policy-document.js";
 import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
+import { classify } from "../../../src/collectors/kit/errors.js";
 
 describe("bucket policy analysis", () => {
   const allow = (extra: Record<string, unknown>) => ({
@@ -121,22 +122,26 @@ describe("helpers", () => {
   });
 
   it("classifies denials by code and by 403 status, and names the permission", () => {
-    const denied = classifyAwsError(
+    const denied = classify(
       Object.assign(new Error("x"), { name: "UnauthorizedOperation" }),
       AWS_CALLS.ec2DescribeVolumes,
+      classifyAwsError,
     );
     expect(denied.kind).toBe("denied");
     expect(denied.reason).toBe("AccessDenied: ec2:DescribeVolumes");
-    const forbidden = classifyAwsError(
+    const forbidden = classify(
       Object.assign(new Error("x"), { name: "SomethingElse", $metadata: { httpStatusCode: 403 } }),
       AWS_CALLS.s3GetBucketEncryption,
+      classifyAwsError,
     );
     expect(forbidden.reason).toBe("AccessDenied: s3:GetEncryptionConfiguration");
-    const failed = classifyAwsError(
-      Object.assign(new Error("boom"), { name: "InternalError" }),
-      AWS_CALLS.kmsListKeys,
+    const failed = classify(
+      Object.assign(new Error("boom"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }),
+      AWS_CALLS.ec2DescribeVolumes,
+      classifyAwsError,
     );
-    expect(failed.kind).toBe("failed");
-    expect(failed.reason).toMatch(/^InternalError: kms:ListKeys failed: boom/);
+    expect(failed.kind).toBe("serviceError");
+    expect(failed.reason).toBe("ec2:DescribeVolumes: the service failed to answer (InternalError, HTTP 500)");
+    expect(failed.debug).toBe("InternalError: boom");
   });
 });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { forEachBoundedPerLane } from "../../../src/collectors/aws/concurrency.js";
 import { bucketsInFlight } from "../../../src/collectors/aws/s3.js";
+import { forEachBoundedPerLane } from "../../../src/collectors/kit/bounded.js";
 
 /** Items `<lane>-<n>`; records the most items of each lane in flight and the order they started in. */
 function recorder(delayMs: (item: string) => number = () => 2) {
