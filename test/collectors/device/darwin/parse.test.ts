@@ -124,6 +124,29 @@ describe("macOS tool parsers (recorded outputs)", () => {
     );
   });
 
+  it("softwareupdate: Ventura offered Sequoia two majors ahead, and Big Sur's listing (recorded)", () => {
+    const sequoia = parseSoftwareUpdateList(f("softwareupdate-list-ventura-sequoia-offered.txt"));
+    if (!sequoia.ok) throw new Error(sequoia.reason);
+    expect(sequoia.items.filter((i) => isSecurityUpdate(i, "13.7.3")).map((i) => i.title)).toEqual([
+      "macOS Ventura 13.7.4",
+    ]);
+    expect(sequoia.items.filter((i) => isMajorUpgrade(i, "13.7.3")).map((i) => i.title)).toEqual([
+      "macOS Sequoia 15.3.1",
+    ]);
+    expect(parseSoftwareUpdateList(f("softwareupdate-list-bigsur.txt"))).toEqual({
+      ok: true,
+      items: [
+        {
+          label: "macOS Big Sur 11.1 Beta 2-20C5061b",
+          title: "macOS Big Sur 11.1 Beta 2",
+          version: "11.1",
+          recommended: true,
+          restart: true,
+        },
+      ],
+    });
+  });
+
   it("softwareupdate: the Mojave-era listing (recorded) is read, and an unreadable listing is never 'nothing pending'", () => {
     expect(parseSoftwareUpdateList(f("softwareupdate-list-mojave.txt"))).toEqual({
       ok: true,
