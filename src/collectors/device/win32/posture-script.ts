@@ -120,7 +120,11 @@ $out.timeTriggers = Section {
 # A missing service is $null here, in every display language (the error text would be translated).
 $out.sshd = Section { $s = Get-Service -Name sshd -ErrorAction SilentlyContinue
   if ($null -eq $s) { [ordered]@{ installed = $false } } else { [ordered]@{ installed = $true; status = "$($s.Status)"; startType = "$($s.StartType)" } } }
-$out | ConvertTo-Json -Depth 8 -Compress
+$json = $out | ConvertTo-Json -Depth 8 -Compress
+# Windows PowerShell 5.1 writes to a pipe in the console's OEM code page (850 on a German host, 437 in the US);
+# PowerShell 7 in UTF-8. Pure ASCII reads the same in all of them: names with umlauts or accents travel as
+# JSON \u escapes.
+[regex]::Replace($json, '[^\x00-\x7F]', [System.Text.RegularExpressions.MatchEvaluator]{ param($m) '\u{0:x4}' -f [int][char]$m.Value })
 `;
 
 /** powershell.exe arguments: -EncodedCommand takes UTF-16LE base64, which sidesteps every quoting rule. */

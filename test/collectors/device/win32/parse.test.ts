@@ -252,6 +252,26 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(POSTURE_SCRIPT).toContain("W32Time\\TriggerInfo");
   });
 
+  it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
+    expect(POSTURE_SCRIPT).toContain(String.raw`[regex]::Replace($json, '[^\x00-\x7F]'`);
+    expect(POSTURE_SCRIPT).toContain(String.raw`'\u{0:x4}' -f [int][char]$m.Value`);
+    // The same escaping in JavaScript (each UTF-16 unit as \u + four lower-case hex digits, as .NET's {0:x4}).
+    const raw = JSON.parse(fixture("win32", "win10-entra-de.json"));
+    const json = JSON.stringify({
+      ...raw,
+      os: { ...raw.os, hostname: "BÜRO-PC-Ø1" },
+      admins: { items: ["Administrator", "AzureAD\\Jürgen😀"] },
+    });
+    const ascii = json.replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    expect(ascii).not.toMatch(/[\u0080-\uffff]/);
+    const posture = parseWindowsPosture(ascii, now);
+    expect(posture?.result.attributes.hostname).toBe("BÜRO-PC-Ø1");
+    expect(posture?.result.attributes.accounts?.localAdmins).toEqual(["Administrator", "AzureAD\\Jürgen😀"]);
+  });
+
   it("decodes Security Center product states and update policies", () => {
     expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true });
     expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true });
