@@ -22,6 +22,9 @@ export const USER_HIVE_PATTERN = "^S-1-(5-21|12-1)-[0-9-]+$";
  */
 const W32TIME_KEY = String.raw`HKLM:\SYSTEM\CurrentControlSet\Services\W32Time`;
 
+/** The `[System Access]` lines of a `secedit /export` the password section keeps (key names are never translated). */
+export const SECEDIT_LINE_PATTERN = String.raw`^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)`;
+
 export const POSTURE_SCRIPT = String.raw`
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -102,7 +105,7 @@ $out.passwordPolicy = Section {
   $tmp = [IO.Path]::GetTempFileName()
   try { secedit /export /cfg $tmp /areas SECURITYPOLICY | Out-Null; $lines = Get-Content $tmp } finally { Remove-Item $tmp -ErrorAction SilentlyContinue }
   $v = [ordered]@{}
-  foreach ($l in $lines) { if ($l -match '^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)') { $v[$Matches[1]] = [int]$Matches[2] } }
+  foreach ($l in $lines) { if ($l -match '${SECEDIT_LINE_PATTERN}') { $v[$Matches[1]] = [int]$Matches[2] } }
   $v
 }
 $out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }

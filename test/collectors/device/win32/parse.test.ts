@@ -8,6 +8,7 @@ import {
 import {
   POSTURE_SCRIPT,
   powershellArgs,
+  SECEDIT_LINE_PATTERN,
   USER_HIVE_PATTERN,
 } from "../../../../src/collectors/device/win32/posture-script.js";
 import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
@@ -250,6 +251,32 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(POSTURE_SCRIPT).not.toMatch(/WinNT:\/\/\.\/Administrators/);
     expect(POSTURE_SCRIPT).toContain("SecurityIdentifier('S-1-5-32-544')).Translate(");
     expect(POSTURE_SCRIPT).toContain("W32Time\\TriggerInfo");
+  });
+
+  it("the password section's secedit line pattern reads a recorded export, and the parser turns it into facts", () => {
+    expect(POSTURE_SCRIPT).toContain(`$l -match '${SECEDIT_LINE_PATTERN}'`);
+    // PowerShell's -match is case-insensitive; Get-Content splits the UTF-16 file into lines without CR.
+    const line = new RegExp(SECEDIT_LINE_PATTERN, "i");
+    const section: Record<string, number> = {};
+    for (const l of fixture("win32", "secedit-export-system-access.inf").split(/\r?\n/)) {
+      const m = line.exec(l);
+      if (m?.[1] && m[2]) section[m[1]] = Number.parseInt(m[2], 10);
+    }
+    expect(section).toEqual({
+      MinimumPasswordAge: 0,
+      MaximumPasswordAge: 42,
+      MinimumPasswordLength: 0,
+      PasswordComplexity: 1,
+    });
+    const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
+    const posture = parseWindowsPosture(JSON.stringify({ ...raw, passwordPolicy: section }), now);
+    expect(posture?.result.attributes.password).toEqual({
+      maxAgeDays: 42,
+      minAgeDays: 0,
+      minLength: 0,
+      minClasses: 3,
+      qualityModule: "windows-password-complexity",
+    });
   });
 
   it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
