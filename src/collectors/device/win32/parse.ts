@@ -259,14 +259,18 @@ function decideMalware(
   }
   const d = defender.value;
   const updated = d.antivirusSignatureLastUpdated ? Date.parse(d.antivirusSignatureLastUpdated) : Number.NaN;
+  // In passive mode ("Passive Mode", "SxS Passive Mode", "EDR Block Mode") or "Not running", Defender still
+  // reports every protection toggle as on, but it is not the antivirus protecting the machine; with no other
+  // active product registered, nothing is.
+  const standing = /passive|not running|EDR Block/i.test(d.amRunningMode ?? "");
   set("malware", {
     installed: true,
-    running: d.amServiceEnabled === true && d.antivirusEnabled === true,
-    product: "Microsoft Defender Antivirus",
+    running: !standing && d.amServiceEnabled === true && d.antivirusEnabled === true,
+    product: standing ? `Microsoft Defender Antivirus (${d.amRunningMode})` : "Microsoft Defender Antivirus",
     ...(Number.isFinite(updated)
       ? { signatureAgeHours: Math.max(0, Math.round(((now.getTime() - updated) / 3_600_000) * 10) / 10) }
       : {}),
-    realTimeProtection: d.realTimeProtectionEnabled === true,
+    realTimeProtection: !standing && d.realTimeProtectionEnabled === true,
   });
 }
 

@@ -299,6 +299,23 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(posture?.result.attributes.accounts?.localAdmins).toEqual(["Administrator", "AzureAD\\Jürgen😀"]);
   });
 
+  it("Defender in passive mode with no other active antivirus protects nothing, whatever its toggles say", () => {
+    // The AMRunningMode values and "every toggle still true" come from mondoohq/mql#10381.
+    const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
+    for (const mode of ["Passive Mode", "SxS Passive Mode", "EDR Block Mode", "Not running"]) {
+      const posture = parseWindowsPosture(
+        JSON.stringify({ ...raw, defender: { ...raw.defender, amRunningMode: mode } }),
+        now,
+      );
+      expect(posture?.result.attributes.malware).toMatchObject({
+        installed: true,
+        running: false,
+        realTimeProtection: false,
+        product: `Microsoft Defender Antivirus (${mode})`,
+      });
+    }
+  });
+
   it("decodes Security Center product states and update policies", () => {
     expect(decodeProductState(397568)).toEqual({ enabled: true, upToDate: true });
     expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true });
