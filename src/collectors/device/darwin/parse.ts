@@ -193,9 +193,12 @@ export function isSecurityUpdate(item: SoftwareUpdateItem, runningVersion: strin
   return /^macOS\b/i.test(item.title) || /security|xprotect|MRT/i.test(`${item.title} ${item.label}`);
 }
 
-/** `softwareupdate --schedule`: "Automatic checking for updates is turned on/off." */
+/**
+ * `softwareupdate --schedule`: "Automatic checking for updates is turned on/off." and, on older releases,
+ * "Automatic check is on/off".
+ */
 export function parseSoftwareUpdateSchedule(text: string): boolean | undefined {
-  const m = /Automatic check(?:ing)? (?:for updates )?is turned (on|off)/i.exec(text);
+  const m = /Automatic check(?:ing)?(?: for updates)? is (?:turned )?(on|off)\b/i.exec(text);
   return m?.[1] ? m[1].toLowerCase() === "on" : undefined;
 }
 

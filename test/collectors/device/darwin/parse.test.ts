@@ -93,6 +93,10 @@ describe("macOS tool parsers (recorded outputs)", () => {
     ).toEqual({ ok: false, reason: "Can't connect to the Apple Software Update server." });
     expect(parseSoftwareUpdateSchedule(f("softwareupdate-schedule-on.txt"))).toBe(true);
     expect(parseSoftwareUpdateSchedule(f("softwareupdate-schedule-off.txt"))).toBe(false);
+    // The older wording, grepped for by 0xmachos/mOSL (issue #17).
+    expect(parseSoftwareUpdateSchedule("Automatic check is on\n")).toBe(true);
+    expect(parseSoftwareUpdateSchedule("Automatic check is off\n")).toBe(false);
+    expect(parseSoftwareUpdateSchedule("Automatic check is unknown\n")).toBeUndefined();
     expect(parseDefaultsDate(f("defaults-lastsuccessfuldate.txt"))).toBe("2024-08-12T07:41:09.000Z");
   });
 
