@@ -128,14 +128,15 @@ function parseLegacyItem(label: string, detail: string): SoftwareUpdateItem | un
 export function parseSoftwareUpdateList(stdout: string, stderr = ""): SoftwareUpdateList {
   const all = `${stdout}\n${stderr}`;
   if (/No new software available/i.test(all)) return { ok: true, items: [] };
+  // The header goes to stdout on the releases recorded; should it go to stderr, the items are still on stdout.
   const found = /Software Update found the following/i.exec(stdout);
-  if (!found)
+  if (!found && !/Software Update found the following/i.test(stderr))
     return {
       ok: false,
       reason:
         firstMeaningfulLine(stderr) ?? 'no "found the following" header and no "No new software available"',
     };
-  const lines = stdout.slice(found.index).split("\n").slice(1);
+  const lines = found ? stdout.slice(found.index).split("\n").slice(1) : stdout.split("\n");
   const items: SoftwareUpdateItem[] = [];
   for (let i = 0; i < lines.length; i += 1) {
     const bullet = /^\s*\*\s*(.+?)\s*$/.exec(lines[i] ?? "")?.[1];

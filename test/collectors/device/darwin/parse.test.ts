@@ -178,6 +178,13 @@ describe("macOS tool parsers (recorded outputs)", () => {
       ok: false,
       reason: "announced new software but listed no item in a known format",
     });
+    // Header on stderr, items on stdout: still read.
+    expect(
+      parseSoftwareUpdateList(
+        "* Label: X-1\n\tTitle: X, Version: 1, Size: 1KiB, Recommended: YES, \n",
+        "Software Update found the following new or updated software:\n",
+      ),
+    ).toMatchObject({ ok: true, items: [{ label: "X-1" }] });
     const partly = parseSoftwareUpdateList(
       `${header}* Label: X-1\n\tTitle: X, Version: 1, Size: 1KiB, Recommended: YES, \n* Label: Y-2\n\tsomething else\n`,
     );
