@@ -57,6 +57,7 @@ describe("macOS tool parsers (recorded outputs)", () => {
     expect(parseAlfGlobalState(f("alf-globalstate-on.txt"))).toBe(true);
     expect(parseAlfGlobalState(f("alf-globalstate-off.txt"))).toBe(false);
     expect(parseAlfGlobalState(f("alf-globalstate-blockall.txt"))).toBe(true);
+    expect(parseAlfGlobalState(f("alf-globalstate-enabled-state2.txt"))).toBe(true);
     expect(parseAlfAppCount(f("alf-listapps.txt"))).toBe(3);
   });
 
@@ -220,6 +221,10 @@ describe("macOS tool parsers (recorded outputs)", () => {
   it("SIP (a custom configuration is not enabled) and Gatekeeper", () => {
     expect(parseCsrutilStatus(f("csrutil-enabled.txt"))).toBe(true);
     expect(parseCsrutilStatus(f("csrutil-custom.txt"))).toBe(false);
+    // Recorded: SIP off through a custom configuration, and "enabled (Custom Configuration)" with every
+    // protection disabled, which must not read as enabled.
+    expect(parseCsrutilStatus(f("csrutil-custom-catalina.txt"))).toBe(false);
+    expect(parseCsrutilStatus(f("csrutil-enabled-custom-elcapitan.txt"))).toBe(false);
     expect(parseSpctlStatus(f("spctl-enabled.txt"))).toBe(true);
     expect(parseSpctlStatus(f("spctl-disabled.txt"))).toBe(false);
   });
