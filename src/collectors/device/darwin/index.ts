@@ -1,10 +1,11 @@
 import { hostname } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { ResourceInput } from "../../../core/resource.js";
-import { describeFailure, type ExecResult } from "../exec.js";
+import { describeFailure, type ExecResult, firstLine } from "../exec.js";
 import type { DeviceIdentity } from "../linux/os.js";
 import { factResult, type Host, mergeResults, type ProbeResult, unreadableResult } from "../probe.js";
 import {
+  isMajorUpgrade,
   isSecurityUpdate,
   macosCodename,
   parseAlfAppCount,
@@ -37,7 +38,14 @@ import {
  */
 const ALF = "/usr/libexec/ApplicationFirewall/socketfilterfw";
 const MANAGED = "/Library/Managed Preferences";
-const XPROTECT_PLIST = "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist";
+/**
+ * XProtect's signature bundle: macOS 15 and later install updates under /var/protected/xprotect and leave the
+ * legacy bundle behind at its shipped version, so both are read and the newer one counts.
+ */
+const XPROTECT_PLISTS = [
+  "/var/protected/xprotect/XProtect.bundle/Contents/Info.plist",
+  "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist",
+];
 const SOFTWARE_UPDATE_PREFS = "/Library/Preferences/com.apple.SoftwareUpdate";
 
 export interface DarwinProbe {
@@ -171,11 +179,12 @@ async function probeDiskEncryption(host: Host): Promise<ProbeResult> {
   if (!state)
     return unreadableResult(
       "diskEncryption",
-      fde.ok ? `${fde.command}: unexpected output` : describeFailure(fde),
+      fde.ok ? `${fde.command}: unexpected output: "${firstLine(fde.stdout)}"` : describeFailure(fde),
       "cmd: fdesetup status",
     );
   const volume = info.ok ? parseDiskutilInfo(info.stdout) : undefined;
-  // Until encryption finishes, data on the disk is not all protected: only "On" counts.
+  // Until encryption finishes, data on the disk is not all protected: only "On" counts. Deferred enablement
+  // ("will be enabled after the next restart") has not encrypted anything yet.
   const encrypted = state === "on";
   return factResult(
     "diskEncryption",
@@ -213,15 +222,30 @@ async function probeFirewall(host: Host): Promise<ProbeResult> {
 }
 
 async function probeUpdates(host: Host): Promise<ProbeResult> {
-  const [list, schedule, critical, lastDate] = await Promise.all([
+  const [list, schedule, critical, lastDate, sw] = await Promise.all([
     // Listing asks Apple's catalogue over the network; give it time.
     host.exec("/usr/sbin/softwareupdate", ["-l"], { timeoutMs: 180_000 }),
     host.exec("/usr/sbin/softwareupdate", ["--schedule"]),
     readDefault(host, SOFTWARE_UPDATE_PREFS, "CriticalUpdateInstall"),
     readDefault(host, SOFTWARE_UPDATE_PREFS, "LastSuccessfulDate"),
+    host.exec("/usr/bin/sw_vers", []),
   ]);
-  const items = parseSoftwareUpdateList(list.stdout, list.stderr);
-  if (!items) return unreadableResult("updates", describeFailure(list), "cmd: softwareupdate -l");
+  const source = "cmd: softwareupdate -l";
+  if (!list.ok && !list.stdout.trim()) return unreadableResult("updates", describeFailure(list), source);
+  const listing = parseSoftwareUpdateList(list.stdout, list.stderr);
+  if (!listing.ok) return unreadableResult("updates", `${list.command}: ${listing.reason}`, source);
+  const items = listing.items;
+  // Whether an offered macOS is an upgrade to a new major release depends on the release running now.
+  const running = sw.ok ? parseSwVers(sw.stdout)?.productVersion : undefined;
+  if (!running && items.some((i) => /^macOS\b/i.test(i.title)))
+    return unreadableResult(
+      "updates",
+      `${describeFailure(sw)}: no ProductVersion, so an offered macOS cannot be told from a major upgrade`,
+      source,
+    );
+  const runningVersion = running ?? "";
+  const upgrades = items.filter((i) => isMajorUpgrade(i, runningVersion));
+  const updates = items.filter((i) => !isMajorUpgrade(i, runningVersion));
   const checking = parseSoftwareUpdateSchedule(text(schedule));
   // Absent CriticalUpdateInstall means Apple's default (on): security responses and XProtect data install themselves.
   const criticalOn = critical.value === undefined ? true : parseDefaultsNumber(critical.value) !== 0;
@@ -231,15 +255,19 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
     "updates",
     {
       manager: "softwareupdate",
-      pending: items.length,
-      pendingSecurity: items.filter(isSecurityUpdate).length,
+      // A new major macOS ("macOS Sonoma 14.0" offered to 13.x) is an upgrade the organisation may defer on
+      // purpose; it is neither a pending update nor a security fix for the release running now.
+      pending: updates.length,
+      pendingSecurity: updates.filter((i) => isSecurityUpdate(i, runningVersion)).length,
       automatic,
       ...(automatic ? { automaticMechanism: "softwareupdate schedule + CriticalUpdateInstall" } : {}),
       // macOS applies restart-type updates only during a restart: one is pending until the Mac restarts.
-      rebootRequired: items.some((i) => i.restart),
+      rebootRequired: updates.some((i) => i.restart),
       ...(refreshed ? { lastRefreshedAt: refreshed } : {}),
     },
-    "cmd: softwareupdate -l; softwareupdate --schedule; defaults read com.apple.SoftwareUpdate",
+    `cmd: softwareupdate -l; softwareupdate --schedule; defaults read com.apple.SoftwareUpdate; sw_vers${
+      upgrades.length ? ` (major upgrades not counted: ${upgrades.map((u) => u.title).join(", ")})` : ""
+    }`,
   );
 }
 
@@ -286,7 +314,13 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
       const status = await host.exec("/usr/sbin/sysadminctl", ["-screenLock", "status"], as);
       const parsed = parseSysadminctlScreenLock(text(status));
       if (!parsed)
-        return unreadableResult("screenLock", describeFailure(status), "cmd: sysadminctl -screenLock status");
+        return unreadableResult(
+          "screenLock",
+          status.ok || status.stderr.trim()
+            ? `${status.command}: unexpected output: "${firstLine(text(status))}"`
+            : describeFailure(status),
+          "cmd: sysadminctl -screenLock status",
+        );
       requirePassword = parsed.requirePassword;
       delay ??= parsed.delaySeconds;
       sources.push(`sysadminctl -screenLock status (as ${user.name})`);
@@ -305,25 +339,35 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
   );
 }
 
-async function probeMalware(host: Host): Promise<ProbeResult> {
+async function readXProtect(host: Host, plist: string) {
   const [version, mtime] = await Promise.all([
-    readDefault(host, XPROTECT_PLIST.replace(/\.plist$/, ""), "CFBundleShortVersionString"),
-    host.mtime(XPROTECT_PLIST),
+    readDefault(host, plist.replace(/\.plist$/, ""), "CFBundleShortVersionString"),
+    host.mtime(plist),
   ]);
-  if (version.value === undefined || mtime === undefined) {
-    return factResult("malware", { installed: false, running: false }, `file: ${XPROTECT_PLIST}`);
-  }
+  const number = version.value !== undefined ? Number.parseInt(version.value, 10) : Number.NaN;
+  return mtime === undefined || !Number.isFinite(number)
+    ? undefined
+    : { plist, version: version.value ?? "", number, mtime };
+}
+
+async function probeMalware(host: Host): Promise<ProbeResult> {
+  const found = (await Promise.all(XPROTECT_PLISTS.map((p) => readXProtect(host, p)))).filter(
+    (x): x is NonNullable<typeof x> => x !== undefined,
+  );
+  const source = `file: ${XPROTECT_PLISTS.join(", ")}`;
+  const newest = found.sort((a, b) => b.number - a.number)[0];
+  if (!newest) return factResult("malware", { installed: false, running: false }, source);
   return factResult(
     "malware",
     {
       installed: true,
       // XProtect is part of the OS: it checks every app at launch and cannot be switched off by a user.
       running: true,
-      product: `XProtect ${version.value}`,
-      signatureAgeHours: Math.max(0, Math.round(((host.now.getTime() - mtime) / 3_600_000) * 10) / 10),
+      product: `XProtect ${newest.version}`,
+      signatureAgeHours: Math.max(0, Math.round(((host.now.getTime() - newest.mtime) / 3_600_000) * 10) / 10),
       realTimeProtection: true,
     },
-    `file: ${XPROTECT_PLIST}`,
+    `file: ${newest.plist}`,
   );
 }
 

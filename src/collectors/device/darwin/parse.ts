@@ -34,12 +34,17 @@ export function parseIoregPlatformUuid(text: string): string | undefined {
   return /"IOPlatformUUID"\s*=\s*"([0-9A-Fa-f-]{36})"/.exec(text)?.[1]?.toLowerCase();
 }
 
-export type FileVaultState = "on" | "off" | "encrypting" | "decrypting";
+export type FileVaultState = "on" | "off" | "encrypting" | "decrypting" | "deferred";
 
-/** `fdesetup status`: "FileVault is On." / "FileVault is Off." / "Encryption in progress: …" / "Decryption in progress: …". */
+/**
+ * `fdesetup status`: "FileVault is On." / "FileVault is Off." / "Encryption in progress: …" / "Decryption in
+ * progress: …", and "FileVault is Off, but will be enabled after the next restart." (deferred enablement:
+ * nothing is encrypted yet). Other "On, …"/"Off, …" qualifications are not guessed at.
+ */
 export function parseFdesetupStatus(text: string): FileVaultState | undefined {
   if (/Encryption in progress/i.test(text)) return "encrypting";
   if (/Decryption in progress/i.test(text)) return "decrypting";
+  if (/FileVault is Off, but will be enabled after the next restart/i.test(text)) return "deferred";
   const m = /FileVault is (On|Off)\./i.exec(text);
   if (!m?.[1]) return undefined;
   return m[1].toLowerCase() === "on" ? "on" : "off";
@@ -83,44 +88,118 @@ export interface SoftwareUpdateItem {
   restart: boolean;
 }
 
-/**
- * `softwareupdate -l` (macOS 10.15+): "* Label: <label>" followed by a tab-indented
- * "Title: …, Version: …, Size: …KiB, Recommended: YES, Action: restart," line. "No new software available."
- * means nothing is pending. Returns undefined when the listing did not complete (no network, no catalogue).
- */
-export function parseSoftwareUpdateList(stdout: string, stderr = ""): SoftwareUpdateItem[] | undefined {
-  const all = `${stdout}\n${stderr}`;
-  if (/No new software available/i.test(all)) return [];
-  if (!/Software Update found the following/i.test(all)) return undefined;
-  const items: SoftwareUpdateItem[] = [];
-  const lines = stdout.split("\n");
-  for (let i = 0; i < lines.length; i += 1) {
-    const label = /^\s*\*\s*Label:\s*(.+?)\s*$/.exec(lines[i] ?? "")?.[1];
-    if (!label) continue;
-    const detail = lines[i + 1] ?? "";
-    const field = (name: string) => new RegExp(`${name}:\\s*([^,]+)`).exec(detail)?.[1]?.trim();
-    items.push({
-      label,
-      title: field("Title") ?? label,
-      ...(field("Version") ? { version: field("Version") } : {}),
-      recommended: /^YES$/i.test(field("Recommended") ?? ""),
-      restart: /^restart$/i.test(field("Action") ?? ""),
-    });
-  }
-  return items;
+export type SoftwareUpdateList = { ok: true; items: SoftwareUpdateItem[] } | { ok: false; reason: string };
+
+/** Catalina (10.15) and later: "* Label: <label>" then "\tTitle: …, Version: …, Size: …KiB, Recommended: YES, Action: restart,". */
+function parseLabelItem(label: string, detail: string): SoftwareUpdateItem | undefined {
+  if (!/^\s*Title:/.test(detail)) return undefined;
+  const field = (name: string) => new RegExp(`\\b${name}:\\s*([^,]+)`).exec(detail)?.[1]?.trim();
+  const version = field("Version");
+  return {
+    label,
+    title: field("Title") ?? label,
+    ...(version ? { version } : {}),
+    recommended: /^YES$/i.test(field("Recommended") ?? ""),
+    restart: /^restart$/i.test(field("Action") ?? ""),
+  };
+}
+
+/** Mojave (10.14) and older: "   * <label>" then "\t<title> (<version>), <size>K [recommended] [restart]". */
+function parseLegacyItem(label: string, detail: string): SoftwareUpdateItem | undefined {
+  const m = /^\s+(.+?) \(([^)]*)\), \d+K(.*)$/.exec(detail);
+  if (!m?.[1]) return undefined;
+  const version = m[2]?.trim();
+  return {
+    label,
+    title: m[1].trim(),
+    ...(version ? { version } : {}),
+    recommended: /\[recommended\]/i.test(m[3] ?? ""),
+    restart: /\[restart\]/i.test(m[3] ?? ""),
+  };
 }
 
 /**
- * Which pending items are security updates: macOS point releases carry Apple's security content, and
- * Rapid/Background Security Responses and XProtect data updates are security-only.
+ * `softwareupdate -l`. "No new software available." means nothing is pending. After "Software Update found the
+ * following new or updated software:" every "*" line is one update, followed by its detail line (both the
+ * Catalina-and-later "Label:/Title:" format and the Mojave-and-older "title (version), sizeK [restart]" format
+ * are read). A listing that announces updates but whose items cannot all be read is a failure, never "nothing
+ * pending"; so is a listing that did not complete (no network, no catalogue).
  */
-export function isSecurityUpdate(item: SoftwareUpdateItem): boolean {
+export function parseSoftwareUpdateList(stdout: string, stderr = ""): SoftwareUpdateList {
+  const all = `${stdout}\n${stderr}`;
+  if (/No new software available/i.test(all)) return { ok: true, items: [] };
+  // The header goes to stdout on the releases recorded; should it go to stderr, the items are still on stdout.
+  const found = /Software Update found the following/i.exec(stdout);
+  if (!found && !/Software Update found the following/i.test(stderr))
+    return {
+      ok: false,
+      reason:
+        firstMeaningfulLine(stderr) ?? 'no "found the following" header and no "No new software available"',
+    };
+  const lines = found ? stdout.slice(found.index).split("\n").slice(1) : stdout.split("\n");
+  const items: SoftwareUpdateItem[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    const bullet = /^\s*\*\s*(.+?)\s*$/.exec(lines[i] ?? "")?.[1];
+    if (!bullet) continue;
+    const detail = lines[i + 1] ?? "";
+    const labelled = /^Label:\s*(.+)$/.exec(bullet)?.[1];
+    const item = labelled ? parseLabelItem(labelled, detail) : parseLegacyItem(bullet, detail);
+    if (!item) return { ok: false, reason: `unreadable update entry: "${bullet}" / "${detail.trim()}"` };
+    items.push(item);
+  }
+  if (items.length === 0)
+    return { ok: false, reason: "announced new software but listed no item in a known format" };
+  return { ok: true, items };
+}
+
+function firstMeaningfulLine(text: string): string | undefined {
+  return text
+    .split("\n")
+    .find((l) => l.trim() !== "")
+    ?.trim();
+}
+
+/**
+ * A macOS version as one comparable number: 11 and later by the major version, 10.x by its minor version
+ * (10.14 → 10.14, 10.15 → 10.15), since before Big Sur the second number named the release.
+ */
+function macosRelease(version: string | undefined): number | undefined {
+  const [major, minor] = (version ?? "")
+    .trim()
+    .split(".")
+    .map((p) => Number.parseInt(p, 10));
+  if (major === undefined || !Number.isInteger(major) || major <= 0) return undefined;
+  return major === 10 && minor !== undefined && Number.isInteger(minor) ? 10 + minor / 100 : major;
+}
+
+/** The release an offered macOS item installs, from its Version field or the title's trailing number. */
+function offeredRelease(item: SoftwareUpdateItem): number | undefined {
+  if (!/^macOS\b/i.test(item.title)) return undefined;
+  return macosRelease(item.version ?? /(\d+(?:\.\d+)+)\s*$/.exec(item.title)?.[1]);
+}
+
+export function isMajorUpgrade(item: SoftwareUpdateItem, runningVersion: string): boolean {
+  const offered = offeredRelease(item);
+  const running = macosRelease(runningVersion);
+  return offered !== undefined && running !== undefined && offered > running;
+}
+
+/**
+ * Which pending items are security updates: macOS point releases of the running major version carry Apple's
+ * security content, and Rapid/Background Security Responses and XProtect data updates are security-only.
+ * Major upgrades are not (isMajorUpgrade).
+ */
+export function isSecurityUpdate(item: SoftwareUpdateItem, runningVersion: string): boolean {
+  if (isMajorUpgrade(item, runningVersion)) return false;
   return /^macOS\b/i.test(item.title) || /security|xprotect|MRT/i.test(`${item.title} ${item.label}`);
 }
 
-/** `softwareupdate --schedule`: "Automatic checking for updates is turned on/off." */
+/**
+ * `softwareupdate --schedule`: "Automatic checking for updates is turned on/off." and, on older releases,
+ * "Automatic check is on/off".
+ */
 export function parseSoftwareUpdateSchedule(text: string): boolean | undefined {
-  const m = /Automatic check(?:ing)? (?:for updates )?is turned (on|off)/i.exec(text);
+  const m = /Automatic check(?:ing)?(?: for updates)? is (?:turned )?(on|off)\b/i.exec(text);
   return m?.[1] ? m[1].toLowerCase() === "on" : undefined;
 }
 
@@ -140,15 +219,22 @@ export function parseDefaultsDate(text: string): string | undefined {
 
 /**
  * `sysadminctl -screenLock status` (printed on stderr with a timestamp prefix): "screenLock delay is
- * immediate", "screenLock delay is 300 seconds", "screenLock is off".
+ * immediate", "screenLock is off", and a delay in seconds, printed as an integer on some releases
+ * ("300 seconds") and as a float on others ("300.000000 seconds"); a negative delay ("-1.000000 seconds")
+ * means the password is never asked.
  */
 export function parseSysadminctlScreenLock(
   text: string,
 ): { requirePassword: boolean; delaySeconds?: number } | undefined {
   if (/screenLock is off/i.test(text)) return { requirePassword: false };
   if (/screenLock delay is immediate/i.test(text)) return { requirePassword: true, delaySeconds: 0 };
-  const n = /screenLock delay is (\d+) seconds?/i.exec(text)?.[1];
-  return n === undefined ? undefined : { requirePassword: true, delaySeconds: Number(n) };
+  const n = /screenLock delay is (-?\d+(?:\.\d+)?) seconds?/i.exec(text)?.[1];
+  if (n === undefined) return undefined;
+  const seconds = Number(n);
+  if (!Number.isFinite(seconds)) return undefined;
+  return seconds < 0
+    ? { requirePassword: false }
+    : { requirePassword: true, delaySeconds: Math.round(seconds) };
 }
 
 /** `csrutil status`: "System Integrity Protection status: enabled." (a custom configuration is not fully on). */
@@ -234,41 +320,75 @@ export interface MacPasswordPolicy {
   maxAgeDays?: number;
   minLength?: number;
   minClasses?: number;
-  /** Whether any password-content policy is set at all. */
+  /** How many password-content policies an administrator or MDM set (Apple's built-in defaults not counted). */
   contentPolicies: number;
+}
+
+/**
+ * Apple's built-in content policy on every Mac (`com.apple.defaultpasswordpolicy.fde`, "four characters or
+ * more"): it keeps FileVault unlock passwords from being trivially short, it checks nothing else.
+ */
+const APPLE_DEFAULT_POLICY = /^com\.apple\.defaultpasswordpolicy\./i;
+
+/**
+ * A content policy whose regex is only a length bound — "policyAttributePassword matches '.{6,}+'" (what
+ * an MDM passcode payload's minLength becomes, with no minimumLength parameter), '.{7,}', '^.{12,}$'.
+ */
+function lengthFromContent(content: string): number | undefined {
+  const n = /matches\s+'\^?\.\{(\d+),\}\+?\$?'/.exec(content)?.[1];
+  return n === undefined ? undefined : Number(n);
 }
 
 /**
  * `pwpolicy -getaccountpolicies`: a "Getting global account policies" line, then an XML plist of policy
  * categories. Reads the expiry (policyAttributeExpiresEveryNDays, or policyAttributeDaysUntilExpiration from
- * profiles), the longest minimumLength, and the character classes required by the requiresAlpha/Numeric/
- * Symbol/MixedCase policies. A machine without account policies prints no plist dictionary of policies.
+ * profiles), the longest minimum length (a minimumLength parameter or a length-only content regex), and the
+ * character classes required by the requiresAlpha/Numeric/Symbol/MixedCase (and MDM requireAlphanumeric)
+ * policies. Apple's built-in default policy counts for the length it enforces but not as a strength policy.
+ * A machine without account policies prints no plist dictionary of policies.
  */
 export function parsePwpolicyAccountPolicies(text: string): MacPasswordPolicy | undefined {
   if (!/<plist/.test(text))
-    return /No global policies|no policies/i.test(text) ? { contentPolicies: 0 } : undefined;
-  const ints = (key: string) =>
-    [...text.matchAll(new RegExp(`<key>${key}</key>\\s*<integer>(\\d+)</integer>`, "g"))].map((m) =>
+    return /No global policies|no policies|No global account policies/i.test(text)
+      ? { contentPolicies: 0 }
+      : undefined;
+  const ints = (source: string, key: string) =>
+    [...source.matchAll(new RegExp(`<key>${key}</key>\\s*<integer>(\\d+)</integer>`, "g"))].map((m) =>
       Number(m[1]),
     );
-  const maxAge = [...ints("policyAttributeExpiresEveryNDays"), ...ints("policyAttributeDaysUntilExpiration")];
-  const minLength = ints("minimumLength");
+  const maxAge = [
+    ...ints(text, "policyAttributeExpiresEveryNDays"),
+    ...ints(text, "policyAttributeDaysUntilExpiration"),
+  ];
   const content =
     /<key>policyCategoryPasswordContent<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(text)?.[1] ?? "";
-  const identifiers = [...content.matchAll(/<key>policyIdentifier<\/key>\s*<string>([^<]+)<\/string>/g)].map(
-    (m) => m[1] ?? "",
-  );
-  const has = (name: string) => identifiers.some((id) => id.toLowerCase().endsWith(name.toLowerCase()));
+  // Keys of each policy dictionary print in order (policyContent, …Description, policyIdentifier,
+  // policyParameters): each chunk from one policyContent to the next is one policy.
+  const policies = content
+    .split("<key>policyContent</key>")
+    .slice(1)
+    .map((chunk) => ({
+      content: /^\s*<string>([^<]*)<\/string>/.exec(chunk)?.[1] ?? "",
+      identifier: /<key>policyIdentifier<\/key>\s*<string>([^<]+)<\/string>/.exec(chunk)?.[1] ?? "",
+      minimumLength: ints(chunk, "minimumLength"),
+    }));
+  const lengths = policies.flatMap((p) => {
+    const fromRegex = lengthFromContent(p.content);
+    return [...p.minimumLength, ...(fromRegex !== undefined ? [fromRegex] : [])];
+  });
+  const own = policies.filter((p) => !APPLE_DEFAULT_POLICY.test(p.identifier));
+  const has = (name: string) => own.some((p) => p.identifier.toLowerCase().endsWith(name.toLowerCase()));
   const mixed = has("requiresMixedCase");
+  const alphanumeric = has("requireAlphanumeric");
   const classes =
-    (has("requiresAlpha") || mixed ? 1 : 0) +
+    (has("requiresAlpha") || mixed || alphanumeric ? 1 : 0) +
     (mixed ? 1 : 0) +
-    (has("requiresNumeric") ? 1 : 0) +
+    (has("requiresNumeric") || alphanumeric ? 1 : 0) +
     (has("requiresSymbol") ? 1 : 0);
   return {
     ...(maxAge.length ? { maxAgeDays: Math.min(...maxAge) } : {}),
-    ...(minLength.length ? { minLength: Math.max(...minLength) } : {}),
+    ...(lengths.length ? { minLength: Math.max(...lengths) } : {}),
     ...(classes > 0 ? { minClasses: classes } : {}),
-    contentPolicies: identifiers.length,
+    contentPolicies: own.length,
   };
 }

@@ -77,7 +77,7 @@ const Sections = {
   removableStoragePolicy: Reg({ Deny_All: regValue }),
   admins: list(z.string()),
   localUsers: list(z.object({ name: z.string(), enabled: z.boolean(), passwordRequired: z.boolean() })),
-  secureBoot: z.object({ enabled: z.boolean() }),
+  secureBoot: z.object({ enabled: z.boolean(), supported: bool }),
   passwordPolicy: z.object({
     MinimumPasswordAge: num,
     MaximumPasswordAge: num,
@@ -85,7 +85,8 @@ const Sections = {
     PasswordComplexity: num,
   }),
   timeService: z.object({ status: z.string(), startType: str }),
-  sshd: z.object({ status: z.string(), startType: str }),
+  timeTriggers: z.object({ startTriggers: z.number().int().nonnegative(), ntpType: str, syncTaskState: str }),
+  sshd: z.object({ installed: bool, status: str, startType: str }),
 } as const;
 type SectionName = keyof typeof Sections;
 type Parsed = { [K in SectionName]: z.infer<(typeof Sections)[K]> };
@@ -174,19 +175,20 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
 
   const secureBoot = read("secureBoot");
   if (secureBoot.ok) set("platformIntegrity", { secureBoot: secureBoot.value.enabled });
-  // Legacy BIOS machines cannot do Secure Boot: the cmdlet says the platform does not support it.
-  else if (/not supported on this platform/i.test(secureBoot.reason))
+  // Legacy BIOS machines cannot do Secure Boot: the script reports supported=false (PlatformNotSupportedException).
+  // Should the cmdlet throw another type, its message still carries STATUS_NOT_IMPLEMENTED (0xC0000002) in every
+  // display language ("Cmdlet not supported on this platform: 0xC0000002").
+  else if (/0xC0000002|not supported on this platform/i.test(secureBoot.reason))
     set("platformIntegrity", { secureBoot: false });
   else fail("platformIntegrity", `Confirm-SecureBootUEFI: ${secureBoot.reason}`);
 
-  const time = read("timeService");
-  if (time.ok) set("timeSync", { active: time.value.status === "Running", service: "w32time" });
-  else fail("timeSync", `Get-Service W32Time: ${time.reason}`);
+  decideTimeSync(read("timeService"), read("timeTriggers"), set, fail);
 
   const sshd = read("sshd");
-  if (sshd.ok) set("ssh", { serverInstalled: true, serverRunning: sshd.value.status === "Running" });
-  else if (/Cannot find any service/i.test(sshd.reason)) set("ssh", { serverInstalled: false });
-  else fail("ssh", `Get-Service sshd: ${sshd.reason}`);
+  if (sshd.ok && sshd.value.installed === false) set("ssh", { serverInstalled: false });
+  else if (sshd.ok && sshd.value.status)
+    set("ssh", { serverInstalled: true, serverRunning: sshd.value.status === "Running" });
+  else fail("ssh", `Get-Service sshd: ${sshd.ok ? "no status" : sshd.reason}`);
 
   decidePassword(read("passwordPolicy"), set, fail);
   fail("backup", "backup status is not collected on Windows yet");
@@ -257,14 +259,18 @@ function decideMalware(
   }
   const d = defender.value;
   const updated = d.antivirusSignatureLastUpdated ? Date.parse(d.antivirusSignatureLastUpdated) : Number.NaN;
+  // In passive mode ("Passive Mode", "SxS Passive Mode", "EDR Block Mode") or "Not running", Defender still
+  // reports every protection toggle as on, but it is not the antivirus protecting the machine; with no other
+  // active product registered, nothing is.
+  const standing = /passive|not running|EDR Block/i.test(d.amRunningMode ?? "");
   set("malware", {
     installed: true,
-    running: d.amServiceEnabled === true && d.antivirusEnabled === true,
-    product: "Microsoft Defender Antivirus",
+    running: !standing && d.amServiceEnabled === true && d.antivirusEnabled === true,
+    product: standing ? `Microsoft Defender Antivirus (${d.amRunningMode})` : "Microsoft Defender Antivirus",
     ...(Number.isFinite(updated)
       ? { signatureAgeHours: Math.max(0, Math.round(((now.getTime() - updated) / 3_600_000) * 10) / 10) }
       : {}),
-    realTimeProtection: d.realTimeProtectionEnabled === true,
+    realTimeProtection: !standing && d.realTimeProtectionEnabled === true,
   });
 }
 
@@ -338,11 +344,23 @@ function decideFirewall(
   fail: Fail,
 ): void {
   if (!profiles.ok) {
-    fail("firewall", `Get-NetFirewallProfile: ${profiles.reason}`);
+    fail("firewall", `Get-NetFirewallProfile -PolicyStore ActiveStore: ${profiles.reason}`);
+    return;
+  }
+  // The script reads the ActiveStore (effective policy), where every profile is True or False; anything else
+  // (NotConfigured is what the local store says under Group Policy) is not a state to guess from.
+  const odd = profiles.value.items.find((p) => p.enabled !== "True" && p.enabled !== "False");
+  if (odd || profiles.value.items.length === 0) {
+    fail(
+      "firewall",
+      odd
+        ? `Get-NetFirewallProfile -PolicyStore ActiveStore: profile ${odd.name} Enabled=${odd.enabled}`
+        : "Get-NetFirewallProfile -PolicyStore ActiveStore listed no profile",
+    );
     return;
   }
   const byName = Object.fromEntries(profiles.value.items.map((p) => [p.name, p.enabled === "True"]));
-  const enabled = profiles.value.items.length > 0 && profiles.value.items.every((p) => p.enabled === "True");
+  const enabled = profiles.value.items.every((p) => p.enabled === "True");
   // NotConfigured means the Windows default, which blocks unsolicited inbound traffic.
   const denies = profiles.value.items.every((p) => p.defaultInboundAction !== "Allow");
   set("firewall", {
@@ -438,6 +456,52 @@ function decideAccounts(admins: Read<"admins">, users: Read<"localUsers">, set: 
   });
   if (!users.ok) fail("accounts.emptyPasswordUsers", `Get-LocalUser: ${users.reason}`);
   if (!admins.ok) fail("accounts.localAdmins", `Get-LocalGroupMember: ${admins.reason}`);
+}
+
+/**
+ * Whether W32Time keeps the clock synchronised. Running: yes. On most clients the service is "Manual
+ * (Trigger Start)": it is Stopped between synchronisations and started by a trigger (network, domain join)
+ * or the SynchronizeTime scheduled task, so Stopped alone is not "no time sync". Disabled, or Parameters\Type
+ * NoSync, is. When the service is stopped and the triggers cannot be read, the answer is unknown.
+ */
+export function decideTimeSync(
+  service: Read<"timeService">,
+  triggers: Read<"timeTriggers">,
+  set: Set,
+  fail: Fail,
+): void {
+  if (!service.ok) {
+    fail("timeSync", `Get-Service W32Time: ${service.reason}`);
+    return;
+  }
+  const { status, startType } = service.value;
+  const t = triggers.ok ? triggers.value : undefined;
+  if (t?.ntpType && /^NoSync$/i.test(t.ntpType)) {
+    set("timeSync", { active: false, service: "w32time (Parameters\\Type=NoSync)" });
+    return;
+  }
+  if (status === "Running") {
+    set("timeSync", { active: true, service: "w32time" });
+    return;
+  }
+  if (startType === "Disabled") {
+    set("timeSync", { active: false, service: "w32time (disabled)" });
+    return;
+  }
+  if (!t) {
+    fail(
+      "timeSync",
+      `W32Time is ${status}; its start triggers could not be read: ${triggers.ok ? "" : triggers.reason}`,
+    );
+    return;
+  }
+  const task = t.syncTaskState && t.syncTaskState !== "Disabled" ? t.syncTaskState : undefined;
+  if (t.startTriggers > 0 || task)
+    set("timeSync", {
+      active: true,
+      service: t.startTriggers > 0 ? "w32time (trigger-start)" : "w32time (SynchronizeTime task)",
+    });
+  else set("timeSync", { active: false, service: "w32time" });
 }
 
 /**

@@ -7,6 +7,24 @@
  * output does not depend on the PowerShell version; dates are ISO 8601 UTC.
  * Works on Windows PowerShell 5.1 (every supported Windows) and PowerShell 7.
  */
+/**
+ * User hives the screen-saver section reads: local and Active Directory accounts (S-1-5-21-…) and Microsoft
+ * Entra ID accounts (S-1-12-1-…, Entra-joined laptops). Anchored at both ends, so the per-user
+ * "…_Classes" hives and the service hives (S-1-5-18/19/20) are left out. PowerShell's -match is
+ * case-insensitive .NET regex; this pattern means the same in JavaScript (tested against recorded SIDs).
+ */
+export const USER_HIVE_PATTERN = "^S-1-(5-21|12-1)-[0-9-]+$";
+
+/**
+ * The Windows Time service's start triggers (Action 1 = SERVICE_TRIGGER_ACTION_SERVICE_START) live under
+ * the service's TriggerInfo key, the same on every display language (`sc qtriggerinfo w32time` prints them
+ * translated).
+ */
+const W32TIME_KEY = String.raw`HKLM:\SYSTEM\CurrentControlSet\Services\W32Time`;
+
+/** The `[System Access]` lines of a `secedit /export` the password section keeps (key names are never translated). */
+export const SECEDIT_LINE_PATTERN = String.raw`^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)`;
+
 export const POSTURE_SCRIPT = String.raw`
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -55,11 +73,13 @@ $out.updateAgent = Section {
 }
 $out.updatePolicy = Section { Reg 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU' @('NoAutoUpdate', 'AUOptions') }
 $out.updateMdmPolicy = Section { Reg 'HKLM:\SOFTWARE\Microsoft\PolicyManager\current\device\Update' @('AllowAutoUpdate') }
-$out.firewall = Section { [ordered]@{ items = @(Get-NetFirewallProfile | ForEach-Object { [ordered]@{ name = "$($_.Name)";
+# ActiveStore is the effective policy: the local store alone says NotConfigured where Group Policy or Intune
+# turned the firewall on (or off).
+$out.firewall = Section { [ordered]@{ items = @(Get-NetFirewallProfile -PolicyStore ActiveStore | ForEach-Object { [ordered]@{ name = "$($_.Name)";
   enabled = "$($_.Enabled)"; defaultInboundAction = "$($_.DefaultInboundAction)" } }) } }
 $out.firewallRules = Section { [ordered]@{ count = (Get-Item 'HKLM:\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy\FirewallRules').ValueCount } }
 $out.machineInactivity = Section { Reg 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System' @('InactivityTimeoutSecs') }
-$out.userScreenSavers = Section { [ordered]@{ items = @(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' } | ForEach-Object {
+$out.userScreenSavers = Section { [ordered]@{ items = @(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '${USER_HIVE_PATTERN}' } | ForEach-Object {
   $sid = $_.PSChildName
   [ordered]@{ sid = $sid;
     policy = (Reg "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut'));
@@ -69,25 +89,45 @@ $out.removableStoragePolicy = Section { Reg 'HKLM:\SOFTWARE\Policies\Microsoft\W
 $out.admins = Section {
   try { $members = @(Get-LocalGroupMember -SID 'S-1-5-32-544' | ForEach-Object { "$($_.Name)" }) }
   catch {
-    # Get-LocalGroupMember fails on groups holding orphaned domain SIDs; ADSI still lists them.
-    $group = [ADSI]'WinNT://./Administrators,group'
+    # Get-LocalGroupMember fails on groups holding orphaned domain SIDs; ADSI still lists them. The group's
+    # name is translated (Administratoren, Administrateurs, Administradores): look it up from its SID.
+    $name = (New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')).Translate([System.Security.Principal.NTAccount]).Value.Split('\')[-1]
+    $group = [ADSI]"WinNT://./$name,group"
     $members = @($group.psbase.Invoke('Members') | ForEach-Object { $_.GetType().InvokeMember('Name', 'GetProperty', $null, $_, $null) })
   }
   [ordered]@{ items = $members }
 }
 $out.localUsers = Section { [ordered]@{ items = @(Get-LocalUser | ForEach-Object { [ordered]@{ name = $_.Name; enabled = $_.Enabled; passwordRequired = $_.PasswordRequired } }) } }
-$out.secureBoot = Section { [ordered]@{ enabled = [bool](Confirm-SecureBootUEFI) } }
+# Legacy BIOS: the cmdlet throws PlatformNotSupportedException (its message is translated, its type is not).
+$out.secureBoot = Section { try { [ordered]@{ enabled = [bool](Confirm-SecureBootUEFI) } } catch [System.PlatformNotSupportedException] { [ordered]@{ enabled = $false; supported = $false } } }
 $out.passwordPolicy = Section {
   # secedit's INF keys are the same in every display language (net accounts is translated).
   $tmp = [IO.Path]::GetTempFileName()
   try { secedit /export /cfg $tmp /areas SECURITYPOLICY | Out-Null; $lines = Get-Content $tmp } finally { Remove-Item $tmp -ErrorAction SilentlyContinue }
   $v = [ordered]@{}
-  foreach ($l in $lines) { if ($l -match '^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)') { $v[$Matches[1]] = [int]$Matches[2] } }
+  foreach ($l in $lines) { if ($l -match '${SECEDIT_LINE_PATTERN}') { $v[$Matches[1]] = [int]$Matches[2] } }
   $v
 }
 $out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
-$out.sshd = Section { $s = Get-Service sshd; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
-$out | ConvertTo-Json -Depth 8 -Compress
+# W32Time is trigger-started on most clients: "Stopped" between synchronisations is normal when a start trigger
+# or the SynchronizeTime task brings it back; Parameters\Type NoSync means it never synchronises.
+$out.timeTriggers = Section {
+  $starts = 0
+  if (Test-Path -LiteralPath '${W32TIME_KEY}\TriggerInfo') {
+    foreach ($t in Get-ChildItem -LiteralPath '${W32TIME_KEY}\TriggerInfo') { if ((Get-ItemProperty -LiteralPath $t.PSPath).Action -eq 1) { $starts++ } }
+  }
+  $type = (Get-ItemProperty -LiteralPath '${W32TIME_KEY}\Parameters').Type
+  $task = Get-ScheduledTask -TaskPath '\Microsoft\Windows\Time Synchronization\' -TaskName 'SynchronizeTime' -ErrorAction SilentlyContinue
+  [ordered]@{ startTriggers = $starts; ntpType = $type; syncTaskState = $(if ($task) { "$($task.State)" } else { $null }) }
+}
+# A missing service is $null here, in every display language (the error text would be translated).
+$out.sshd = Section { $s = Get-Service -Name sshd -ErrorAction SilentlyContinue
+  if ($null -eq $s) { [ordered]@{ installed = $false } } else { [ordered]@{ installed = $true; status = "$($s.Status)"; startType = "$($s.StartType)" } } }
+$json = $out | ConvertTo-Json -Depth 8 -Compress
+# Windows PowerShell 5.1 writes to a pipe in the console's OEM code page (850 on a German host, 437 in the US);
+# PowerShell 7 in UTF-8. Pure ASCII reads the same in all of them: names with umlauts or accents travel as
+# JSON \u escapes.
+[regex]::Replace($json, '[^\x00-\x7F]', [System.Text.RegularExpressions.MatchEvaluator]{ param($m) '\u{0:x4}' -f [int][char]$m.Value })
 `;
 
 /** powershell.exe arguments: -EncodedCommand takes UTF-16LE base64, which sidesteps every quoting rule. */

@@ -163,6 +163,133 @@ describe("macOS device probe", () => {
     expect(off.result.unreadable.screenLock).toMatch(/no user is logged in/);
   });
 
+  it("a fully patched Ventura Mac offered only Sonoma (recorded) has no pending security update", async () => {
+    const ventura = (extra: Record<string, Recording> = {}) =>
+      macbook({
+        "/usr/bin/sw_vers": {
+          stdout: "ProductName:\t\tmacOS\nProductVersion:\t\t13.6\nBuildVersion:\t\t22G120\n",
+        },
+        "/usr/sbin/softwareupdate -l": { stdout: f("softwareupdate-list-only-major-upgrade.txt") },
+        ...extra,
+      });
+    const { result } = await probeDarwinDevice(ventura());
+    expect(result.attributes.updates).toMatchObject({
+      pending: 0,
+      pendingSecurity: 0,
+      rebootRequired: false,
+    });
+    expect(result.sources.updates).toMatch(/major upgrades not counted: macOS Sonoma 14\.0/);
+    // The same Mac one point release behind: 13.6 is a security update, Sonoma still is not.
+    const behind = await probeDarwinDevice(
+      ventura({
+        "/usr/bin/sw_vers": {
+          stdout: "ProductName:\t\tmacOS\nProductVersion:\t\t13.5.2\nBuildVersion:\t\t22G91\n",
+        },
+        "/usr/sbin/softwareupdate -l": { stdout: f("softwareupdate-list-ventura-sonoma-offered.txt") },
+      }),
+    );
+    expect(behind.result.attributes.updates).toMatchObject({
+      pending: 2,
+      pendingSecurity: 1,
+      rebootRequired: true,
+    });
+    // Without the running version an offered macOS cannot be classified: error, never a pass.
+    const blind = await probeDarwinDevice(
+      ventura({ "/usr/bin/sw_vers": { code: 1, stderr: "sw_vers: denied\n" } }),
+    );
+    expect(blind.result.attributes.updates).toBeUndefined();
+    expect(blind.result.unreadable.updates).toMatch(/sw_vers.*cannot be told from a major upgrade/);
+  });
+
+  it("a listing that announces updates it cannot read is an error naming the command and the text", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({
+        "/usr/sbin/softwareupdate -l": {
+          stdout:
+            "Software Update found the following new or updated software:\n   ~ macOS Sonoma 14.7.1 (restart)\n",
+        },
+      }),
+    );
+    expect(result.attributes.updates).toBeUndefined();
+    expect(result.unreadable.updates).toBe(
+      "/usr/sbin/softwareupdate -l: announced new software but listed no item in a known format",
+    );
+  });
+
+  it("FileVault enabled only after the next restart is not encrypted yet", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({ "/usr/bin/fdesetup status": { stdout: f("fdesetup-deferred.txt") } }),
+    );
+    expect(result.attributes.diskEncryption).toMatchObject({ systemVolumeEncrypted: false, method: "none" });
+    const odd = await probeDarwinDevice(
+      macbook({ "/usr/bin/fdesetup status": { stdout: "FileVault is Pending.\n" } }),
+    );
+    expect(odd.result.unreadable.diskEncryption).toBe(
+      '/usr/bin/fdesetup status: unexpected output: "FileVault is Pending."',
+    );
+  });
+
+  it("screen lock from sysadminctl's float delays (recorded): 300 s, and -1 meaning no password", async () => {
+    const on = await probeDarwinDevice(
+      macbook({
+        "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-300-float.txt") },
+      }),
+    );
+    expect(on.result.attributes.screenLock).toEqual({
+      enabled: true,
+      idleSeconds: 900,
+      requirePassword: true,
+    });
+    const off = await probeDarwinDevice(
+      macbook({
+        "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-off-float.txt") },
+      }),
+    );
+    expect(off.result.attributes.screenLock).toEqual({ enabled: false, requirePassword: false });
+    const odd = await probeDarwinDevice(
+      macbook({ "/usr/sbin/sysadminctl -screenLock status": { stderr: "screenLock delay is soon\n" } }),
+    );
+    expect(odd.result.unreadable.screenLock).toBe(
+      '/usr/sbin/sysadminctl -screenLock status: unexpected output: "screenLock delay is soon"',
+    );
+  });
+
+  it("an unmanaged Mac's built-in FDE password policy is no strength checker (DEV-PWD-002 must not pass)", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({ "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-default-fde.txt") } }),
+    );
+    expect(result.attributes.password).toEqual({ minLength: 4, qualityModule: "none" });
+    const mdm = await probeDarwinDevice(
+      macbook({ "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-mdm-minlength.txt") } }),
+    );
+    expect(mdm.result.attributes.password).toEqual({ minLength: 7, qualityModule: "pwpolicy" });
+  });
+
+  it("XProtect on macOS 15 is read from /var/protected/xprotect when it is newer than the legacy bundle", async () => {
+    const now = new Date(2024, 7, 14, 10, 12, 33);
+    const modern = "/var/protected/xprotect/XProtect.bundle/Contents/Info.plist";
+    const base = macbook({
+      [`/usr/bin/defaults read ${modern.replace(/\.plist$/, "")} CFBundleShortVersionString`]: {
+        stdout: "5287\n",
+      },
+      [`/usr/bin/defaults read ${XPROTECT.replace(/\.plist$/, "")} CFBundleShortVersionString`]: {
+        stdout: "5272\n",
+      },
+    });
+    const host = {
+      ...base,
+      mtime: async (path: string) =>
+        path === modern
+          ? now.getTime() - 2 * 3_600_000
+          : path === XPROTECT
+            ? now.getTime() - 900 * 3_600_000
+            : undefined,
+    };
+    const { result } = await probeDarwinDevice(host);
+    expect(result.attributes.malware).toMatchObject({ product: "XProtect 5287", signatureAgeHours: 2 });
+    expect(result.sources.malware).toBe(`file: ${modern}`);
+  });
+
   it("builds the device resource keyed by the hardware UUID", async () => {
     const resource = ResourceSchema.parse(await collectDarwinDevice(macbook()));
     expect(resource).toMatchObject({

@@ -5,7 +5,12 @@ import {
   decodeProductState,
   parseWindowsPosture,
 } from "../../../../src/collectors/device/win32/parse.js";
-import { POSTURE_SCRIPT, powershellArgs } from "../../../../src/collectors/device/win32/posture-script.js";
+import {
+  POSTURE_SCRIPT,
+  powershellArgs,
+  SECEDIT_LINE_PATTERN,
+  USER_HIVE_PATTERN,
+} from "../../../../src/collectors/device/win32/posture-script.js";
 import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
 import { ResourceSchema } from "../../../../src/core/resource.js";
 import { fixture, recordedHost } from "../recorded-host.js";
@@ -141,6 +146,174 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(a.accounts).toEqual({ extraUidZeroUsers: [], emptyPasswordUsers: [] });
     expect(result.unreadable["accounts.localAdmins"]).toMatch(/Failed to compare/);
     expect(result.unreadable.password).toMatch(/secedit \/export: .*Access to the path is denied/);
+  });
+
+  it("an Entra-joined, Intune-managed German Windows 10 laptop: the Entra user's hive decides the screen lock", () => {
+    const { result } = parse("win10-entra-de.json");
+    const a = result.attributes;
+    // The only logged-on user is an Entra ID account (S-1-12-1-…); its policy hive says 600 s, secure.
+    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 600, requirePassword: true });
+    // Entra role SIDs in Administrators break Get-LocalGroupMember; the ADSI fallback lists them by SID.
+    expect(a.accounts?.localAdmins).toEqual([
+      "Administrator",
+      "S-1-12-1-3213518519-1105416536-3089460139-3626916357",
+      "S-1-12-1-1496264356-1164404911-2713906570-3221717052",
+    ]);
+    // W32Time stopped between synchronisations, trigger-started: time is kept.
+    expect(a.timeSync).toEqual({ active: true, service: "w32time (trigger-start)" });
+    expect(a.firewall).toMatchObject({ enabled: true, defaultInboundPolicy: "deny" });
+    expect(a.updates).toMatchObject({ automatic: true, automaticMechanism: "MDM Update/AllowAutoUpdate=3" });
+    expect(a.password).toEqual({
+      maxAgeDays: 42,
+      minAgeDays: 0,
+      minLength: 0,
+      minClasses: 1,
+      qualityModule: "none",
+    });
+    expect(a.ssh).toEqual({ serverInstalled: false });
+  });
+
+  it("a domain server whose firewall is set by Group Policy (effective ActiveStore values)", () => {
+    const { result } = parse("server2025-gpo-domain.json");
+    const a = result.attributes;
+    expect(a.firewall).toEqual({
+      enabled: true,
+      backend: "windows",
+      ruleCount: 512,
+      defaultInboundPolicy: "deny",
+      profiles: { Domain: true, Private: true, Public: true },
+    });
+    expect(a.timeSync).toEqual({ active: true, service: "w32time" });
+    expect(a.updates).toMatchObject({ automatic: true, automaticMechanism: "policy AUOptions=4" });
+    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 900, requirePassword: true });
+    expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: true });
+    // What the local store says under Group Policy (NotConfigured) is never read as on or off.
+    const raw = JSON.parse(fixture("win32", "server2025-gpo-domain.json"));
+    raw.firewall.items[0].enabled = "NotConfigured";
+    const local = parseWindowsPosture(JSON.stringify(raw), now);
+    expect(local?.result.attributes.firewall).toBeUndefined();
+    expect(local?.result.unreadable.firewall).toBe(
+      "Get-NetFirewallProfile -PolicyStore ActiveStore: profile Domain Enabled=NotConfigured",
+    );
+  });
+
+  it("W32Time: running, trigger-started, task-started, disabled, NoSync, and unknown triggers", () => {
+    const raw = JSON.parse(fixture("win32", "win10-entra-de.json"));
+    const timeSync = (service: unknown, triggers: unknown) => {
+      const posture = parseWindowsPosture(
+        JSON.stringify({ ...raw, timeService: service, timeTriggers: triggers }),
+        now,
+      );
+      return posture?.result.attributes.timeSync ?? posture?.result.unreadable.timeSync;
+    };
+    const stopped = { status: "Stopped", startType: "Manual" };
+    expect(timeSync(stopped, { startTriggers: 0, ntpType: "NTP", syncTaskState: "Ready" })).toEqual({
+      active: true,
+      service: "w32time (SynchronizeTime task)",
+    });
+    expect(timeSync(stopped, { startTriggers: 0, ntpType: "NTP", syncTaskState: "Disabled" })).toEqual({
+      active: false,
+      service: "w32time",
+    });
+    expect(
+      timeSync({ status: "Stopped", startType: "Disabled" }, { startTriggers: 1, ntpType: "NTP" }),
+    ).toEqual({
+      active: false,
+      service: "w32time (disabled)",
+    });
+    expect(
+      timeSync({ status: "Running", startType: "Manual" }, { startTriggers: 1, ntpType: "NoSync" }),
+    ).toEqual({
+      active: false,
+      service: "w32time (Parameters\\Type=NoSync)",
+    });
+    expect(timeSync(stopped, { error: "Zugriff verweigert" })).toBe(
+      "W32Time is Stopped; its start triggers could not be read: Zugriff verweigert",
+    );
+    expect(timeSync({ error: "Access is denied" }, { startTriggers: 1 })).toBe(
+      "Get-Service W32Time: Access is denied",
+    );
+  });
+
+  it("the script's pieces: Entra and AD user hives, the effective firewall store, the Administrators SID", () => {
+    const hive = new RegExp(USER_HIVE_PATTERN, "i");
+    // Recorded SIDs: an AD/local user (German host, counsyl/puppet-windows#9), Entra users and roles
+    // (PowerShell/PowerShell#15585, elastic/detection-rules#2378).
+    expect(hive.test("S-1-5-21-224108373-3687871180-31578548-1003")).toBe(true);
+    expect(hive.test("S-1-12-1-2143977537-1261457221-2418306433-1546129785")).toBe(true);
+    expect(hive.test("S-1-5-21-224108373-3687871180-31578548-1003_Classes")).toBe(false);
+    expect(hive.test("S-1-12-1-2143977537-1261457221-2418306433-1546129785_Classes")).toBe(false);
+    for (const service of ["S-1-5-18", "S-1-5-19", "S-1-5-20", ".DEFAULT"])
+      expect(hive.test(service)).toBe(false);
+    expect(POSTURE_SCRIPT).toContain(`-match '${USER_HIVE_PATTERN}'`);
+    expect(POSTURE_SCRIPT).toContain("Get-NetFirewallProfile -PolicyStore ActiveStore");
+    // The ADSI fallback finds the Administrators group by its SID, never by its English name.
+    expect(POSTURE_SCRIPT).not.toMatch(/WinNT:\/\/\.\/Administrators/);
+    expect(POSTURE_SCRIPT).toContain("SecurityIdentifier('S-1-5-32-544')).Translate(");
+    expect(POSTURE_SCRIPT).toContain("W32Time\\TriggerInfo");
+  });
+
+  it("the password section's secedit line pattern reads a recorded export, and the parser turns it into facts", () => {
+    expect(POSTURE_SCRIPT).toContain(`$l -match '${SECEDIT_LINE_PATTERN}'`);
+    // PowerShell's -match is case-insensitive; Get-Content splits the UTF-16 file into lines without CR.
+    const line = new RegExp(SECEDIT_LINE_PATTERN, "i");
+    const section: Record<string, number> = {};
+    for (const l of fixture("win32", "secedit-export-system-access.inf").split(/\r?\n/)) {
+      const m = line.exec(l);
+      if (m?.[1] && m[2]) section[m[1]] = Number.parseInt(m[2], 10);
+    }
+    expect(section).toEqual({
+      MinimumPasswordAge: 0,
+      MaximumPasswordAge: 42,
+      MinimumPasswordLength: 0,
+      PasswordComplexity: 1,
+    });
+    const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
+    const posture = parseWindowsPosture(JSON.stringify({ ...raw, passwordPolicy: section }), now);
+    expect(posture?.result.attributes.password).toEqual({
+      maxAgeDays: 42,
+      minAgeDays: 0,
+      minLength: 0,
+      minClasses: 3,
+      qualityModule: "windows-password-complexity",
+    });
+  });
+
+  it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
+    expect(POSTURE_SCRIPT).toContain(String.raw`[regex]::Replace($json, '[^\x00-\x7F]'`);
+    expect(POSTURE_SCRIPT).toContain(String.raw`'\u{0:x4}' -f [int][char]$m.Value`);
+    // The same escaping in JavaScript (each UTF-16 unit as \u + four lower-case hex digits, as .NET's {0:x4}).
+    const raw = JSON.parse(fixture("win32", "win10-entra-de.json"));
+    const json = JSON.stringify({
+      ...raw,
+      os: { ...raw.os, hostname: "BÜRO-PC-Ø1" },
+      admins: { items: ["Administrator", "AzureAD\\Jürgen😀"] },
+    });
+    const ascii = json.replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    expect(ascii).not.toMatch(/[\u0080-\uffff]/);
+    const posture = parseWindowsPosture(ascii, now);
+    expect(posture?.result.attributes.hostname).toBe("BÜRO-PC-Ø1");
+    expect(posture?.result.attributes.accounts?.localAdmins).toEqual(["Administrator", "AzureAD\\Jürgen😀"]);
+  });
+
+  it("Defender in passive mode with no other active antivirus protects nothing, whatever its toggles say", () => {
+    // The AMRunningMode values and "every toggle still true" come from mondoohq/mql#10381.
+    const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
+    for (const mode of ["Passive Mode", "SxS Passive Mode", "EDR Block Mode", "Not running"]) {
+      const posture = parseWindowsPosture(
+        JSON.stringify({ ...raw, defender: { ...raw.defender, amRunningMode: mode } }),
+        now,
+      );
+      expect(posture?.result.attributes.malware).toMatchObject({
+        installed: true,
+        running: false,
+        realTimeProtection: false,
+        product: `Microsoft Defender Antivirus (${mode})`,
+      });
+    }
   });
 
   it("decodes Security Center product states and update policies", () => {
