@@ -13,6 +13,8 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   info: "note",
 };
 
+const SARIF_MAX_TAGS = 20;
+
 /** GitHub code scanning reads `security-severity` (a CVSS-like score as a string) to rank results. */
 const SECURITY_SEVERITY: Record<Severity, string> = {
   critical: "9.5",
@@ -23,12 +25,34 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 };
 
 /**
- * SARIF 2.1.0: one run, every rule as a reportingDescriptor, every finding as a result on a logical location
- * (the resource; there is no source file). A failure is kind `fail` with a level from its severity; an excepted
- * failure carries an accepted external suppression; `error` (could not evaluate) is kind `open`, `pass` is
- * `pass`, `skip` is `notApplicable` — SARIF requires level `none` for every kind but `fail`.
+ * Where a result points. GitHub code scanning rejects a result without `physicalLocation.artifactLocation.uri`
+ * and accepts only relative paths or `file:` URIs, but a cloud bucket or a laptop is not a file in the
+ * repository. The convention: a stable, repository-relative pseudo-path per resource,
+ * `assay/<provider>/<resource type>/<percent-encoded resource uid>`, on line 1. It changes only when the
+ * resource's identity changes, so alerts follow the resource across runs; the uid is percent-encoded whole
+ * so an ARN's `arn:` is never read as a URI scheme and its slashes add no folders.
  */
-function* sarifPieces(report: ScanReport): Generator<string> {
+export function sarifArtifactUri(provider: string, resourceType: string, resourceUid: string): string {
+  return ["assay", provider, resourceType, resourceUid].map(encodeURIComponent).join("/");
+}
+
+/** Which findings become SARIF results. Code scanning opens an alert per result, so by default only failures. */
+export type SarifResultSelection = "fail" | "fail-error" | "all";
+export const SARIF_RESULT_SELECTIONS: readonly SarifResultSelection[] = ["fail", "fail-error", "all"];
+
+function selected(f: Finding, which: SarifResultSelection): boolean {
+  if (which === "all") return true;
+  return f.status === "fail" || (which === "fail-error" && f.status === "error");
+}
+
+/**
+ * SARIF 2.1.0: one run, every rule as a reportingDescriptor, the selected findings (failures by default) as
+ * results on the resource's pseudo-path (see sarifArtifactUri) plus a logical location naming the resource.
+ * A failure is kind `fail` with a level from its severity; an excepted failure carries an accepted external
+ * suppression; `error` (could not evaluate) is kind `open`, `pass` is `pass`, `skip` is `notApplicable` —
+ * SARIF requires level `none` for every kind but `fail`.
+ */
+function* sarifPieces(report: ScanReport, which: SarifResultSelection): Generator<string> {
   const index = indexReport(report);
   const rules = [...index.rules.values()];
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
@@ -43,7 +67,9 @@ function* sarifPieces(report: ScanReport): Generator<string> {
       help: { text: r.remediation || r.title },
       defaultConfiguration: { level: LEVEL[r.severity] },
       properties: {
-        tags: [...new Set(["compliance", r.policy, ...r.controls])],
+        // `security` files the alerts under security in code scanning; GitHub keeps at most 20 tags, and the
+        // full control list stays in `controls`.
+        tags: [...new Set(["security", "compliance", r.policy, ...r.controls])].slice(0, SARIF_MAX_TAGS),
         severity: r.severity,
         "security-severity": SECURITY_SEVERITY[r.severity],
         policy: r.policy,
@@ -76,13 +102,23 @@ function* sarifPieces(report: ScanReport): Generator<string> {
   yield `"columnKind":"utf16CodeUnits","results":[`;
   let first = true;
   for (const f of report.findings) {
-    yield `${first ? "" : ","}${JSON.stringify(sarifResult(f, ruleIndex.get(f.ruleId) ?? -1, resourceName(index, f.resourceUid)))}`;
+    if (!selected(f, which)) continue;
+    const provider = index.resources.get(f.resourceUid)?.provider ?? "unknown";
+    const location = {
+      uri: sarifArtifactUri(provider, f.resourceType, f.resourceUid),
+      name: resourceName(index, f.resourceUid),
+    };
+    yield `${first ? "" : ","}${JSON.stringify(sarifResult(f, ruleIndex.get(f.ruleId) ?? -1, location))}`;
     first = false;
   }
   yield "]}]}\n";
 }
 
-function sarifResult(f: Finding, ruleIndex: number, name: string): Record<string, unknown> {
+function sarifResult(
+  f: Finding,
+  ruleIndex: number,
+  location: { uri: string; name: string },
+): Record<string, unknown> {
   const outcome = outcomeOf(f);
   const kind =
     f.status === "fail"
@@ -100,9 +136,12 @@ function sarifResult(f: Finding, ruleIndex: number, name: string): Record<string
     message: { text: f.message },
     locations: [
       {
-        logicalLocations: [{ name, fullyQualifiedName: f.resourceUid, kind: "resource" }],
+        physicalLocation: { artifactLocation: { uri: location.uri }, region: { startLine: 1 } },
+        logicalLocations: [{ name: location.name, fullyQualifiedName: f.resourceUid, kind: "resource" }],
       },
     ],
+    // Rule and resource identity only: the same check on the same resource is the same alert in every run,
+    // whatever its message or evidence says this time.
     partialFingerprints: {
       "assayFinding/v1": createHash("sha256").update(`${f.ruleId}\n${f.resourceUid}`).digest("hex"),
     },
@@ -132,5 +171,5 @@ export const sarifRenderer: Renderer = {
   name: "sarif",
   extension: "sarif",
   mediaType: "application/sarif+json",
-  render: (report) => chunked(sarifPieces(report)),
+  render: (report, options) => chunked(sarifPieces(report, options?.sarifResults ?? "fail")),
 };

@@ -9,6 +9,10 @@ export interface RenderOptions {
    * no rule covers; without them only the controls named by the report's rules are known.
    */
   frameworks?: Framework[];
+  /** SARIF: which findings become results — failures (default), failures and could-not-evaluate, or all. */
+  sarifResults?: "fail" | "fail-error" | "all";
+  /** CSV: what Excel opens correctly — a UTF-8 byte order mark (non-ASCII intact) before the CRLF rows. */
+  excel?: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@ import { CSV_COLUMNS } from "../../src/formats/csv.js";
 import { formatNames, loadRenderer } from "../../src/formats/registry.js";
 import type { RenderOptions } from "../../src/formats/types.js";
 import { parseCsv } from "./csv-parse.js";
+import { githubSarifProblems } from "./github-sarif.js";
 import { buildRealScan, type RealScan } from "./real-scan.js";
 import {
   ocsfValidator,
@@ -115,11 +116,74 @@ describe("SARIF 2.1.0", () => {
     expect(sarifOasisValidator()(log)).toEqual([]);
     expect(sarifValidator()(log)).toEqual([]);
     const results = log.runs[0].results as { kind: string; level: string; suppressions?: unknown[] }[];
-    expect(results).toHaveLength(scan.report.findings.length);
+    // By default only failures (excepted ones included, as suppressed results) become results.
+    expect(results).toHaveLength(scan.report.findings.filter((f) => f.status === "fail").length);
+    expect(results.every((r) => r.kind === "fail")).toBe(true);
     expect(results.some((r) => r.kind === "fail" && r.level === "error")).toBe(true);
-    expect(results.filter((r) => r.kind !== "fail").every((r) => r.level === "none")).toBe(true);
     expect(results.some((r) => r.suppressions?.length)).toBe(true);
     expect(log.runs[0].invocations[0].toolExecutionNotifications).toHaveLength(1);
+  });
+
+  it("every result passes the checks GitHub code scanning's upload processing applies", async () => {
+    const log = JSON.parse(out.sarif ?? "");
+    expect(githubSarifProblems(log)).toEqual([]);
+    const all = JSON.parse(await render("sarif", scan.report, { sarifResults: "all" }));
+    expect(all.runs[0].results).toHaveLength(scan.report.findings.length);
+    expect(githubSarifProblems(all)).toEqual([]);
+    expect(sarifOasisValidator()(all)).toEqual([]);
+    const nonFail = all.runs[0].results.filter((r: { kind: string }) => r.kind !== "fail");
+    expect(nonFail.length).toBeGreaterThan(0);
+    expect(nonFail.every((r: { level: string }) => r.level === "none")).toBe(true);
+    const withErrors = JSON.parse(await render("sarif", scan.report, { sarifResults: "fail-error" }));
+    const kinds = new Set(withErrors.runs[0].results.map((r: { kind: string }) => r.kind));
+    expect([...kinds].sort()).toEqual(["fail", "open"]);
+    for (const rule of log.runs[0].tool.driver.rules) {
+      expect(rule.properties.tags).toContain("security");
+      expect(Number(rule.properties["security-severity"])).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("the GitHub check rejects what code scanning rejects", () => {
+    const log = JSON.parse(out.sarif ?? "");
+    const result = log.runs[0].results[0];
+    const variants = [
+      { ...result, locations: [{ logicalLocations: result.locations[0].logicalLocations }] },
+      { ...result, locations: [] },
+      {
+        ...result,
+        locations: [
+          { physicalLocation: { artifactLocation: { uri: "arn:aws:s3:::b" }, region: { startLine: 1 } } },
+        ],
+      },
+      { ...result, locations: [{ physicalLocation: { artifactLocation: { uri: "a/b" } } }] },
+      { ...result, partialFingerprints: undefined },
+      { ...result, ruleId: "NOT-A-RULE" },
+    ];
+    for (const variant of variants) {
+      const broken = { ...log, runs: [{ ...log.runs[0], results: [variant] }] };
+      expect(githubSarifProblems(broken).length, JSON.stringify(variant).slice(0, 200)).toBe(1);
+    }
+  });
+
+  it("keeps each alert's location and fingerprint across runs whose messages and evidence differ", async () => {
+    const fingerprints = (log: { runs: { results: Record<string, unknown>[] }[] }) =>
+      new Map(
+        (log.runs[0]?.results ?? []).map((r) => [
+          `${r.ruleId} ${JSON.stringify((r.locations as unknown[])[0])}`,
+          JSON.stringify(r.partialFingerprints),
+        ]),
+      );
+    const later: ScanReport = {
+      ...scan.report,
+      id: "01JZZZZZZZZZZZZZZZZZZZZZZZ",
+      startedAt: "2031-01-01T00:00:00.000Z",
+      finishedAt: "2031-01-01T00:00:05.000Z",
+      findings: scan.report.findings.map((f) => ({ ...f, message: `${f.message} (again)`, evidence: {} })),
+    };
+    const first = fingerprints(JSON.parse(out.sarif ?? ""));
+    const second = fingerprints(JSON.parse(await render("sarif", later)));
+    expect(second).toEqual(first);
+    expect(new Set(first.values()).size).toBe(first.size);
   });
 
   it("the validator rejects a log with a bad level", () => {
