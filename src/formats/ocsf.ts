@@ -19,12 +19,32 @@ const SEVERITY_ID: Record<Severity, [number, string]> = {
   critical: [5, "Critical"],
 };
 
-/** compliance.status_id: Pass 1, Warning 2 ("did not yield a result due to missing information"), Fail 3. */
+/**
+ * compliance.status_id: Pass 1, Fail 3; could not evaluate is Warning 2 ("did not yield a result due to missing
+ * information"); not applicable is 99 Other with the status text "Not Applicable", so the two never mix.
+ */
 function complianceStatus(f: Finding): [number, string] {
   if (f.status === "pass") return [1, "Pass"];
   if (f.status === "fail") return [3, "Fail"];
-  return [2, "Warning"];
+  if (f.status === "error") return [2, "Warning"];
+  return [99, "Not Applicable"];
 }
+
+/**
+ * The event's severity. A pass or a not-applicable check is no risk: Informational, so a SIEM filter on
+ * severity pulls in only failures and checks that could not be evaluated (which keep the rule's severity:
+ * the risk is unknown, not absent).
+ */
+function eventSeverity(f: Finding): Severity {
+  return f.status === "pass" || f.status === "skip" ? "info" : f.severity;
+}
+
+/** OCSF cloud profile: provider name as OCSF examples write it, and the account type of each provider. */
+const CLOUD_PROVIDERS: Record<string, { provider: string; accountTypeId: number; accountType: string }> = {
+  aws: { provider: "AWS", accountTypeId: 10, accountType: "AWS Account" },
+  azure: { provider: "Azure", accountTypeId: 13, accountType: "Azure Subscription" },
+  gcp: { provider: "GCP", accountTypeId: 11, accountType: "GCP Project" },
+};
 
 const j = JSON.stringify;
 
@@ -38,24 +58,30 @@ export class OcsfEventWriter {
   private readonly index: ReportIndex;
   private readonly time: number;
   private readonly metadataHead: string;
+  private readonly cloudMetadataHead: string;
   private readonly byRule = new Map<string, { head: string; title: string; tail: string }>();
   private readonly compliance = new Map<string, string>();
   private readonly resourceJson = new Map<string, string>();
+  private readonly cloudJson = new Map<string, string>();
 
   constructor(private readonly report: ScanReport) {
     this.index = indexReport(report);
     this.time = Date.parse(report.finishedAt);
     const product = { name: "Assay", vendor_name: "Assay", version: report.agent.version };
-    this.metadataHead = `"metadata":{"version":${j(OCSF_VERSION)},"product":${j(product)},"correlation_uid":${j(report.id)},"log_name":"assay-scan","original_time":${j(report.finishedAt)},"uid":`;
+    const common = `"version":${j(OCSF_VERSION)},"product":${j(product)},"correlation_uid":${j(report.id)},"log_name":"assay-scan","original_time":${j(report.finishedAt)},"uid":`;
+    this.metadataHead = `"metadata":{${common}`;
+    this.cloudMetadataHead = `"metadata":{"profiles":["cloud"],${common}`;
   }
 
   /** One event as a JSON string (no trailing newline). */
   event(f: Finding): string {
     const rule = this.ruleParts(f);
     const excepted = f.exception !== undefined;
+    const cloud = this.cloud(f);
     return (
       `${rule.head}${j(f.message)},"status_id":${excepted ? 3 : 1},"status":"${excepted ? "Suppressed" : "New"}",` +
-      `${this.metadataHead}${j(`${this.report.id}:${f.ruleId}:${f.resourceUid}`)}},` +
+      `${cloud ? this.cloudMetadataHead : this.metadataHead}${j(`${this.report.id}:${f.ruleId}:${f.resourceUid}`)}},` +
+      (cloud ? `"cloud":${cloud},` : "") +
       `"finding_info":{"uid":${j(`${f.ruleId}:${f.resourceUid}`)},"title":${rule.title},"desc":${j(f.message)},"types":["Compliance"],"created_time":${this.time}},` +
       `"compliance":${this.complianceJson(f)},` +
       `"resources":[${this.resource(f)}],` +
@@ -70,11 +96,12 @@ export class OcsfEventWriter {
 
   /** Everything before the message that depends only on the rule and severity, and the remediation after. */
   private ruleParts(f: Finding) {
-    const key = `${f.ruleId}\u0000${f.severity}`;
+    const severityName = eventSeverity(f);
+    const key = `${f.ruleId}\u0000${severityName}`;
     let parts = this.byRule.get(key);
     if (!parts) {
       const rule = this.index.rules.get(f.ruleId);
-      const [severityId, severity] = SEVERITY_ID[f.severity];
+      const [severityId, severity] = SEVERITY_ID[severityName];
       const head =
         `{"activity_id":${ACTIVITY_CREATE},"activity_name":"Create","category_uid":${CATEGORY_UID},"category_name":"Findings",` +
         `"class_uid":${CLASS_UID},"class_name":"Compliance Finding","type_uid":${CLASS_UID * 100 + ACTIVITY_CREATE},"type_name":"Compliance Finding: Create",` +
@@ -104,11 +131,37 @@ export class OcsfEventWriter {
         requirements: f.controls,
         status_id: statusId,
         status,
+        ...(f.status === "error"
+          ? { status_details: ["Could not evaluate: a fact the rule needs is missing"] }
+          : {}),
+        ...(f.status === "skip"
+          ? { status_details: ["Not applicable: the rule's precondition does not hold"] }
+          : {}),
         checks: [
           { uid: f.ruleId, name, severity, severity_id: severityId, status, status_id: statusId, standards },
         ],
       });
       this.compliance.set(key, json);
+    }
+    return json;
+  }
+
+  /** The cloud profile's `cloud` object for a finding on a cloud resource (AWS, Azure, GCP); else undefined. */
+  private cloud(f: Finding): string | undefined {
+    const resource = this.index.resources.get(f.resourceUid);
+    const known = resource ? CLOUD_PROVIDERS[resource.provider] : undefined;
+    if (!resource || !known) return undefined;
+    const key = `${resource.provider}\u0000${resource.account ?? ""}\u0000${resource.region ?? ""}`;
+    let json = this.cloudJson.get(key);
+    if (!json) {
+      json = j({
+        provider: known.provider,
+        ...(resource.region ? { region: resource.region } : {}),
+        ...(resource.account
+          ? { account: { uid: resource.account, type_id: known.accountTypeId, type: known.accountType } }
+          : {}),
+      });
+      this.cloudJson.set(key, json);
     }
     return json;
   }

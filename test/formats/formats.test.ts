@@ -55,6 +55,67 @@ describe("OCSF 1.8.0 Compliance Finding (class 2003)", () => {
     expect(excepted?.status).toBe("Suppressed");
   });
 
+  it("passes and not-applicable checks are informational; could-not-evaluate and not-applicable have their own status", () => {
+    const events = JSON.parse(out.ocsf ?? "") as {
+      severity_id: number;
+      compliance: { status_id: number; status: string };
+      unmapped: { assay: { outcome: string } };
+    }[];
+    const byOutcome = (o: string) => events.filter((e) => e.unmapped.assay.outcome === o);
+    expect(byOutcome("pass").length).toBeGreaterThan(0);
+    expect(byOutcome("pass").every((e) => e.severity_id === 1 && e.compliance.status_id === 1)).toBe(true);
+    expect(byOutcome("skip").length).toBeGreaterThan(0);
+    for (const e of byOutcome("skip")) {
+      expect(e.severity_id).toBe(1);
+      expect(e.compliance).toMatchObject({ status_id: 99, status: "Not Applicable" });
+    }
+    expect(byOutcome("error").length).toBeGreaterThan(0);
+    for (const e of byOutcome("error"))
+      expect(e.compliance).toMatchObject({ status_id: 2, status: "Warning" });
+    expect(byOutcome("fail").some((e) => e.severity_id >= 4)).toBe(true);
+  });
+
+  it("cloud findings apply the cloud profile with provider, account and region; device findings do not", async () => {
+    const device = scan.report.findings[0];
+    if (!device) throw new Error("no finding");
+    const bucket = {
+      uid: "arn:aws:s3:::assay-logs",
+      type: "aws.s3.bucket",
+      provider: "aws",
+      account: "123456789012",
+      region: "eu-west-1",
+      name: "assay-logs",
+      tags: {},
+      attributes: {},
+      sources: {},
+      unreadable: {},
+      collectedAt: scan.report.finishedAt,
+    };
+    const report: ScanReport = {
+      ...scan.report,
+      resources: [...scan.report.resources, bucket],
+      findings: [{ ...device, resourceUid: bucket.uid, resourceType: bucket.type }, device],
+    };
+    const [cloudEvent, deviceEvent] = JSON.parse(await render("ocsf", report)) as Record<string, unknown>[];
+    const validate = ocsfValidator();
+    expect(validate(cloudEvent)).toEqual([]);
+    expect(validate(deviceEvent)).toEqual([]);
+    expect(cloudEvent?.cloud).toEqual({
+      provider: "AWS",
+      region: "eu-west-1",
+      account: { uid: "123456789012", type_id: 10, type: "AWS Account" },
+    });
+    expect((cloudEvent?.metadata as { profiles: string[] }).profiles).toEqual(["cloud"]);
+    expect(deviceEvent?.cloud).toBeUndefined();
+    // The profile is checked, not just tolerated: cloud without the profile, or the profile without cloud, fails.
+    const metadata = deviceEvent?.metadata as Record<string, unknown>;
+    expect(validate({ ...deviceEvent, cloud: cloudEvent?.cloud }).length).toBeGreaterThan(0);
+    expect(
+      validate({ ...deviceEvent, metadata: { ...metadata, profiles: ["cloud"] } }).length,
+    ).toBeGreaterThan(0);
+    expect(validate({ ...cloudEvent, cloud: { region: "eu-west-1" } }).length).toBeGreaterThan(0);
+  });
+
   it("as JSON lines carries the same events", () => {
     const lines = (out["ocsf-jsonl"] ?? "")
       .trimEnd()

@@ -6,7 +6,8 @@ import { join } from "node:path";
  * for one event class, the way the OCSF server resolves them:
  * - `extends` chains of classes and objects are merged (child attributes over parent; enums are merged);
  * - every attribute takes its type, array-ness and enum from the dictionary unless the class/object overrides
- *   them (an object's own enum replaces the dictionary's, e.g. compliance.status_id 1 Pass … 3 Fail);
+ *   them; an object's own enum is merged over the dictionary's as the OCSF server shows them, so
+ *   compliance.status_id is 0 Unknown, 1 Pass, 2 Warning, 3 Fail (the object's) and 99 Other (the dictionary's);
  * - attributes that belong to a profile (`"profile": "cloud"`, or pulled in by `$include` of a profile file)
  *   are allowed only when that profile is applied; a profile whose file is not vendored cannot be applied;
  * - `requirement: required` becomes JSON Schema `required`; `constraints.at_least_one` / `just_one` become
@@ -14,9 +15,14 @@ import { join } from "node:path";
  * - dictionary types map to JSON types with their regex / max_len / range; `timestamp_t` is an integer (ms);
  * - class_uid, category_uid and type_uid (class_uid * 100 + activity_id) are pinned, and an `_id` enum's
  *   sibling string must carry the enum's caption (except 99 Other and 0 Unknown, whose text is free).
- * Objects the subset does not vendor (user, cloud, device, …) become `false` schemas: output that used them
+ * Objects the subset does not vendor (user, device, organization, …) become `false` schemas: output that used them
  * could not be checked, so the test refuses it rather than pretending.
  */
+/** The object's enum values over the dictionary's (the object's captions win where both define a value). */
+function mergedEnum(local: OcsfAttribute, dict: OcsfAttribute | undefined) {
+  return local.enum && dict?.enum ? { ...dict.enum, ...local.enum } : (local.enum ?? dict?.enum);
+}
+
 export interface OcsfSchemaOptions {
   root: string;
   className: string;
@@ -143,7 +149,7 @@ export function ocsfClassSchema(options: OcsfSchemaOptions): Record<string, unkn
     const dict = dictionary.attributes[name];
     if (!dict) throw new Error(`attribute ${name} is not in the dictionary`);
     const typeName = local.type ?? dict.type;
-    const enumDef = local.enum ?? dict.enum;
+    const enumDef = mergedEnum(local, dict);
     let item: JsonSchema;
     if (!typeName) throw new Error(`attribute ${name} has no type`);
     if (typeName.endsWith("_t")) {
@@ -165,7 +171,7 @@ export function ocsfClassSchema(options: OcsfSchemaOptions): Record<string, unkn
     for (const [name, local] of Object.entries(attributes)) {
       const dict = dictionary.attributes[name];
       const sibling = local.sibling ?? dict?.sibling;
-      const enumDef = local.enum ?? dict?.enum;
+      const enumDef = mergedEnum(local, dict);
       if (!sibling || !enumDef || !(sibling in attributes)) continue;
       for (const [value, { caption }] of Object.entries(enumDef)) {
         if (value === "99" || value === "0") continue;

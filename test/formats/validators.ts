@@ -64,12 +64,27 @@ export function sarifOasisValidator(): Validate {
 
 /** OCSF 1.8.0 Compliance Finding, generated from the vendored metaschema files (see ocsf-json-schema.ts). */
 export function ocsfValidator(): Validate {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const validate = ajv.compile(
-    ocsfClassSchema({ root: join(SCHEMAS_DIR, "ocsf-1.8.0"), className: "compliance_finding" }),
-  );
-  return (data) => (validate(data) ? [] : describe(validate.errors));
+  const validators = new Map<string, Validate>();
+  const forProfiles = (profiles: string[]): Validate => {
+    const key = [...profiles].sort().join(",");
+    let validate = validators.get(key);
+    if (!validate) {
+      const ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats(ajv);
+      const compiled = ajv.compile(
+        ocsfClassSchema({ root: join(SCHEMAS_DIR, "ocsf-1.8.0"), className: "compliance_finding", profiles }),
+      );
+      validate = (data) => (compiled(data) ? [] : describe(compiled.errors));
+      validators.set(key, validate);
+    }
+    return validate;
+  };
+  // An event is checked with the profiles its metadata declares: a profile's attributes are allowed (and its
+  // required ones required) only when the event applies it, as OCSF consumers read them.
+  return (data) => {
+    const profiles = (data as { metadata?: { profiles?: unknown } })?.metadata?.profiles;
+    return forProfiles(Array.isArray(profiles) ? profiles.filter((p) => typeof p === "string") : [])(data);
+  };
 }
 
 /** xmllint (libxml2) against the windyroad/Ant JUnit XSD; returns its complaints, empty when valid. */
