@@ -20,6 +20,14 @@ const program = new Command("assay")
   .showHelpAfterError()
   .exitOverride();
 
+// A reader that stops early (`assay report render … | head`) closes the pipe: that is not a failure, so
+// end quietly with exit 0 instead of dying on EPIPE with a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  process.stderr.write(`assay: cannot write to standard output: ${error.message}\n`);
+  process.exit(3);
+});
+
 registerScanCommand(program);
 registerRulesCommand(program);
 registerStoreCommand(program);

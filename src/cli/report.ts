@@ -5,6 +5,8 @@ export interface ReportRenderOptions {
   baseline?: string;
   out?: string;
   frameworks?: string;
+  excel?: boolean;
+  sarifResults?: string;
 }
 
 /**
@@ -23,7 +25,9 @@ export function registerReportCommand(program: Command): void {
       "html",
     )
     .option("-b, --baseline <scan>", "an earlier scan report, for the changes section of the HTML report")
-    .option("-o, --out <file>", "where to write (default: standard output)")
+    .option("-o, --out <file>", "where to write the --format output (default: standard output)")
+    .option("--excel", "csv: write for Excel (UTF-8 byte order mark, CRLF)")
+    .option("--sarif-results <which>", "sarif: fail (default), fail-error (adds could-not-evaluate), or all")
     .option(
       "--frameworks <dir>",
       "folder of framework control catalogues (default: the built-in rules/frameworks)",
@@ -40,13 +44,16 @@ export async function renderSavedReport(scanFile: string, options: ReportRenderO
     { loadRenderer, formatNames },
     { loadFrameworks },
     { BUILTIN_FRAMEWORKS_DIR },
+    { formatFlags, writeChunks },
   ] = await Promise.all([
     import("node:fs"),
     import("../core/errors.js"),
     import("../formats/registry.js"),
     import("../engine/catalogue.js"),
     import("../engine/paths.js"),
+    import("./output.js"),
   ]);
+  const flags = formatFlags(options);
   const renderer = await loadRenderer(options.format);
   if (!renderer)
     throw new AssayError("USAGE", `unknown format "${options.format}"; known: ${formatNames().join(", ")}`);
@@ -55,7 +62,7 @@ export async function renderSavedReport(scanFile: string, options: ReportRenderO
   if (options.frameworks && !existsSync(options.frameworks))
     throw new AssayError("USAGE", `framework folder not found: ${options.frameworks}`);
   const frameworks = await loadFrameworks(options.frameworks ?? BUILTIN_FRAMEWORKS_DIR);
-  await writeChunks(renderer.render(report, { baseline, frameworks }), options.out);
+  await writeChunks(renderer.render(report, { baseline, frameworks, ...flags }), options.out);
 }
 
 /** Read and validate a saved report; a wrong file is a user mistake with the file and field named. */
@@ -87,23 +94,4 @@ export async function readScanReport(file: string) {
     );
   }
   return parsed.data;
-}
-
-/** Stream chunks to a file (folder created) or stdout, honouring backpressure. */
-async function writeChunks(chunks: AsyncIterable<string> | Iterable<string>, path: string | undefined) {
-  const [{ createWriteStream }, { mkdir }, { dirname }, { finished }] = await Promise.all([
-    import("node:fs"),
-    import("node:fs/promises"),
-    import("node:path"),
-    import("node:stream/promises"),
-  ]);
-  if (path) await mkdir(dirname(path), { recursive: true });
-  const out: NodeJS.WritableStream = path ? createWriteStream(path) : process.stdout;
-  for await (const chunk of chunks) {
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
-  }
-  if (path) {
-    out.end();
-    await finished(out);
-  }
 }

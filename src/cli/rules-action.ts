@@ -5,9 +5,9 @@ import { runRuleTests } from "../engine/rule-tests.js";
 import type { RulesOptions } from "./rules.js";
 
 async function load(options: RulesOptions): Promise<RuleSet> {
-  const dirs = [...(options.builtinRules ? [BUILTIN_RULES_DIR] : []), ...(options.rules ?? [])];
+  const dirs = [...(options.builtinRules ? [BUILTIN_RULES_DIR] : []), ...(options.ruleDir ?? [])];
   if (dirs.length === 0)
-    throw new AssayError("USAGE", "no rule folders: give --rules <dir> or keep the built-in rules");
+    throw new AssayError("USAGE", "no rule folders: give --rule-dir <dir> or keep the built-in rules");
   return loadRules({ dirs });
 }
 
@@ -36,7 +36,7 @@ export async function listRules(options: RulesOptions): Promise<number> {
 export async function lintRules(options: RulesOptions): Promise<number> {
   try {
     const set = await load(options);
-    const dangling = options.builtinRules && !options.rules?.length ? danglingFrameworkRules(set) : [];
+    const dangling = options.builtinRules && !options.ruleDir?.length ? danglingFrameworkRules(set) : [];
     for (const d of dangling) process.stderr.write(`${formatDiagnostic(d)}\n`);
     if (dangling.length) return 1;
     process.stdout.write(`${set.rules.length} rule(s) OK\n`);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 
 interface RulesOptions {
-  rules?: string[];
+  ruleDir?: string[];
   builtinRules: boolean;
   json?: boolean;
 }
@@ -10,8 +10,8 @@ export function registerRulesCommand(program: Command): void {
   const rules = program.command("rules").description("List, lint and test rule files");
   const common = (cmd: Command) =>
     cmd
-      .option("-r, --rules <dir...>", "extra rule folder(s)")
-      .option("--no-builtin-rules", "only the folders given with --rules");
+      .option("-r, --rule-dir <dir...>", "extra rule folder(s)")
+      .option("--no-builtin-rules", "only the folders given with --rule-dir");
   common(
     rules
       .command("list")

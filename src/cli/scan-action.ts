@@ -1,7 +1,4 @@
-import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { finished } from "node:stream/promises";
 import { loadConfig } from "../core/config.js";
 import { AssayError } from "../core/errors.js";
 import { type Severity, SeveritySchema } from "../core/finding.js";
@@ -12,7 +9,9 @@ import { BUILTIN_RULES_DIR } from "../engine/paths.js";
 import { loadRenderer } from "../formats/registry.js";
 import type { RenderOptions } from "../formats/types.js";
 import { runScan } from "../scan/run.js";
+import { formatFlags, writeChunks } from "./output.js";
 import { createProgressReporter } from "./progress.js";
+import { parseRuleSelection, selectRules } from "./rule-selection.js";
 import type { ScanCommandOptions } from "./scan.js";
 import { renderTable } from "./table.js";
 
@@ -25,11 +24,15 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
         .map((s) => s.trim())
         .filter(Boolean)
     : scan.collectors;
-  const extraDirs = options.rules ?? scan.rules;
+  const extraDirs = options.ruleDir ?? scan.rules;
   const builtin = options.builtinRules && scan.builtinRules;
   const ruleDirs = [...(builtin ? [BUILTIN_RULES_DIR] : []), ...extraDirs];
   if (ruleDirs.length === 0)
-    throw new AssayError("SCAN_NO_RULES", "no rule folders: give --rules <dir> or keep the built-in rules");
+    throw new AssayError(
+      "SCAN_NO_RULES",
+      "no rule folders: give --rule-dir <dir> or keep the built-in rules",
+    );
+  const selection = parseRuleSelection(options);
   const failOnRaw = options.failOn ?? scan.failOn;
   const failOn = failOnRaw === "none" ? "none" : SeveritySchema.safeParse(failOnRaw).data;
   if (!failOn)
@@ -38,8 +41,11 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
       `--fail-on must be one of ${SeveritySchema.options.join(", ")}, none (got "${failOnRaw}")`,
     );
   const format = options.format ?? "table";
+  const flags = formatFlags({ ...options, format });
+  if (format !== "table") await requireRenderer(format);
 
-  const ruleSet = await loadRules({ dirs: ruleDirs });
+  const loaded = await loadRules({ dirs: ruleDirs });
+  const ruleSet = { ...loaded, rules: selectRules(loaded.rules, selection) };
   const exceptionsFile = options.exceptions ?? scan.exceptions;
   const exceptions = exceptionsFile ? await loadExceptions(exceptionsFile) : [];
 
@@ -60,8 +66,12 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
   const renderOptions: RenderOptions = { frameworks: ruleSet.frameworks };
 
   const outDir = options.outDir ?? scan.outDir;
+  // With `-f json -o FILE` the output is the JSON report itself: save it once, there.
   const jsonPath =
-    options.out ?? join(outDir, `assay-${report.startedAt.replace(/[:.]/g, "-")}-${report.id}.json`);
+    options.jsonOut ??
+    (format === "json" && options.out
+      ? options.out
+      : join(outDir, `assay-${report.startedAt.replace(/[:.]/g, "-")}-${report.id}.json`));
   await writeRendered(jsonPath, "json", report, renderOptions);
   const written = [jsonPath];
   for (const name of scan.formats.filter((f) => f !== "json")) {
@@ -74,16 +84,18 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
   }
 
   if (format === "table") {
-    process.stdout.write(renderTable(report, { color: process.stdout.isTTY === true }));
+    const toTerminal = !options.out && process.stdout.isTTY === true;
+    const lines = [renderTable(report, { color: toTerminal })];
     for (const name of idleCollectors)
-      process.stdout.write(`note: collector ${name} was not run: no selected rule reads what it collects\n`);
+      lines.push(`note: collector ${name} was not run: no selected rule reads what it collects\n`);
     for (const e of expiredExceptions)
-      process.stdout.write(
+      lines.push(
         `note: exception for ${e.rule} (${e.owner}) expired on ${e.expires} and no longer applies\n`,
       );
-    process.stdout.write(`report: ${written.join(", ")}\n`);
-  } else {
-    await writeRendered(undefined, format, report, renderOptions);
+    lines.push(`report: ${written.join(", ")}\n`);
+    await writeChunks(lines, options.out);
+  } else if (!(format === "json" && options.out === jsonPath)) {
+    await writeRendered(options.out, format, report, { ...renderOptions, ...flags });
   }
 
   const failures = report.findings
@@ -109,15 +121,7 @@ async function writeRendered(
   options: RenderOptions,
 ): Promise<void> {
   const renderer = await requireRenderer(format);
-  if (path) await mkdir(dirname(path), { recursive: true });
-  const out: NodeJS.WritableStream = path ? createWriteStream(path) : process.stdout;
-  for await (const chunk of renderer.render(report, options)) {
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
-  }
-  if (path) {
-    out.end();
-    await finished(out);
-  }
+  await writeChunks(renderer.render(report, options), path);
 }
 
 /** Whether any non-excepted failure is at or above the threshold. */

@@ -27,9 +27,14 @@ export const CSV_COLUMNS = [
   "exception_expires",
 ] as const;
 
-/** One row per finding, RFC 4180 (CRLF line ends, quoted where needed); `outcome` separates excepted failures. */
-function* csvRows(report: ScanReport): Generator<string> {
+/**
+ * One row per finding, RFC 4180 (CRLF line ends, quoted where needed); `outcome` separates excepted failures.
+ * For Excel (`excel`), a UTF-8 byte order mark first: without it Excel reads the file in the machine's legacy
+ * code page and garbles every non-ASCII name. (A `sep=,` line would make Excel ignore the mark, so none.)
+ */
+function* csvRows(report: ScanReport, excel: boolean): Generator<string> {
   const index = indexReport(report);
+  if (excel) yield "\uFEFF";
   yield `${CSV_COLUMNS.join(",")}\r\n`;
   for (const f of report.findings) {
     const rule = index.rules.get(f.ruleId);
@@ -64,5 +69,5 @@ export const csvRenderer: Renderer = {
   name: "csv",
   extension: "csv",
   mediaType: "text/csv; charset=utf-8",
-  render: (report) => chunked(csvRows(report)),
+  render: (report, options) => chunked(csvRows(report, options?.excel === true)),
 };

@@ -21,6 +21,15 @@ export function xmlText(text: string): string {
 }
 
 /**
+ * Text for an XML attribute value. A parser turns a literal line break or tab inside an attribute into a
+ * space (XML 1.0 attribute-value normalisation), so they are written as character references and a
+ * multi-line message reaches the reader with its lines.
+ */
+export function xmlAttr(text: string): string {
+  return xmlText(text).replace(/[\n\r\t]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
  * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A field starting with
  * = + - @ or a tab is prefixed with ' so spreadsheet programs do not run it as a formula (CSV injection):
  * resource names and tags are chosen by whoever owns the resource, not by us.

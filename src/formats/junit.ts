@@ -1,7 +1,7 @@
 import type { Finding } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import { chunked } from "./chunks.js";
-import { xmlText } from "./escape.js";
+import { xmlAttr, xmlText } from "./escape.js";
 import { evidenceLines, indexReport, type ReportIndex, resourceName } from "./report-index.js";
 import type { Renderer } from "./types.js";
 
@@ -18,9 +18,13 @@ function* junitPieces(report: ScanReport): Generator<string> {
     if (list) list.push(f);
     else byRule.set(f.ruleId, [f]);
   }
-  const seconds = Math.max(0, (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000).toFixed(
-    3,
-  );
+  // A suite's `time` is its own: evaluating one rule takes microseconds and the report records no per-rule
+  // time, while collection is shared by all rules. Writing the scan's duration on every suite made tools that
+  // add suite times up report 102 × the scan; the scan's duration is a property instead, which nobody sums.
+  const scanSeconds = Math.max(
+    0,
+    (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000,
+  ).toFixed(3);
   // The schema's timestamp is xs:dateTime without a zone; the report's times are UTC.
   const timestamp = report.startedAt.slice(0, 19);
   const hostname = report.agent.hostname.trim() || "localhost";
@@ -31,9 +35,10 @@ function* junitPieces(report: ScanReport): Generator<string> {
     const failures = findings.filter((f) => f.status === "fail" && !f.exception).length;
     const errors = findings.filter((f) => f.status === "error").length;
     const skipped = findings.filter((f) => f.status === "skip" || f.exception).length;
-    yield `  <testsuite package="assay.${xmlText(rule?.policy ?? "rules")}" id="${id}" name="${xmlText(ruleId)}" timestamp="${timestamp}" hostname="${xmlText(hostname)}" tests="${findings.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds}">\n`;
+    yield `  <testsuite package="assay.${xmlText(rule?.policy ?? "rules")}" id="${id}" name="${xmlText(ruleId)}" timestamp="${timestamp}" hostname="${xmlText(hostname)}" tests="${findings.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="0.000">\n`;
     id += 1;
     yield "    <properties>\n";
+    yield `      <property name="scan-seconds" value="${scanSeconds}"/>\n`;
     if (rule) {
       yield `      <property name="title" value="${xmlText(rule.title)}"/>\n`;
       yield `      <property name="severity" value="${rule.severity}"/>\n`;
@@ -63,14 +68,14 @@ function testcase(f: Finding, index: ReportIndex): string {
     );
   if (f.status === "fail" && f.exception) {
     const why = `accepted risk (owner ${f.exception.owner}, expires ${f.exception.expires}): ${f.exception.reason}`;
-    return `${open}>\n      <skipped message="${xmlText(why)}"/>\n    </testcase>\n`;
+    return `${open}>\n      <skipped message="${xmlAttr(why)}"/>\n    </testcase>\n`;
   }
   if (f.status === "fail")
-    return `${open}>\n      <failure message="${xmlText(f.message)}" type="${f.severity}">${details()}</failure>\n    </testcase>\n`;
+    return `${open}>\n      <failure message="${xmlAttr(f.message)}" type="${f.severity}">${details()}</failure>\n    </testcase>\n`;
   if (f.status === "error")
-    return `${open}>\n      <error message="${xmlText(f.message)}" type="not-evaluated">${details()}</error>\n    </testcase>\n`;
+    return `${open}>\n      <error message="${xmlAttr(f.message)}" type="not-evaluated">${details()}</error>\n    </testcase>\n`;
   if (f.status === "skip")
-    return `${open}>\n      <skipped message="${xmlText(f.message)}"/>\n    </testcase>\n`;
+    return `${open}>\n      <skipped message="${xmlAttr(f.message)}"/>\n    </testcase>\n`;
   return `${open}/>\n`;
 }
 

@@ -15,7 +15,7 @@ describe("assay scan (device, this machine)", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "assay-scan-"));
     const log = join(dir, "imports.log");
-    json = runCli(["scan", "--format", "json", "--out", join(dir, "report.json")], {
+    json = runCli(["scan", "--format", "json", "--json-out", join(dir, "report.json")], {
       env: {
         NODE_OPTIONS: `--import=${join(import.meta.dirname, "..", "helpers", "record-imports.mjs")}`,
         ASSAY_IMPORT_LOG: log,
@@ -81,7 +81,7 @@ remediation: Rename the host.
     expires: 2999-12-31
 `,
     });
-    const base = ["scan", "--no-builtin-rules", "--rules", rules, "--out-dir", dir];
+    const base = ["scan", "--no-builtin-rules", "--rule-dir", rules, "--out-dir", dir];
     expect(runCli([...base, "--fail-on", "critical"]).code).toBe(0);
     const failing = runCli([...base, "--fail-on", "high"]);
     expect(failing.code).toBe(1);

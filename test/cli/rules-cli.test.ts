@@ -27,7 +27,7 @@ describe("assay rules", () => {
     const dir = await makeRuleDir({
       "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabld == true"),
     });
-    const result = runCli(["rules", "lint", "--no-builtin-rules", "--rules", dir]);
+    const result = runCli(["rules", "lint", "--no-builtin-rules", "--rule-dir", dir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${dir}/remote-access/CUS-001.yaml:6:9: assert: the device facts schema has no attribute "firewall.enabld" [RULE_UNKNOWN_ATTRIBUTE]`,
@@ -39,11 +39,11 @@ describe("assay rules", () => {
       "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabled"),
       "remote-access/CUS-001.test.yaml": tests,
     });
-    expect(runCli(["rules", "lint", "--no-builtin-rules", "--rules", dir])).toMatchObject({
+    expect(runCli(["rules", "lint", "--no-builtin-rules", "--rule-dir", dir])).toMatchObject({
       code: 0,
       stdout: "1 rule(s) OK\n",
     });
-    const tested = runCli(["rules", "test", "--no-builtin-rules", "--rules", dir]);
+    const tested = runCli(["rules", "test", "--no-builtin-rules", "--rule-dir", dir]);
     expect(tested).toMatchObject({ code: 0 });
     expect(tested.stdout).toContain("1 rule(s): 2 passed, 0 failed");
   });
@@ -54,7 +54,7 @@ describe("assay rules", () => {
       "remote-access/CUS-001.yaml": rule("resource.attributes.firewall.enabled"),
       "remote-access/CUS-001.test.yaml": wrong,
     });
-    const result = runCli(["rules", "test", "--no-builtin-rules", "--rules", dir]);
+    const result = runCli(["rules", "test", "--no-builtin-rules", "--rule-dir", dir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('FAIL CUS-001 "off": expected pass, got fail');
     expect(result.stderr).toMatch(
@@ -63,7 +63,7 @@ describe("assay rules", () => {
   });
 
   it("a missing rule folder is a clear error with exit 2", () => {
-    const result = runCli(["rules", "list", "--rules", "/nonexistent/rules"]);
+    const result = runCli(["rules", "list", "--rule-dir", "/nonexistent/rules"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("/nonexistent/rules: no such folder");
     expect(result.stderr).not.toContain("    at ");

@@ -105,7 +105,7 @@ describe("OCSF 1.8.0 Compliance Finding (class 2003)", () => {
       region: "eu-west-1",
       account: { uid: "123456789012", type_id: 10, type: "AWS Account" },
     });
-    expect((cloudEvent?.metadata as { profiles: string[] }).profiles).toEqual(["cloud"]);
+    expect((cloudEvent?.metadata as { profiles?: string[] } | undefined)?.profiles).toEqual(["cloud"]);
     expect(deviceEvent?.cloud).toBeUndefined();
     // The profile is checked, not just tolerated: cloud without the profile, or the profile without cloud, fails.
     const metadata = deviceEvent?.metadata as Record<string, unknown>;
@@ -260,9 +260,9 @@ describe("SARIF 2.1.0", () => {
 });
 
 describe("JUnit XML", () => {
-  it("validates against the JUnit XSD with xmllint; one suite per rule", () => {
+  it("validates against the JUnit XSD with xmllint; one suite per rule", async () => {
     const xml = out.junit ?? "";
-    expect(validateJunitXml(xml)).toEqual([]);
+    expect(await validateJunitXml(xml)).toEqual([]);
     expect((xml.match(/<testsuite /g) ?? []).length).toBe(
       new Set(scan.report.findings.map((f) => f.ruleId)).size,
     );
@@ -273,10 +273,30 @@ describe("JUnit XML", () => {
     expect(xml).toContain("server-&lt;db&gt;&amp;&quot;01&quot;");
   });
 
-  it("xmllint rejects a document that breaks the XSD", () => {
+  it("xmllint rejects a document that breaks the XSD", async () => {
     expect(
-      validateJunitXml((out.junit ?? "").replace(/<properties>[\s\S]*?<\/properties>/, "")).length,
+      (await validateJunitXml((out.junit ?? "").replace(/<properties>[\s\S]*?<\/properties>/, ""))).length,
     ).toBeGreaterThan(0);
+    expect((await validateJunitXml((out.junit ?? "").replace(' time="0.000"', ' time="soon"'))).length).toBe(
+      1,
+    );
+  });
+
+  it("gives each suite its own time, not the scan's, and keeps message line breaks", async () => {
+    const xml = out.junit ?? "";
+    const suiteTimes = [...xml.matchAll(/<testsuite [^>]*time="([^"]+)"/g)].map((m) => Number(m[1]));
+    expect(suiteTimes.length).toBeGreaterThan(1);
+    // Tools add suite times up; the scan's duration must not be counted once per rule.
+    expect(suiteTimes.reduce((a, b) => a + b, 0)).toBe(0);
+    const finding = scan.report.findings.find((f) => f.status === "fail" && !f.exception);
+    if (!finding) throw new Error("no failure");
+    const report: ScanReport = {
+      ...scan.report,
+      findings: [{ ...finding, message: "first line\nsecond line\tafter a tab" }],
+    };
+    const multi = await render("junit", report);
+    expect(await validateJunitXml(multi)).toEqual([]);
+    expect(multi).toContain('message="first line&#10;second line&#9;after a tab"');
   });
 });
 
@@ -290,6 +310,27 @@ describe("CSV", () => {
     expect(formula?.[col("resource_name")]).toBe(`'=HYPERLINK("http://x")`);
     const excepted = rows.find((r) => r[col("outcome")] === "excepted");
     expect(excepted?.[col("exception_owner")]).toBe("it-lead@example.com");
+    expect((out.csv ?? "").charCodeAt(0)).not.toBe(0xfeff);
+  });
+
+  it("for Excel starts with a UTF-8 byte order mark, ends rows with CRLF, keeps non-ASCII and defuses formulas", async () => {
+    const first = scan.report.resources[0];
+    if (!first) throw new Error("no resource");
+    const report: ScanReport = {
+      ...scan.report,
+      resources: [{ ...first, name: "Zürich-東京-ноутбук" }, ...scan.report.resources.slice(1)],
+    };
+    const excel = await render("csv", report, { excel: true });
+    const bytes = Buffer.from(excel, "utf8");
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.includes(Buffer.from("Zürich-東京-ноутбук", "utf8"))).toBe(true);
+    const body = excel.slice(1);
+    expect(body).toBe(await render("csv", report));
+    // Outside quoted fields every line ends CRLF.
+    const unquoted = body.replace(/"(?:[^"]|"")*"/g, "");
+    expect(unquoted.match(/\r\n/g)?.length).toBe(report.findings.length + 1);
+    expect(unquoted.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/);
+    expect(body).toContain(`'=HYPERLINK(`);
   });
 });
 
@@ -376,7 +417,7 @@ describe("a scan with nothing in it", () => {
     expect(JSON.parse(await render("ocsf", empty, options))).toEqual([]);
     expect(oscalValidator()(JSON.parse(await render("oscal", empty, options)))).toEqual([]);
     expect(sarifOasisValidator()(JSON.parse(await render("sarif", empty, options)))).toEqual([]);
-    expect(validateJunitXml(await render("junit", empty, options))).toEqual([]);
+    expect(await validateJunitXml(await render("junit", empty, options))).toEqual([]);
     expect(parseCsv(await render("csv", empty, options))).toHaveLength(1);
     expect(await render("html", empty, options)).toContain("No failing resources.");
   });

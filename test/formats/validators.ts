@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import AjvDraft04Module from "ajv-draft-04";
 import addFormatsModule from "ajv-formats";
+import { validateXML } from "xmllint-wasm";
 import { ocsfClassSchema } from "./ocsf-json-schema.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
@@ -87,22 +86,16 @@ export function ocsfValidator(): Validate {
   };
 }
 
-/** xmllint (libxml2) against the windyroad/Ant JUnit XSD; returns its complaints, empty when valid. */
-export function validateJunitXml(xml: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), "assay-junit-"));
-  const file = join(dir, "junit.xml");
-  writeFileSync(file, xml);
-  try {
-    execFileSync("xmllint", ["--noout", "--schema", join(SCHEMAS_DIR, "junit", "JUnit.xsd"), file], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return [];
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? String(error);
-    return stderr
-      .split("\n")
-      .filter((line) => line && !line.endsWith(" validates"))
-      .slice(0, 20);
-  }
+/**
+ * libxml2's xmllint compiled to WebAssembly (npm `xmllint-wasm`, no system package needed) against the
+ * windyroad/Ant JUnit XSD; returns its complaints, empty when valid.
+ */
+export async function validateJunitXml(xml: string): Promise<string[]> {
+  const result = await validateXML({
+    xml: [{ fileName: "junit.xml", contents: xml }],
+    schema: [
+      { fileName: "JUnit.xsd", contents: readFileSync(join(SCHEMAS_DIR, "junit", "JUnit.xsd"), "utf8") },
+    ],
+  });
+  return result.valid ? [] : result.errors.slice(0, 20).map((e) => e.message);
 }
