@@ -18,7 +18,7 @@ export const OUTCOME_COLOURS = {
 
 const WIDTH = 760;
 const LABEL = 230;
-const RATE = 70;
+const RATE = 130;
 const BAR = WIDTH - LABEL - RATE;
 const ROW = 24;
 
@@ -29,7 +29,8 @@ export function passRate(row: ChartRow): number | undefined {
 }
 
 /**
- * A horizontal stacked bar per row (pass, excepted, fail, error) with the pass rate printed at the end, as
+ * A horizontal stacked bar per row (pass, excepted, fail, error) with the pass rate and its counts ("83% (25 of
+ * 30)": a percentage alone hides whether it rests on 3 findings or 3,000) printed at the end, as
  * inline SVG: no script, no font or image fetched, prints as vectors.
  */
 export function stackedBarChart(
@@ -70,7 +71,7 @@ export function stackedBarChart(
       }
       const rate = passRate(row);
       out.push(
-        `<text x="${WIDTH - 4}" y="${y + 16}" text-anchor="end" class="chart-rate">${rate === undefined ? "n/a" : `${Math.round(rate * 100)}%`}</text>`,
+        `<text x="${WIDTH - 4}" y="${y + 16}" text-anchor="end" class="chart-rate">${rate === undefined ? "n/a" : `${Math.round(rate * 100)}% (${row.pass} of ${total})`}</text>`,
       );
       out.push("</g>");
       y += ROW;

@@ -17,6 +17,25 @@ import type { Renderer, RenderOptions } from "./types.js";
 
 const badge = (cls: string, text: string) => `<span class="badge ${cls}">${h(text)}</span>`;
 
+/** Evidence lines longer than this show their start, with the full value one click away. */
+const EVIDENCE_PREVIEW = 160;
+
+/**
+ * A finding's message as a reader should see it. The engine's generic forms are rewritten in words: "failed:
+ * <title>" read as a double negative for titles that state a prohibition, so it becomes "Expected: <title>";
+ * "not applicable: <CEL condition>" says in words that the condition does not hold and keeps the expression
+ * one click away. Any other message (a rule's own failMessage, one in the resource's terms) is shown as it is.
+ */
+export function messageHtml(f: Pick<Finding, "status" | "message">, ruleTitle: string | undefined): string {
+  if (f.status === "fail" && ruleTitle && f.message === `failed: ${ruleTitle}`)
+    return `Expected: ${h(ruleTitle)}`;
+  if (f.status === "skip" && f.message.startsWith("not applicable: ")) {
+    const condition = f.message.slice("not applicable: ".length);
+    return `Not applicable: the rule's condition does not hold for this resource. <details><summary>Condition</summary><code class="cel">${h(condition)}</code></details>`;
+  }
+  return h(f.message);
+}
+
 /**
  * The weekly-review report: one self-contained HTML file (inline CSS and SVG, no script, a CSP that forbids
  * every fetch), readable on screen and in print. Sections: summary, pass-rate chart by policy and severity,
@@ -30,6 +49,7 @@ function* htmlPieces(report: ScanReport, options: RenderOptions = {}): Generator
   yield `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">\n`;
   yield `<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${h(title)}</title>\n<style>${HTML_STYLE}</style>\n</head>\n<body>\n<main>\n`;
   yield* header(report, title);
+  yield tableOfContents(report, options);
   yield* summary(report);
   yield* chart(report, index);
   yield* collectorErrors(report);
@@ -51,6 +71,29 @@ function* header(report: ScanReport, title: string): Generator<string> {
   if (report.scope.accounts.length) yield `<span>Accounts: ${h(report.scope.accounts.join(", "))}</span>`;
   if (report.scope.regions.length) yield `<span>Regions: ${h(report.scope.regions.join(", "))}</span>`;
   yield "</p></header>\n";
+}
+
+/** Links to every section with what it holds, so a long report is navigable on screen and in its PDF. */
+function tableOfContents(report: ScanReport, options: RenderOptions): string {
+  const count = (pred: (f: Finding) => boolean) => report.findings.filter(pred).length;
+  const rulesOf = (pred: (f: Finding) => boolean) =>
+    new Set(report.findings.filter(pred).map((f) => f.ruleId)).size;
+  const failing = (f: Finding) => f.status === "fail" && !f.exception;
+  const unevaluated = (f: Finding) => f.status === "error";
+  const entries: [string, string][] = [
+    ["summary", `Summary (${report.findings.length} findings on ${report.summary.resources} resources)`],
+    ["chart", "Pass rates by policy and severity"],
+  ];
+  if (report.collectorErrors.length)
+    entries.push(["collector-errors", `Collector errors (${report.collectorErrors.length})`]);
+  if (options.baseline) entries.push(["changes", "Changes since the baseline"]);
+  entries.push(
+    ["failing", `Failing resources by rule (${count(failing)} findings, ${rulesOf(failing)} rules)`],
+    ["not-evaluated", `Could not evaluate (${count(unevaluated)} findings, ${rulesOf(unevaluated)} rules)`],
+    ["excepted", `Excepted findings (${count((f) => f.exception !== undefined)})`],
+    ["coverage", "Control coverage"],
+  );
+  return `<nav id="contents" aria-label="Contents"><h2>Contents</h2><ol>${entries.map(([id, text]) => `<li><a href="#${id}">${h(text)}</a></li>`).join("")}</ol></nav>\n`;
 }
 
 function* summary(report: ScanReport): Generator<string> {
@@ -142,7 +185,9 @@ function* changes(report: ScanReport, baseline: ScanReport, index: ReportIndex):
 
 function changeRow(c: FindingChange, index: ReportIndex): string {
   const title = index.rules.get(c.ruleId)?.title;
-  return `<tr><td>${h(c.ruleId)}${title ? `<br><span class="muted">${h(title)}</span>` : ""}</td><td>${h(c.resourceName)}</td><td>${badge(`sev-${c.severity}`, c.severity)}</td><td>${c.before ? badge(`st-${c.before}`, c.before) : "—"}</td><td>${c.after ? badge(`st-${c.after}`, c.after) : "—"}</td><td>${h(c.message)}</td></tr>`;
+  const status = c.after === "excepted" ? "fail" : c.after;
+  const message = status ? messageHtml({ status, message: c.message }, title) : h(c.message);
+  return `<tr><td>${h(c.ruleId)}${title ? `<br><span class="muted">${h(title)}</span>` : ""}</td><td>${h(c.resourceName)}</td><td>${badge(`sev-${c.severity}`, c.severity)}</td><td>${c.before ? badge(`st-${c.before}`, c.before) : "—"}</td><td>${c.after ? badge(`st-${c.after}`, c.after) : "—"}</td><td>${message}</td></tr>`;
 }
 
 /** Failing (not excepted) or unevaluable findings, grouped by rule, most severe rule first. */
@@ -171,18 +216,25 @@ function* groupedByRule(report: ScanReport, index: ReportIndex, status: "fail" |
     yield "<table><thead><tr><th>Resource</th><th>Type</th><th>Message</th><th>Evidence</th></tr></thead><tbody>";
     for (const f of findings) {
       const name = resourceName(index, f.resourceUid);
-      yield `<tr><td>${h(name)}${name === f.resourceUid ? "" : `<br><span class="muted">${h(f.resourceUid)}</span>`}</td><td>${h(f.resourceType)}</td><td>${h(f.message)}</td><td class="ev">${evidenceHtml(f)}</td></tr>`;
+      yield `<tr><td>${h(name)}${name === f.resourceUid ? "" : `<br><span class="muted">${h(f.resourceUid)}</span>`}</td><td>${h(f.resourceType)}</td><td>${messageHtml(f, rule?.title)}</td><td class="ev">${evidenceHtml(f)}</td></tr>`;
     }
     yield "</tbody></table></div>\n";
   }
   yield "</section>\n";
 }
 
-/** Evidence values, with where they were read from in a quieter tone. */
+/**
+ * Evidence values, one per line, with where they were read from in a quieter tone. A long value (a policy
+ * document, a rule list) shows its first characters; the full value is in a <details> one click away.
+ */
 function evidenceHtml(f: Finding): string {
   return evidenceLines(f.evidence)
-    .map((line) => (line.startsWith("source: ") ? `<span class="muted">${h(line)}</span>` : h(line)))
-    .join("\n");
+    .map((line) => {
+      const cls = line.startsWith("source: ") ? "line muted" : "line";
+      if (line.length <= EVIDENCE_PREVIEW) return `<div class="${cls}">${h(line)}</div>`;
+      return `<details class="${cls}"><summary>${h(line.slice(0, EVIDENCE_PREVIEW))}… <span class="muted">(${line.length} characters)</span></summary><div class="full">${h(line)}</div></details>`;
+    })
+    .join("");
 }
 
 function* excepted(report: ScanReport, index: ReportIndex): Generator<string> {

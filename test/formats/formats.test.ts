@@ -4,6 +4,7 @@ import { summarize } from "../../src/engine/summary.js";
 import { renderToString } from "../../src/formats/chunks.js";
 import { COVERAGE_COLUMNS } from "../../src/formats/coverage.js";
 import { CSV_COLUMNS } from "../../src/formats/csv.js";
+import { messageHtml } from "../../src/formats/html.js";
 import { formatNames, loadRenderer } from "../../src/formats/registry.js";
 import type { RenderOptions } from "../../src/formats/types.js";
 import { parseCsv } from "./csv-parse.js";
@@ -359,10 +360,28 @@ describe("control coverage", () => {
 });
 
 describe("HTML report", () => {
+  it("puts the engine's generic messages in words and leaves other messages as they are", () => {
+    expect(messageHtml({ status: "fail", message: "failed: No unused accounts" }, "No unused accounts")).toBe(
+      "Expected: No unused accounts",
+    );
+    const skip = messageHtml({ status: "skip", message: 'not applicable: resource.os == "linux"' }, "T");
+    expect(skip).toMatch(/^Not applicable: the rule's condition does not hold for this resource\./);
+    expect(skip).toContain(
+      '<details><summary>Condition</summary><code class="cel">resource.os == &quot;linux&quot;</code>',
+    );
+    expect(messageHtml({ status: "fail", message: "port 22 open to 0.0.0.0/0 in sg-1" }, "T")).toBe(
+      "port 22 open to 0.0.0.0/0 in sg-1",
+    );
+    const html = out.html ?? "";
+    expect(html).toContain('<nav id="contents"');
+    expect(html).toMatch(/<a href="#failing">Failing resources by rule \(\d+ findings, \d+ rules\)<\/a>/);
+  });
+
   it("is one self-contained file with every section, escaped, and the changes since the baseline", () => {
     const html = out.html ?? "";
     // Nothing that could fetch: no script, link, image, frame, src/href attribute, CSS url() or @import.
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|<object|\ssrc=|\shref=|url\(|@import/i);
+    // In-page links (`href="#…"`, the table of contents) fetch nothing.
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|<object|\ssrc=|\shref=(?!"#)|url\(|@import/i);
     for (const id of [
       "summary",
       "chart",
