@@ -66,6 +66,9 @@ async function startEmbeddedPostgres(): Promise<{ stop(): Promise<void> }> {
     user: "assay",
     password: "assay",
     persistent: false,
+    // initdb takes the encoding from the environment's locale, which is often unset (C: SQL_ASCII); the store
+    // needs UTF-8 like any real server. Locale C (always present) sorts by code point, as C.UTF-8 does.
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
     createPostgresUser: process.getuid?.() === 0,
     onLog: (message) => log.push(message),
     onError: (error) => log.push(String(error)),

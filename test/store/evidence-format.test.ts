@@ -260,9 +260,11 @@ describe("evidence export page order on sqlite", () => {
         };
       },
     });
-    let body = "";
+    // Decoded once at the end: a COPY chunk can end inside a multi-byte character.
+    const parts: Buffer[] = [];
     for await (const chunk of evidenceChunks({ db, dialect: store.dialect }, {}, "jsonl"))
-      body += chunk.toString();
+      parts.push(Buffer.from(chunk));
+    const body = Buffer.concat(parts).toString("utf8");
     expect(disturbed).toBe(3);
     expect(sorted).toBe(3);
     expect(body).toBe((await referenceExport(store.db, "jsonl")).out);
@@ -305,8 +307,10 @@ describe.each(databases().filter((d) => d.name === "postgres"))(
         ).rows[0]!.n;
       for (let i = 0; i < 50 && (await running()) !== "0"; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await running()).toBe("0");
-      let body = "";
-      for await (const chunk of evidenceChunks(store, {}, "jsonl")) body += chunk.toString();
+      // Decoded once at the end: a COPY chunk can end inside a multi-byte character (seen under load).
+      const parts: Buffer[] = [];
+      for await (const chunk of evidenceChunks(store, {}, "jsonl")) parts.push(Buffer.from(chunk));
+      const body = Buffer.concat(parts).toString("utf8");
       expect(body).toBe((await referenceExport(store.db, "jsonl")).out);
     });
   },
