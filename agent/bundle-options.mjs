@@ -70,13 +70,15 @@ export function agentBuildOptions({ root, version, outfile, format, packageRoot,
       "googleapis-common",
       "google-auth-library",
     ],
-    // ESM bundles still meet CommonJS dependencies that call require(); give them one. (CommonJS has its own.)
+    // ESM bundles still meet CommonJS dependencies that call require(); give them one. A CommonJS bundle has
+    // require but no import.meta, which ESM dependencies (node-cron) read at load: it becomes the executable's URL.
     banner:
       format === "esm"
         ? {
             js: "import { createRequire as __assayCreateRequire } from 'node:module'; const require = __assayCreateRequire(import.meta.url);",
           }
-        : undefined,
+        : { js: 'const __assayImportMetaUrl = require("node:url").pathToFileURL(process.execPath).href;' },
+    define: format === "cjs" ? { "import.meta.url": "__assayImportMetaUrl" } : undefined,
     plugins: [relocate],
   };
 }
