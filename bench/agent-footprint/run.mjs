@@ -2,17 +2,35 @@
 // Agent footprint: builds the single-file bundle, starts it against a minimal store stand-in (enrol, reports,
 // heartbeat on 127.0.0.1), lets it run one real device-posture job with the shipped rules, then watches it
 // idle for a minute. Prints peak RSS during the job, and RSS and CPU while idle.
-//   node bench/agent-footprint/run.mjs [idleSeconds=60]
+//   node bench/agent-footprint/run.mjs [idleSeconds=60] [--executable dist/packages/assay-agent-<v>-linux-x64]
+// With --executable it runs the self-contained executable (`npm run package`) instead of the bundle on this
+// Node, laid out as the packages install it (rules and the rule cache beside it).
+// Also prints cold start to first scan: from spawning the agent to its "job started" line.
 // Linux only (reads /proc/<pid>/status and /proc/<pid>/stat).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
-const idleSeconds = Number(process.argv[2] ?? 60);
+const args = process.argv.slice(2);
+const exeAt = args.indexOf("--executable");
+const executable = exeAt >= 0 ? resolve(args.splice(exeAt, 2)[1]) : undefined;
+const idleSeconds = Number(args[0] ?? 60);
 const dir = mkdtempSync(join(tmpdir(), "assay-footprint-"));
-execFileSync(process.execPath, ["agent/bundle.mjs", join(dir, "bundle")], { stdio: "ignore" });
+let command;
+if (executable) {
+  const home = join(dir, "opt");
+  mkdirSync(join(home, "dist"), { recursive: true });
+  copyFileSync(executable, join(home, "assay-agent"));
+  execFileSync("chmod", ["755", join(home, "assay-agent")]);
+  cpSync("rules", join(home, "rules"), { recursive: true });
+  copyFileSync(join("dist", "yaml-cache.json"), join(home, "dist", "yaml-cache.json"));
+  command = [join(home, "assay-agent")];
+} else {
+  execFileSync(process.execPath, ["agent/bundle.mjs", join(dir, "bundle")], { stdio: "ignore" });
+  command = [process.execPath, join(dir, "bundle", "assay-agent.mjs")];
+}
 
 // Store stand-in: accepts everything (the store's own costs are measured in bench/store-ingest).
 let reports = 0;
@@ -63,13 +81,9 @@ const cpuTicks = (pid) => {
 };
 
 const started = Date.now();
-const agent = spawn(
-  process.execPath,
-  [join(dir, "bundle", "assay-agent.mjs"), "agent", "--config", join(dir, "agent.yaml")],
-  {
-    stdio: ["ignore", "pipe", "inherit"],
-  },
-);
+const agent = spawn(command[0], [...command.slice(1), "agent", "--config", join(dir, "agent.yaml")], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const lines = [];
 let buffer = "";
 agent.stdout.on("data", (d) => {
@@ -116,6 +130,7 @@ clearInterval(sampler);
 const job = lines.find((l) => l.msg === "report spooled");
 const jobStarted = lines.find((l) => l.msg === "job started");
 const jobMs = job && jobStarted ? Date.parse(job.time) - Date.parse(jobStarted.time) : Number.NaN;
+const coldStartMs = jobStarted ? Date.parse(jobStarted.time) - started : Number.NaN;
 
 // Idle: no job until 03:00; heartbeats every 10 s.
 await new Promise((r) => setTimeout(r, 2000));
@@ -135,7 +150,10 @@ server.close();
 const fmt = (n) => n.toFixed(1);
 const avg = idle.reduce((a, b) => a + b, 0) / idle.length;
 const out = [
-  `agent footprint (bundle, device-posture job with the shipped rules, Node ${process.versions.node})`,
+  executable
+    ? `agent footprint (self-contained executable ${executable.split("/").at(-1)}, device-posture job with the shipped rules)`
+    : `agent footprint (bundle, device-posture job with the shipped rules, Node ${process.versions.node})`,
+  `  cold start to first scan:             ${coldStartMs} ms (spawn → "job started")`,
   `  agent RSS at start-up:                ${fmt(startupRss)} MB`,
   `  peak RSS of the job process:          ${fmt(peakJobRss)} MB   (job ${jobMs} ms, ${job ? "report delivered" : "job failed"})`,
   `  peak RSS of the agent during the job: ${fmt(peakAgentRss)} MB`,

@@ -7,18 +7,19 @@ import { ASSAY_VERSION } from "../core/version.js";
  * Entry point of the single-file agent bundle (`npm run bundle` → dist/bundle/assay-agent.mjs), which MDM
  * deploys with only Node installed. It carries the `agent` command alone, so it holds neither the store nor
  * the report renderers; like src/cli/index.ts it is an entry point and the only place in the bundle that
- * sets the exit code.
+ * sets the exit code. The same entry point is the main script of the self-contained executables
+ * (`npm run package`), which Node runs as CommonJS: hence no top-level await.
  */
 const program = new Command("assay")
   .description("Assay agent (device bundle)")
   .version(ASSAY_VERSION)
   .showHelpAfterError()
+  // Options after a subcommand belong to it (`agent install -c f` is install's --config, not agent's).
+  .enablePositionalOptions()
   .exitOverride();
 registerAgentCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
+program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof AssayError) {
@@ -30,4 +31,4 @@ try {
     );
     process.exitCode = 3;
   }
-}
+});

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isSea } from "node:sea";
 import { AssayError } from "../core/errors.js";
 import type { JobResult } from "./job-child.js";
 
@@ -17,12 +18,14 @@ export interface JobProcessOptions {
 }
 
 export function runJobProcess(options: JobProcessOptions): Promise<JobResult> {
-  const script = options.entry?.script ?? process.argv[1] ?? "";
-  const execArgv = options.entry?.execArgv ?? process.execArgv;
+  // A self-contained executable is its own entry point: it takes the command line with no script in front.
+  const entry = isSea()
+    ? []
+    : [...(options.entry?.execArgv ?? process.execArgv), options.entry?.script ?? process.argv[1] ?? ""];
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...execArgv, script, "agent", "--config", options.configFile, "--run-job", options.job],
+      [...entry, "agent", "--config", options.configFile, "--run-job", options.job],
       {
         stdio: ["pipe", "pipe", "pipe"],
         windowsHide: true,

@@ -18,6 +18,8 @@ const program = new Command("assay")
   .description("Infrastructure and endpoint compliance scanner")
   .version(ASSAY_VERSION)
   .showHelpAfterError()
+  // Options after a subcommand belong to it (`agent install -c f` is install's --config, not agent's).
+  .enablePositionalOptions()
   .exitOverride();
 
 // A reader that stops early (`assay report render … | head`) closes the pipe: that is not a failure, so
