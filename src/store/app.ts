@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import secureJson from "secure-json-parse";
 import { ASSAY_VERSION } from "../core/version.js";
 import type { StoreContext } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
 import { errorBody, HttpError } from "./http-error.js";
 import { ReportWriter } from "./ingest.js";
+import { checkJsonDepth, decodeUtf8Body } from "./input-rules.js";
 import { startBackgroundJobs } from "./jobs.js";
 import { createMetrics } from "./metrics.js";
 import { type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
@@ -67,6 +69,18 @@ export async function buildApp(
   };
   app.decorate("assay", context);
 
+  // Bodies are JSON or nothing: without the default text/plain parser any other content type is a 415.
+  // The JSON parser refuses bytes that are not UTF-8 and nesting beyond MAX_JSON_DEPTH before parsing
+  // (input-rules.ts); the reports route takes the body as text instead (plugins/ingest.ts).
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
   // zod validates every input inside the handlers; the JSON schemas on routes are for the OpenAPI description.
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -74,6 +88,16 @@ export async function buildApp(
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.field));
     }
     const status = error.statusCode ?? 500;
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply
+        .code(415)
+        .send(
+          errorBody(
+            "STORE_UNSUPPORTED_MEDIA_TYPE",
+            `The store takes request bodies as application/json, not ${request.headers["content-type"] ?? "a body without a content type"}.`,
+          ),
+        );
+    }
     if (status >= 400 && status < 500) {
       const message =
         error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
@@ -134,6 +158,24 @@ export async function buildApp(
     "store ready",
   );
   return app;
+}
+
+/** A JSON body as Fastify's own parser reads it (`__proto__` and `constructor.prototype` refused), after the input rules. */
+function parseJsonBody(bytes: Buffer): unknown {
+  const text = decodeUtf8Body(bytes);
+  if (text.length === 0) {
+    throw new HttpError(400, "FST_ERR_CTP_EMPTY_JSON_BODY", "The request body is empty; send JSON.");
+  }
+  checkJsonDepth(text);
+  try {
+    return secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
+  } catch (error) {
+    throw new HttpError(
+      400,
+      "FST_ERR_CTP_INVALID_JSON_BODY",
+      `The request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** One worker per core beyond the first (that one serves HTTP and writes the database), at most 4. */

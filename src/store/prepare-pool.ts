@@ -75,6 +75,13 @@ export class PreparePool {
       if (index >= 0) this.slots[index] = this.spawn();
     };
     slot.worker.on("error", fail);
+    // A reply this thread cannot deserialise carries no readable id: fail what the worker holds (500,
+    // the agents retry) rather than leave requests unanswered. The depth limit keeps it from happening.
+    slot.worker.on("messageerror", (error) => {
+      for (const waiting of slot.pending.values()) waiting.reject(error);
+      slot.pending.clear();
+      this.log?.error({ err: error }, "a report-checking worker's reply could not be read");
+    });
     slot.worker.on("exit", (code) => {
       if (this.slots.includes(slot)) fail(new Error(`report-checking worker exited with code ${code}`));
     });

@@ -4,6 +4,7 @@ import { sha256Hex } from "../core/canonical.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import { fastCanonicalJson } from "./canonical-fast.js";
 import { HttpError } from "./http-error.js";
+import { assertStorable, checkJsonDepth, checkReportTimes } from "./input-rules.js";
 
 /*
  * The checks of a posted report that need no database: JSON, schema, owner, signature, canonical form
@@ -37,6 +38,7 @@ export function prepareReport(
       "The request body must be a JSON object (a ScanReport).",
     );
   }
+  assertStorable(body, "report");
   const parsed = ScanReportSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -49,6 +51,7 @@ export function prepareReport(
     );
   }
   const report = parsed.data;
+  checkReportTimes(report, receivedAt);
   if (report.agent.id !== agent.id) {
     throw new HttpError(
       403,
@@ -104,6 +107,7 @@ export function prepareReportBody(
       "The request body is empty; send a ScanReport as JSON.",
     );
   }
+  checkJsonDepth(text);
   let body: unknown;
   try {
     body = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });

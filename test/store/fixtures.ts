@@ -1,9 +1,11 @@
+import { createPrivateKey, sign } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { ulid } from "ulid";
+import { canonicalJson } from "../../src/core/canonical.js";
 import type { Finding, FindingStatus, Severity } from "../../src/core/finding.js";
 import type { ScanReport } from "../../src/core/report.js";
 import type { Resource } from "../../src/core/resource.js";
@@ -256,4 +258,21 @@ export async function postReport(app: FastifyInstance, agent: TestAgent, report:
     headers: { authorization: `Bearer ${agent.token}` },
     payload: report as object,
   });
+}
+
+/**
+ * A correctly signed report whose first finding's evidence holds a value nested `depth` levels deep.
+ * The canonical text is built by substitution: the core serialiser (like any recursive one) cannot
+ * serialise it, which is the point.
+ */
+export function signedDeepBody(agent: TestAgent, depth: number): string {
+  const { signature: _unused, ...report } = signedReport(agent, [
+    { ruleId: "DEV-ENC-001", resourceUid: "dev-1", status: "pass" },
+  ]);
+  (report.findings[0]!.evidence as Record<string, unknown>).deep = { value: "__DEEP__" };
+  const deep = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+  const text = canonicalJson(report).replace('"__DEEP__"', deep);
+  const value = sign(null, Buffer.from(text), createPrivateKey(agent.keys.privateKeyPem)).toString("base64");
+  const signature = { algorithm: "ed25519", keyId: agent.agentId, value };
+  return `${text.slice(0, -1)},"signature":${JSON.stringify(signature)}}`;
 }

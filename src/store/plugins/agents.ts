@@ -48,13 +48,7 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
           "enrolmentSecret",
         );
       }
-      let keyType: string | undefined;
-      try {
-        keyType = createPublicKey(input.publicKeyPem).asymmetricKeyType;
-      } catch {
-        keyType = undefined;
-      }
-      if (keyType !== "ed25519") {
+      if (!isEd25519PublicKeyPem(input.publicKeyPem)) {
         throw new HttpError(
           400,
           "STORE_BAD_PUBLIC_KEY",
@@ -119,4 +113,20 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * True for an Ed25519 public key in SPKI PEM form. createPublicKey also accepts a PRIVATE key (it derives
+ * the public half), which would keep an agent's private key in the agents table: only a PEM whose one
+ * block is labelled PUBLIC KEY is taken.
+ */
+function isEd25519PublicKeyPem(pem: string): boolean {
+  const blocks = pem.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? [];
+  if (blocks.length !== 1 || blocks[0] !== "-----BEGIN PUBLIC KEY-----") return false;
+  try {
+    const key = createPublicKey({ key: pem, format: "pem" });
+    return key.type === "public" && key.asymmetricKeyType === "ed25519";
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ScanReportSchema } from "../../core/report.js";
 import { HttpError } from "../http-error.js";
+import { decodeUtf8Body } from "../input-rules.js";
 import type { PreparedReport } from "../prepare.js";
 
 /**
@@ -11,9 +12,15 @@ import type { PreparedReport } from "../prepare.js";
 export default async function ingestRoutes(app: FastifyInstance): Promise<void> {
   const { metrics, writer, options, preparePool } = app.assay;
   // Reports arrive as text: parsing is part of the checks the pool runs (see prepareReportBody). This
-  // parser is scoped to this plugin's routes.
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
-    done(null, body);
+  // parser is scoped to this plugin's routes. Bytes that are not UTF-8 are refused here (a cheap
+  // check); the depth check runs with the parse, on the pool (prepareReportBody).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    try {
+      done(null, decodeUtf8Body(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   app.post(
     "/v1/reports",
