@@ -5,10 +5,17 @@ import type { ScanReport } from "../core/report.js";
 
 /**
  * The agent's side of the Store <-> agent HTTP contract (POST /v1/enrol, /v1/reports, /v1/heartbeat).
- * Every outcome is a value: `accepted`, `retry` (the store may take it later: network, 5xx, 429, auth that
- * an operator can fix) or `rejected` (the store will never take this body: 400, 409, 413, 422). Replies are
- * validated with zod; nothing here logs the token or the secret.
+ * Every outcome is a value: `accepted`, `retry` (the store may take it later: network, 5xx, and the 4xx of
+ * RETRYABLE_4XX) or `rejected` (any other 4xx: the store will never take this body, e.g. 400, 403, 409, 413,
+ * 415, 422). Replies are validated with zod; nothing here logs the token or the secret.
  */
+/**
+ * 4xx replies that time or an operator can fix without changing the body: 401 (token not yet known or being
+ * re-issued), 404 (a proxy or store URL being set up), 407 (proxy auth), 408 (timeout), 421/425 (connection
+ * level), 429 (rate limited). Every other 4xx is a refusal of the body itself, and re-sending it would only
+ * block the reports queued behind it.
+ */
+const RETRYABLE_4XX = new Set([401, 404, 407, 408, 421, 425, 429]);
 const ErrorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
 });
@@ -23,7 +30,7 @@ const ReportReplySchema = z.object({
 export type Outcome<T> =
   | { kind: "accepted"; value: T }
   | { kind: "retry"; reason: string; status?: number; retryAfterMs?: number }
-  | { kind: "rejected"; reason: string; status: number; code?: string };
+  | { kind: "rejected"; reason: string; status: number; code?: string; field?: string };
 
 export interface StoreClientOptions {
   baseUrl: string;
@@ -95,16 +102,16 @@ export class StoreClient {
       ? `${error.data.error.code}: ${error.data.error.message}${error.data.error.field ? ` (field ${error.data.error.field})` : ""}`
       : `HTTP ${response.status}`;
     const status = response.status;
-    // 409: this report id was accepted before with different content; re-sending cannot change that.
-    if (status === 400 || status === 409 || status === 413 || status === 422) {
+    // e.g. 409: this report id was accepted before with different content; re-sending cannot change that.
+    if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
       return {
         kind: "rejected",
         status,
         reason: detail,
         ...(error.success ? { code: error.data.error.code } : {}),
+        ...(error.success && error.data.error.field !== undefined ? { field: error.data.error.field } : {}),
       };
     }
-    // 401/403 are kept for later: an operator can fix the store's records without losing the device's reports.
     const retryAfter = Number(response.retryAfter);
     return {
       kind: "retry",

@@ -5,8 +5,10 @@ import type { StoreClient } from "./store-client.js";
 
 /**
  * Sends the spool to the store, oldest first, one report at a time. A report leaves the spool only after
- * the store acknowledged it (201 accepted, or 200 duplicate: it was accepted earlier and our ack was lost).
- * While the store is unreachable it retries with backoff; a heartbeat that gets through wakes it early.
+ * the store acknowledged it (201 accepted, or 200 duplicate: it was accepted earlier and our ack was lost),
+ * or refused it for good (a 4xx no retry can fix: moved to quarantine with a log line naming the status,
+ * code and field, so it never blocks the reports behind it). While the store is unreachable (network, 5xx,
+ * 408, 429) it retries with backoff; a heartbeat that gets through wakes it early.
  */
 export interface UploaderOptions {
   spool: Spool;
@@ -92,8 +94,14 @@ export class Uploader {
       if (outcome.kind === "rejected") {
         // The store will never accept this body; keep it aside for a person instead of blocking the queue.
         log.error(
-          { reportId: id, status: outcome.status, reason: outcome.reason },
-          "store refused report for good",
+          {
+            reportId: id,
+            status: outcome.status,
+            code: outcome.code,
+            field: outcome.field,
+            reason: outcome.reason,
+          },
+          "store refused report for good; quarantined, delivering the rest of the spool",
         );
         await spool.quarantine(id, `refused by the store: ${outcome.reason}`);
         continue;
