@@ -24,6 +24,15 @@ export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]/u;
 
+/**
+ * The same characters as they appear in JSON text written by JSON.stringify: C0 controls as `\u00XX`
+ * or `\b`/`\f` (tab, LF and CR are `\t` `\n` `\r` and allowed), a lone surrogate as `\udXXX`, DEL
+ * and C1 raw. The lookbehind and the pairs of backslashes make sure the escape is not itself an
+ * escaped backslash followed by text (`"C:\\bin"`). One scan of the canonical text a report already
+ * needs is much cheaper than visiting each of its strings.
+ */
+const UNSTORABLE_IN_JSON = /(?<!\\)(?:\\\\)*\\(?:u00[01]|[bf]|ud[89a-f])|[\u007F-\u009F]/i;
+
 /** Decodes a body, refusing bytes that are not UTF-8 (Buffer#toString would turn them into U+FFFD). */
 export function decodeUtf8Body(bytes: Buffer): string {
   if (isUtf8(bytes)) return bytes.toString("utf8");
@@ -39,10 +48,11 @@ export function decodeUtf8Body(bytes: Buffer): string {
 }
 
 /**
- * Refuses JSON text nested deeper than MAX_JSON_DEPTH, in one pass over the text and before any parser
- * or recursive walk sees it: a body thousands of levels deep would overflow the stack of the canonical
- * serialiser (500 inline) or of the structured clone that returns a checked report from a worker (the
- * reply was lost and the request never answered).
+ * Refuses JSON text nested deeper than MAX_JSON_DEPTH, in one pass over the text before parsing; used
+ * for the small bodies of the other routes. A report is instead bounded by its first walk (prepare.ts):
+ * a body thousands of levels deep overflowed the stack of the canonical serialiser (500 inline), or,
+ * accepted on a worker's larger stack, overflowed the main thread's structured clone of the checked
+ * report: a 'messageerror' nobody heard, so the request was never answered.
  */
 export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
   let depth = 0;
@@ -68,41 +78,76 @@ export function checkJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
   }
 }
 
-/** Throws a 400 naming the first string or member name that cannot be stored faithfully. */
-export function assertStorable(value: unknown, what: string): void {
-  const found = findUnstorable(value, []);
-  if (!found) return;
-  const field = found.path.join(".") || "(root)";
-  throw new HttpError(
+/**
+ * For text written by JSON.stringify (the canonical form of a report): refuses it, naming the field in
+ * `value` (the parsed form of the same document), when a string in it cannot be stored faithfully.
+ */
+export function assertStorableJson(json: string, value: unknown, what: string): void {
+  if (UNSTORABLE_IN_JSON.test(json)) assertStorable(value, what);
+}
+
+/** The 400 for a parsed value nesting deeper than `max`, naming the first container beyond it. */
+export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): HttpError {
+  const path: (string | number)[] = [];
+  const find = (v: unknown, depth: number): boolean => {
+    if (v === null || typeof v !== "object") return false;
+    if (depth > max) return true;
+    for (const [key, child] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+      path.push(key);
+      if (find(child, depth + 1)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  find(value, 1);
+  const field = path.join(".") || "(root)";
+  return new HttpError(
     400,
-    "STORE_UNSTORABLE_TEXT",
-    `Invalid ${what}: ${field}: ${found.reason}; the store keeps text exactly as signed and cannot hold it.`,
+    "STORE_JSON_TOO_DEEP",
+    `The request body nests arrays and objects more than ${max} deep (at ${field}).`,
     field,
   );
 }
 
-function findUnstorable(
-  value: unknown,
-  path: (string | number)[],
-): { path: (string | number)[]; reason: string } | undefined {
+/** Throws a 400 naming the first string or member name that cannot be stored faithfully. */
+export function assertStorable(value: unknown, what: string): void {
+  // One shared path stack, copied only when something is found: this walk runs on every report.
+  const path: (string | number)[] = [];
+  const reason = findUnstorable(value, path);
+  if (reason === undefined) return;
+  const field = path.join(".") || "(root)";
+  throw new HttpError(
+    400,
+    "STORE_UNSTORABLE_TEXT",
+    `Invalid ${what}: ${field}: ${reason}; the store keeps text exactly as signed and cannot hold it.`,
+    field,
+  );
+}
+
+/** The reason the first unstorable text is refused, with `path` left pointing at it; else undefined. */
+function findUnstorable(value: unknown, path: (string | number)[]): string | undefined {
   if (typeof value === "string") {
     const match = UNSTORABLE.exec(value);
-    return match ? { path, reason: describe(match[0], match.index) } : undefined;
+    return match ? describe(match[0], match.index) : undefined;
   }
   if (value === null || typeof value !== "object") return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnstorable(value[i], [...path, i]);
-      if (found) return found;
+      path.push(i);
+      const found = findUnstorable(value[i], path);
+      if (found !== undefined) return found;
+      path.pop();
     }
     return undefined;
   }
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    path.push(key);
     const inKey = UNSTORABLE.exec(key);
-    if (inKey)
-      return { path: [...path, key], reason: `the member name has ${describe(inKey[0], inKey.index)}` };
-    const found = findUnstorable((value as Record<string, unknown>)[key], [...path, key]);
-    if (found) return found;
+    if (inKey) return `the member name has ${describe(inKey[0], inKey.index)}`;
+    const found = findUnstorable((value as Record<string, unknown>)[key], path);
+    if (found !== undefined) return found;
+    path.pop();
   }
   return undefined;
 }

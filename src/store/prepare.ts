@@ -2,9 +2,9 @@ import { type KeyObject, verify } from "node:crypto";
 import secureJson from "secure-json-parse";
 import { sha256Hex } from "../core/canonical.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
-import { fastCanonicalJson } from "./canonical-fast.js";
+import { fastCanonicalJson, JsonTooDeepError } from "./canonical-fast.js";
 import { HttpError } from "./http-error.js";
-import { assertStorable, checkJsonDepth, checkReportTimes } from "./input-rules.js";
+import { assertStorableJson, checkReportTimes, MAX_JSON_DEPTH, tooDeep } from "./input-rules.js";
 
 /*
  * The checks of a posted report that need no database: JSON, schema, owner, signature, canonical form
@@ -38,7 +38,6 @@ export function prepareReport(
       "The request body must be a JSON object (a ScanReport).",
     );
   }
-  assertStorable(body, "report");
   const parsed = ScanReportSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -77,7 +76,17 @@ export function prepareReport(
       "signature.keyId",
     );
   }
-  const { unsigned, full } = canonicalForms(body as Record<string, unknown>);
+  // The first walk over the whole body: it stops at MAX_JSON_DEPTH (parsing and zod do not recurse
+  // into free-form values), and its output is where unstorable characters are looked for.
+  let forms: { unsigned: string; full: string };
+  try {
+    forms = canonicalForms(body as Record<string, unknown>, MAX_JSON_DEPTH);
+  } catch (error) {
+    if (error instanceof JsonTooDeepError) throw tooDeep(body);
+    throw error;
+  }
+  const { unsigned, full } = forms;
+  assertStorableJson(full, body, "report");
   const valid = verify(null, Buffer.from(unsigned), agent.key, Buffer.from(signature.value, "base64"));
   if (!valid) {
     throw new HttpError(
@@ -107,7 +116,7 @@ export function prepareReportBody(
       "The request body is empty; send a ScanReport as JSON.",
     );
   }
-  checkJsonDepth(text);
+  // JSON.parse and secure-json-parse do not recurse, so any depth parses; prepareReport refuses it.
   let body: unknown;
   try {
     body = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
@@ -121,15 +130,21 @@ export function prepareReportBody(
   return prepareReport(body, agent, receivedAt);
 }
 
-/** canonicalJson(report) and canonicalJson(report without signature), sharing the member serialisation. */
-export function canonicalForms(body: Record<string, unknown>): { unsigned: string; full: string } {
+/**
+ * canonicalJson(report) and canonicalJson(report without signature), sharing the member serialisation.
+ * `maxDepth` counts the report object itself (JsonTooDeepError beyond it).
+ */
+export function canonicalForms(
+  body: Record<string, unknown>,
+  maxDepth = Number.POSITIVE_INFINITY,
+): { unsigned: string; full: string } {
   const keys = Object.keys(body)
     .filter((k) => body[k] !== undefined)
     .sort();
   let unsigned = "{";
   let full = "{";
   for (const key of keys) {
-    const part = `${JSON.stringify(key)}:${fastCanonicalJson(body[key])}`;
+    const part = `${JSON.stringify(key)}:${fastCanonicalJson(body[key], maxDepth - 1)}`;
     full += full.length > 1 ? `,${part}` : part;
     if (key !== "signature") unsigned += unsigned.length > 1 ? `,${part}` : part;
   }

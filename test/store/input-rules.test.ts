@@ -131,7 +131,8 @@ describe.each(databases())("input the store cannot keep faithfully, on $name", (
 
   it("keeps tab, line feed, carriage return and paired surrogates, and they re-verify", async () => {
     const report = signedWith(agent, (r) => {
-      r.findings[0]!.message = "line one\r\n\tline two 😀 \u2028 \uFEFF";
+      // Backslashes before b, f, u00 are text, not escapes of control characters.
+      r.findings[0]!.message = "line one\r\n\tline two 😀 \u2028 \uFEFF C:\\bin\\fonts \\u0000 \\\\b";
     });
     const res = await postReport(app, agent, report);
     expect(res.statusCode, res.body).toBe(201);
@@ -314,6 +315,10 @@ describe.each(databases())("JSON nested too deep, on $name", (database) => {
         const ok = await postRaw(app, "/v1/reports", signedDeepBody(agent, 59), headers);
         expect(ok.statusCode, ok.body).toBe(201);
         expect((await postRaw(app, "/v1/reports", signedDeepBody(agent, 60), headers)).statusCode).toBe(400);
+        // Far deeper than any stack: parsing does not recurse, and the first walk stops at the limit.
+        const abyss = await postRaw(app, "/v1/reports", signedDeepBody(agent, 200_000), headers);
+        expect(abyss.statusCode, abyss.body).toBe(400);
+        expect(abyss.json().error.code).toBe("STORE_JSON_TOO_DEEP");
         const enrol = await postRaw(app, "/v1/enrol", `${"[".repeat(5000)}${"]".repeat(5000)}`, {
           "content-type": "application/json",
         });

@@ -51,6 +51,7 @@ const EDGE_PIECES = [
   '"',
   "\\",
   "\\u0000", // the six characters, not NUL
+  "C:\\bin\\fonts\\", // backslashes before b and f are text, not escapes
   "DESKTOP-ÅÄÖ",
   "ｆｕｌｌ",
   "𠜎𠜱",
