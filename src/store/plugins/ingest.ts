@@ -13,7 +13,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
   const { metrics, writer, options, preparePool } = app.assay;
   // Reports arrive as text: parsing is part of the checks the pool runs (see prepareReportBody). This
   // parser is scoped to this plugin's routes. Bytes that are not UTF-8 are refused here (a cheap
-  // check); the depth check runs with the parse, on the pool (prepareReportBody).
+  // check); depth and characters are checked with the rest, on the pool (prepareReport).
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
     try {
