@@ -109,8 +109,11 @@ export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): HttpError {
   );
 }
 
-/** Throws a 400 naming the first string or member name that cannot be stored faithfully. */
-export function assertStorable(value: unknown, what: string): void {
+/**
+ * Throws a 400 naming the first string or member name that cannot be stored faithfully. `code` lets
+ * parseInput keep its one code (STORE_BAD_REQUEST) for every invalid query, path or small body.
+ */
+export function assertStorable(value: unknown, what: string, code = "STORE_UNSTORABLE_TEXT"): void {
   // One shared path stack, copied only when something is found: this walk runs on every report.
   const path: (string | number)[] = [];
   const reason = findUnstorable(value, path);
@@ -118,7 +121,7 @@ export function assertStorable(value: unknown, what: string): void {
   const field = path.join(".") || "(root)";
   throw new HttpError(
     400,
-    "STORE_UNSTORABLE_TEXT",
+    code,
     `Invalid ${what}: ${field}: ${reason}; the store keeps text exactly as signed and cannot hold it.`,
     field,
   );

@@ -7,7 +7,7 @@ import { assertStorable } from "./input-rules.js";
  * keep or compare faithfully (NUL, other control characters, lone surrogates) is refused first.
  */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
-  assertStorable(value, what);
+  assertStorable(value, what, "STORE_BAD_REQUEST");
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

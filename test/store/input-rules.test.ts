@@ -262,7 +262,8 @@ describe.each(databases())("input the store cannot keep faithfully, on $name", (
       },
     });
     expect(enrol.statusCode).toBe(400);
-    expect(enrol.json().error).toMatchObject({ code: "STORE_UNSTORABLE_TEXT", field: "hostname" });
+    expect(enrol.json().error).toMatchObject({ code: "STORE_BAD_REQUEST", field: "hostname" });
+    expect(enrol.json().error.message).toMatch(/control character U\+0000/);
     const beat = await app.inject({
       method: "POST",
       url: "/v1/heartbeat",
@@ -274,6 +275,7 @@ describe.each(databases())("input the store cannot keep faithfully, on $name", (
     for (const url of ["/v1/evidence?control=%00", "/v1/drift?rule=a%07b"]) {
       const res = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${auditor}` } });
       expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+      expect(res.json().error.code).toBe("STORE_BAD_REQUEST");
     }
   });
 
