@@ -66,8 +66,17 @@ const nastyString = fc.oneof(
     "a".repeat(5000),
   ),
 );
+/** Text with a character no database column may take, somewhere in it. */
+const controlText = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom("\u0000", "\u0001", "\u001B", "\u007F", "\u0085", "\uD800"),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([a, c, b]) => `${a}${c}${b}`);
 const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: nastyString },
+  { weight: 1, arbitrary: controlText },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   {
     weight: 1,
@@ -161,40 +170,48 @@ const queryValue = fc.oneof(
   ),
   fc.integer().map(String),
 );
-const queryCase = fc.record({
-  kind: fc.constant("query" as const),
-  route: fc.constantFrom(...Object.keys(QUERY_ROUTES)),
-  params: fc.array(
-    fc.tuple(
-      fc.oneof(
-        fc.constantFrom(
-          "by",
-          "type",
-          "agent",
-          "rule",
-          "control",
-          "from",
-          "to",
-          "format",
-          "since",
-          "after",
-          "limit",
+/**
+ * Mostly the route's own parameters (an unknown one is refused before any query runs, so random names
+ * alone rarely reach the database), sometimes a random name; `raw` appends hand-typed percent-escapes.
+ */
+const queryCase = fc.constantFrom(...Object.keys(QUERY_ROUTES)).chain((route) =>
+  fc.record({
+    kind: fc.constant("query" as const),
+    route: fc.constant(route),
+    params: fc.array(
+      fc.tuple(
+        fc.oneof(
+          {
+            weight: 5,
+            arbitrary: fc.constantFrom(...(QUERY_ROUTES[route]!.length ? QUERY_ROUTES[route]! : ["x"])),
+          },
+          { weight: 1, arbitrary: nastyString },
         ),
-        nastyString,
+        fc.oneof({ weight: 3, arbitrary: queryValue }, { weight: 1, arbitrary: controlText }),
       ),
-      queryValue,
+      { maxLength: 3 },
     ),
-    { maxLength: 4 },
-  ),
-  // Percent-escapes typed by hand: stray '%', invalid UTF-8, encoded NUL.
-  raw: fc.oneof(
-    fc.constant(""),
-    fc
-      .array(fc.nat(255), { maxLength: 6 })
-      .map((bytes) => `control=${bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")}`),
-    fc.constantFrom("control=%", "control=%zz", "%00=1", "limit=1&limit=2"),
-  ),
-});
+    // Stray '%', invalid UTF-8, encoded NUL, repeated keys.
+    raw: fc.oneof(
+      { weight: 3, arbitrary: fc.constant("") },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom(...(QUERY_ROUTES[route]!.length ? QUERY_ROUTES[route]! : ["x"])),
+            fc.array(fc.nat(255), { minLength: 1, maxLength: 6 }),
+          )
+          .map(
+            ([key, bytes]) => `${key}=${bytes.map((b) => `%${b.toString(16).padStart(2, "0")}`).join("")}`,
+          ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("control=%", "control=%zz", "%00=1", "limit=1&limit=2", "control=%00"),
+      },
+    ),
+  }),
+);
 const bodyCase = fc.record({
   kind: fc.constant("body" as const),
   url: fc.constantFrom("/v1/enrol", "/v1/heartbeat", "/v1/tokens", "/v1/reports"),
@@ -203,7 +220,7 @@ const bodyCase = fc.record({
     fc
       .record({
         enrolmentSecret: fc.oneof(fc.constant(ENROLMENT_SECRET), nastyString),
-        hostname: nastyString,
+        hostname: fc.oneof(nastyString, controlText),
         platform: nastyString,
         publicKeyPem: nastyString,
       })
@@ -212,7 +229,10 @@ const bodyCase = fc.record({
       .record({ role: fc.constantFrom("admin", "auditor", "root"), name: nastyString })
       .map((v) => JSON.stringify(v)),
     fc
-      .record({ agentId: nastyString, version: nastyString }, { requiredKeys: [] })
+      .record(
+        { agentId: nastyString, version: fc.oneof(nastyString, controlText) },
+        { requiredKeys: ["version"] },
+      )
       .map((v) => JSON.stringify(v)),
     fc.string({ unit: "binary", maxLength: 200 }),
     fc.integer({ min: 60, max: 3000 }).map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`),
