@@ -265,10 +265,12 @@ export async function postReport(app: FastifyInstance, agent: TestAgent, report:
  * The canonical text is built by substitution: the core serialiser (like any recursive one) cannot
  * serialise it, which is the point.
  */
-export function signedDeepBody(agent: TestAgent, depth: number): string {
-  const { signature: _unused, ...report } = signedReport(agent, [
-    { ruleId: "DEV-ENC-001", resourceUid: "dev-1", status: "pass" },
-  ]);
+export function signedDeepBody(agent: TestAgent, depth: number, finishedAt?: Date): string {
+  const { signature: _unused, ...report } = signedReport(
+    agent,
+    [{ ruleId: "DEV-ENC-001", resourceUid: "dev-1", status: "pass" }],
+    finishedAt,
+  );
   (report.findings[0]!.evidence as Record<string, unknown>).deep = { value: "__DEEP__" };
   const deep = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
   const text = canonicalJson(report).replace('"__DEEP__"', deep);

@@ -9,6 +9,7 @@ import {
   buildReport,
   freshDatabase,
   realisticFindings,
+  signedDeepBody,
   signedReport,
   type TestAgent,
   testApp,
@@ -24,7 +25,8 @@ const keys = generateSigningKeyPair();
 const agent: TestAgent = { agentId: "01JAGENTPREPAREPOOL000000A", token: "unused", keys };
 const key: KeyObject = createPublicKey(keys.publicKeyPem);
 const at = new Date("2026-12-04T12:00:00.000Z");
-const valid = JSON.stringify(signedReport(agent, realisticFindings("pool")));
+// Finished when "received": the store refuses report times more than a day after its clock.
+const valid = JSON.stringify(signedReport(agent, realisticFindings("pool"), at));
 
 async function outcome(run: () => Promise<unknown>) {
   try {
@@ -53,13 +55,24 @@ describe("PreparePool", () => {
     ["empty", ""],
     ["prototype poisoning", '{"__proto__": {"admin": true}}'],
     ["not an object", "[1,2,3]"],
-    ["unsigned", JSON.stringify(buildReport(agent, realisticFindings("u")))],
+    ["unsigned", JSON.stringify(buildReport(agent, realisticFindings("u"), at))],
     [
       "another agent's",
       JSON.stringify({ ...JSON.parse(valid), agent: { ...JSON.parse(valid).agent, id: "x" } }),
     ],
     ["altered after signing", valid.replace('"status":"fail"', '"status":"pass"')],
+    ["nested 5,000 deep", signedDeepBody(agent, 5000, at)],
+    ["NUL in a message", valid.replace('"message":"', '"message":"\\u0000')],
   ];
+
+  it("refuses a report nested 5,000 deep with a 400 from a worker too (its reply used to be lost)", async () => {
+    for (const size of [0, 1]) {
+      const got = await outcome(() =>
+        pool(size).prepare(signedDeepBody(agent, 5000, at), { id: agent.agentId, key }, at),
+      );
+      expect(got).toMatchObject({ ok: false, status: 400, code: "STORE_JSON_TOO_DEEP" });
+    }
+  });
 
   it.each(bodies)("answers a %s body as the inline checks do, on workers and inline", async (_name, body) => {
     const inline = await outcome(async () => prepareReportBody(body, { id: agent.agentId, key }, at));
