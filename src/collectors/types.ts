@@ -33,5 +33,10 @@ export interface Collector {
   produces: readonly string[];
   /** Read-only permissions it calls (IAM actions, Azure operations, GCP permissions), for `assay permissions`. */
   permissions: readonly string[];
+  /**
+   * Check the collector's settings before any collector runs; throws an AssayError naming the setting.
+   * A scan with a bad setting stops there (exit 2) instead of reporting every rule as `error`.
+   */
+  checkSettings?(settings: unknown): void;
   collect(ctx: CollectContext): Promise<void>;
 }

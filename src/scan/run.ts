@@ -58,10 +58,16 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const signal = options.signal ?? new AbortController().signal;
   const limit = pLimit(options.concurrency ?? 4);
 
+  // Settings are checked before any collector makes a call: a typo is the user's to fix (exit 2).
+  const collectors = new Map(
+    await Promise.all(plan.collectors.map(async (name) => [name, await source.load(name)] as const)),
+  );
+  for (const [name, collector] of collectors) collector.checkSettings?.(options.settings?.[name]);
+
   await Promise.all(
     plan.collectors.map((name) =>
       limit(async () => {
-        const collector = await source.load(name);
+        const collector = collectors.get(name) as Collector;
         options.onProgress?.({ collector: name, scope: name, phase: "start" });
         let count = 0;
         try {

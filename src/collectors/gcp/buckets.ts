@@ -25,49 +25,76 @@ const BucketSchema = z.object({
     })
     .nullish(),
   versioning: z.object({ enabled: z.boolean().nullish() }).nullish(),
+  /** int64 seconds, sent as a JSON string by the Storage JSON API. */
   retentionPolicy: z
-    .object({ retentionPeriod: z.string().nullish(), isLocked: z.boolean().nullish() })
+    .object({ retentionPeriod: z.string().regex(/^\d+$/).nullish(), isLocked: z.boolean().nullish() })
     .nullish(),
   encryption: z.object({ defaultKmsKeyName: z.string().nullish() }).nullish(),
+  billing: z.object({ requesterPays: z.boolean().nullish() }).nullish(),
 });
 const BucketListSchema = z.object({
   items: z.array(z.unknown()).nullish(),
   nextPageToken: z.string().nullish(),
 });
 const IamPolicySchema = z.object({
-  bindings: z.array(z.object({ role: z.string(), members: z.array(z.string()).nullish() })).nullish(),
+  bindings: z
+    .array(
+      z.object({
+        role: z.string(),
+        members: z.array(z.string()).nullish(),
+        condition: z.object({ title: z.string().nullish(), expression: z.string() }).nullish(),
+      }),
+    )
+    .nullish(),
 });
 
-const PUBLIC_MEMBERS = new Set(["allUsers", "allAuthenticatedUsers"]);
+type Facts = z.input<typeof GcpBucketFactsSchema>;
 
-export function bucketFacts(raw: z.infer<typeof BucketSchema>): z.input<typeof GcpBucketFactsSchema> {
-  const retentionSeconds = Number(raw.retentionPolicy?.retentionPeriod ?? 0);
-  const kmsKey = raw.encryption?.defaultKmsKeyName ?? undefined;
+/** The bucket's facts as listed: only what the reply holds (a missing `versioning` stays missing). */
+export function bucketFacts(raw: z.infer<typeof BucketSchema>): Facts {
+  const ubla = raw.iamConfiguration?.uniformBucketLevelAccess?.enabled;
+  const pap = raw.iamConfiguration?.publicAccessPrevention;
+  const versioning = raw.versioning?.enabled;
+  const retention = raw.retentionPolicy;
+  const period = retention?.retentionPeriod;
+  const kmsKey = raw.encryption?.defaultKmsKeyName;
+  const requesterPays = raw.billing?.requesterPays;
   return {
-    uniformBucketLevelAccess: raw.iamConfiguration?.uniformBucketLevelAccess?.enabled ?? false,
-    publicAccessPrevention: raw.iamConfiguration?.publicAccessPrevention ?? "inherited",
-    versioningEnabled: raw.versioning?.enabled ?? false,
-    retention: raw.retentionPolicy
-      ? { enabled: true, periodDays: retentionSeconds / 86400, locked: raw.retentionPolicy.isLocked ?? false }
-      : { enabled: false, locked: false },
-    encryption: { cmek: !!kmsKey, ...(kmsKey ? { defaultKmsKeyName: kmsKey } : {}) },
+    ...(ubla != null ? { uniformBucketLevelAccess: ubla } : {}),
+    ...(pap != null ? { publicAccessPrevention: pap } : {}),
+    ...(versioning != null ? { versioningEnabled: versioning } : {}),
+    ...(retention
+      ? {
+          retentionPolicy: {
+            ...(period != null ? { periodDays: Number(period) / 86400 } : {}),
+            ...(retention.isLocked != null ? { isLocked: retention.isLocked } : {}),
+          },
+        }
+      : {}),
+    ...(kmsKey ? { defaultKmsKeyName: kmsKey } : {}),
+    ...(requesterPays != null ? { requesterPays } : {}),
     ...(raw.location ? { location: raw.location } : {}),
   };
 }
 
-export function publicGrants(policy: unknown): { publicMembers: string[]; publicRoles: string[] } {
-  const bindings = IamPolicySchema.parse(policy ?? {}).bindings ?? [];
-  const members = new Set<string>();
-  const roles = new Set<string>();
-  for (const b of bindings) {
-    for (const m of b.members ?? []) {
-      if (PUBLIC_MEMBERS.has(m)) {
-        members.add(m);
-        roles.add(b.role);
-      }
-    }
-  }
-  return { publicMembers: [...members].sort(), publicRoles: [...roles].sort() };
+/** The policy's bindings as returned (absent when the policy has none); members are not judged here. */
+export function iamBindingFacts(policy: unknown): Pick<Facts, "iamBindings"> {
+  const bindings = IamPolicySchema.parse(policy ?? {}).bindings;
+  if (!bindings) return {};
+  return {
+    iamBindings: bindings.map((b) => ({
+      role: b.role,
+      ...(b.members ? { members: b.members } : {}),
+      ...(b.condition
+        ? {
+            condition: {
+              expression: b.condition.expression,
+              ...(b.condition.title ? { title: b.condition.title } : {}),
+            },
+          }
+        : {}),
+    })),
+  };
 }
 
 /** Buckets of one project, each with its IAM policy (read as the pages arrive, bounded by the gate). */
@@ -110,16 +137,22 @@ async function readBucket(
   const unreadable: Record<string, string> = {};
   try {
     const res = await call(session, BUCKET_IAM, () =>
-      session.apis.storage.buckets.getIamPolicy({ bucket: raw.name }),
+      session.apis.storage.buckets.getIamPolicy({
+        bucket: raw.name,
+        // Version 1 (the default) fails on a policy with IAM Conditions; 3 returns them (Storage v1
+        // discovery document, buckets.getIamPolicy `optionsRequestedPolicyVersion`).
+        optionsRequestedPolicyVersion: 3,
+        // "Required for Requester Pays buckets" (same document, `userProject`): bill the configured
+        // billing project, else the project that owns the bucket.
+        ...(raw.billing?.requesterPays ? { userProject: session.settings.billingProject ?? project } : {}),
+      }),
     );
-    const grants = publicGrants(res.data);
-    attributes.publicMembers = grants.publicMembers;
-    attributes.publicRoles = grants.publicRoles;
-    sources.publicMembers = sources.publicRoles = `api: ${BUCKET_IAM}`;
+    Object.assign(attributes, iamBindingFacts(res.data));
+    sources.iamBindings = `api: ${BUCKET_IAM}`;
   } catch (error) {
     const failure = failureOf(error, BUCKET_IAM);
     if (failure.kind === "not-found") return; // deleted since it was listed
-    unreadable.publicMembers = unreadable.publicRoles = failure.message;
+    unreadable.iamBindings = failure.message;
   }
   emitGcp(session, {
     uid: `//storage.googleapis.com/projects/_/buckets/${raw.name}`,

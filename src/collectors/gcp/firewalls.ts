@@ -13,7 +13,7 @@ import {
 
 export const FIREWALLS_LIST = "compute.firewalls.list";
 
-const RuleSchema = z.object({ IPProtocol: z.string(), ports: z.array(z.string()).nullish() });
+const PortsSchema = z.object({ IPProtocol: z.string(), ports: z.array(z.string()).nullish() });
 const FirewallSchema = z.object({
   name: z.string(),
   network: z.string().nullish(),
@@ -21,54 +21,50 @@ const FirewallSchema = z.object({
   priority: z.number().int().nullish(),
   disabled: z.boolean().nullish(),
   sourceRanges: z.array(z.string()).nullish(),
-  allowed: z.array(RuleSchema).nullish(),
-  denied: z.array(RuleSchema).nullish(),
+  sourceTags: z.array(z.string()).nullish(),
+  sourceServiceAccounts: z.array(z.string()).nullish(),
+  destinationRanges: z.array(z.string()).nullish(),
+  targetTags: z.array(z.string()).nullish(),
+  targetServiceAccounts: z.array(z.string()).nullish(),
+  allowed: z.array(PortsSchema).nullish(),
+  denied: z.array(PortsSchema).nullish(),
 });
 const FirewallListSchema = z.object({
   items: z.array(z.unknown()).nullish(),
   nextPageToken: z.string().nullish(),
 });
 
-const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
+const LISTS = [
+  "sourceRanges",
+  "sourceTags",
+  "sourceServiceAccounts",
+  "destinationRanges",
+  "targetTags",
+  "targetServiceAccounts",
+] as const;
 
-function covers(rule: z.infer<typeof RuleSchema>, port: number): boolean {
-  const protocol = rule.IPProtocol.toLowerCase();
-  if (protocol !== "tcp" && protocol !== "all" && protocol !== "6") return false;
-  if (!rule.ports || rule.ports.length === 0) return true; // no ports = every port of the protocol
-  return rule.ports.some((range) => {
-    const [from, to] = range.split("-").map(Number);
-    return from !== undefined && port >= from && port <= (to ?? from);
-  });
+function portsFacts(entries: z.infer<typeof PortsSchema>[]) {
+  return entries.map((e) => ({ IPProtocol: e.IPProtocol, ...(e.ports ? { ports: e.ports } : {}) }));
 }
 
 /**
- * A VPC rule opens a port to the internet when it is an enabled ingress allow rule from 0.0.0.0/0 (or ::/0)
- * covering TCP to that port. Each rule is its own resource, as in the console; a higher-priority deny rule
- * elsewhere does not make an allow-all rule acceptable.
+ * The rule as the Compute API returned it. Whether it opens a port to the internet is the rules' judgement
+ * (GCP-FW-001/002), including the API's documented defaults for fields it leaves out.
  */
 export function firewallFacts(raw: z.infer<typeof FirewallSchema>): z.input<typeof GcpFirewallFactsSchema> {
-  const direction = raw.direction ?? "INGRESS";
-  const action = raw.denied && raw.denied.length > 0 ? "deny" : "allow";
-  const rules = action === "allow" ? (raw.allowed ?? []) : (raw.denied ?? []);
-  const exposed = (port: number) =>
-    direction === "INGRESS" &&
-    action === "allow" &&
-    raw.disabled !== true &&
-    (raw.sourceRanges ?? []).some((r) => ANYWHERE.has(r)) &&
-    rules.some((r) => covers(r, port));
-  return {
+  const facts: z.input<typeof GcpFirewallFactsSchema> = {
     ...(raw.network ? { network: raw.network.split("/").pop() ?? raw.network } : {}),
-    direction,
-    action,
-    disabled: raw.disabled ?? false,
-    priority: raw.priority ?? 1000,
-    sourceRanges: raw.sourceRanges ?? [],
-    ports: rules.flatMap((r) =>
-      r.ports && r.ports.length > 0 ? r.ports.map((p) => `${r.IPProtocol}:${p}`) : [r.IPProtocol],
-    ),
-    sshOpenToInternet: exposed(22),
-    rdpOpenToInternet: exposed(3389),
+    ...(raw.direction != null ? { direction: raw.direction } : {}),
+    ...(raw.disabled != null ? { disabled: raw.disabled } : {}),
+    ...(raw.priority != null ? { priority: raw.priority } : {}),
+    ...(raw.allowed ? { allowed: portsFacts(raw.allowed) } : {}),
+    ...(raw.denied ? { denied: portsFacts(raw.denied) } : {}),
   };
+  for (const key of LISTS) {
+    const list = raw[key];
+    if (list) facts[key] = list;
+  }
+  return facts;
 }
 
 export async function collectFirewalls(session: GcpSession, project: string): Promise<void> {

@@ -1,6 +1,5 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
-import { AssayError } from "../../core/errors.js";
 import type { Collector } from "../types.js";
 import { createGoogleApis, type GoogleAuthOption } from "./apis.js";
 import { collectBuckets } from "./buckets.js";
@@ -10,7 +9,7 @@ import { GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
 import { GCP_RESOURCE_TYPES } from "./produces.js";
 import { resolveProjects } from "./projects.js";
 import { COLLECTOR, failureOf, type GcpSession } from "./session.js";
-import { GcpSettingsSchema } from "./settings.js";
+import { parseGcpSettings } from "./settings.js";
 import { collectSqlInstances } from "./sql.js";
 import { collectWorkspaceUsers } from "./workspace.js";
 
@@ -33,16 +32,9 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): Collector
     provider: "gcp",
     produces: GCP_RESOURCE_TYPES,
     permissions: GCP_PERMISSIONS,
+    checkSettings: (settings) => void parseGcpSettings(settings),
     async collect(ctx) {
-      const parsed = GcpSettingsSchema.safeParse(ctx.settings ?? undefined);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AssayError(
-          "GCP_SETTINGS_INVALID",
-          `gcp settings: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
-        );
-      }
-      const settings = parsed.data;
+      const settings = parseGcpSettings(ctx.settings);
       const auth =
         options.auth ??
         new (await import("googleapis-common")).GoogleAuth({

@@ -1,17 +1,38 @@
 import { z } from "zod";
+import { AssayError } from "../../core/errors.js";
 
 const GOOGLE_APIS = ["storage", "cloudkms", "sqladmin", "compute", "admin", "cloudresourcemanager"] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
+
+/**
+ * A project id as Google Cloud allows it: 6 to 30 lowercase letters, digits and hyphens, starting with a
+ * letter and not ending with a hyphen (cloud.google.com/resource-manager/docs/creating-managing-projects),
+ * optionally behind a legacy domain prefix (`example.com:my-project`).
+ */
+const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const projectId = z
+  .string()
+  .regex(
+    PROJECT_ID,
+    "not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)",
+  );
+const numericParent = (kind: "organizations" | "folders") =>
+  z.string().regex(new RegExp(`^(?:${kind}/)?\\d+$`), `expected ${kind}/<number> or <number>`);
 
 /** The `gcp:` section of assay.yaml. */
 export const GcpSettingsSchema = z
   .strictObject({
     /** Project ids to scan. When absent: every project under `organization`/`folders`, else every project visible. */
-    projects: z.array(z.string().min(1)).min(1).optional(),
+    projects: z.array(projectId).min(1).optional(),
     /** `organizations/123` or `123`: scan every active project under it, through nested folders. */
-    organization: z.string().min(1).optional(),
+    organization: numericParent("organizations").optional(),
     /** `folders/456` or `456`: the same, for folders. */
-    folders: z.array(z.string().min(1)).optional(),
+    folders: z.array(numericParent("folders")).optional(),
+    /**
+     * The project billed for reads of Requester Pays buckets (`userProject`); the caller needs
+     * `serviceusage.services.use` on it. Default: the project that owns the bucket.
+     */
+    billingProject: projectId.optional(),
     /** One root URL for every Google API (a proxy, Private Service Connect, or a local emulator). */
     endpoint: z.url().optional(),
     /** Per-API root URLs; they win over `endpoint`. */
@@ -40,4 +61,21 @@ export type GcpSettings = z.infer<typeof GcpSettingsSchema>;
 
 export function rootUrlFor(settings: GcpSettings, api: GoogleApiName): string | undefined {
   return settings.endpoints?.[api] ?? settings.endpoint;
+}
+
+/**
+ * Read the `gcp:` settings before any call is made. A bad value is the user's to fix: one sentence naming
+ * the setting (`gcp.projects[1]`), and the CLI exits 2.
+ */
+export function parseGcpSettings(raw: unknown): GcpSettings {
+  const parsed = GcpSettingsSchema.safeParse(raw ?? undefined);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+  const value = issue?.path.reduce<unknown>(
+    (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    raw,
+  );
+  const shown = typeof value === "string" ? ` (got "${value}")` : "";
+  throw new AssayError("GCP_SETTINGS_INVALID", `gcp${path}: ${issue?.message ?? "invalid"}${shown}`);
 }

@@ -15,6 +15,8 @@ export const SQL_INSTANCES_LIST = "cloudsql.instances.list";
 
 const InstanceSchema = z.object({
   name: z.string(),
+  instanceType: z.string().nullish(),
+  masterInstanceName: z.string().nullish(),
   databaseVersion: z.string().nullish(),
   region: z.string().nullish(),
   settings: z
@@ -32,7 +34,7 @@ const InstanceSchema = z.object({
           ipv4Enabled: z.boolean().nullish(),
           requireSsl: z.boolean().nullish(),
           sslMode: z.string().nullish(),
-          authorizedNetworks: z.array(z.object({ value: z.string().nullish() })).nullish(),
+          authorizedNetworks: z.array(z.object({ value: z.string() })).nullish(),
         })
         .nullish(),
     })
@@ -43,26 +45,34 @@ const InstancesSchema = z.object({
   nextPageToken: z.string().nullish(),
 });
 
-const SSL_ENFORCING_MODES = new Set(["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"]);
+/** Copy the fields the reply holds, under their fact names; a field it left out stays out. */
+function present<T>(name: string, value: T | null | undefined): Record<string, T> {
+  return value == null ? {} : { [name]: value };
+}
 
+/**
+ * The instance as the API described it. Which of `sslMode` and `requireSsl` wins, and which backup flag
+ * means point-in-time recovery for which engine, are the rules' decisions (GCP-SQL-002, GCP-SQL-003).
+ */
 export function sqlInstanceFacts(
   raw: z.infer<typeof InstanceSchema>,
 ): z.input<typeof GcpSqlInstanceFactsSchema> {
   const backup = raw.settings?.backupConfiguration;
   const ip = raw.settings?.ipConfiguration;
-  const version = raw.databaseVersion ?? "";
-  // MySQL recovers to a point in time from binary logs; PostgreSQL and SQL Server have an explicit flag.
-  const pitr = version.startsWith("MYSQL") ? backup?.binaryLogEnabled : backup?.pointInTimeRecoveryEnabled;
-  // sslMode replaced requireSsl; when it is set it is the truth, otherwise the legacy flag is.
-  const sslRequired = ip?.sslMode ? SSL_ENFORCING_MODES.has(ip.sslMode) : ip?.requireSsl === true;
   return {
-    ...(raw.databaseVersion ? { databaseVersion: raw.databaseVersion } : {}),
-    backupEnabled: backup?.enabled ?? false,
-    pointInTimeRecoveryEnabled: pitr ?? false,
-    sslRequired,
-    ...(ip?.sslMode ? { sslMode: ip.sslMode } : {}),
-    publicIp: ip?.ipv4Enabled ?? false,
-    openToInternet: (ip?.authorizedNetworks ?? []).some((n) => n.value === "0.0.0.0/0" || n.value === "::/0"),
+    ...present("instanceType", raw.instanceType),
+    ...present("masterInstanceName", raw.masterInstanceName),
+    ...present("databaseVersion", raw.databaseVersion),
+    ...present("backupEnabled", backup?.enabled),
+    ...present("binaryLogEnabled", backup?.binaryLogEnabled),
+    ...present("pointInTimeRecoveryEnabled", backup?.pointInTimeRecoveryEnabled),
+    ...present("requireSsl", ip?.requireSsl),
+    ...present("sslMode", ip?.sslMode),
+    ...present("ipv4Enabled", ip?.ipv4Enabled),
+    ...present(
+      "authorizedNetworks",
+      ip?.authorizedNetworks?.map((n) => n.value),
+    ),
   };
 }
 

@@ -34,14 +34,18 @@ export function workspaceUserFacts(
   user: z.infer<typeof UserSchema>,
 ): z.input<typeof GcpWorkspaceUserFactsSchema> {
   const last = user.lastLoginTime ? new Date(user.lastLoginTime) : undefined;
+  const flags = [
+    "isAdmin",
+    "isDelegatedAdmin",
+    "isEnrolledIn2Sv",
+    "isEnforcedIn2Sv",
+    "suspended",
+    "archived",
+  ] as const;
   return {
     primaryEmail: user.primaryEmail,
-    isAdmin: user.isAdmin ?? false,
-    isDelegatedAdmin: user.isDelegatedAdmin ?? false,
-    isEnrolledIn2Sv: user.isEnrolledIn2Sv ?? false,
-    isEnforcedIn2Sv: user.isEnforcedIn2Sv ?? false,
-    suspended: user.suspended ?? false,
-    archived: user.archived ?? false,
+    // Only the flags the Directory API returned: a missing one is not read as false.
+    ...Object.fromEntries(flags.flatMap((f) => (user[f] == null ? [] : [[f, user[f]]]))),
     // The Directory API says "never signed in" with the epoch.
     ...(last && !Number.isNaN(last.getTime()) && last.toISOString() !== NEVER
       ? { lastLoginTime: last.toISOString() }

@@ -33,47 +33,72 @@ describe("GCP collector against the Google API emulator", () => {
       [...collected.resources.values()].filter((r) => r.type !== "gcp.workspace.user").map((r) => r.account),
     );
     expect([...projects].sort()).toEqual(["proj-a", "proj-b"]);
-    expect(collected.resources.size).toBe(5 + 5 + 3 + 6 + 6);
+    expect(collected.resources.size).toBe(8 + 5 + 5 + 6 + 6);
     // Deleted folders and projects, and projects of another organization, are not scanned.
     expect(
       emulator.requests.some((r) => r.path.includes("proj-old") || r.path.includes("proj-elsewhere")),
     ).toBe(false);
   });
 
-  it("normalises bucket settings and public IAM members", () => {
+  it("keeps bucket settings and IAM bindings as the API returned them", () => {
     expect(attrs(ids.bGood)).toEqual({
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       versioningEnabled: true,
-      retention: { enabled: true, periodDays: 30, locked: true },
-      encryption: {
-        cmek: true,
-        defaultKmsKeyName: "projects/proj-a/locations/europe-west1/keyRings/ring-1/cryptoKeys/rotating",
-      },
+      retentionPolicy: { periodDays: 30, isLocked: true },
+      defaultKmsKeyName: "projects/proj-a/locations/europe-west1/keyRings/ring-1/cryptoKeys/rotating",
       location: "EU",
-      publicMembers: [],
-      publicRoles: [],
+      iamBindings: [{ role: "roles/storage.admin", members: ["group:ops@example.com"] }],
     });
     expect(attrs(ids.bPublic)).toEqual({
       uniformBucketLevelAccess: false,
       publicAccessPrevention: "inherited",
-      versioningEnabled: false,
-      retention: { enabled: false, locked: false },
-      encryption: { cmek: false },
       location: "US-CENTRAL1",
-      publicMembers: ["allAuthenticatedUsers", "allUsers"],
-      publicRoles: ["roles/storage.legacyBucketReader", "roles/storage.objectViewer"],
+      iamBindings: [
+        { role: "roles/storage.objectViewer", members: ["allUsers", "group:ops@example.com"] },
+        { role: "roles/storage.legacyBucketReader", members: ["allAuthenticatedUsers"] },
+      ],
     });
     expect(collected.resources.get(ids.bGood)?.tags).toEqual({ team: "data" });
     expect(collected.resources.get(ids.bGood)?.region).toBe("eu");
   });
 
+  it("leaves out what the reply left out, instead of filling in a default", () => {
+    // No iamConfiguration, versioning, retention policy, key, or bindings in the replies.
+    expect(attrs(ids.bMinimal)).toEqual({ location: "US" });
+    expect(collected.resources.get(ids.bMinimal)?.sources?.iamBindings).toBe(
+      "api: storage.buckets.getIamPolicy",
+    );
+    expect(collected.resources.get(ids.bMinimal)?.unreadable).toEqual({});
+  });
+
+  it("reads IAM policies at version 3, so bindings with IAM Conditions are readable", () => {
+    const iam = emulator.requests.filter((r) => r.path.endsWith("/iam") && r.status === 200);
+    expect(iam.length).toBeGreaterThan(0);
+    for (const r of iam) expect(r.query.optionsRequestedPolicyVersion).toBe("3");
+    expect(attrs(ids.bConditional)?.iamBindings).toContainEqual({
+      role: "roles/storage.objectViewer",
+      members: ["allAuthenticatedUsers"],
+      condition: {
+        title: "partner drop until 2027",
+        expression: 'request.time < timestamp("2027-01-01T00:00:00Z")',
+      },
+    });
+  });
+
+  it("bills a Requester Pays bucket's IAM read to its own project unless billingProject says otherwise", () => {
+    const reads = emulator.requests.filter((r) => r.path === "/storage/v1/b/a-requester-pays/iam");
+    expect(reads.map((r) => [r.status, r.query.userProject])).toEqual([[200, "proj-a"]]);
+    expect(attrs(ids.bRequesterPays)).toMatchObject({ requesterPays: true, iamBindings: expect.any(Array) });
+    // Other buckets are read without userProject.
+    expect(emulator.requests.find((r) => r.path === "/storage/v1/b/a-good/iam")?.query.userProject).toBe(
+      undefined,
+    );
+  });
+
   it("marks bucket IAM unreadable when getIamPolicy is denied, naming the permission", () => {
     const denied = collected.resources.get(ids.bIamDenied);
-    expect(denied?.unreadable).toEqual({
-      publicMembers: "PERMISSION_DENIED: storage.buckets.getIamPolicy",
-      publicRoles: "PERMISSION_DENIED: storage.buckets.getIamPolicy",
-    });
+    expect(denied?.unreadable).toEqual({ iamBindings: "PERMISSION_DENIED: storage.buckets.getIamPolicy" });
     expect(denied?.attributes?.uniformBucketLevelAccess).toBe(true);
   });
 
@@ -82,7 +107,7 @@ describe("GCP collector against the Google API emulator", () => {
       .filter((r) => r.path === "/storage/v1/b/a-throttled/iam")
       .map((r) => r.status);
     expect(hits).toEqual([429, 200]);
-    expect(attrs(ids.bThrottled)?.publicMembers).toEqual([]);
+    expect(attrs(ids.bThrottled)?.iamBindings).toHaveLength(1);
     expect(
       emulator.requests.filter((r) => r.path === "/v1/projects/proj-b/locations").map((r) => r.status),
     ).toEqual([429, 200]);
@@ -113,46 +138,56 @@ describe("GCP collector against the Google API emulator", () => {
     expect(collected.resources.get(ids.kRotating)?.name).toBe("ring-1/rotating");
   });
 
-  it("reads Cloud SQL backups, PITR and SSL", () => {
+  it("reads Cloud SQL instances as reported: type, both backup flags, sslMode and requireSsl", () => {
     expect(attrs(ids.sqlGood)).toEqual({
+      instanceType: "CLOUD_SQL_INSTANCE",
       databaseVersion: "POSTGRES_15",
       backupEnabled: true,
       pointInTimeRecoveryEnabled: true,
-      sslRequired: true,
+      requireSsl: false,
       sslMode: "ENCRYPTED_ONLY",
-      publicIp: false,
-      openToInternet: false,
+      ipv4Enabled: false,
     });
     expect(attrs(ids.sqlBad)).toEqual({
+      instanceType: "CLOUD_SQL_INSTANCE",
       databaseVersion: "MYSQL_8_0",
       backupEnabled: false,
-      pointInTimeRecoveryEnabled: false,
-      sslRequired: false,
+      binaryLogEnabled: false,
+      requireSsl: false,
       sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
-      publicIp: true,
-      openToInternet: true,
+      ipv4Enabled: true,
+      authorizedNetworks: ["0.0.0.0/0"],
     });
-    expect(attrs(ids.sqlLegacy)).toMatchObject({
-      pointInTimeRecoveryEnabled: true,
-      sslRequired: true,
-      openToInternet: false,
+    // No sslMode in the reply: none in the facts.
+    expect(attrs(ids.sqlLegacy)).not.toHaveProperty("sslMode");
+    expect(attrs(ids.sqlLegacy)).toMatchObject({ requireSsl: true, binaryLogEnabled: true });
+    expect(attrs(ids.sqlReplica)).toMatchObject({
+      instanceType: "READ_REPLICA_INSTANCE",
+      masterInstanceName: "proj-a:pg-good",
+      backupEnabled: false,
     });
+    expect(attrs(ids.sqlUnspecified)).toMatchObject({ sslMode: "SSL_MODE_UNSPECIFIED", requireSsl: true });
   });
 
-  it("decides which firewall rules open SSH/RDP to the internet", () => {
-    const open = (uid: string) => [attrs(uid)?.sshOpenToInternet, attrs(uid)?.rdpOpenToInternet];
-    expect(open(ids.fwSsh)).toEqual([true, false]);
-    expect(open(ids.fwAll)).toEqual([true, true]);
-    expect(open(ids.fwInternal)).toEqual([false, false]);
-    expect(open(ids.fwDisabled)).toEqual([false, false]);
-    expect(open(ids.fwDeny)).toEqual([false, false]);
-    expect(open(ids.fwRange)).toEqual([false, true]);
-    expect(attrs(ids.fwRange)).toMatchObject({
-      action: "allow",
-      ports: ["tcp:3000-4000", "udp"],
+  it("keeps firewall rules as the Compute API returned them, judging nothing", () => {
+    expect(attrs(ids.fwSsh)).toEqual({
       network: "default",
+      direction: "INGRESS",
+      disabled: false,
+      priority: 1000,
+      sourceRanges: ["0.0.0.0/0"],
+      allowed: [{ IPProtocol: "tcp", ports: ["22"] }],
     });
-    expect(attrs(ids.fwDeny)).toMatchObject({ action: "deny", priority: 100 });
+    expect(attrs(ids.fwAll)?.allowed).toEqual([{ IPProtocol: "all" }]);
+    expect(attrs(ids.fwRange)).toMatchObject({
+      sourceRanges: ["::/0"],
+      allowed: [{ IPProtocol: "tcp", ports: ["3000-4000"] }, { IPProtocol: "udp" }],
+    });
+    expect(attrs(ids.fwDeny)).toMatchObject({
+      denied: [{ IPProtocol: "tcp", ports: ["22"] }],
+      priority: 100,
+    });
+    expect(attrs(ids.fwDeny)).not.toHaveProperty("allowed");
   });
 
   it("reads Workspace users' 2-step verification and admin status", () => {
@@ -294,7 +329,7 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(scenario);
     try {
       const { resources } = await collectGcp(emulator, { projects: ["proj-b"], maxRetries: 1 }, NOW);
-      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
+      expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
         "RESOURCE_EXHAUSTED: throttled after retries",
       );
       expect(
@@ -315,7 +350,7 @@ describe("GCP collector settings", () => {
         { projects: ["proj-b"], timeoutSeconds: 0.5, maxRetries: 0 },
         NOW,
       );
-      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
+      expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
         "TIMEOUT: no answer within the configured timeout",
       );
       expect(resources.get(ids.bProjB)?.attributes?.versioningEnabled).toBe(true);
@@ -328,7 +363,7 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
       await expect(collectGcp(emulator, { workspace: { subject: "not-an-email" } }, NOW)).rejects.toThrow(
-        /gcp settings: workspace.subject/,
+        /gcp\.workspace\.subject: Invalid email/,
       );
     } finally {
       await emulator.close();

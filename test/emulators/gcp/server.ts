@@ -5,7 +5,16 @@ import type { AddressInfo } from "node:net";
  * A protocol-level stand-in for the Google JSON APIs Assay reads (Resource Manager v3, Cloud Storage v1,
  * Cloud KMS v1, Cloud SQL Admin v1, Compute v1, Admin SDK Directory v1): bearer tokens, `pageToken` /
  * `nextPageToken` paging, Google error bodies (ErrorInfo with the missing permission, or the Storage
- * style message), 429 with Retry-After and SERVICE_DISABLED. It serves what it is seeded with.
+ * style message), 429 with Retry-After and SERVICE_DISABLED. It serves what it is seeded with (scenario.ts
+ * builds the seed in the shapes of Google's discovery documents), wraps lists in their documented
+ * `kind`, and refuses what the real services refuse:
+ * - `buckets.getIamPolicy` below `optionsRequestedPolicyVersion=3` on a policy with IAM Conditions, and a
+ *   version above 3 (Storage v1 discovery document: "If the optionsRequestedPolicyVersion is for an older
+ *   version that doesn't support part of the requested IAM policy, the request fails");
+ * - a Requester Pays bucket's IAM policy without `userProject` ("Required for Requester Pays buckets"), or
+ *   with a project it does not know;
+ * - `maxResults` above the documented maximum (Compute: 500; Directory users.list: 500), a page token it
+ *   did not issue, and a bucket list without `project`.
  */
 export interface GcpSeed {
   projects: { projectId: string; parent: string; state?: string }[];
@@ -45,7 +54,7 @@ export interface GcpFault {
 
 export interface GcpEmulator {
   endpoint: string;
-  requests: { path: string; status: number }[];
+  requests: { path: string; status: number; query: Record<string, string> }[];
   /** TCP connections accepted (a client that reuses connections keeps this small). */
   connections(): number;
   close(): Promise<void>;
@@ -76,7 +85,7 @@ export async function startGcpEmulator(
     const path = decodeURIComponent(url.pathname);
     let extraDelayMs = 0;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path, status });
+      requests.push({ path, status, query: Object.fromEntries(url.searchParams) });
       const respond = () => {
         if (res.destroyed) return;
         res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
@@ -183,14 +192,69 @@ export async function startGcpEmulator(
     }
 
     const q = url.searchParams;
-    const page = (key: string, items: unknown[]) => {
-      const start = Number(q.get("pageToken") ?? "0");
-      const size = Math.min(Number(q.get("maxResults") ?? q.get("pageSize") ?? maxPage), maxPage);
+    const badRequest = (message: string, reason = "invalid") =>
+      send(400, {
+        error: {
+          code: 400,
+          message,
+          errors: [{ message, domain: "global", reason }],
+          status: "INVALID_ARGUMENT",
+        },
+      });
+    /** One page of `items` under `key`, with the list's own fields (`kind`, …) around it. */
+    const page = (
+      key: string,
+      items: unknown[],
+      envelope: Record<string, unknown> = {},
+      maxAllowed?: number,
+    ) => {
+      const token = q.get("pageToken");
+      if (token !== null && !/^\d+$/.test(token)) return badRequest(`Invalid page token: ${token}`);
+      const asked = q.get("maxResults") ?? q.get("pageSize");
+      if (asked !== null && maxAllowed !== undefined && Number(asked) > maxAllowed) {
+        return badRequest(
+          `Invalid value for field 'maxResults': '${asked}'. Must be less than or equal to ${maxAllowed}`,
+        );
+      }
+      const start = Number(token ?? "0");
+      const size = Math.min(Number(asked ?? maxPage), maxPage);
       const slice = items.slice(start, start + size);
       const next = start + size < items.length ? { nextPageToken: String(start + size) } : {};
-      return send(200, { [key]: slice, ...next });
+      // Google's JSON APIs leave an empty list out of the reply.
+      return send(200, { ...envelope, ...(slice.length > 0 ? { [key]: slice } : {}), ...next });
     };
     const notFound = () => googleError(404, `The requested entity was not found: ${path}`, "NOT_FOUND");
+    const bucketIamPolicy = (bucket: string) => {
+      const policy = seed.bucketIam?.[bucket] as { bindings?: { condition?: unknown }[] } | undefined;
+      const listed = Object.values(seed.buckets ?? {})
+        .flat()
+        .find((b) => b.name === bucket) as { billing?: { requesterPays?: boolean } } | undefined;
+      if (!policy) return notFound();
+      const userProject = q.get("userProject");
+      if (listed?.billing?.requesterPays && !userProject) {
+        return badRequest("Bucket is a requester pays bucket but no user project provided.", "required");
+      }
+      if (userProject && !seed.projects.some((p) => p.projectId === userProject)) {
+        return badRequest("User project specified in the request is invalid.");
+      }
+      const asked = Number(q.get("optionsRequestedPolicyVersion") ?? "1");
+      if (!Number.isInteger(asked) || asked < 1 || asked > 3) {
+        return badRequest(`Invalid argument: optionsRequestedPolicyVersion=${asked}`);
+      }
+      const conditional = (policy.bindings ?? []).some((b) => b.condition);
+      if (conditional && asked < 3) {
+        return badRequest(
+          `The policy of bucket ${bucket} contains IAM Conditions; request policy version 3 (optionsRequestedPolicyVersion=3) to read it.`,
+        );
+      }
+      return send(200, {
+        kind: "storage#policy",
+        resourceId: `projects/_/buckets/${bucket}`,
+        version: conditional ? 3 : 1,
+        etag: "CAE=",
+        ...policy,
+      });
+    };
     if (path === "/v3/projects:search") return page("projects", seed.projects);
     if (path === "/v3/projects")
       return page(
@@ -204,19 +268,20 @@ export async function startGcpEmulator(
       );
     if (path === "/storage/v1/b") {
       const project = q.get("project");
-      if (!project) return googleError(400, "Required parameter: project", "INVALID_ARGUMENT");
-      return page("items", seed.buckets?.[project] ?? []);
+      if (!project) return badRequest("Required parameter: project", "required");
+      return page("items", seed.buckets?.[project] ?? [], { kind: "storage#buckets" });
     }
-    if (path === "/admin/directory/v1/users")
-      return page("users", seed.users?.[q.get("customer") ?? ""] ?? []);
+    if (path === "/admin/directory/v1/users") {
+      if (!q.get("customer") && !q.get("domain")) return badRequest("Bad Request", "badRequest");
+      return page(
+        "users",
+        seed.users?.[q.get("customer") ?? ""] ?? [],
+        { kind: "admin#directory#users" },
+        500,
+      );
+    }
     const routes: [RegExp, (m: string[]) => void][] = [
-      [
-        /^\/storage\/v1\/b\/([^/]+)\/iam$/,
-        (m) => {
-          const policy = seed.bucketIam?.[m[1] ?? ""];
-          return policy ? send(200, { kind: "storage#policy", ...policy }) : notFound();
-        },
-      ],
+      [/^\/storage\/v1\/b\/([^/]+)\/iam$/, (m) => bucketIamPolicy(m[1] ?? "")],
       [
         /^\/v1\/projects\/([^/]+)\/locations$/,
         (m) =>
@@ -233,17 +298,33 @@ export async function startGcpEmulator(
         (m) =>
           page(
             "keyRings",
-            (seed.keyRings?.[m[1] ?? ""] ?? []).map((name) => ({ name })),
+            (seed.keyRings?.[m[1] ?? ""] ?? []).map((name) => ({
+              name,
+              createTime: "2026-01-02T00:00:00.000000000Z",
+            })),
           ),
       ],
       [
         /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+)\/cryptoKeys$/,
         (m) => page("cryptoKeys", seed.cryptoKeys?.[m[1] ?? ""] ?? []),
       ],
-      [/^\/v1\/projects\/([^/]+)\/instances$/, (m) => page("items", seed.sqlInstances?.[m[1] ?? ""] ?? [])],
+      [
+        /^\/v1\/projects\/([^/]+)\/instances$/,
+        (m) => page("items", seed.sqlInstances?.[m[1] ?? ""] ?? [], { kind: "sql#instancesList" }),
+      ],
       [
         /^\/compute\/v1\/projects\/([^/]+)\/global\/firewalls$/,
-        (m) => page("items", seed.firewalls?.[m[1] ?? ""] ?? []),
+        (m) =>
+          page(
+            "items",
+            seed.firewalls?.[m[1] ?? ""] ?? [],
+            {
+              kind: "compute#firewallList",
+              id: `projects/${m[1]}/global/firewalls`,
+              selfLink: `https://www.googleapis.com/compute/v1/projects/${m[1]}/global/firewalls`,
+            },
+            500,
+          ),
       ],
     ];
     for (const [pattern, handle] of routes) {
