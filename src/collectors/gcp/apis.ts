@@ -45,9 +45,32 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** A server error or a dropped connection is retried once: a broken endpoint must not cost minutes. */
+const SERVER_ERROR_RETRIES = 1;
+
 /**
- * Options shared by every client: the credential, the root URL, and retries. gaxios retries 429 and 5xx on
- * GET with exponential backoff but ignores Retry-After; the backoff hook waits at least what the server asked.
+ * Which failed GET is tried again. Throttling (429) up to `maxRetries` times, honouring Retry-After; a
+ * 5xx or a connection that gave no answer once; a timeout, a cancelled scan or any other status never.
+ */
+export function shouldRetryCall(
+  failure: { status?: number; hasResponse: boolean; code?: string; method?: string; attempt: number },
+  maxRetries: number,
+  scanCancelled: boolean,
+): boolean {
+  if (scanCancelled || (failure.method ?? "GET").toUpperCase() !== "GET") return false;
+  if (failure.status === 429) return failure.attempt < maxRetries;
+  const once = Math.min(SERVER_ERROR_RETRIES, maxRetries);
+  if (failure.status !== undefined && failure.status >= 500) return failure.attempt < once;
+  if (!failure.hasResponse && failure.code !== "TimeoutError" && failure.code !== "AbortError") {
+    return failure.attempt < once;
+  }
+  return false;
+}
+
+/**
+ * Options shared by every client: the credential, the root URL, and retries. gaxios would retry 5xx as
+ * often as 429 and ignores Retry-After; `shouldRetry` bounds each kind and the backoff hook waits at least
+ * what the server asked (capped at a minute).
  */
 function globalOptions(
   auth: GoogleAuthOption,
@@ -63,12 +86,19 @@ function globalOptions(
     userAgentDirectives: [{ product: "assay", version: "1" }],
     retryConfig: {
       retry: settings.maxRetries,
-      noResponseRetries: settings.maxRetries,
-      httpMethodsToRetry: ["GET"],
-      statusCodesToRetry: [
-        [429, 429],
-        [500, 599],
-      ],
+      noResponseRetries: Math.min(SERVER_ERROR_RETRIES, settings.maxRetries),
+      shouldRetry: (err) =>
+        shouldRetryCall(
+          {
+            hasResponse: !!err.response,
+            attempt: err.config?.retryConfig?.currentRetryAttempt ?? 0,
+            ...(err.response?.status !== undefined ? { status: err.response.status } : {}),
+            ...(typeof err.code === "string" ? { code: err.code } : {}),
+            ...(err.config?.method ? { method: err.config.method } : {}),
+          },
+          settings.maxRetries,
+          signal.aborted,
+        ),
       retryBackoff: async (err, defaultBackoffMs) => {
         const asked = retryAfterMs(err.response?.headers?.get("retry-after"));
         await sleep(Math.max(asked ?? 0, defaultBackoffMs), signal);

@@ -14,6 +14,9 @@ export const GCP_PERMISSIONS = [
   "cloudkms.cryptoKeys.list",
   "cloudsql.instances.list",
   "compute.firewalls.list",
+  // Reading a Requester Pays bucket's IAM policy bills `userProject` (gcp.billingProject, else the bucket's
+  // project), which needs this on that project. It grants no access to data.
+  "serviceusage.services.use",
 ] as const;
 
 export const GCP_OAUTH_SCOPES = [

@@ -52,7 +52,7 @@ export const GcpSettingsSchema = z
     concurrency: z.number().int().min(1).max(256).default(16),
     /** A call that has not answered by then fails (its facts become `error`), so a hung API cannot stall a scan. */
     timeoutSeconds: z.number().positive().max(600).default(60),
-    /** Retries after throttling (429, honouring Retry-After), 5xx and connection errors. */
+    /** Retries after throttling (429, honouring Retry-After); a 5xx or a lost connection is retried once at most. */
     maxRetries: z.number().int().min(0).max(10).default(4),
   })
   .default({ concurrency: 16, timeoutSeconds: 60, maxRetries: 4 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGcpCollector } from "../../../src/collectors/gcp/index.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
+import { staticTokenAuth } from "../../emulators/gcp/credential.js";
 import { CUSTOMER, gcpScenario, gcpIds as ids, ORG } from "../../emulators/gcp/scenario.js";
 import { type GcpEmulator, startGcpEmulator } from "../../emulators/gcp/server.js";
 import { type Collected, collectGcp } from "./collect.js";
@@ -293,9 +295,10 @@ describe("GCP collector settings", () => {
         { projects: ["proj-a"], endpoints: { compute: "http://127.0.0.1:1/" } },
         NOW,
       );
-      expect(errors.map((e) => [e.scope, e.resourceTypes.join()])).toEqual([
-        ["proj-a/compute", "gcp.compute.firewall"],
+      expect(errors.map((e) => [e.scope, e.code, e.permission, e.resourceTypes.join()])).toEqual([
+        ["proj-a/compute", "UNREACHABLE", undefined, "gcp.compute.firewall"],
       ]);
+      expect(errors[0]?.message).toContain("no answer from 127.0.0.1:1 (ECONNREFUSED)");
       expect(emulator.requests.some((r) => r.path.startsWith("/compute/"))).toBe(false);
       expect([...resources.values()].some((r) => r.type === "gcp.storage.bucket")).toBe(true);
     } finally {
@@ -368,5 +371,156 @@ describe("GCP collector settings", () => {
     } finally {
       await emulator.close();
     }
+  });
+});
+
+describe("GCP failures name what happened", () => {
+  it("retries a 5xx once, then reports a service error without blaming a permission", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      { path: "/compute/v1/projects/proj-b/global/firewalls", status: 500, html: true },
+      { path: "/v1/projects/proj-b/instances", status: 500 },
+    ];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { errors } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
+      const byScope = Object.fromEntries(errors.map((e) => [e.scope, e]));
+      expect(byScope["proj-b/compute"]).toMatchObject({ code: "HTTP_500" });
+      expect(byScope["proj-b/compute"]?.permission).toBeUndefined();
+      // The HTML page is not quoted; the status and host are.
+      expect(byScope["proj-b/compute"]?.message).toMatch(/HTTP 500 from 127\.0\.0\.1:\d+$/);
+      expect(byScope["proj-b/sql"]).toMatchObject({
+        code: "INTERNAL",
+        message: expect.stringContaining("Internal error"),
+      });
+      expect(byScope["proj-b/sql"]?.permission).toBeUndefined();
+      const attempts = emulator.requests.filter(
+        (r) => r.path === "/compute/v1/projects/proj-b/global/firewalls",
+      );
+      expect(attempts.map((r) => r.status)).toEqual([500, 500]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("reports refused credentials as a configuration problem, not a missing permission", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW), { token: "another-token" });
+    try {
+      const { errors } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors) {
+        expect(e.code).toBe("UNAUTHENTICATED");
+        expect(e.permission).toBeUndefined();
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("bills Requester Pays reads to gcp.billingProject, and says so when that project is refused", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW));
+    try {
+      await collectGcp(emulator, { projects: ["proj-a"], billingProject: "proj-b" }, NOW);
+      const read = emulator.requests.find((r) => r.path === "/storage/v1/b/a-requester-pays/iam");
+      expect(read?.query.userProject).toBe("proj-b");
+
+      const { resources } = await collectGcp(
+        emulator,
+        { projects: ["proj-a"], billingProject: "no-such-project" },
+        NOW,
+      );
+      expect(resources.get(ids.bRequesterPays)?.unreadable).toEqual({
+        iamBindings: "INVALID_ARGUMENT: User project specified in the request is invalid.",
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("refuses malformed project, organization and folder ids before any call, naming the setting", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW));
+    try {
+      await expect(collectGcp(emulator, { projects: ["proj-a", "Proj_B"] }, NOW)).rejects.toThrow(
+        'gcp.projects[1]: not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter) (got "Proj_B")',
+      );
+      await expect(collectGcp(emulator, { organization: "acme" }, NOW)).rejects.toThrow(
+        /^gcp\.organization: expected organizations\/<number> or <number> \(got "acme"\)$/,
+      );
+      await expect(collectGcp(emulator, { folders: ["folders/x"] }, NOW)).rejects.toThrow(
+        /gcp\.folders\[0\]/,
+      );
+      await expect(collectGcp(emulator, { billingProject: "x" }, NOW)).rejects.toThrow(/gcp\.billingProject/);
+      expect(emulator.requests).toEqual([]);
+      // Legacy domain-scoped ids are valid.
+      expect(() =>
+        createGcpCollector().checkSettings?.({ projects: ["example.com:my-project", "proj-a"] }),
+      ).not.toThrow();
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("the emulator refuses what Cloud Storage refuses (real @googleapis/storage client)", () => {
+  let emulator: GcpEmulator;
+  beforeAll(async () => {
+    emulator = await startGcpEmulator(gcpScenario(NOW));
+  });
+  afterAll(async () => emulator?.close());
+
+  const client = async () =>
+    (await import("@googleapis/storage")).storage({
+      version: "v1",
+      auth: staticTokenAuth(),
+      rootUrl: emulator.endpoint,
+      retryConfig: { retry: 0 },
+    });
+  const statusOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 200,
+      (e: { status?: number; response?: { status?: number; data?: { error?: { message?: string } } } }) =>
+        `${e.response?.status} ${e.response?.data?.error?.message}`,
+    );
+
+  it("a policy with IAM Conditions below version 3", async () => {
+    const storage = await client();
+    expect(await statusOf(storage.buckets.getIamPolicy({ bucket: "a-conditional" }))).toMatch(
+      /^400 .*optionsRequestedPolicyVersion=3/,
+    );
+    const v3 = await storage.buckets.getIamPolicy({
+      bucket: "a-conditional",
+      optionsRequestedPolicyVersion: 3,
+    });
+    expect(v3.data).toMatchObject({ kind: "storage#policy", version: 3 });
+    expect(
+      await statusOf(storage.buckets.getIamPolicy({ bucket: "a-good", optionsRequestedPolicyVersion: 4 })),
+    ).toMatch(/^400 /);
+  });
+
+  it("a Requester Pays bucket without userProject", async () => {
+    const storage = await client();
+    expect(
+      await statusOf(
+        storage.buckets.getIamPolicy({ bucket: "a-requester-pays", optionsRequestedPolicyVersion: 3 }),
+      ),
+    ).toBe("400 Bucket is a requester pays bucket but no user project provided.");
+    const paid = await storage.buckets.getIamPolicy({
+      bucket: "a-requester-pays",
+      optionsRequestedPolicyVersion: 3,
+      userProject: "proj-a",
+    });
+    expect(paid.status).toBe(200);
+  });
+
+  it("a page token it did not issue, and a bucket list without a project", async () => {
+    const storage = await client();
+    expect(await statusOf(storage.buckets.list({ project: "proj-a", pageToken: "forged" }))).toMatch(
+      /^400 Invalid page token/,
+    );
+    // The generated client will not send a list without `project`; the service would refuse it too.
+    const raw = await fetch(`${emulator.endpoint}storage/v1/b`, {
+      headers: { authorization: "Bearer test-token" },
+    });
+    expect(raw.status).toBe(400);
   });
 });

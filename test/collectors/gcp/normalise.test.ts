@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { retryAfterMs } from "../../../src/collectors/gcp/apis.js";
+import { retryAfterMs, shouldRetryCall } from "../../../src/collectors/gcp/apis.js";
 import { toGoogleFailure } from "../../../src/collectors/gcp/errors.js";
 
 describe("Retry-After", () => {
@@ -44,5 +44,97 @@ describe("Google error replies", () => {
       error: { code: 403, message: "API disabled", details: [{ reason: "SERVICE_DISABLED" }] },
     });
     expect(toGoogleFailure(disabled, "x.y.z")).toMatchObject({ kind: "disabled", code: "SERVICE_DISABLED" });
+  });
+
+  it("says a call was unreachable for DNS, TCP and TLS failures, never that a permission is missing", () => {
+    for (const code of [
+      "ENOTFOUND",
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "CERT_HAS_EXPIRED",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    ]) {
+      const error = Object.assign(new Error(`request failed, reason: ${code}`), {
+        code,
+        config: { url: "https://storage.googleapis.com/storage/v1/b?project=p" },
+      });
+      const failure = toGoogleFailure(error, "storage.buckets.list");
+      expect(failure).toEqual({
+        kind: "unreachable",
+        code: "UNREACHABLE",
+        message: `UNREACHABLE: no answer from storage.googleapis.com (${code})`,
+      });
+    }
+  });
+
+  it("calls 5xx and unreadable replies service errors, 400 and 401 configuration problems", () => {
+    const html = Object.assign(gaxiosError(502, "<html><body>Bad Gateway</body></html>"), {
+      config: { url: "https://compute.googleapis.com/compute/v1/projects/p/global/firewalls" },
+    });
+    expect(toGoogleFailure(html, "compute.firewalls.list")).toEqual({
+      kind: "service-error",
+      status: 502,
+      code: "HTTP_502",
+      message: "HTTP_502: HTTP 502 from compute.googleapis.com",
+    });
+    expect(
+      toGoogleFailure(
+        gaxiosError(501, { error: { code: 501, message: "Not implemented", status: "UNIMPLEMENTED" } }),
+        "x.y.z",
+      ),
+    ).toMatchObject({
+      kind: "service-error",
+      code: "UNIMPLEMENTED",
+    });
+    expect(
+      toGoogleFailure(
+        gaxiosError(400, {
+          error: { code: 400, message: "Bucket is a requester pays bucket but no user project provided." },
+        }),
+        "x.y.z",
+      ),
+    ).toMatchObject({
+      kind: "invalid-configuration",
+      code: "HTTP_400",
+    });
+    const unauthenticated = toGoogleFailure(
+      gaxiosError(401, { error: { code: 401, status: "UNAUTHENTICATED" } }),
+      "x.y.z",
+    );
+    expect(unauthenticated).toMatchObject({ kind: "invalid-configuration", code: "UNAUTHENTICATED" });
+    expect(unauthenticated.permission).toBeUndefined();
+    expect(toGoogleFailure(gaxiosError(404, { error: { code: 404, message: "gone" } }), "x.y.z").kind).toBe(
+      "not-found",
+    );
+    expect(toGoogleFailure(gaxiosError(429, {}), "x.y.z").kind).toBe("throttled");
+  });
+});
+
+describe("retries", () => {
+  const retry = (failure: Parameters<typeof shouldRetryCall>[0], cancelled = false) =>
+    shouldRetryCall(failure, 4, cancelled);
+
+  it("retry throttling up to maxRetries, a 5xx or a lost connection once, and nothing else", () => {
+    expect([0, 1, 2, 3, 4].map((attempt) => retry({ status: 429, hasResponse: true, attempt }))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect([0, 1].map((attempt) => retry({ status: 503, hasResponse: true, attempt }))).toEqual([
+      true,
+      false,
+    ]);
+    expect([0, 1].map((attempt) => retry({ hasResponse: false, code: "ECONNRESET", attempt }))).toEqual([
+      true,
+      false,
+    ]);
+    expect(retry({ hasResponse: false, code: "TimeoutError", attempt: 0 })).toBe(false);
+    expect(retry({ status: 403, hasResponse: true, attempt: 0 })).toBe(false);
+    expect(retry({ status: 400, hasResponse: true, attempt: 0 })).toBe(false);
+    expect(retry({ status: 503, hasResponse: true, attempt: 0, method: "POST" })).toBe(false);
+    expect(retry({ status: 429, hasResponse: true, attempt: 0 }, true)).toBe(false);
+    expect(shouldRetryCall({ status: 503, hasResponse: true, attempt: 0 }, 0, false)).toBe(false);
   });
 });

@@ -21,7 +21,10 @@ describe("GCP permissions", () => {
       FOLDERS_LIST,
     ];
     for (const permission of used) expect(GCP_PERMISSIONS).toContain(permission);
-    expect(GCP_PERMISSIONS.every((p) => /\.(list|get|getIamPolicy)$/.test(p))).toBe(true);
+    // Reads only, plus the right to bill a Requester Pays read to a project (no data access).
+    const reads = GCP_PERMISSIONS.filter((p) => p !== "serviceusage.services.use");
+    expect(reads.every((p) => /\.(list|get|getIamPolicy)$/.test(p))).toBe(true);
+    expect(GCP_PERMISSIONS).toContain("serviceusage.services.use");
   });
 
   it("build a custom role gcloud iam roles create accepts", () => {

@@ -48,6 +48,8 @@ export interface GcpFault {
   permission?: string;
   /** For 403: `SERVICE_DISABLED` makes it an "API not enabled" reply. */
   reason?: string;
+  /** For 500: answer with an HTML page, as a proxy or load balancer in front of the API would. */
+  html?: boolean;
   /** Only when these query parameters have these values (e.g. one project's bucket list). */
   query?: Record<string, string>;
 }
@@ -187,6 +189,12 @@ export async function startGcpEmulator(
             ],
           },
         );
+      }
+      if (fault.html) {
+        requests.push({ path, status: 500, query: Object.fromEntries(url.searchParams) });
+        res.writeHead(500, { "content-type": "text/html; charset=UTF-8" });
+        res.end("<html><body><h1>500 Internal Server Error</h1><p>upstream connect error</p></body></html>");
+        return;
       }
       return googleError(500, "Internal error encountered.", "INTERNAL");
     }
