@@ -34,8 +34,9 @@ export interface Collector {
   /** Read-only permissions it calls (IAM actions, Azure operations, GCP permissions), for `assay permissions`. */
   permissions: readonly string[];
   /**
-   * Check the collector's settings before any collector runs; throws an AssayError naming the setting.
-   * A scan with a bad setting stops there (exit 2) instead of reporting every rule as `error`.
+   * Check the collector's settings section before any collector runs or calls anything; throw an AssayError
+   * naming each bad setting (`aws.regions[0]: …`), which stops the scan with exit 2. Collectors without
+   * settings leave it out.
    */
   checkSettings?(settings: unknown): void;
   collect(ctx: CollectContext): Promise<void>;

@@ -57,12 +57,14 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const collectorErrors: CollectorError[] = [];
   const signal = options.signal ?? new AbortController().signal;
   const limit = pLimit(options.concurrency ?? 4);
-
-  // Settings are checked before any collector makes a call: a typo is the user's to fix (exit 2).
-  const collectors = new Map(
-    await Promise.all(plan.collectors.map(async (name) => [name, await source.load(name)] as const)),
-  );
-  for (const [name, collector] of collectors) collector.checkSettings?.(options.settings?.[name]);
+  // Every collector's settings are checked before any of them calls anything: a typo stops the scan with one
+  // message naming the setting, instead of a scan of nothing full of `error` findings.
+  const collectors = new Map<string, Collector>();
+  for (const name of plan.collectors) {
+    const collector = await source.load(name);
+    collector.checkSettings?.(options.settings?.[name]);
+    collectors.set(name, collector);
+  }
 
   await Promise.all(
     plan.collectors.map((name) =>

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AssayError } from "../../core/errors.js";
+import type { AttemptPolicy } from "../kit/attempts.js";
+import { parseSettings } from "../kit/settings.js";
 
 const GOOGLE_APIS = ["storage", "cloudkms", "sqladmin", "compute", "admin", "cloudresourcemanager"] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
@@ -10,14 +11,14 @@ export type GoogleApiName = (typeof GOOGLE_APIS)[number];
  * optionally behind a legacy domain prefix (`example.com:my-project`).
  */
 const PROJECT_ID = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const projectId = z
-  .string()
-  .regex(
-    PROJECT_ID,
-    "not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)",
-  );
+const projectId = z.string().regex(PROJECT_ID, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)`,
+});
 const numericParent = (kind: "organizations" | "folders") =>
-  z.string().regex(new RegExp(`^(?:${kind}/)?\\d+$`), `expected ${kind}/<number> or <number>`);
+  z.string().regex(new RegExp(`^(?:${kind}/)?\\d+$`), {
+    error: (issue) => `${JSON.stringify(issue.input)} is not ${kind}/<number> or <number>`,
+  });
 
 /** The `gcp:` section of assay.yaml. */
 export const GcpSettingsSchema = z
@@ -50,9 +51,12 @@ export const GcpSettingsSchema = z
       .optional(),
     /** Most Google API calls in flight at once. */
     concurrency: z.number().int().min(1).max(256).default(16),
-    /** A call that has not answered by then fails (its facts become `error`), so a hung API cannot stall a scan. */
+    /**
+     * Time budget of one call, retries and waits included: a call that has not answered by then fails (its
+     * facts become `error`), so a hung API cannot stall a scan.
+     */
     timeoutSeconds: z.number().positive().max(600).default(60),
-    /** Retries after throttling (429, honouring Retry-After); a 5xx or a lost connection is retried once at most. */
+    /** Retries after throttling (429); a 5xx or a dropped connection is retried once at most (the kit's policy). */
     maxRetries: z.number().int().min(0).max(10).default(4),
   })
   .default({ concurrency: 16, timeoutSeconds: 60, maxRetries: 4 });
@@ -64,18 +68,19 @@ export function rootUrlFor(settings: GcpSettings, api: GoogleApiName): string | 
 }
 
 /**
- * Read the `gcp:` settings before any call is made. A bad value is the user's to fix: one sentence naming
- * the setting (`gcp.projects[1]`), and the CLI exits 2.
+ * Read the `gcp:` settings before any call is made. A bad value is the user's to fix: every problem named by
+ * its setting (`gcp.projects[1]`), and the CLI exits 2.
  */
 export function parseGcpSettings(raw: unknown): GcpSettings {
-  const parsed = GcpSettingsSchema.safeParse(raw ?? undefined);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-  const value = issue?.path.reduce<unknown>(
-    (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
-    raw,
-  );
-  const shown = typeof value === "string" ? ` (got "${value}")` : "";
-  throw new AssayError("GCP_SETTINGS_INVALID", `gcp${path}: ${issue?.message ?? "invalid"}${shown}`);
+  return parseSettings("gcp", GcpSettingsSchema, raw ?? undefined);
+}
+
+/** The kit's attempt policy from the settings: `maxRetries` retries of throttling, `timeoutSeconds` per call. */
+export function attemptPolicyOf(settings: GcpSettings): AttemptPolicy {
+  return {
+    maxAttempts: settings.maxRetries + 1,
+    budgetMs: settings.timeoutSeconds * 1000,
+    baseDelayMs: 100,
+    maxDelayMs: 5_000,
+  };
 }

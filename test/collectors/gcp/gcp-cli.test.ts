@@ -117,7 +117,8 @@ describe("assay scan --collectors gcp with a malformed project id", () => {
       );
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        'assay: gcp.projects[1]: not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter) (got "My_Project")\n',
+        "assay: the gcp settings are not valid, so nothing was scanned:\n" +
+          '  gcp.projects[1]: "My_Project" is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)\n',
       );
       expect(result.stdout).toBe("");
       expect(emulator.requests).toEqual([]);

@@ -68,9 +68,6 @@ describe("GCP collector against the Google API emulator", () => {
   it("leaves out what the reply left out, instead of filling in a default", () => {
     // No iamConfiguration, versioning, retention policy, key, or bindings in the replies.
     expect(attrs(ids.bMinimal)).toEqual({ location: "US" });
-    expect(collected.resources.get(ids.bMinimal)?.sources?.iamBindings).toBe(
-      "api: storage.buckets.getIamPolicy",
-    );
     expect(collected.resources.get(ids.bMinimal)?.unreadable).toEqual({});
   });
 
@@ -100,11 +97,11 @@ describe("GCP collector against the Google API emulator", () => {
 
   it("marks bucket IAM unreadable when getIamPolicy is denied, naming the permission", () => {
     const denied = collected.resources.get(ids.bIamDenied);
-    expect(denied?.unreadable).toEqual({ iamBindings: "PERMISSION_DENIED: storage.buckets.getIamPolicy" });
+    expect(denied?.unreadable).toEqual({ iamBindings: "AccessDenied: storage.buckets.getIamPolicy" });
     expect(denied?.attributes?.uniformBucketLevelAccess).toBe(true);
   });
 
-  it("honours 429 Retry-After and then reads", () => {
+  it("retries throttling (429) and then reads", () => {
     const hits = emulator.requests
       .filter((r) => r.path === "/storage/v1/b/a-throttled/iam")
       .map((r) => r.status);
@@ -262,7 +259,9 @@ describe("GCP collector settings", () => {
       expect(errors).toEqual([
         expect.objectContaining({
           scope: "workspace/my_customer",
-          code: "PERMISSION_DENIED",
+          code: "AccessDenied",
+          kind: "denied",
+          permission: "admin.directory.user.readonly",
           resourceTypes: ["gcp.workspace.user"],
         }),
       ]);
@@ -296,9 +295,12 @@ describe("GCP collector settings", () => {
         NOW,
       );
       expect(errors.map((e) => [e.scope, e.code, e.permission, e.resourceTypes.join()])).toEqual([
-        ["proj-a/compute", "UNREACHABLE", undefined, "gcp.compute.firewall"],
+        ["proj-a/compute", "ECONNREFUSED", undefined, "gcp.compute.firewall"],
       ]);
-      expect(errors[0]?.message).toContain("no answer from 127.0.0.1:1 (ECONNREFUSED)");
+      expect(errors[0]).toMatchObject({
+        kind: "unreachable",
+        message: "compute.firewalls.list: the endpoint could not be reached (ECONNREFUSED)",
+      });
       expect(emulator.requests.some((r) => r.path.startsWith("/compute/"))).toBe(false);
       expect([...resources.values()].some((r) => r.type === "gcp.storage.bucket")).toBe(true);
     } finally {
@@ -306,21 +308,30 @@ describe("GCP collector settings", () => {
     }
   });
 
-  it("reports a listed item it cannot understand instead of dropping it", async () => {
+  it("keeps a listed item it cannot understand, with every fact unreadable, instead of dropping it", async () => {
     const scenario = gcpScenario(NOW);
     scenario.firewalls?.["proj-a"]?.push({ name: "odd", direction: "INGRESS", allowed: [{ ports: ["22"] }] });
+    // Without even a name, the item cannot be a resource: the type fails in that project.
+    scenario.sqlInstances?.["proj-a"]?.push({ kind: "sql#instance", databaseVersion: "POSTGRES_15" });
     const emulator = await startGcpEmulator(scenario);
     try {
       const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      const odd = resources.get("//compute.googleapis.com/projects/proj-a/global/firewalls/odd");
+      expect(odd?.attributes).toEqual({});
+      expect(odd?.unreadable?.allowed).toBe(
+        "compute.firewalls.list: the service failed to answer (INVALID_REPLY)",
+      );
+      expect(Object.keys(odd?.unreadable ?? {})).toContain("sourceRanges");
+      expect([...resources.values()].filter((r) => r.type === "gcp.compute.firewall")).toHaveLength(7);
       expect(errors).toEqual([
         expect.objectContaining({
-          scope: "proj-a/compute",
+          scope: "proj-a/sql",
           code: "INVALID_REPLY",
-          message: expect.stringContaining("allowed.0.IPProtocol"),
-          resourceTypes: ["gcp.compute.firewall"],
+          kind: "serviceError",
+          debug: "unexpected reply (name: Invalid input: expected string, received undefined)",
+          resourceTypes: ["gcp.sql.instance"],
         }),
       ]);
-      expect([...resources.values()].filter((r) => r.type === "gcp.compute.firewall")).toHaveLength(6);
     } finally {
       await emulator.close();
     }
@@ -333,7 +344,7 @@ describe("GCP collector settings", () => {
     try {
       const { resources } = await collectGcp(emulator, { projects: ["proj-b"], maxRetries: 1 }, NOW);
       expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
-        "RESOURCE_EXHAUSTED: throttled after retries",
+        "storage.buckets.getIamPolicy was throttled (RESOURCE_EXHAUSTED) and still refused after 2 attempts",
       );
       expect(
         emulator.requests.filter((r) => r.path === "/storage/v1/b/b-logs/iam").map((r) => r.status),
@@ -354,7 +365,7 @@ describe("GCP collector settings", () => {
         NOW,
       );
       expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
-        "TIMEOUT: no answer within the configured timeout",
+        "storage.buckets.getIamPolicy: the endpoint could not be reached (ETIMEDOUT)",
       );
       expect(resources.get(ids.bProjB)?.attributes?.versioningEnabled).toBe(true);
     } finally {
@@ -387,12 +398,12 @@ describe("GCP failures name what happened", () => {
       const byScope = Object.fromEntries(errors.map((e) => [e.scope, e]));
       expect(byScope["proj-b/compute"]).toMatchObject({ code: "HTTP_500" });
       expect(byScope["proj-b/compute"]?.permission).toBeUndefined();
-      // The HTML page is not quoted; the status and host are.
-      expect(byScope["proj-b/compute"]?.message).toMatch(/HTTP 500 from 127\.0\.0\.1:\d+$/);
-      expect(byScope["proj-b/sql"]).toMatchObject({
-        code: "INTERNAL",
-        message: expect.stringContaining("Internal error"),
+      // The HTML page is not quoted in the message.
+      expect(byScope["proj-b/compute"]).toMatchObject({
+        kind: "serviceError",
+        message: "compute.firewalls.list: the service failed to answer (HTTP_500, HTTP 500)",
       });
+      expect(byScope["proj-b/sql"]).toMatchObject({ code: "INTERNAL", kind: "serviceError" });
       expect(byScope["proj-b/sql"]?.permission).toBeUndefined();
       const attempts = emulator.requests.filter(
         (r) => r.path === "/compute/v1/projects/proj-b/global/firewalls",
@@ -430,7 +441,8 @@ describe("GCP failures name what happened", () => {
         NOW,
       );
       expect(resources.get(ids.bRequesterPays)?.unreadable).toEqual({
-        iamBindings: "INVALID_ARGUMENT: User project specified in the request is invalid.",
+        iamBindings:
+          "storage.buckets.getIamPolicy was refused because of the scanner's configuration (INVALID_ARGUMENT, HTTP 400)",
       });
     } finally {
       await emulator.close();
@@ -441,10 +453,11 @@ describe("GCP failures name what happened", () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
       await expect(collectGcp(emulator, { projects: ["proj-a", "Proj_B"] }, NOW)).rejects.toThrow(
-        'gcp.projects[1]: not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter) (got "Proj_B")',
+        "the gcp settings are not valid, so nothing was scanned:\n" +
+          '  gcp.projects[1]: "Proj_B" is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)',
       );
-      await expect(collectGcp(emulator, { organization: "acme" }, NOW)).rejects.toThrow(
-        /^gcp\.organization: expected organizations\/<number> or <number> \(got "acme"\)$/,
+      await expect(collectGcp(emulator, { organization: "acme", folders: ["7"] }, NOW)).rejects.toThrow(
+        /\n {2}gcp\.organization: "acme" is not organizations\/<number> or <number>$/,
       );
       await expect(collectGcp(emulator, { folders: ["folders/x"] }, NOW)).rejects.toThrow(
         /gcp\.folders\[0\]/,

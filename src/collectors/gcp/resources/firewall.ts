@@ -1,19 +1,15 @@
 import { z } from "zod";
-import type { GcpFirewallFactsSchema } from "../../core/facts/gcp.js";
-import {
-  call,
-  emitGcp,
-  failureOf,
-  type GcpSession,
-  pages,
-  reportInvalidItem,
-  reportListFailure,
-  sourcesFor,
-} from "./session.js";
+import { GcpFirewallFactsSchema } from "../../../core/facts/gcp.js";
+import { paginate } from "../../kit/bounded.js";
+import { apiCall } from "../../kit/calls.js";
+import { defineResourceType } from "../../kit/resource-type.js";
+import { parseReply, unreadableItem } from "../errors.js";
+import type { GcpHandle } from "../handle.js";
 
-export const FIREWALLS_LIST = "compute.firewalls.list";
+export const FIREWALL_CALLS = { list: apiCall("compute.firewalls.list") };
 
 const PortsSchema = z.object({ IPProtocol: z.string(), ports: z.array(z.string()).nullish() });
+/** The fields of a `compute#firewall` (Compute API v1, Firewall) that facts are read from. */
 const FirewallSchema = z.object({
   name: z.string(),
   network: z.string().nullish(),
@@ -67,46 +63,50 @@ export function firewallFacts(raw: z.infer<typeof FirewallSchema>): z.input<type
   return facts;
 }
 
-export async function collectFirewalls(session: GcpSession, project: string): Promise<void> {
-  try {
-    for await (const items of pages(async (pageToken) => {
-      const res = await call(session, FIREWALLS_LIST, () =>
-        session.apis.compute.firewalls.list({
-          project,
-          maxResults: 500,
-          ...(pageToken ? { pageToken } : {}),
-        }),
-      );
-      const page = FirewallListSchema.parse(res.data);
-      return { items: page.items ?? [], next: page.nextPageToken };
-    })) {
-      for (const item of items) {
-        const raw = FirewallSchema.safeParse(item);
-        if (!raw.success) {
-          reportInvalidItem(session, `${project}/compute`, "gcp.compute.firewall", raw.error);
-          continue;
-        }
-        const attributes = firewallFacts(raw.data);
-        emitGcp(session, {
-          uid: `//compute.googleapis.com/projects/${project}/global/firewalls/${raw.data.name}`,
-          type: "gcp.compute.firewall",
-          account: project,
-          region: "global",
-          name: raw.data.name,
-          tags: {},
-          attributes,
-          sources: sourcesFor(attributes, FIREWALLS_LIST),
-          unreadable: {},
-        });
-      }
-    }
-  } catch (error) {
-    reportListFailure(
-      session,
-      `${project}/compute`,
-      "gcp.compute.firewall",
-      failureOf(error, FIREWALLS_LIST),
-      "firewall rules",
+/** VPC firewall rules of one project; each rule is its own resource, as in the console. */
+export const computeFirewall = defineResourceType<GcpHandle, unknown>({
+  type: "gcp.compute.firewall",
+  service: "compute",
+  scope: "perProject",
+  facts: GcpFirewallFactsSchema,
+  calls: Object.values(FIREWALL_CALLS),
+
+  list(ctx) {
+    const { compute } = ctx.provider.apis;
+    return paginate(
+      async (pageToken) =>
+        parseReply(
+          FIREWALL_CALLS.list,
+          FirewallListSchema,
+          (
+            await ctx.call(FIREWALL_CALLS.list, () =>
+              compute.firewalls.list({
+                project: ctx.where,
+                maxResults: 500,
+                ...(pageToken ? { pageToken } : {}),
+              }),
+            )
+          ).data,
+        ),
+      (page) => page.items ?? [],
+      (page) => page.nextPageToken ?? undefined,
     );
-  }
-}
+  },
+
+  async read(ctx, item, facts) {
+    const identity = (name: string) => ({
+      uid: `//compute.googleapis.com/projects/${ctx.where}/global/firewalls/${name}`,
+      name,
+      account: ctx.where,
+      region: "global",
+    });
+    const parsed = FirewallSchema.safeParse(item);
+    if (!parsed.success) {
+      return unreadableItem(facts, GcpFirewallFactsSchema, FIREWALL_CALLS.list, item, parsed.error, identity);
+    }
+    for (const [key, value] of Object.entries(firewallFacts(parsed.data))) {
+      facts.set(key, value, FIREWALL_CALLS.list);
+    }
+    return identity(parsed.data.name);
+  },
+});
