@@ -8,7 +8,7 @@ import { classifyGoogleError } from "./errors.js";
 import { COLLECTOR, type GcpHandle } from "./handle.js";
 import { GCP_OAUTH_SCOPES, GCP_PERMISSIONS } from "./permissions.js";
 import { GCP_RESOURCE_TYPES } from "./produces.js";
-import { PROJECT_CALLS, resolveProjects } from "./projects.js";
+import { resolveProjects } from "./projects.js";
 import { PROJECT_DECLARATIONS } from "./resources/index.js";
 import { workspaceUser } from "./resources/workspace-user.js";
 import { attemptPolicyOf, parseGcpSettings } from "./settings.js";
