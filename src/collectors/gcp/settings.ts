@@ -39,7 +39,14 @@ export const GcpSettingsSchema = z
     /** Per-API root URLs; they win over `endpoint`. */
     endpoints: z.partialRecord(z.enum(GOOGLE_APIS), z.url()).optional(),
     /** Cloud KMS locations to look in; default: every location the project lists. */
-    kmsLocations: z.array(z.string().min(1)).optional(),
+    kmsLocations: z
+      .array(
+        z.string().regex(/^[a-z][a-z0-9-]*$/, {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is not a Cloud KMS location id (e.g. global, europe-west1)`,
+        }),
+      )
+      .optional(),
     /** Google Workspace users (Admin SDK Directory API). Off unless configured: not every GCP user has Workspace. */
     workspace: z
       .strictObject({

@@ -463,6 +463,9 @@ describe("GCP failures name what happened", () => {
         /gcp\.folders\[0\]/,
       );
       await expect(collectGcp(emulator, { billingProject: "x" }, NOW)).rejects.toThrow(/gcp\.billingProject/);
+      await expect(collectGcp(emulator, { kmsLocations: ["Europe West1"] }, NOW)).rejects.toThrow(
+        /gcp\.kmsLocations\[0\]: "Europe West1" is not a Cloud KMS location id/,
+      );
       expect(emulator.requests).toEqual([]);
       // Legacy domain-scoped ids are valid.
       expect(() =>

@@ -67,6 +67,12 @@ export function cryptoKeyFacts(
   };
 }
 
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 /** `projects/p/locations/l/keyRings/r/cryptoKeys/k` → `r/k`; the location of a key name. */
 const keyName = (name: string) => name.split("/").slice(-3).join("/").replace("/cryptoKeys/", "/");
 const locationOf = (name: string) => /\/locations\/([^/]+)\//.exec(name)?.[1];
@@ -86,50 +92,59 @@ export const kmsCryptoKey = defineResourceType<GcpHandle, unknown>({
     const { kms } = ctx.provider.apis;
     const project = `projects/${ctx.where}`;
     try {
-      let locations: AsyncIterable<string> | string[] | undefined = ctx.provider.settings.kmsLocations;
-      locations ??= paginate(
-        async (pageToken) =>
-          parseReply(
-            KMS_CALLS.locations,
-            LocationsSchema,
-            await ctx.call(KMS_CALLS.locations, () =>
-              kms.listLocations({ parent: project, ...(pageToken ? { pageToken } : {}) }),
-            ),
-          ),
-        (page) => (page.locations ?? []).map((l) => l.locationId),
-        (page) => page.nextPageToken ?? undefined,
-      );
-      for await (const location of locations) {
-        const rings = paginate(
-          async (pageToken) =>
-            parseReply(
-              KMS_CALLS.keyRings,
-              KeyRingsSchema,
-              await ctx.call(KMS_CALLS.keyRings, () =>
-                kms.listKeyRings({
-                  parent: `${project}/locations/${location}`,
-                  pageSize: 1000,
-                  ...(pageToken ? { pageToken } : {}),
-                }),
-              ),
-            ),
-          (page) => (page.keyRings ?? []).map((r) => r.name),
-          (page) => page.nextPageToken ?? undefined,
-        );
-        for await (const ring of rings) {
-          yield* paginate(
+      const locations =
+        ctx.provider.settings.kmsLocations ??
+        (await collect(
+          paginate(
             async (pageToken) =>
               parseReply(
-                KMS_CALLS.cryptoKeys,
-                CryptoKeysSchema,
-                await ctx.call(KMS_CALLS.cryptoKeys, () =>
-                  kms.listCryptoKeys({ parent: ring, pageSize: 1000, ...(pageToken ? { pageToken } : {}) }),
+                KMS_CALLS.locations,
+                LocationsSchema,
+                await ctx.call(KMS_CALLS.locations, () =>
+                  kms.listLocations({ parent: project, ...(pageToken ? { pageToken } : {}) }),
                 ),
               ),
-            (page) => page.cryptoKeys ?? [],
+            (page) => (page.locations ?? []).map((l) => l.locationId),
             (page) => page.nextPageToken ?? undefined,
-          );
-        }
+          ),
+        ));
+      // Every location is asked at once (a project lists some 40, most without key rings); the limiter
+      // bounds the calls in flight.
+      const ringsPerLocation = await Promise.all(
+        locations.map((location) =>
+          collect(
+            paginate(
+              async (pageToken) =>
+                parseReply(
+                  KMS_CALLS.keyRings,
+                  KeyRingsSchema,
+                  await ctx.call(KMS_CALLS.keyRings, () =>
+                    kms.listKeyRings({
+                      parent: `${project}/locations/${location}`,
+                      pageSize: 1000,
+                      ...(pageToken ? { pageToken } : {}),
+                    }),
+                  ),
+                ),
+              (page) => (page.keyRings ?? []).map((r) => r.name),
+              (page) => page.nextPageToken ?? undefined,
+            ),
+          ),
+        ),
+      );
+      for (const ring of ringsPerLocation.flat()) {
+        yield* paginate(
+          async (pageToken) =>
+            parseReply(
+              KMS_CALLS.cryptoKeys,
+              CryptoKeysSchema,
+              await ctx.call(KMS_CALLS.cryptoKeys, () =>
+                kms.listCryptoKeys({ parent: ring, pageSize: 1000, ...(pageToken ? { pageToken } : {}) }),
+              ),
+            ),
+          (page) => page.cryptoKeys ?? [],
+          (page) => page.nextPageToken ?? undefined,
+        );
       }
     } catch (err) {
       if (!isServiceDisabled(err)) throw err;
