@@ -263,17 +263,40 @@ export async function startGcpEmulator(
         ...policy,
       });
     };
-    if (path === "/v3/projects:search") return page("projects", seed.projects);
-    if (path === "/v3/projects")
-      return page(
-        "projects",
-        seed.projects.filter((p) => p.parent === q.get("parent")),
-      );
-    if (path === "/v3/folders")
-      return page(
-        "folders",
-        (seed.folders ?? []).filter((f) => f.parent === q.get("parent")),
-      );
+    // Resource Manager v3 `Project` and `Folder` (cloudresourcemanager/v3 discovery document): the seed's
+    // ids and parents, with the output-only fields a real reply carries. `parent` is required by list.
+    const projectReply = (p: GcpSeed["projects"][number], i: number) => ({
+      name: `projects/${100_000_000_000 + i}`,
+      parent: p.parent,
+      projectId: p.projectId,
+      state: p.state ?? "ACTIVE",
+      displayName: p.projectId,
+      createTime: "2025-03-01T10:00:00.000Z",
+      updateTime: "2025-03-01T10:00:00.000Z",
+      etag: `W/"${p.projectId}"`,
+      ...(p.state === "DELETE_REQUESTED" ? { deleteTime: "2026-05-01T00:00:00.000Z" } : {}),
+    });
+    const folderReply = (f: NonNullable<GcpSeed["folders"]>[number]) => ({
+      name: f.name,
+      parent: f.parent,
+      displayName: `Folder ${f.name.split("/")[1]}`,
+      state: f.state ?? "ACTIVE",
+      createTime: "2025-02-01T10:00:00.000Z",
+      updateTime: "2025-02-01T10:00:00.000Z",
+      etag: `W/"${f.name}"`,
+    });
+    if (path === "/v3/projects:search") return page("projects", seed.projects.map(projectReply));
+    if (path === "/v3/projects" || path === "/v3/folders") {
+      const parent = q.get("parent");
+      if (!parent) return badRequest("Request contains an invalid argument: parent is required.");
+      if (path === "/v3/projects") {
+        return page(
+          "projects",
+          seed.projects.map(projectReply).filter((p) => p.parent === parent),
+        );
+      }
+      return page("folders", (seed.folders ?? []).filter((f) => f.parent === parent).map(folderReply));
+    }
     if (path === "/storage/v1/b") {
       const project = q.get("project");
       if (!project) return badRequest("Required parameter: project", "required");
@@ -295,9 +318,17 @@ export async function startGcpEmulator(
         (m) =>
           page(
             "locations",
+            // google.cloud.location.Location, as Cloud KMS lists it.
             (seed.kmsLocations?.[m[1] ?? ""] ?? []).map((id) => ({
               name: `projects/${m[1]}/locations/${id}`,
               locationId: id,
+              displayName: id === "global" ? "Global" : id,
+              labels: { "cloud.googleapis.com/region": id },
+              metadata: {
+                "@type": "type.googleapis.com/google.cloud.kms.v1.LocationMetadata",
+                hsmAvailable: true,
+                ekmAvailable: id !== "global",
+              },
             })),
           ),
       ],
