@@ -137,6 +137,15 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
     expect(list?.message).toContain("cloudkms.locations.list");
   });
 
+  it("says why a check failed in the resource's terms", () => {
+    const message = (uid: string, rule: string) =>
+      report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.fwSsh, "GCP-FW-001")).toBe('TCP 22 is allowed from ["0.0.0.0/0"]');
+    expect(message(ids.bPublic, "GCP-GCS-003")).toBe("Public access prevention is inherited, not enforced");
+    expect(message(ids.kLong, "GCP-KMS-002")).toBe("The key rotates every 365 days");
+    expect(message(ids.sqlBad, "GCP-SQL-002")).toBe("Point-in-time recovery is off (MYSQL_8_0)");
+  });
+
   it("says which Workspace user lacks 2-step verification", () => {
     const carol = report.findings.find((f) => f.resourceUid === ids.carol && f.ruleId === "GCP-WS-001");
     expect(carol?.message).toBe("carol@example.com has not enrolled in 2-step verification");
