@@ -533,6 +533,14 @@ describe("the emulator refuses what Cloud Storage refuses (real @googleapis/stor
     expect(await statusOf(storage.buckets.list({ project: "proj-a", pageToken: "forged" }))).toMatch(
       /^400 Invalid page token/,
     );
+    // One Platform APIs refuse a parameter their method does not define.
+    const kms = await fetch(`${emulator.endpoint}v1/projects/proj-a/locations?maxResults=5`, {
+      headers: { authorization: "Bearer test-token" },
+    });
+    expect(kms.status).toBe(400);
+    expect(((await kms.json()) as { error: { message: string } }).error.message).toContain(
+      'Unknown name "maxResults"',
+    );
     // The generated client will not send a list without `project`; the service would refuse it too.
     const raw = await fetch(`${emulator.endpoint}storage/v1/b`, {
       headers: { authorization: "Bearer test-token" },

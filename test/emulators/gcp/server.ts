@@ -73,6 +73,43 @@ export interface GcpEmulatorOptions {
   subjectToken?: string;
 }
 
+/** Query parameters every Google API accepts (system parameters). */
+const SYSTEM_PARAMETERS = new Set([
+  "alt",
+  "fields",
+  "key",
+  "prettyPrint",
+  "quotaUser",
+  "access_token",
+  "callback",
+  "uploadType",
+  "upload_protocol",
+  "$.xgafv",
+]);
+
+/**
+ * The parameters of each One Platform list method the collector calls, from the discovery documents
+ * (cloudkms/v1: projects.locations.list, keyRings.list, cryptoKeys.list; sqladmin/v1: instances.list;
+ * cloudresourcemanager/v3: projects.search, projects.list, folders.list).
+ */
+const METHOD_PARAMETERS: [RegExp, string[]][] = [
+  [/^\/v1\/projects\/[^/]+\/locations$/, ["filter", "pageSize", "pageToken", "extraLocationTypes"]],
+  [/^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings$/, ["filter", "orderBy", "pageSize", "pageToken"]],
+  [
+    /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys$/,
+    ["filter", "orderBy", "pageSize", "pageToken", "versionView"],
+  ],
+  [/^\/v1\/projects\/[^/]+\/instances$/, ["filter", "maxResults", "pageToken"]],
+  [/^\/v3\/projects:search$/, ["query", "pageSize", "pageToken"]],
+  [/^\/v3\/(projects|folders)$/, ["parent", "pageSize", "pageToken", "showDeleted"]],
+];
+
+function unknownQueryParameter(path: string, query: URLSearchParams): string | undefined {
+  const allowed = METHOD_PARAMETERS.find(([pattern]) => pattern.test(path))?.[1];
+  if (!allowed) return undefined;
+  return [...query.keys()].find((k) => !allowed.includes(k) && !SYSTEM_PARAMETERS.has(k));
+}
+
 export async function startGcpEmulator(
   seed: GcpSeed,
   options: GcpEmulatorOptions = {},
@@ -209,6 +246,16 @@ export async function startGcpEmulator(
           status: "INVALID_ARGUMENT",
         },
       });
+    // The One Platform APIs (Cloud KMS, Cloud SQL Admin, Resource Manager) refuse a query parameter their
+    // method does not define ("Cannot bind query parameter"), so a client sending a wrong one fails here too.
+    const unknown = unknownQueryParameter(path, q);
+    if (unknown) {
+      return googleError(
+        400,
+        `Invalid JSON payload received. Unknown name "${unknown}": Cannot bind query parameter. Field '${unknown}' could not be found in request message.`,
+        "INVALID_ARGUMENT",
+      );
+    }
     /** One page of `items` under `key`, with the list's own fields (`kind`, …) around it. */
     const page = (
       key: string,
