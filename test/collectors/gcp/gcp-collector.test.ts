@@ -386,6 +386,27 @@ describe("GCP collector settings", () => {
 });
 
 describe("GCP failures name what happened", () => {
+  it("treats a switched-off Cloud SQL, KMS or Compute API as none of its kind, and a switched-off Storage API as an error", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      "/compute/v1/projects/proj-a/global/firewalls",
+      "/v1/projects/proj-a/locations",
+      "/v1/projects/proj-a/instances",
+      "/storage/v1/b",
+    ].map((path) => ({ path, status: 403 as const, reason: "SERVICE_DISABLED" }));
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      expect(resources.size).toBe(0);
+      // Buckets can exist with the JSON API off: not knowing them is an error, not a pass.
+      expect(errors.map((e) => [e.scope, e.code, e.kind, e.permission])).toEqual([
+        ["proj-a/storage", "SERVICE_DISABLED", "invalidConfiguration", undefined],
+      ]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("retries a 5xx once, then reports a service error without blaming a permission", async () => {
     const scenario = gcpScenario(NOW);
     scenario.faults = [

@@ -3,8 +3,8 @@ import { GcpFirewallFactsSchema } from "../../../core/facts/gcp.js";
 import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
-import { parseReply, unreadableItem } from "../errors.js";
-import type { GcpHandle } from "../handle.js";
+import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
+import { type GcpHandle, noteDisabled } from "../handle.js";
 
 export const FIREWALL_CALLS = { list: apiCall("compute.firewalls.list") };
 
@@ -71,26 +71,32 @@ export const computeFirewall = defineResourceType<GcpHandle, unknown>({
   facts: GcpFirewallFactsSchema,
   calls: Object.values(FIREWALL_CALLS),
 
-  list(ctx) {
+  async *list(ctx) {
     const { compute } = ctx.provider.apis;
-    return paginate(
-      async (pageToken) =>
-        parseReply(
-          FIREWALL_CALLS.list,
-          FirewallListSchema,
-          (
-            await ctx.call(FIREWALL_CALLS.list, () =>
-              compute.firewalls.list({
-                project: ctx.where,
-                maxResults: 500,
-                ...(pageToken ? { pageToken } : {}),
-              }),
-            )
-          ).data,
-        ),
-      (page) => page.items ?? [],
-      (page) => page.nextPageToken ?? undefined,
-    );
+    try {
+      yield* paginate(
+        async (pageToken) =>
+          parseReply(
+            FIREWALL_CALLS.list,
+            FirewallListSchema,
+            (
+              await ctx.call(FIREWALL_CALLS.list, () =>
+                compute.firewalls.list({
+                  project: ctx.where,
+                  maxResults: 500,
+                  ...(pageToken ? { pageToken } : {}),
+                }),
+              )
+            ).data,
+          ),
+        (page) => page.items ?? [],
+        (page) => page.nextPageToken ?? undefined,
+      );
+    } catch (err) {
+      // Without the Compute Engine API a project has no VPC network, so no firewall rule.
+      if (!isServiceDisabled(err)) throw err;
+      noteDisabled(ctx.provider, `${ctx.where}/compute`);
+    }
   },
 
   async read(ctx, item, facts) {
