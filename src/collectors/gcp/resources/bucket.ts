@@ -156,8 +156,8 @@ export const storageBucket = defineResourceType<GcpHandle, unknown>({
         return reply && parseReply(BUCKET_CALLS.getIamPolicy, IamPolicySchema, reply.data);
       },
       (policy) => {
-        if (!policy)
-          deleted = true; // deleted since it was listed
+        // No policy: the bucket was deleted since it was listed, so it is not emitted.
+        if (!policy) deleted = true;
         else facts.set("iamBindings", iamBindingFacts(policy), BUCKET_CALLS.getIamPolicy);
       },
     );
