@@ -33,5 +33,11 @@ export interface Collector {
   produces: readonly string[];
   /** Read-only permissions it calls (IAM actions, Azure operations, GCP permissions), for `assay permissions`. */
   permissions: readonly string[];
+  /**
+   * Check the collector's settings section before any collector runs or calls anything; throw an AssayError
+   * naming each bad setting (`aws.regions[0]: …`), which stops the scan with exit 2. Collectors without
+   * settings leave it out.
+   */
+  checkSettings?(settings: unknown): void;
   collect(ctx: CollectContext): Promise<void>;
 }

@@ -57,11 +57,19 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const collectorErrors: CollectorError[] = [];
   const signal = options.signal ?? new AbortController().signal;
   const limit = pLimit(options.concurrency ?? 4);
+  // Every collector's settings are checked before any of them calls anything: a typo stops the scan with one
+  // message naming the setting, instead of a scan of nothing full of `error` findings.
+  const collectors = new Map<string, Collector>();
+  for (const name of plan.collectors) {
+    const collector = await source.load(name);
+    collector.checkSettings?.(options.settings?.[name]);
+    collectors.set(name, collector);
+  }
 
   await Promise.all(
     plan.collectors.map((name) =>
       limit(async () => {
-        const collector = await source.load(name);
+        const collector = collectors.get(name) as Collector;
         options.onProgress?.({ collector: name, scope: name, phase: "start" });
         let count = 0;
         try {

@@ -20,34 +20,10 @@ export interface GoogleApis {
   directory?: admin_directory_v1.Admin;
 }
 
-const MAX_RETRY_AFTER_MS = 60_000;
-
-/** Seconds or an HTTP date, as Google front ends send with 429/503. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.min(Math.max(seconds, 0) * 1000, MAX_RETRY_AFTER_MS);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.min(Math.max(date - now, 0), MAX_RETRY_AFTER_MS);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
 /**
- * Options shared by every client: the credential, the root URL, and retries. gaxios retries 429 and 5xx on
- * GET with exponential backoff but ignores Retry-After; the backoff hook waits at least what the server asked.
+ * Options shared by every client: the credential, the root URL, the abort signal and a per-request timeout.
+ * gaxios's own retries are off: the collector kit retries by error kind (throttling, once for a 5xx or a
+ * dropped connection) within one time budget per call.
  */
 function globalOptions(
   auth: GoogleAuthOption,
@@ -61,19 +37,7 @@ function globalOptions(
     signal,
     timeout: settings.timeoutSeconds * 1000,
     userAgentDirectives: [{ product: "assay", version: "1" }],
-    retryConfig: {
-      retry: settings.maxRetries,
-      noResponseRetries: settings.maxRetries,
-      httpMethodsToRetry: ["GET"],
-      statusCodesToRetry: [
-        [429, 429],
-        [500, 599],
-      ],
-      retryBackoff: async (err, defaultBackoffMs) => {
-        const asked = retryAfterMs(err.response?.headers?.get("retry-after"));
-        await sleep(Math.max(asked ?? 0, defaultBackoffMs), signal);
-      },
-    },
+    retry: false,
   };
 }
 

@@ -1,101 +1,93 @@
 import { z } from "zod";
+import type { ApiCall } from "../kit/calls.js";
+import { CallError, type Classification, type ErrorClassifier, kindOfStatus } from "../kit/errors.js";
+import type { FactsRecord, ResourceIdentity } from "../kit/facts.js";
 
-/** Why a Google API call failed, in the terms an `error` finding and a collector error need. */
-export interface GoogleFailure {
-  kind: "denied" | "disabled" | "throttled" | "not-found" | "failed";
-  status?: number;
-  code: string;
-  message: string;
-  permission?: string;
-}
-
-export class GoogleCallError extends Error {
-  readonly failure: GoogleFailure;
-  constructor(failure: GoogleFailure) {
-    super(failure.message);
-    this.name = "GoogleCallError";
-    this.failure = failure;
-  }
-}
-
+/**
+ * How Google API errors (gaxios errors of the `@googleapis/*` clients) map onto the kit's error kinds. The
+ * JSON error body (https://cloud.google.com/apis/design/errors) carries `status` (PERMISSION_DENIED,
+ * RESOURCE_EXHAUSTED, …), ErrorInfo `reason`s and, for Cloud Storage, the older `errors[].reason`. A 403
+ * whose reason is SERVICE_DISABLED or accessNotConfigured is the API being off in the project, not a
+ * denial: its code is SERVICE_DISABLED (resource types treat it as "nothing of this kind here"). 401 is
+ * refused credentials, a configuration problem, never a missing permission. Network failures and timeouts
+ * are recognised by the kit.
+ */
 const GoogleErrorBodySchema = z.object({
   error: z.object({
     code: z.number().optional(),
     message: z.string().optional(),
     status: z.string().optional(),
     errors: z.array(z.object({ reason: z.string().optional() })).optional(),
-    details: z
-      .array(
-        z.object({ reason: z.string().optional(), metadata: z.record(z.string(), z.string()).optional() }),
-      )
-      .optional(),
+    details: z.array(z.object({ reason: z.string().optional() })).optional(),
   }),
 });
 
-/** `…does not have storage.buckets.list access…` / `Permission 'cloudkms.keyRings.list' denied…`. */
-const PERMISSION_IN_MESSAGE = /(?:have|Permission)\s+'?([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)\b/;
+export const SERVICE_DISABLED = "SERVICE_DISABLED";
 
-/** GaxiosError carries the HTTP status and the JSON error body; read both without trusting their shape. */
-export function toGoogleFailure(error: unknown, permission: string, scanSignal?: AbortSignal): GoogleFailure {
-  if (error instanceof GoogleCallError) return error.failure;
-  if (error instanceof z.ZodError) {
-    const issue = error.issues[0];
-    const where = `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`;
-    return { kind: "failed", code: "INVALID_REPLY", message: `INVALID_REPLY: unexpected reply (${where})` };
-  }
-  const e = error as {
-    name?: unknown;
-    code?: unknown;
-    status?: unknown;
-    cause?: { name?: unknown };
-    response?: { status?: unknown; data?: unknown };
-  };
-  // gaxios aborts a call at its timeout through the same signal the scan cancels with; tell them apart.
-  const aborted = [e?.name, e?.code, e?.cause?.name].some((n) => n === "AbortError" || n === "TimeoutError");
-  if (aborted) {
-    return scanSignal && !scanSignal.aborted
-      ? { kind: "failed", code: "TIMEOUT", message: "TIMEOUT: no answer within the configured timeout" }
-      : { kind: "failed", code: "ABORTED", message: "the scan was cancelled" };
-  }
+export const classifyGoogleError: ErrorClassifier = (err): Classification | undefined => {
+  if (err instanceof z.ZodError) return { kind: "serviceError", code: "INVALID_REPLY" };
+  const e = err as { status?: unknown; response?: { status?: unknown; data?: unknown } } | null;
   const status =
     typeof e?.response?.status === "number"
       ? e.response.status
       : typeof e?.status === "number"
         ? e.status
         : undefined;
+  if (status === undefined) return undefined;
   const body = GoogleErrorBodySchema.safeParse(e?.response?.data);
   const detail = body.success ? body.data.error : undefined;
   const reasons = [
     ...(detail?.details ?? []).map((d) => d.reason),
     ...(detail?.errors ?? []).map((d) => d.reason),
   ].filter((r): r is string => !!r);
-  const message = detail?.message ?? (error instanceof Error ? error.message : String(error));
-  const code = detail?.status ?? reasons[0] ?? (status ? `HTTP_${status}` : "REQUEST_FAILED");
+  if (status === 403 && reasons.some((r) => r === SERVICE_DISABLED || r === "accessNotConfigured")) {
+    return { kind: "invalidConfiguration", code: SERVICE_DISABLED, status };
+  }
+  const kind = kindOfStatus(status);
+  if (!kind) return undefined;
+  return { kind, code: detail?.status ?? reasons[0] ?? `HTTP_${status}`, status };
+};
 
-  if (status === 403 && reasons.some((r) => r === "SERVICE_DISABLED" || r === "accessNotConfigured")) {
-    return { kind: "disabled", status, code: "SERVICE_DISABLED", message: `SERVICE_DISABLED: ${message}` };
-  }
-  if (status === 403 || status === 401) {
-    const named =
-      (detail?.details ?? []).map((d) => d.metadata?.permission).find((p): p is string => !!p) ??
-      PERMISSION_IN_MESSAGE.exec(message)?.[1];
-    const denied = named ?? permission;
-    return {
-      kind: "denied",
-      status,
-      code: "PERMISSION_DENIED",
-      message: `PERMISSION_DENIED: ${denied}`,
-      permission: denied,
-    };
-  }
-  if (status === 429)
-    return {
-      kind: "throttled",
-      status,
-      code: "RESOURCE_EXHAUSTED",
-      message: "RESOURCE_EXHAUSTED: throttled after retries",
-    };
-  if (status === 404)
-    return { kind: "not-found", status, code: "NOT_FOUND", message: `NOT_FOUND: ${message}` };
-  return { kind: "failed", status, code, message: `${code}: ${message.split("\n")[0]}` };
+/** Read a reply with its schema; a reply of another shape is the service's failure, named after the call. */
+export function parseReply<S extends z.ZodType>(call: ApiCall, schema: S, data: unknown): z.infer<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw invalidReply(call, parsed.error);
+}
+
+/** The error of a reply Assay cannot read: a service error, with the field that did not fit in `debug`. */
+export function invalidReply(call: ApiCall, error: z.ZodError): CallError {
+  const issue = error.issues[0];
+  const where = `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`;
+  return new CallError(
+    { kind: "serviceError", code: "INVALID_REPLY" },
+    call,
+    `unexpected reply (${where})`,
+    1,
+    error,
+  );
+}
+
+/**
+ * A listed item Assay cannot read is not dropped: when it has a name it is emitted with every fact
+ * unreadable (its rules give `error` for it); without one, its whole type fails in that place.
+ */
+export function unreadableItem(
+  facts: FactsRecord,
+  schema: z.ZodObject,
+  call: ApiCall,
+  item: unknown,
+  error: z.ZodError,
+  identityOf: (name: string) => ResourceIdentity,
+): ResourceIdentity {
+  const failure = invalidReply(call, error);
+  const name = (item as { name?: unknown } | null)?.name;
+  if (typeof name !== "string" || name === "") throw failure;
+  facts.fail(Object.keys(schema.shape), failure);
+  return identityOf(name);
+}
+
+/** True for the error of an API that is switched off in the project. */
+export function isServiceDisabled(err: unknown): boolean {
+  return (err as CallError | null)?.wireCode === SERVICE_DISABLED;
 }

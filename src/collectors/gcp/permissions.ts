@@ -1,20 +1,23 @@
+import { permissionsOf } from "../kit/calls.js";
+import { PROJECT_CALLS } from "./projects.js";
+import { GCP_RESOURCE_DECLARATIONS } from "./resources/index.js";
+import { DIRECTORY_USERS_SCOPE } from "./resources/workspace-user.js";
+
 /**
  * The read-only Google Cloud permissions the collector uses (`assay permissions gcp` prints them, and a
  * custom role YAML for `gcloud iam roles create --file`). Workspace users need the Admin SDK scope
  * `admin.directory.user.readonly` granted to the service account by domain-wide delegation, not an IAM role.
  */
-export const GCP_PERMISSIONS = [
-  "resourcemanager.projects.get",
-  "resourcemanager.projects.list",
-  "resourcemanager.folders.list",
-  "storage.buckets.list",
-  "storage.buckets.getIamPolicy",
-  "cloudkms.locations.list",
-  "cloudkms.keyRings.list",
-  "cloudkms.cryptoKeys.list",
-  "cloudsql.instances.list",
-  "compute.firewalls.list",
-] as const;
+export const GCP_PERMISSIONS: readonly string[] = [
+  ...permissionsOf(
+    [...GCP_RESOURCE_DECLARATIONS.flatMap((d) => d.calls), ...Object.values(PROJECT_CALLS)],
+    // An OAuth scope granted by domain-wide delegation, not an IAM permission.
+    [DIRECTORY_USERS_SCOPE],
+  ),
+  // Reading a Requester Pays bucket's IAM policy bills `userProject` (gcp.billingProject, else the bucket's
+  // project), which needs this on that project. It grants no access to data.
+  "serviceusage.services.use",
+];
 
 export const GCP_OAUTH_SCOPES = [
   "https://www.googleapis.com/auth/cloud-platform.read-only",

@@ -1,8 +1,18 @@
 import { z } from "zod";
-import { call, type GcpSession, pages } from "./session.js";
+import { paginate } from "../kit/bounded.js";
+import { type ApiCall, apiCall } from "../kit/calls.js";
+import { parseReply } from "./errors.js";
+import type { GcpHandle } from "./handle.js";
 
-export const PROJECTS_LIST = "resourcemanager.projects.list";
-export const FOLDERS_LIST = "resourcemanager.folders.list";
+export const PROJECT_CALLS = {
+  projects: apiCall("resourcemanager.projects.list"),
+  /** projects.search returns the projects the caller has resourcemanager.projects.get on. */
+  search: apiCall("resourcemanager.projects.search", "resourcemanager.projects.get"),
+  folders: apiCall("resourcemanager.folders.list"),
+};
+
+/** Runs one call under the collector's concurrency limit and the kit's attempt policy. */
+export type GcpCall = <T>(api: ApiCall, send: () => Promise<T>) => Promise<T>;
 
 const ProjectsPageSchema = z.object({
   projects: z.array(z.object({ projectId: z.string(), state: z.string().nullish() })).nullish(),
@@ -23,47 +33,52 @@ function normalise(parent: string, kind: "organizations" | "folders"): string {
  * The projects to scan: the configured list; or every active project under the organization/folders,
  * walking nested folders (Resource Manager lists direct children only); or every project the caller can see.
  */
-export async function resolveProjects(session: GcpSession): Promise<string[]> {
-  const { settings } = session;
+export async function resolveProjects(handle: GcpHandle, call: GcpCall): Promise<string[]> {
+  const { settings } = handle;
   if (settings.projects) return settings.projects;
-  const crm = session.apis.resourceManager;
+  const crm = handle.apis.resourceManager;
+  const projectsOf = (api: ApiCall, send: (pageToken?: string) => Promise<{ data: unknown }>) =>
+    paginate(
+      async (pageToken: string | undefined) =>
+        parseReply(api, ProjectsPageSchema, (await call(api, () => send(pageToken))).data),
+      (page) => page.projects ?? [],
+      (page) => page.nextPageToken ?? undefined,
+    );
   const roots = [
     ...(settings.organization ? [normalise(settings.organization, "organizations")] : []),
     ...(settings.folders ?? []).map((f) => normalise(f, "folders")),
   ];
   const found = new Set<string>();
   if (roots.length === 0) {
-    for await (const items of pages(async (pageToken) => {
-      const res = await call(session, PROJECTS_LIST, () =>
-        crm.projects.search({ ...(pageToken ? { pageToken } : {}) }),
-      );
-      const page = ProjectsPageSchema.parse(res.data);
-      return { items: page.projects ?? [], next: page.nextPageToken };
-    })) {
-      for (const p of items) if (active(p.state)) found.add(p.projectId);
+    for await (const p of projectsOf(PROJECT_CALLS.search, (pageToken) =>
+      crm.projects.search({ ...(pageToken ? { pageToken } : {}) }),
+    )) {
+      if (active(p.state)) found.add(p.projectId);
     }
     return [...found].sort();
   }
 
   const walk = async (parent: string): Promise<void> => {
     const children: string[] = [];
-    for await (const items of pages(async (pageToken) => {
-      const res = await call(session, FOLDERS_LIST, () =>
-        crm.folders.list({ parent, ...(pageToken ? { pageToken } : {}) }),
-      );
-      const page = FoldersPageSchema.parse(res.data);
-      return { items: page.folders ?? [], next: page.nextPageToken };
-    })) {
-      for (const f of items) if (active(f.state)) children.push(f.name);
-    }
-    for await (const items of pages(async (pageToken) => {
-      const res = await call(session, PROJECTS_LIST, () =>
-        crm.projects.list({ parent, ...(pageToken ? { pageToken } : {}) }),
-      );
-      const page = ProjectsPageSchema.parse(res.data);
-      return { items: page.projects ?? [], next: page.nextPageToken };
-    })) {
-      for (const p of items) if (active(p.state)) found.add(p.projectId);
+    const folders = paginate(
+      async (pageToken: string | undefined) =>
+        parseReply(
+          PROJECT_CALLS.folders,
+          FoldersPageSchema,
+          (
+            await call(PROJECT_CALLS.folders, () =>
+              crm.folders.list({ parent, ...(pageToken ? { pageToken } : {}) }),
+            )
+          ).data,
+        ),
+      (page) => page.folders ?? [],
+      (page) => page.nextPageToken ?? undefined,
+    );
+    for await (const f of folders) if (active(f.state)) children.push(f.name);
+    for await (const p of projectsOf(PROJECT_CALLS.projects, (pageToken) =>
+      crm.projects.list({ parent, ...(pageToken ? { pageToken } : {}) }),
+    )) {
+      if (active(p.state)) found.add(p.projectId);
     }
     await Promise.all(children.map(walk));
   };

@@ -1,33 +1,41 @@
 import { z } from "zod";
 
 /**
- * Facts about Google Cloud and Google Workspace resources, normalised from the JSON APIs. Every fact is
- * optional: one the collector could not read (a denied call) is absent and named in `unreadable`.
+ * Facts about Google Cloud and Google Workspace resources: what the JSON APIs returned, under one name per
+ * fact. A field the API did not return is absent, never a default (a documented default is stated in the rule
+ * that relies on it); one the collector could not read (a denied call) is absent and named in `unreadable`.
+ * Judgements ("public", "open to the world", "TLS required") are made by the rules, over these facts.
  */
 export const GcpBucketFactsSchema = z.strictObject({
+  /** `iamConfiguration.uniformBucketLevelAccess.enabled`. */
   uniformBucketLevelAccess: z.boolean().optional(),
-  /** `enforced` or `inherited`. */
+  /** `iamConfiguration.publicAccessPrevention` as returned: `enforced`, `inherited` (older replies: `unspecified`). */
   publicAccessPrevention: z.string().optional(),
-  /** `allUsers` / `allAuthenticatedUsers` found in any binding of the bucket's IAM policy. */
-  publicMembers: z.array(z.string()).optional(),
-  /** Roles granted to those public members. */
-  publicRoles: z.array(z.string()).optional(),
+  /** The bindings of the bucket's IAM policy, read at policy version 3 so conditional bindings are included. */
+  iamBindings: z
+    .array(
+      z.strictObject({
+        role: z.string(),
+        members: z.array(z.string()).optional(),
+        /** An IAM Condition: the binding applies only when its CEL expression holds. */
+        condition: z.strictObject({ title: z.string().optional(), expression: z.string() }).optional(),
+      }),
+    )
+    .optional(),
+  /** `versioning.enabled`; Cloud Storage omits `versioning` on a bucket where it was never configured. */
   versioningEnabled: z.boolean().optional(),
-  retention: z
+  /** `retentionPolicy`; absent when the bucket has none. */
+  retentionPolicy: z
     .strictObject({
-      /** A retention policy is set. */
-      enabled: z.boolean(),
+      /** `retentionPeriod` (seconds in the API) in days. */
       periodDays: z.number().nonnegative().optional(),
-      locked: z.boolean(),
+      isLocked: z.boolean().optional(),
     })
     .optional(),
-  encryption: z
-    .strictObject({
-      /** A default Cloud KMS key is set (customer-managed encryption keys). */
-      cmek: z.boolean(),
-      defaultKmsKeyName: z.string().optional(),
-    })
-    .optional(),
+  /** `encryption.defaultKmsKeyName`; absent when the bucket has no default Cloud KMS key. */
+  defaultKmsKeyName: z.string().optional(),
+  /** `billing.requesterPays`. */
+  requesterPays: z.boolean().optional(),
   location: z.string().optional(),
 });
 
@@ -45,33 +53,51 @@ export const GcpCryptoKeyFactsSchema = z.strictObject({
 });
 
 export const GcpSqlInstanceFactsSchema = z.strictObject({
+  /** `CLOUD_SQL_INSTANCE` (a primary), `READ_REPLICA_INSTANCE`, `ON_PREMISES_INSTANCE`, `READ_POOL_INSTANCE`. */
+  instanceType: z.string().optional(),
+  /** The primary a replica copies (`project:instance`). */
+  masterInstanceName: z.string().optional(),
   databaseVersion: z.string().optional(),
+  /** `settings.backupConfiguration.enabled`. */
   backupEnabled: z.boolean().optional(),
-  /** Point-in-time recovery (MySQL binary logs or PostgreSQL/SQL Server PITR). */
+  /** `settings.backupConfiguration.binaryLogEnabled` (MySQL point-in-time recovery). */
+  binaryLogEnabled: z.boolean().optional(),
+  /** `settings.backupConfiguration.pointInTimeRecoveryEnabled` (PostgreSQL and SQL Server). */
   pointInTimeRecoveryEnabled: z.boolean().optional(),
-  /** Connections without TLS are refused (`requireSsl` or an sslMode that requires it). */
-  sslRequired: z.boolean().optional(),
+  /** `settings.ipConfiguration.requireSsl` (the legacy flag). */
+  requireSsl: z.boolean().optional(),
+  /** `settings.ipConfiguration.sslMode`: ALLOW_UNENCRYPTED_AND_ENCRYPTED, ENCRYPTED_ONLY, TRUSTED_CLIENT_CERTIFICATE_REQUIRED, SSL_MODE_UNSPECIFIED. */
   sslMode: z.string().optional(),
-  publicIp: z.boolean().optional(),
-  /** An authorized network is 0.0.0.0/0. */
-  openToInternet: z.boolean().optional(),
+  /** `settings.ipConfiguration.ipv4Enabled`: the instance has a public IPv4 address. */
+  ipv4Enabled: z.boolean().optional(),
+  /** The `value` (a CIDR range) of each `settings.ipConfiguration.authorizedNetworks` entry. */
+  authorizedNetworks: z.array(z.string()).optional(),
+});
+
+const FirewallPortsSchema = z.strictObject({
+  /** `tcp`, `udp`, `icmp`, `esp`, `ah`, `sctp`, `ipip`, `all`, or a protocol number. */
+  IPProtocol: z.string(),
+  /** `22`, `1000-2000`; absent: every port of the protocol. */
+  ports: z.array(z.string()).optional(),
 });
 
 export const GcpFirewallFactsSchema = z.strictObject({
+  /** The network's name (last segment of the network URL). */
   network: z.string().optional(),
   /** INGRESS | EGRESS. */
   direction: z.string().optional(),
-  /** allow | deny. */
-  action: z.string().optional(),
   disabled: z.boolean().optional(),
   priority: z.number().int().optional(),
   sourceRanges: z.array(z.string()).optional(),
-  /** Protocols and ports as `tcp:22`, `tcp:1000-2000`, `udp`, `all`. */
-  ports: z.array(z.string()).optional(),
-  /** An enabled ingress allow rule from 0.0.0.0/0 (or ::/0) covers TCP 22. */
-  sshOpenToInternet: z.boolean().optional(),
-  /** The same for TCP 3389. */
-  rdpOpenToInternet: z.boolean().optional(),
+  sourceTags: z.array(z.string()).optional(),
+  sourceServiceAccounts: z.array(z.string()).optional(),
+  destinationRanges: z.array(z.string()).optional(),
+  targetTags: z.array(z.string()).optional(),
+  targetServiceAccounts: z.array(z.string()).optional(),
+  /** ALLOW entries (protocol and ports). */
+  allowed: z.array(FirewallPortsSchema).optional(),
+  /** DENY entries. */
+  denied: z.array(FirewallPortsSchema).optional(),
 });
 
 export const GcpWorkspaceUserFactsSchema = z.strictObject({

@@ -94,3 +94,37 @@ describe("assay scan --collectors gcp through the built CLI with Application Def
     ]);
   });
 });
+
+describe("assay scan --collectors gcp with a malformed project id", () => {
+  it("exits 2 with one sentence naming the setting, before any Google API call", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(new Date()));
+    const dir = await mkdtemp(join(tmpdir(), "assay-gcp-cli-bad-"));
+    try {
+      await writeFile(
+        join(dir, "assay.yaml"),
+        [
+          "scan:",
+          "  collectors: [gcp]",
+          "gcp:",
+          `  endpoint: ${emulator.endpoint}`,
+          "  projects: [proj-a, My_Project]",
+          "",
+        ].join("\n"),
+      );
+      const result = await runCli(
+        ["scan", "--config", join(dir, "assay.yaml"), "--format", "json", "--out-dir", dir, "--no-progress"],
+        {},
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        "assay: the gcp settings are not valid, so nothing was scanned:\n" +
+          '  gcp.projects[1]: "My_Project" is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)\n',
+      );
+      expect(result.stdout).toBe("");
+      expect(emulator.requests).toEqual([]);
+    } finally {
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGcpCollector } from "../../../src/collectors/gcp/index.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
+import { staticTokenAuth } from "../../emulators/gcp/credential.js";
 import { CUSTOMER, gcpScenario, gcpIds as ids, ORG } from "../../emulators/gcp/scenario.js";
 import { type GcpEmulator, startGcpEmulator } from "../../emulators/gcp/server.js";
 import { type Collected, collectGcp } from "./collect.js";
@@ -33,56 +35,78 @@ describe("GCP collector against the Google API emulator", () => {
       [...collected.resources.values()].filter((r) => r.type !== "gcp.workspace.user").map((r) => r.account),
     );
     expect([...projects].sort()).toEqual(["proj-a", "proj-b"]);
-    expect(collected.resources.size).toBe(5 + 5 + 3 + 6 + 6);
+    expect(collected.resources.size).toBe(8 + 5 + 5 + 6 + 6);
     // Deleted folders and projects, and projects of another organization, are not scanned.
     expect(
       emulator.requests.some((r) => r.path.includes("proj-old") || r.path.includes("proj-elsewhere")),
     ).toBe(false);
   });
 
-  it("normalises bucket settings and public IAM members", () => {
+  it("keeps bucket settings and IAM bindings as the API returned them", () => {
     expect(attrs(ids.bGood)).toEqual({
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       versioningEnabled: true,
-      retention: { enabled: true, periodDays: 30, locked: true },
-      encryption: {
-        cmek: true,
-        defaultKmsKeyName: "projects/proj-a/locations/europe-west1/keyRings/ring-1/cryptoKeys/rotating",
-      },
+      retentionPolicy: { periodDays: 30, isLocked: true },
+      defaultKmsKeyName: "projects/proj-a/locations/europe-west1/keyRings/ring-1/cryptoKeys/rotating",
       location: "EU",
-      publicMembers: [],
-      publicRoles: [],
+      iamBindings: [{ role: "roles/storage.admin", members: ["group:ops@example.com"] }],
     });
     expect(attrs(ids.bPublic)).toEqual({
       uniformBucketLevelAccess: false,
       publicAccessPrevention: "inherited",
-      versioningEnabled: false,
-      retention: { enabled: false, locked: false },
-      encryption: { cmek: false },
       location: "US-CENTRAL1",
-      publicMembers: ["allAuthenticatedUsers", "allUsers"],
-      publicRoles: ["roles/storage.legacyBucketReader", "roles/storage.objectViewer"],
+      iamBindings: [
+        { role: "roles/storage.objectViewer", members: ["allUsers", "group:ops@example.com"] },
+        { role: "roles/storage.legacyBucketReader", members: ["allAuthenticatedUsers"] },
+      ],
     });
     expect(collected.resources.get(ids.bGood)?.tags).toEqual({ team: "data" });
     expect(collected.resources.get(ids.bGood)?.region).toBe("eu");
   });
 
+  it("leaves out what the reply left out, instead of filling in a default", () => {
+    // No iamConfiguration, versioning, retention policy, key, or bindings in the replies.
+    expect(attrs(ids.bMinimal)).toEqual({ location: "US" });
+    expect(collected.resources.get(ids.bMinimal)?.unreadable).toEqual({});
+  });
+
+  it("reads IAM policies at version 3, so bindings with IAM Conditions are readable", () => {
+    const iam = emulator.requests.filter((r) => r.path.endsWith("/iam") && r.status === 200);
+    expect(iam.length).toBeGreaterThan(0);
+    for (const r of iam) expect(r.query.optionsRequestedPolicyVersion).toBe("3");
+    expect(attrs(ids.bConditional)?.iamBindings).toContainEqual({
+      role: "roles/storage.objectViewer",
+      members: ["allAuthenticatedUsers"],
+      condition: {
+        title: "partner drop until 2027",
+        expression: 'request.time < timestamp("2027-01-01T00:00:00Z")',
+      },
+    });
+  });
+
+  it("bills a Requester Pays bucket's IAM read to its own project unless billingProject says otherwise", () => {
+    const reads = emulator.requests.filter((r) => r.path === "/storage/v1/b/a-requester-pays/iam");
+    expect(reads.map((r) => [r.status, r.query.userProject])).toEqual([[200, "proj-a"]]);
+    expect(attrs(ids.bRequesterPays)).toMatchObject({ requesterPays: true, iamBindings: expect.any(Array) });
+    // Other buckets are read without userProject.
+    expect(emulator.requests.find((r) => r.path === "/storage/v1/b/a-good/iam")?.query.userProject).toBe(
+      undefined,
+    );
+  });
+
   it("marks bucket IAM unreadable when getIamPolicy is denied, naming the permission", () => {
     const denied = collected.resources.get(ids.bIamDenied);
-    expect(denied?.unreadable).toEqual({
-      publicMembers: "PERMISSION_DENIED: storage.buckets.getIamPolicy",
-      publicRoles: "PERMISSION_DENIED: storage.buckets.getIamPolicy",
-    });
+    expect(denied?.unreadable).toEqual({ iamBindings: "AccessDenied: storage.buckets.getIamPolicy" });
     expect(denied?.attributes?.uniformBucketLevelAccess).toBe(true);
   });
 
-  it("honours 429 Retry-After and then reads", () => {
+  it("retries throttling (429) and then reads", () => {
     const hits = emulator.requests
       .filter((r) => r.path === "/storage/v1/b/a-throttled/iam")
       .map((r) => r.status);
     expect(hits).toEqual([429, 200]);
-    expect(attrs(ids.bThrottled)?.publicMembers).toEqual([]);
+    expect(attrs(ids.bThrottled)?.iamBindings).toHaveLength(1);
     expect(
       emulator.requests.filter((r) => r.path === "/v1/projects/proj-b/locations").map((r) => r.status),
     ).toEqual([429, 200]);
@@ -113,46 +137,56 @@ describe("GCP collector against the Google API emulator", () => {
     expect(collected.resources.get(ids.kRotating)?.name).toBe("ring-1/rotating");
   });
 
-  it("reads Cloud SQL backups, PITR and SSL", () => {
+  it("reads Cloud SQL instances as reported: type, both backup flags, sslMode and requireSsl", () => {
     expect(attrs(ids.sqlGood)).toEqual({
+      instanceType: "CLOUD_SQL_INSTANCE",
       databaseVersion: "POSTGRES_15",
       backupEnabled: true,
       pointInTimeRecoveryEnabled: true,
-      sslRequired: true,
+      requireSsl: false,
       sslMode: "ENCRYPTED_ONLY",
-      publicIp: false,
-      openToInternet: false,
+      ipv4Enabled: false,
     });
     expect(attrs(ids.sqlBad)).toEqual({
+      instanceType: "CLOUD_SQL_INSTANCE",
       databaseVersion: "MYSQL_8_0",
       backupEnabled: false,
-      pointInTimeRecoveryEnabled: false,
-      sslRequired: false,
+      binaryLogEnabled: false,
+      requireSsl: false,
       sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
-      publicIp: true,
-      openToInternet: true,
+      ipv4Enabled: true,
+      authorizedNetworks: ["0.0.0.0/0"],
     });
-    expect(attrs(ids.sqlLegacy)).toMatchObject({
-      pointInTimeRecoveryEnabled: true,
-      sslRequired: true,
-      openToInternet: false,
+    // No sslMode in the reply: none in the facts.
+    expect(attrs(ids.sqlLegacy)).not.toHaveProperty("sslMode");
+    expect(attrs(ids.sqlLegacy)).toMatchObject({ requireSsl: true, binaryLogEnabled: true });
+    expect(attrs(ids.sqlReplica)).toMatchObject({
+      instanceType: "READ_REPLICA_INSTANCE",
+      masterInstanceName: "proj-a:pg-good",
+      backupEnabled: false,
     });
+    expect(attrs(ids.sqlUnspecified)).toMatchObject({ sslMode: "SSL_MODE_UNSPECIFIED", requireSsl: true });
   });
 
-  it("decides which firewall rules open SSH/RDP to the internet", () => {
-    const open = (uid: string) => [attrs(uid)?.sshOpenToInternet, attrs(uid)?.rdpOpenToInternet];
-    expect(open(ids.fwSsh)).toEqual([true, false]);
-    expect(open(ids.fwAll)).toEqual([true, true]);
-    expect(open(ids.fwInternal)).toEqual([false, false]);
-    expect(open(ids.fwDisabled)).toEqual([false, false]);
-    expect(open(ids.fwDeny)).toEqual([false, false]);
-    expect(open(ids.fwRange)).toEqual([false, true]);
-    expect(attrs(ids.fwRange)).toMatchObject({
-      action: "allow",
-      ports: ["tcp:3000-4000", "udp"],
+  it("keeps firewall rules as the Compute API returned them, judging nothing", () => {
+    expect(attrs(ids.fwSsh)).toEqual({
       network: "default",
+      direction: "INGRESS",
+      disabled: false,
+      priority: 1000,
+      sourceRanges: ["0.0.0.0/0"],
+      allowed: [{ IPProtocol: "tcp", ports: ["22"] }],
     });
-    expect(attrs(ids.fwDeny)).toMatchObject({ action: "deny", priority: 100 });
+    expect(attrs(ids.fwAll)?.allowed).toEqual([{ IPProtocol: "all" }]);
+    expect(attrs(ids.fwRange)).toMatchObject({
+      sourceRanges: ["::/0"],
+      allowed: [{ IPProtocol: "tcp", ports: ["3000-4000"] }, { IPProtocol: "udp" }],
+    });
+    expect(attrs(ids.fwDeny)).toMatchObject({
+      denied: [{ IPProtocol: "tcp", ports: ["22"] }],
+      priority: 100,
+    });
+    expect(attrs(ids.fwDeny)).not.toHaveProperty("allowed");
   });
 
   it("reads Workspace users' 2-step verification and admin status", () => {
@@ -225,7 +259,9 @@ describe("GCP collector settings", () => {
       expect(errors).toEqual([
         expect.objectContaining({
           scope: "workspace/my_customer",
-          code: "PERMISSION_DENIED",
+          code: "AccessDenied",
+          kind: "denied",
+          permission: "admin.directory.user.readonly",
           resourceTypes: ["gcp.workspace.user"],
         }),
       ]);
@@ -258,9 +294,13 @@ describe("GCP collector settings", () => {
         { projects: ["proj-a"], endpoints: { compute: "http://127.0.0.1:1/" } },
         NOW,
       );
-      expect(errors.map((e) => [e.scope, e.resourceTypes.join()])).toEqual([
-        ["proj-a/compute", "gcp.compute.firewall"],
+      expect(errors.map((e) => [e.scope, e.code, e.permission, e.resourceTypes.join()])).toEqual([
+        ["proj-a/compute", "ECONNREFUSED", undefined, "gcp.compute.firewall"],
       ]);
+      expect(errors[0]).toMatchObject({
+        kind: "unreachable",
+        message: "compute.firewalls.list: the endpoint could not be reached (ECONNREFUSED)",
+      });
       expect(emulator.requests.some((r) => r.path.startsWith("/compute/"))).toBe(false);
       expect([...resources.values()].some((r) => r.type === "gcp.storage.bucket")).toBe(true);
     } finally {
@@ -268,21 +308,30 @@ describe("GCP collector settings", () => {
     }
   });
 
-  it("reports a listed item it cannot understand instead of dropping it", async () => {
+  it("keeps a listed item it cannot understand, with every fact unreadable, instead of dropping it", async () => {
     const scenario = gcpScenario(NOW);
     scenario.firewalls?.["proj-a"]?.push({ name: "odd", direction: "INGRESS", allowed: [{ ports: ["22"] }] });
+    // Without even a name, the item cannot be a resource: the type fails in that project.
+    scenario.sqlInstances?.["proj-a"]?.push({ kind: "sql#instance", databaseVersion: "POSTGRES_15" });
     const emulator = await startGcpEmulator(scenario);
     try {
       const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      const odd = resources.get("//compute.googleapis.com/projects/proj-a/global/firewalls/odd");
+      expect(odd?.attributes).toEqual({});
+      expect(odd?.unreadable?.allowed).toBe(
+        "compute.firewalls.list: the service failed to answer (INVALID_REPLY)",
+      );
+      expect(Object.keys(odd?.unreadable ?? {})).toContain("sourceRanges");
+      expect([...resources.values()].filter((r) => r.type === "gcp.compute.firewall")).toHaveLength(7);
       expect(errors).toEqual([
         expect.objectContaining({
-          scope: "proj-a/compute",
+          scope: "proj-a/sql",
           code: "INVALID_REPLY",
-          message: expect.stringContaining("allowed.0.IPProtocol"),
-          resourceTypes: ["gcp.compute.firewall"],
+          kind: "serviceError",
+          debug: "unexpected reply (name: Invalid input: expected string, received undefined)",
+          resourceTypes: ["gcp.sql.instance"],
         }),
       ]);
-      expect([...resources.values()].filter((r) => r.type === "gcp.compute.firewall")).toHaveLength(6);
     } finally {
       await emulator.close();
     }
@@ -294,8 +343,8 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(scenario);
     try {
       const { resources } = await collectGcp(emulator, { projects: ["proj-b"], maxRetries: 1 }, NOW);
-      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
-        "RESOURCE_EXHAUSTED: throttled after retries",
+      expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
+        "storage.buckets.getIamPolicy was throttled (RESOURCE_EXHAUSTED) and still refused after 2 attempts",
       );
       expect(
         emulator.requests.filter((r) => r.path === "/storage/v1/b/b-logs/iam").map((r) => r.status),
@@ -315,8 +364,8 @@ describe("GCP collector settings", () => {
         { projects: ["proj-b"], timeoutSeconds: 0.5, maxRetries: 0 },
         NOW,
       );
-      expect(resources.get(ids.bProjB)?.unreadable?.publicMembers).toBe(
-        "TIMEOUT: no answer within the configured timeout",
+      expect(resources.get(ids.bProjB)?.unreadable?.iamBindings).toBe(
+        "storage.buckets.getIamPolicy: the endpoint could not be reached (ETIMEDOUT)",
       );
       expect(resources.get(ids.bProjB)?.attributes?.versioningEnabled).toBe(true);
     } finally {
@@ -328,10 +377,195 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
       await expect(collectGcp(emulator, { workspace: { subject: "not-an-email" } }, NOW)).rejects.toThrow(
-        /gcp settings: workspace.subject/,
+        /gcp\.workspace\.subject: Invalid email/,
       );
     } finally {
       await emulator.close();
     }
+  });
+});
+
+describe("GCP failures name what happened", () => {
+  it("treats a switched-off Cloud SQL, KMS or Compute API as none of its kind, and a switched-off Storage API as an error", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      "/compute/v1/projects/proj-a/global/firewalls",
+      "/v1/projects/proj-a/locations",
+      "/v1/projects/proj-a/instances",
+      "/storage/v1/b",
+    ].map((path) => ({ path, status: 403 as const, reason: "SERVICE_DISABLED" }));
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      expect(resources.size).toBe(0);
+      // Buckets can exist with the JSON API off: not knowing them is an error, not a pass.
+      expect(errors.map((e) => [e.scope, e.code, e.kind, e.permission])).toEqual([
+        ["proj-a/storage", "SERVICE_DISABLED", "invalidConfiguration", undefined],
+      ]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("retries a 5xx once, then reports a service error without blaming a permission", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      { path: "/compute/v1/projects/proj-b/global/firewalls", status: 500, html: true },
+      { path: "/v1/projects/proj-b/instances", status: 500 },
+    ];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { errors } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
+      const byScope = Object.fromEntries(errors.map((e) => [e.scope, e]));
+      expect(byScope["proj-b/compute"]).toMatchObject({ code: "HTTP_500" });
+      expect(byScope["proj-b/compute"]?.permission).toBeUndefined();
+      // The HTML page is not quoted in the message.
+      expect(byScope["proj-b/compute"]).toMatchObject({
+        kind: "serviceError",
+        message: "compute.firewalls.list: the service failed to answer (HTTP_500, HTTP 500)",
+      });
+      expect(byScope["proj-b/sql"]).toMatchObject({ code: "INTERNAL", kind: "serviceError" });
+      expect(byScope["proj-b/sql"]?.permission).toBeUndefined();
+      const attempts = emulator.requests.filter(
+        (r) => r.path === "/compute/v1/projects/proj-b/global/firewalls",
+      );
+      expect(attempts.map((r) => r.status)).toEqual([500, 500]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("reports refused credentials as a configuration problem, not a missing permission", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW), { token: "another-token" });
+    try {
+      const { errors } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors) {
+        expect(e.code).toBe("UNAUTHENTICATED");
+        expect(e.permission).toBeUndefined();
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("bills Requester Pays reads to gcp.billingProject, and says so when that project is refused", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW));
+    try {
+      await collectGcp(emulator, { projects: ["proj-a"], billingProject: "proj-b" }, NOW);
+      const read = emulator.requests.find((r) => r.path === "/storage/v1/b/a-requester-pays/iam");
+      expect(read?.query.userProject).toBe("proj-b");
+
+      const { resources } = await collectGcp(
+        emulator,
+        { projects: ["proj-a"], billingProject: "no-such-project" },
+        NOW,
+      );
+      expect(resources.get(ids.bRequesterPays)?.unreadable).toEqual({
+        iamBindings:
+          "storage.buckets.getIamPolicy was refused because of the scanner's configuration (INVALID_ARGUMENT, HTTP 400)",
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("refuses malformed project, organization and folder ids before any call, naming the setting", async () => {
+    const emulator = await startGcpEmulator(gcpScenario(NOW));
+    try {
+      await expect(collectGcp(emulator, { projects: ["proj-a", "Proj_B"] }, NOW)).rejects.toThrow(
+        "the gcp settings are not valid, so nothing was scanned:\n" +
+          '  gcp.projects[1]: "Proj_B" is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens; starts with a letter)',
+      );
+      await expect(collectGcp(emulator, { organization: "acme", folders: ["7"] }, NOW)).rejects.toThrow(
+        /\n {2}gcp\.organization: "acme" is not organizations\/<number> or <number>$/,
+      );
+      await expect(collectGcp(emulator, { folders: ["folders/x"] }, NOW)).rejects.toThrow(
+        /gcp\.folders\[0\]/,
+      );
+      await expect(collectGcp(emulator, { billingProject: "x" }, NOW)).rejects.toThrow(/gcp\.billingProject/);
+      await expect(collectGcp(emulator, { kmsLocations: ["Europe West1"] }, NOW)).rejects.toThrow(
+        /gcp\.kmsLocations\[0\]: "Europe West1" is not a Cloud KMS location id/,
+      );
+      expect(emulator.requests).toEqual([]);
+      // Legacy domain-scoped ids are valid.
+      expect(() =>
+        createGcpCollector().checkSettings?.({ projects: ["example.com:my-project", "proj-a"] }),
+      ).not.toThrow();
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("the emulator refuses what Cloud Storage refuses (real @googleapis/storage client)", () => {
+  let emulator: GcpEmulator;
+  beforeAll(async () => {
+    emulator = await startGcpEmulator(gcpScenario(NOW));
+  });
+  afterAll(async () => emulator?.close());
+
+  const client = async () =>
+    (await import("@googleapis/storage")).storage({
+      version: "v1",
+      auth: staticTokenAuth(),
+      rootUrl: emulator.endpoint,
+      retryConfig: { retry: 0 },
+    });
+  const statusOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 200,
+      (e: { status?: number; response?: { status?: number; data?: { error?: { message?: string } } } }) =>
+        `${e.response?.status} ${e.response?.data?.error?.message}`,
+    );
+
+  it("a policy with IAM Conditions below version 3", async () => {
+    const storage = await client();
+    expect(await statusOf(storage.buckets.getIamPolicy({ bucket: "a-conditional" }))).toMatch(
+      /^400 .*optionsRequestedPolicyVersion=3/,
+    );
+    const v3 = await storage.buckets.getIamPolicy({
+      bucket: "a-conditional",
+      optionsRequestedPolicyVersion: 3,
+    });
+    expect(v3.data).toMatchObject({ kind: "storage#policy", version: 3 });
+    expect(
+      await statusOf(storage.buckets.getIamPolicy({ bucket: "a-good", optionsRequestedPolicyVersion: 4 })),
+    ).toMatch(/^400 /);
+  });
+
+  it("a Requester Pays bucket without userProject", async () => {
+    const storage = await client();
+    expect(
+      await statusOf(
+        storage.buckets.getIamPolicy({ bucket: "a-requester-pays", optionsRequestedPolicyVersion: 3 }),
+      ),
+    ).toBe("400 Bucket is a requester pays bucket but no user project provided.");
+    const paid = await storage.buckets.getIamPolicy({
+      bucket: "a-requester-pays",
+      optionsRequestedPolicyVersion: 3,
+      userProject: "proj-a",
+    });
+    expect(paid.status).toBe(200);
+  });
+
+  it("a page token it did not issue, and a bucket list without a project", async () => {
+    const storage = await client();
+    expect(await statusOf(storage.buckets.list({ project: "proj-a", pageToken: "forged" }))).toMatch(
+      /^400 Invalid page token/,
+    );
+    // One Platform APIs refuse a parameter their method does not define.
+    const kms = await fetch(`${emulator.endpoint}v1/projects/proj-a/locations?maxResults=5`, {
+      headers: { authorization: "Bearer test-token" },
+    });
+    expect(kms.status).toBe(400);
+    expect(((await kms.json()) as { error: { message: string } }).error.message).toContain(
+      'Unknown name "maxResults"',
+    );
+    // The generated client will not send a list without `project`; the service would refuse it too.
+    const raw = await fetch(`${emulator.endpoint}storage/v1/b`, {
+      headers: { authorization: "Bearer test-token" },
+    });
+    expect(raw.status).toBe(400);
   });
 });

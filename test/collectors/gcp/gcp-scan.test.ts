@@ -22,6 +22,18 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.bPublic]: all(GCS, "fail"),
   [ids.bIamDenied]: { ...all(GCS, "pass"), "GCP-GCS-002": "error" },
   [ids.bThrottled]: all(GCS, "pass"),
+  // Nothing but a location in the replies: no iamConfiguration to judge (error), versioning, retention and
+  // a default key off by their documented defaults (fail), and a policy without bindings (pass).
+  [ids.bMinimal]: {
+    "GCP-GCS-001": "error",
+    "GCP-GCS-002": "pass",
+    "GCP-GCS-003": "error",
+    "GCP-GCS-004": "fail",
+    "GCP-GCS-005": "fail",
+    "GCP-GCS-006": "fail",
+  },
+  [ids.bConditional]: { ...all(GCS, "pass"), "GCP-GCS-002": "fail" },
+  [ids.bRequesterPays]: all(GCS, "pass"),
   [ids.bProjB]: all(GCS, "pass"),
   "proj-denied/storage": all(GCS, "error"),
   [ids.kRotating]: all(KMS, "pass"),
@@ -31,6 +43,20 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.kDisabled]: all(KMS, "skip"),
   "proj-denied/kms": all(KMS, "error"),
   [ids.sqlGood]: {
+    "GCP-SQL-001": "pass",
+    "GCP-SQL-002": "pass",
+    "GCP-SQL-003": "pass",
+    "GCP-SQL-004": "skip",
+  },
+  // A read replica has no backups of its own: skipped, not failed.
+  [ids.sqlReplica]: {
+    "GCP-SQL-001": "skip",
+    "GCP-SQL-002": "skip",
+    "GCP-SQL-003": "pass",
+    "GCP-SQL-004": "skip",
+  },
+  // sslMode SSL_MODE_UNSPECIFIED does not override requireSsl: true.
+  [ids.sqlUnspecified]: {
     "GCP-SQL-001": "pass",
     "GCP-SQL-002": "pass",
     "GCP-SQL-003": "pass",
@@ -51,8 +77,8 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.fwSsh]: { "GCP-FW-001": "fail", "GCP-FW-002": "pass" },
   [ids.fwAll]: { "GCP-FW-001": "fail", "GCP-FW-002": "fail" },
   [ids.fwInternal]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
-  [ids.fwDisabled]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
-  [ids.fwDeny]: { "GCP-FW-001": "pass", "GCP-FW-002": "pass" },
+  [ids.fwDisabled]: { "GCP-FW-001": "skip", "GCP-FW-002": "skip" },
+  [ids.fwDeny]: { "GCP-FW-001": "skip", "GCP-FW-002": "skip" },
   [ids.fwRange]: { "GCP-FW-001": "pass", "GCP-FW-002": "fail" },
   "proj-b/compute": { "GCP-FW-001": "error", "GCP-FW-002": "error" },
   [ids.alice]: all(WS, "pass"),
@@ -109,6 +135,15 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
     expect(iam?.message).toContain("storage.buckets.getIamPolicy");
     const list = report.findings.find((f) => f.resourceUid === "proj-denied/kms");
     expect(list?.message).toContain("cloudkms.locations.list");
+  });
+
+  it("says why a check failed in the resource's terms", () => {
+    const message = (uid: string, rule: string) =>
+      report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.fwSsh, "GCP-FW-001")).toBe('TCP 22 is allowed from ["0.0.0.0/0"]');
+    expect(message(ids.bPublic, "GCP-GCS-003")).toBe("Public access prevention is inherited, not enforced");
+    expect(message(ids.kLong, "GCP-KMS-002")).toBe("The key rotates every 365 days");
+    expect(message(ids.sqlBad, "GCP-SQL-002")).toBe("Point-in-time recovery is off (MYSQL_8_0)");
   });
 
   it("says which Workspace user lacks 2-step verification", () => {

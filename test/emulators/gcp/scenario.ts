@@ -4,12 +4,22 @@ import type { GcpSeed } from "./server.js";
  * A seeded Google Cloud organization and Workspace customer with resources in known states:
  * proj-a (everything readable, some of it bad), proj-b (in a nested folder; firewalls denied, Cloud SQL
  * API disabled, KMS throttled once), proj-denied (buckets and KMS denied), and a project being deleted.
+ *
+ * Every item has the shape of its schema in Google's discovery documents (googleapis/google-api-go-client:
+ * storage/v1/storage-api.json `Bucket` and `Policy`, compute/v1/compute-api.json `Firewall`,
+ * sqladmin/v1/sqladmin-api.json `DatabaseInstance`, cloudkms/v1/cloudkms-api.json `CryptoKey`,
+ * admin/directory/v1/admin-api.json `User`): int64 fields as JSON strings, output-only fields present, and
+ * fields the services leave out when unset left out (a bucket never given versioning has no `versioning`;
+ * a firewall entry for every port has no `ports`; a replica has `masterInstanceName`).
  */
 export const ORG = "organizations/100";
 export const CUSTOMER = "C012345";
 
 export const gcpIds = {
   bGood: "//storage.googleapis.com/projects/_/buckets/a-good",
+  bMinimal: "//storage.googleapis.com/projects/_/buckets/a-minimal",
+  bConditional: "//storage.googleapis.com/projects/_/buckets/a-conditional",
+  bRequesterPays: "//storage.googleapis.com/projects/_/buckets/a-requester-pays",
   bPublic: "//storage.googleapis.com/projects/_/buckets/a-public",
   bIamDenied: "//storage.googleapis.com/projects/_/buckets/a-iam-denied",
   bThrottled: "//storage.googleapis.com/projects/_/buckets/a-throttled",
@@ -23,6 +33,8 @@ export const gcpIds = {
   sqlGood: "//sqladmin.googleapis.com/projects/proj-a/instances/pg-good",
   sqlBad: "//sqladmin.googleapis.com/projects/proj-a/instances/mysql-bad",
   sqlLegacy: "//sqladmin.googleapis.com/projects/proj-a/instances/mysql-legacy-ssl",
+  sqlReplica: "//sqladmin.googleapis.com/projects/proj-a/instances/pg-good-replica",
+  sqlUnspecified: "//sqladmin.googleapis.com/projects/proj-a/instances/pg-ssl-unspecified",
   fwSsh: "//compute.googleapis.com/projects/proj-a/global/firewalls/allow-ssh-world",
   fwAll: "//compute.googleapis.com/projects/proj-a/global/firewalls/allow-all-world",
   fwInternal: "//compute.googleapis.com/projects/proj-a/global/firewalls/allow-ssh-internal",
@@ -40,30 +52,127 @@ export const gcpIds = {
 const ring1 = "projects/proj-a/locations/europe-west1/keyRings/ring-1";
 const ringG = "projects/proj-a/locations/global/keyRings/ring-g";
 
-const goodBucket = (name: string) => ({
+/**
+ * A `storage#bucket` as buckets.list returns it (projection=noAcl): the Bucket schema of the Storage v1
+ * discovery document, laid out like the full reply recorded in googleapis/google-cloud-cpp
+ * google/cloud/storage/bucket_metadata_test.cc. `iamConfiguration` carries both the current
+ * `uniformBucketLevelAccess` and its deprecated alias `bucketPolicyOnly`.
+ */
+const bucket = (name: string, extra: Record<string, unknown>) => ({
   kind: "storage#bucket",
+  selfLink: `https://www.googleapis.com/storage/v1/b/${name}`,
+  id: name,
   name,
+  projectNumber: "123456789012",
+  generation: "1767225600000000",
+  metageneration: "3",
   location: "EU",
-  iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: "enforced" },
-  versioning: { enabled: true },
-  retentionPolicy: { retentionPeriod: "2592000", isLocked: true, effectiveTime: "2026-01-01T00:00:00Z" },
-  encryption: { defaultKmsKeyName: `${ring1}/cryptoKeys/rotating` },
-  labels: { team: "data" },
+  locationType: "multi-region",
+  storageClass: "STANDARD",
+  rpo: "DEFAULT",
+  timeCreated: "2026-01-01T00:00:00.000Z",
+  updated: "2026-01-02T00:00:00.000Z",
+  softDeletePolicy: { retentionDurationSeconds: "604800", effectiveTime: "2026-01-01T00:00:00.000Z" },
+  etag: "CAM=",
+  ...extra,
 });
+const goodBucket = (name: string) =>
+  bucket(name, {
+    iamConfiguration: {
+      bucketPolicyOnly: { enabled: true, lockedTime: "2026-04-01T00:00:00.000Z" },
+      uniformBucketLevelAccess: { enabled: true, lockedTime: "2026-04-01T00:00:00.000Z" },
+      publicAccessPrevention: "enforced",
+    },
+    versioning: { enabled: true },
+    retentionPolicy: {
+      retentionPeriod: "2592000",
+      effectiveTime: "2026-01-01T00:00:00.000Z",
+      isLocked: true,
+    },
+    encryption: { defaultKmsKeyName: `${ring1}/cryptoKeys/rotating` },
+    labels: { team: "data" },
+  });
 const privatePolicy = { bindings: [{ role: "roles/storage.admin", members: ["group:ops@example.com"] }] };
 
+/** A `compute#firewall` (Firewall schema of the Compute v1 discovery document); `id` is a uint64 string. */
 const firewall = (name: string, extra: Record<string, unknown>) => ({
   kind: "compute#firewall",
+  id: String(4_000_000_000_000_000_000n + BigInt(name.length)),
+  creationTimestamp: "2026-01-05T03:04:05.678-08:00",
   name,
+  description: "",
   network: "https://www.googleapis.com/compute/v1/projects/proj-a/global/networks/default",
-  direction: "INGRESS",
   priority: 1000,
+  direction: "INGRESS",
+  logConfig: { enable: false },
   disabled: false,
+  selfLink: `https://www.googleapis.com/compute/v1/projects/proj-a/global/firewalls/${name}`,
   ...extra,
 });
 
+/**
+ * A `sql#instance` (DatabaseInstance schema of the Cloud SQL Admin v1 discovery document). The API wraps
+ * booleans such as `ipv4Enabled`, `requireSsl` and `backupConfiguration.enabled` (BoolValue), so a reply
+ * may leave them out; these fixtures send what a real instance of the kind reports.
+ */
+const sqlInstance = (
+  name: string,
+  databaseVersion: string,
+  region: string,
+  settings: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) => ({
+  kind: "sql#instance",
+  state: "RUNNABLE",
+  databaseVersion,
+  settings: {
+    kind: "sql#settings",
+    tier: "db-custom-2-7680",
+    availabilityType: "ZONAL",
+    pricingPlan: "PER_USE",
+    replicationType: "SYNCHRONOUS",
+    activationPolicy: "ALWAYS",
+    storageAutoResize: true,
+    dataDiskType: "PD_SSD",
+    dataDiskSizeGb: "100",
+    settingsVersion: "7",
+    ...settings,
+  },
+  etag: "4a1c4e6b2f0d",
+  ipAddresses: [{ type: "PRIVATE", ipAddress: "10.20.0.3" }],
+  instanceType: "CLOUD_SQL_INSTANCE",
+  project: "proj-a",
+  serviceAccountEmailAddress: "p123456789012-abcd@gcp-sa-cloud-sql.iam.gserviceaccount.com",
+  backendType: "SECOND_GEN",
+  selfLink: `https://sqladmin.googleapis.com/v1/projects/proj-a/instances/${name}`,
+  connectionName: `proj-a:${region}:${name}`,
+  name,
+  region,
+  gceZone: `${region}-b`,
+  createTime: "2026-01-10T08:00:00.000Z",
+  ...extra,
+});
+const backups = (extra: Record<string, unknown>) => ({
+  kind: "sql#backupConfiguration",
+  startTime: "02:00",
+  location: "eu",
+  transactionLogRetentionDays: 7,
+  backupRetentionSettings: { retentionUnit: "COUNT", retainedBackups: 7 },
+  ...extra,
+});
+
+/** An `admin#directory#user` (User schema of the Admin SDK Directory v1 discovery document, projection=basic). */
 const user = (id: string, email: string, extra: Record<string, unknown>) => ({
   kind: "admin#directory#user",
+  etag: `"etag-${id}"`,
+  name: { givenName: email.split("@")[0], familyName: "Example", fullName: `${email.split("@")[0]} Example` },
+  isMailboxSetup: true,
+  includeInGlobalAddressList: true,
+  ipWhitelisted: false,
+  creationTime: "2024-02-01T10:00:00.000Z",
+  agreedToTerms: true,
+  changePasswordAtNextLogin: false,
+  orgUnitPath: "/",
   id,
   primaryEmail: email,
   customerId: CUSTOMER,
@@ -76,6 +185,43 @@ const user = (id: string, email: string, extra: Record<string, unknown>) => ({
   lastLoginTime: "2026-05-30T09:00:00.000Z",
   ...extra,
 });
+
+/**
+ * The output-only fields of a `CryptoKey` (Cloud KMS v1 discovery document): createTime,
+ * destroyScheduledDuration, and a primary version's name and times. `rotationPeriod` and
+ * `nextRotationTime` stay only on keys that rotate, as the API returns them.
+ */
+function withKeyFields(
+  rings: Record<string, Record<string, unknown>[]>,
+): Record<string, Record<string, unknown>[]> {
+  return Object.fromEntries(
+    Object.entries(rings).map(([ring, keys]) => [
+      ring,
+      keys.map((key) => {
+        const primary = key.primary as Record<string, unknown> | undefined;
+        return {
+          ...key,
+          createTime: "2026-01-03T00:00:00.000000000Z",
+          destroyScheduledDuration: "2592000s",
+          versionTemplate: key.versionTemplate ?? {
+            protectionLevel: primary?.protectionLevel,
+            algorithm: primary?.algorithm,
+          },
+          ...(primary
+            ? {
+                primary: {
+                  name: `${key.name}/cryptoKeyVersions/1`,
+                  createTime: "2026-01-03T00:00:00.000000000Z",
+                  generateTime: "2026-01-03T00:00:00.000000000Z",
+                  ...primary,
+                },
+              }
+            : {}),
+        };
+      }),
+    ]),
+  );
+}
 
 export function gcpScenario(now: Date): GcpSeed {
   const days = (d: number) => new Date(now.getTime() + d * 86_400_000).toISOString();
@@ -95,14 +241,34 @@ export function gcpScenario(now: Date): GcpSeed {
     buckets: {
       "proj-a": [
         goodBucket("a-good"),
-        {
-          kind: "storage#bucket",
-          name: "a-public",
+        bucket("a-public", {
           location: "US-CENTRAL1",
-          iamConfiguration: { uniformBucketLevelAccess: { enabled: false } },
-        },
+          locationType: "region",
+          iamConfiguration: {
+            bucketPolicyOnly: { enabled: false },
+            uniformBucketLevelAccess: { enabled: false },
+            publicAccessPrevention: "inherited",
+          },
+        }),
         goodBucket("a-iam-denied"),
         goodBucket("a-throttled"),
+        // The least a bucket reply holds (bucket_metadata_test.cc `Parse`): no iamConfiguration, no
+        // versioning, no retention policy, no default key.
+        {
+          kind: "storage#bucket",
+          id: "a-minimal",
+          selfLink: "https://www.googleapis.com/storage/v1/b/a-minimal",
+          projectNumber: "123456789012",
+          name: "a-minimal",
+          timeCreated: "2018-05-19T19:31:14Z",
+          updated: "2018-05-19T19:31:24Z",
+          metageneration: "4",
+          location: "US",
+          storageClass: "STANDARD",
+          etag: "XYZ=",
+        },
+        { ...goodBucket("a-conditional"), labels: { team: "partners" } },
+        { ...goodBucket("a-requester-pays"), billing: { requesterPays: true } },
       ],
       "proj-b": [goodBucket("b-logs")],
     },
@@ -116,6 +282,24 @@ export function gcpScenario(now: Date): GcpSeed {
       },
       "a-iam-denied": privatePolicy,
       "a-throttled": privatePolicy,
+      // A policy with no bindings: the reply has no `bindings` at all.
+      "a-minimal": {},
+      // An IAM Condition (policy version 3): readable only with optionsRequestedPolicyVersion=3.
+      "a-conditional": {
+        bindings: [
+          ...privatePolicy.bindings,
+          {
+            role: "roles/storage.objectViewer",
+            members: ["allAuthenticatedUsers"],
+            condition: {
+              title: "partner drop until 2027",
+              description: "temporary",
+              expression: 'request.time < timestamp("2027-01-01T00:00:00Z")',
+            },
+          },
+        ],
+      },
+      "a-requester-pays": privatePolicy,
       "b-logs": privatePolicy,
     },
     kmsLocations: { "proj-a": ["global", "europe-west1"], "proj-b": ["europe-west1"] },
@@ -123,7 +307,7 @@ export function gcpScenario(now: Date): GcpSeed {
       "projects/proj-a/locations/europe-west1": [ring1],
       "projects/proj-a/locations/global": [ringG],
     },
-    cryptoKeys: {
+    cryptoKeys: withKeyFields({
       [ring1]: [
         {
           name: `${ring1}/cryptoKeys/rotating`,
@@ -169,44 +353,57 @@ export function gcpScenario(now: Date): GcpSeed {
           },
         },
       ],
-    },
+    }),
     sqlInstances: {
       "proj-a": [
-        {
-          name: "pg-good",
-          databaseVersion: "POSTGRES_15",
-          region: "europe-west1",
-          settings: {
-            backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true },
+        sqlInstance(
+          "pg-good",
+          "POSTGRES_15",
+          "europe-west1",
+          {
+            backupConfiguration: backups({ enabled: true, pointInTimeRecoveryEnabled: true }),
             ipConfiguration: { ipv4Enabled: false, sslMode: "ENCRYPTED_ONLY", requireSsl: false },
           },
-        },
-        {
-          name: "mysql-bad",
-          databaseVersion: "MYSQL_8_0",
-          region: "us-central1",
-          settings: {
-            backupConfiguration: { enabled: false, binaryLogEnabled: false },
-            ipConfiguration: {
-              ipv4Enabled: true,
-              sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
-              authorizedNetworks: [{ value: "0.0.0.0/0", name: "anywhere" }],
-            },
+          { replicaNames: ["pg-good-replica"] },
+        ),
+        sqlInstance("mysql-bad", "MYSQL_8_0", "us-central1", {
+          backupConfiguration: backups({ enabled: false, binaryLogEnabled: false }),
+          ipConfiguration: {
+            ipv4Enabled: true,
+            sslMode: "ALLOW_UNENCRYPTED_AND_ENCRYPTED",
+            requireSsl: false,
+            authorizedNetworks: [{ kind: "sql#aclEntry", value: "0.0.0.0/0", name: "anywhere" }],
           },
-        },
-        {
-          name: "mysql-legacy-ssl",
-          databaseVersion: "MYSQL_5_7",
-          region: "europe-west1",
-          settings: {
-            backupConfiguration: { enabled: true, binaryLogEnabled: true },
-            ipConfiguration: {
-              ipv4Enabled: true,
-              requireSsl: true,
-              authorizedNetworks: [{ value: "203.0.113.0/24" }],
-            },
+        }),
+        // An instance created before sslMode existed: the reply has only the legacy flag.
+        sqlInstance("mysql-legacy-ssl", "MYSQL_5_7", "europe-west1", {
+          backupConfiguration: backups({ enabled: true, binaryLogEnabled: true }),
+          ipConfiguration: {
+            ipv4Enabled: true,
+            requireSsl: true,
+            authorizedNetworks: [{ kind: "sql#aclEntry", value: "203.0.113.0/24" }],
           },
-        },
+        }),
+        // A read replica: no backups of its own, and that is not a finding.
+        sqlInstance(
+          "pg-good-replica",
+          "POSTGRES_15",
+          "europe-west1",
+          {
+            backupConfiguration: backups({ enabled: false, pointInTimeRecoveryEnabled: false }),
+            ipConfiguration: { ipv4Enabled: false, sslMode: "ENCRYPTED_ONLY", requireSsl: false },
+          },
+          {
+            instanceType: "READ_REPLICA_INSTANCE",
+            masterInstanceName: "proj-a:pg-good",
+            replicaConfiguration: { kind: "sql#replicaConfiguration", failoverTarget: false },
+          },
+        ),
+        // sslMode SSL_MODE_UNSPECIFIED says nothing; requireSsl: true still enforces TLS.
+        sqlInstance("pg-ssl-unspecified", "POSTGRES_14", "europe-west1", {
+          backupConfiguration: backups({ enabled: true, pointInTimeRecoveryEnabled: true }),
+          ipConfiguration: { ipv4Enabled: false, sslMode: "SSL_MODE_UNSPECIFIED", requireSsl: true },
+        }),
       ],
     },
     firewalls: {

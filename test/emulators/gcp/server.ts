@@ -5,7 +5,16 @@ import type { AddressInfo } from "node:net";
  * A protocol-level stand-in for the Google JSON APIs Assay reads (Resource Manager v3, Cloud Storage v1,
  * Cloud KMS v1, Cloud SQL Admin v1, Compute v1, Admin SDK Directory v1): bearer tokens, `pageToken` /
  * `nextPageToken` paging, Google error bodies (ErrorInfo with the missing permission, or the Storage
- * style message), 429 with Retry-After and SERVICE_DISABLED. It serves what it is seeded with.
+ * style message), 429 with Retry-After and SERVICE_DISABLED. It serves what it is seeded with (scenario.ts
+ * builds the seed in the shapes of Google's discovery documents), wraps lists in their documented
+ * `kind`, and refuses what the real services refuse:
+ * - `buckets.getIamPolicy` below `optionsRequestedPolicyVersion=3` on a policy with IAM Conditions, and a
+ *   version above 3 (Storage v1 discovery document: "If the optionsRequestedPolicyVersion is for an older
+ *   version that doesn't support part of the requested IAM policy, the request fails");
+ * - a Requester Pays bucket's IAM policy without `userProject` ("Required for Requester Pays buckets"), or
+ *   with a project it does not know;
+ * - `maxResults` above the documented maximum (Compute: 500; Directory users.list: 500), a page token it
+ *   did not issue, and a bucket list without `project`.
  */
 export interface GcpSeed {
   projects: { projectId: string; parent: string; state?: string }[];
@@ -39,13 +48,15 @@ export interface GcpFault {
   permission?: string;
   /** For 403: `SERVICE_DISABLED` makes it an "API not enabled" reply. */
   reason?: string;
+  /** For 500: answer with an HTML page, as a proxy or load balancer in front of the API would. */
+  html?: boolean;
   /** Only when these query parameters have these values (e.g. one project's bucket list). */
   query?: Record<string, string>;
 }
 
 export interface GcpEmulator {
   endpoint: string;
-  requests: { path: string; status: number }[];
+  requests: { path: string; status: number; query: Record<string, string> }[];
   /** TCP connections accepted (a client that reuses connections keeps this small). */
   connections(): number;
   close(): Promise<void>;
@@ -62,6 +73,43 @@ export interface GcpEmulatorOptions {
   subjectToken?: string;
 }
 
+/** Query parameters every Google API accepts (system parameters). */
+const SYSTEM_PARAMETERS = new Set([
+  "alt",
+  "fields",
+  "key",
+  "prettyPrint",
+  "quotaUser",
+  "access_token",
+  "callback",
+  "uploadType",
+  "upload_protocol",
+  "$.xgafv",
+]);
+
+/**
+ * The parameters of each One Platform list method the collector calls, from the discovery documents
+ * (cloudkms/v1: projects.locations.list, keyRings.list, cryptoKeys.list; sqladmin/v1: instances.list;
+ * cloudresourcemanager/v3: projects.search, projects.list, folders.list).
+ */
+const METHOD_PARAMETERS: [RegExp, string[]][] = [
+  [/^\/v1\/projects\/[^/]+\/locations$/, ["filter", "pageSize", "pageToken", "extraLocationTypes"]],
+  [/^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings$/, ["filter", "orderBy", "pageSize", "pageToken"]],
+  [
+    /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys$/,
+    ["filter", "orderBy", "pageSize", "pageToken", "versionView"],
+  ],
+  [/^\/v1\/projects\/[^/]+\/instances$/, ["filter", "maxResults", "pageToken"]],
+  [/^\/v3\/projects:search$/, ["query", "pageSize", "pageToken"]],
+  [/^\/v3\/(projects|folders)$/, ["parent", "pageSize", "pageToken", "showDeleted"]],
+];
+
+function unknownQueryParameter(path: string, query: URLSearchParams): string | undefined {
+  const allowed = METHOD_PARAMETERS.find(([pattern]) => pattern.test(path))?.[1];
+  if (!allowed) return undefined;
+  return [...query.keys()].find((k) => !allowed.includes(k) && !SYSTEM_PARAMETERS.has(k));
+}
+
 export async function startGcpEmulator(
   seed: GcpSeed,
   options: GcpEmulatorOptions = {},
@@ -76,7 +124,7 @@ export async function startGcpEmulator(
     const path = decodeURIComponent(url.pathname);
     let extraDelayMs = 0;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path, status });
+      requests.push({ path, status, query: Object.fromEntries(url.searchParams) });
       const respond = () => {
         if (res.destroyed) return;
         res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
@@ -179,52 +227,155 @@ export async function startGcpEmulator(
           },
         );
       }
+      if (fault.html) {
+        requests.push({ path, status: 500, query: Object.fromEntries(url.searchParams) });
+        res.writeHead(500, { "content-type": "text/html; charset=UTF-8" });
+        res.end("<html><body><h1>500 Internal Server Error</h1><p>upstream connect error</p></body></html>");
+        return;
+      }
       return googleError(500, "Internal error encountered.", "INTERNAL");
     }
 
     const q = url.searchParams;
-    const page = (key: string, items: unknown[]) => {
-      const start = Number(q.get("pageToken") ?? "0");
-      const size = Math.min(Number(q.get("maxResults") ?? q.get("pageSize") ?? maxPage), maxPage);
+    const badRequest = (message: string, reason = "invalid") =>
+      send(400, {
+        error: {
+          code: 400,
+          message,
+          errors: [{ message, domain: "global", reason }],
+          status: "INVALID_ARGUMENT",
+        },
+      });
+    // The One Platform APIs (Cloud KMS, Cloud SQL Admin, Resource Manager) refuse a query parameter their
+    // method does not define ("Cannot bind query parameter"), so a client sending a wrong one fails here too.
+    const unknown = unknownQueryParameter(path, q);
+    if (unknown) {
+      return googleError(
+        400,
+        `Invalid JSON payload received. Unknown name "${unknown}": Cannot bind query parameter. Field '${unknown}' could not be found in request message.`,
+        "INVALID_ARGUMENT",
+      );
+    }
+    /** One page of `items` under `key`, with the list's own fields (`kind`, …) around it. */
+    const page = (
+      key: string,
+      items: unknown[],
+      envelope: Record<string, unknown> = {},
+      maxAllowed?: number,
+    ) => {
+      const token = q.get("pageToken");
+      if (token !== null && !/^\d+$/.test(token)) return badRequest(`Invalid page token: ${token}`);
+      const asked = q.get("maxResults") ?? q.get("pageSize");
+      if (asked !== null && maxAllowed !== undefined && Number(asked) > maxAllowed) {
+        return badRequest(
+          `Invalid value for field 'maxResults': '${asked}'. Must be less than or equal to ${maxAllowed}`,
+        );
+      }
+      const start = Number(token ?? "0");
+      const size = Math.min(Number(asked ?? maxPage), maxPage);
       const slice = items.slice(start, start + size);
       const next = start + size < items.length ? { nextPageToken: String(start + size) } : {};
-      return send(200, { [key]: slice, ...next });
+      // Google's JSON APIs leave an empty list out of the reply.
+      return send(200, { ...envelope, ...(slice.length > 0 ? { [key]: slice } : {}), ...next });
     };
     const notFound = () => googleError(404, `The requested entity was not found: ${path}`, "NOT_FOUND");
-    if (path === "/v3/projects:search") return page("projects", seed.projects);
-    if (path === "/v3/projects")
-      return page(
-        "projects",
-        seed.projects.filter((p) => p.parent === q.get("parent")),
-      );
-    if (path === "/v3/folders")
-      return page(
-        "folders",
-        (seed.folders ?? []).filter((f) => f.parent === q.get("parent")),
-      );
+    const bucketIamPolicy = (bucket: string) => {
+      const policy = seed.bucketIam?.[bucket] as { bindings?: { condition?: unknown }[] } | undefined;
+      const listed = Object.values(seed.buckets ?? {})
+        .flat()
+        .find((b) => b.name === bucket) as { billing?: { requesterPays?: boolean } } | undefined;
+      if (!policy) return notFound();
+      const userProject = q.get("userProject");
+      if (listed?.billing?.requesterPays && !userProject) {
+        return badRequest("Bucket is a requester pays bucket but no user project provided.", "required");
+      }
+      if (userProject && !seed.projects.some((p) => p.projectId === userProject)) {
+        return badRequest("User project specified in the request is invalid.");
+      }
+      const asked = Number(q.get("optionsRequestedPolicyVersion") ?? "1");
+      if (!Number.isInteger(asked) || asked < 1 || asked > 3) {
+        return badRequest(`Invalid argument: optionsRequestedPolicyVersion=${asked}`);
+      }
+      const conditional = (policy.bindings ?? []).some((b) => b.condition);
+      if (conditional && asked < 3) {
+        return badRequest(
+          `The policy of bucket ${bucket} contains IAM Conditions; request policy version 3 (optionsRequestedPolicyVersion=3) to read it.`,
+        );
+      }
+      return send(200, {
+        kind: "storage#policy",
+        resourceId: `projects/_/buckets/${bucket}`,
+        version: conditional ? 3 : 1,
+        etag: "CAE=",
+        ...policy,
+      });
+    };
+    // Resource Manager v3 `Project` and `Folder` (cloudresourcemanager/v3 discovery document): the seed's
+    // ids and parents, with the output-only fields a real reply carries. `parent` is required by list.
+    const projectReply = (p: GcpSeed["projects"][number], i: number) => ({
+      name: `projects/${100_000_000_000 + i}`,
+      parent: p.parent,
+      projectId: p.projectId,
+      state: p.state ?? "ACTIVE",
+      displayName: p.projectId,
+      createTime: "2025-03-01T10:00:00.000Z",
+      updateTime: "2025-03-01T10:00:00.000Z",
+      etag: `W/"${p.projectId}"`,
+      ...(p.state === "DELETE_REQUESTED" ? { deleteTime: "2026-05-01T00:00:00.000Z" } : {}),
+    });
+    const folderReply = (f: NonNullable<GcpSeed["folders"]>[number]) => ({
+      name: f.name,
+      parent: f.parent,
+      displayName: `Folder ${f.name.split("/")[1]}`,
+      state: f.state ?? "ACTIVE",
+      createTime: "2025-02-01T10:00:00.000Z",
+      updateTime: "2025-02-01T10:00:00.000Z",
+      etag: `W/"${f.name}"`,
+    });
+    if (path === "/v3/projects:search") return page("projects", seed.projects.map(projectReply));
+    if (path === "/v3/projects" || path === "/v3/folders") {
+      const parent = q.get("parent");
+      if (!parent) return badRequest("Request contains an invalid argument: parent is required.");
+      if (path === "/v3/projects") {
+        return page(
+          "projects",
+          seed.projects.map(projectReply).filter((p) => p.parent === parent),
+        );
+      }
+      return page("folders", (seed.folders ?? []).filter((f) => f.parent === parent).map(folderReply));
+    }
     if (path === "/storage/v1/b") {
       const project = q.get("project");
-      if (!project) return googleError(400, "Required parameter: project", "INVALID_ARGUMENT");
-      return page("items", seed.buckets?.[project] ?? []);
+      if (!project) return badRequest("Required parameter: project", "required");
+      return page("items", seed.buckets?.[project] ?? [], { kind: "storage#buckets" });
     }
-    if (path === "/admin/directory/v1/users")
-      return page("users", seed.users?.[q.get("customer") ?? ""] ?? []);
+    if (path === "/admin/directory/v1/users") {
+      if (!q.get("customer") && !q.get("domain")) return badRequest("Bad Request", "badRequest");
+      return page(
+        "users",
+        seed.users?.[q.get("customer") ?? ""] ?? [],
+        { kind: "admin#directory#users" },
+        500,
+      );
+    }
     const routes: [RegExp, (m: string[]) => void][] = [
-      [
-        /^\/storage\/v1\/b\/([^/]+)\/iam$/,
-        (m) => {
-          const policy = seed.bucketIam?.[m[1] ?? ""];
-          return policy ? send(200, { kind: "storage#policy", ...policy }) : notFound();
-        },
-      ],
+      [/^\/storage\/v1\/b\/([^/]+)\/iam$/, (m) => bucketIamPolicy(m[1] ?? "")],
       [
         /^\/v1\/projects\/([^/]+)\/locations$/,
         (m) =>
           page(
             "locations",
+            // google.cloud.location.Location, as Cloud KMS lists it.
             (seed.kmsLocations?.[m[1] ?? ""] ?? []).map((id) => ({
               name: `projects/${m[1]}/locations/${id}`,
               locationId: id,
+              displayName: id === "global" ? "Global" : id,
+              labels: { "cloud.googleapis.com/region": id },
+              metadata: {
+                "@type": "type.googleapis.com/google.cloud.kms.v1.LocationMetadata",
+                hsmAvailable: true,
+                ekmAvailable: id !== "global",
+              },
             })),
           ),
       ],
@@ -233,17 +384,33 @@ export async function startGcpEmulator(
         (m) =>
           page(
             "keyRings",
-            (seed.keyRings?.[m[1] ?? ""] ?? []).map((name) => ({ name })),
+            (seed.keyRings?.[m[1] ?? ""] ?? []).map((name) => ({
+              name,
+              createTime: "2026-01-02T00:00:00.000000000Z",
+            })),
           ),
       ],
       [
         /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+)\/cryptoKeys$/,
         (m) => page("cryptoKeys", seed.cryptoKeys?.[m[1] ?? ""] ?? []),
       ],
-      [/^\/v1\/projects\/([^/]+)\/instances$/, (m) => page("items", seed.sqlInstances?.[m[1] ?? ""] ?? [])],
+      [
+        /^\/v1\/projects\/([^/]+)\/instances$/,
+        (m) => page("items", seed.sqlInstances?.[m[1] ?? ""] ?? [], { kind: "sql#instancesList" }),
+      ],
       [
         /^\/compute\/v1\/projects\/([^/]+)\/global\/firewalls$/,
-        (m) => page("items", seed.firewalls?.[m[1] ?? ""] ?? []),
+        (m) =>
+          page(
+            "items",
+            seed.firewalls?.[m[1] ?? ""] ?? [],
+            {
+              kind: "compute#firewallList",
+              id: `projects/${m[1]}/global/firewalls`,
+              selfLink: `https://www.googleapis.com/compute/v1/projects/${m[1]}/global/firewalls`,
+            },
+            500,
+          ),
       ],
     ];
     for (const [pattern, handle] of routes) {

@@ -1,0 +1,173 @@
+import { z } from "zod";
+import { GcpBucketFactsSchema } from "../../../core/facts/gcp.js";
+import { paginate } from "../../kit/bounded.js";
+import { apiCall } from "../../kit/calls.js";
+import { defineResourceType } from "../../kit/resource-type.js";
+import { parseReply, unreadableItem } from "../errors.js";
+import type { GcpHandle } from "../handle.js";
+
+export const BUCKET_CALLS = {
+  list: apiCall("storage.buckets.list"),
+  getIamPolicy: apiCall("storage.buckets.getIamPolicy"),
+};
+
+/** The fields of a `storage#bucket` (Storage JSON API v1, Bucket) that facts are read from. */
+const BucketSchema = z.object({
+  name: z.string(),
+  location: z.string().nullish(),
+  labels: z.record(z.string(), z.string()).nullish(),
+  iamConfiguration: z
+    .object({
+      uniformBucketLevelAccess: z.object({ enabled: z.boolean().nullish() }).nullish(),
+      publicAccessPrevention: z.string().nullish(),
+    })
+    .nullish(),
+  versioning: z.object({ enabled: z.boolean().nullish() }).nullish(),
+  /** int64 seconds, sent as a JSON string by the Storage JSON API. */
+  retentionPolicy: z
+    .object({ retentionPeriod: z.string().regex(/^\d+$/).nullish(), isLocked: z.boolean().nullish() })
+    .nullish(),
+  encryption: z.object({ defaultKmsKeyName: z.string().nullish() }).nullish(),
+  billing: z.object({ requesterPays: z.boolean().nullish() }).nullish(),
+});
+type Bucket = z.infer<typeof BucketSchema>;
+const BucketListSchema = z.object({
+  items: z.array(z.unknown()).nullish(),
+  nextPageToken: z.string().nullish(),
+});
+const IamPolicySchema = z.object({
+  bindings: z
+    .array(
+      z.object({
+        role: z.string(),
+        members: z.array(z.string()).nullish(),
+        condition: z.object({ title: z.string().nullish(), expression: z.string() }).nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+type Facts = z.input<typeof GcpBucketFactsSchema>;
+
+const bucketUid = (name: string) => `//storage.googleapis.com/projects/_/buckets/${name}`;
+
+/** The bucket's facts as listed: only what the reply holds (a missing `versioning` stays missing). */
+export function bucketFacts(raw: Bucket): Facts {
+  const ubla = raw.iamConfiguration?.uniformBucketLevelAccess?.enabled;
+  const pap = raw.iamConfiguration?.publicAccessPrevention;
+  const versioning = raw.versioning?.enabled;
+  const retention = raw.retentionPolicy;
+  const period = retention?.retentionPeriod;
+  const kmsKey = raw.encryption?.defaultKmsKeyName;
+  const requesterPays = raw.billing?.requesterPays;
+  return {
+    ...(ubla != null ? { uniformBucketLevelAccess: ubla } : {}),
+    ...(pap != null ? { publicAccessPrevention: pap } : {}),
+    ...(versioning != null ? { versioningEnabled: versioning } : {}),
+    ...(retention
+      ? {
+          retentionPolicy: {
+            ...(period != null ? { periodDays: Number(period) / 86400 } : {}),
+            ...(retention.isLocked != null ? { isLocked: retention.isLocked } : {}),
+          },
+        }
+      : {}),
+    ...(kmsKey ? { defaultKmsKeyName: kmsKey } : {}),
+    ...(requesterPays != null ? { requesterPays } : {}),
+    ...(raw.location ? { location: raw.location } : {}),
+  };
+}
+
+/** The policy's bindings as returned (absent when the policy has none); members are not judged here. */
+export function iamBindingFacts(policy: z.infer<typeof IamPolicySchema>): Facts["iamBindings"] {
+  return policy.bindings?.map((b) => ({
+    role: b.role,
+    ...(b.members ? { members: b.members } : {}),
+    ...(b.condition
+      ? {
+          condition: {
+            expression: b.condition.expression,
+            ...(b.condition.title ? { title: b.condition.title } : {}),
+          },
+        }
+      : {}),
+  }));
+}
+
+/**
+ * Cloud Storage buckets of one project, each with its IAM policy. The policy is read at version 3
+ * (`optionsRequestedPolicyVersion`; version 1, the default, fails on a policy with IAM Conditions) and a
+ * Requester Pays bucket's read is billed to `userProject` ("Required for Requester Pays buckets"): the
+ * configured billing project, else the bucket's own (Storage v1 discovery document, buckets.getIamPolicy).
+ */
+export const storageBucket = defineResourceType<GcpHandle, unknown>({
+  type: "gcp.storage.bucket",
+  service: "storage",
+  scope: "perProject",
+  facts: GcpBucketFactsSchema,
+  calls: Object.values(BUCKET_CALLS),
+
+  list(ctx) {
+    const { storage } = ctx.provider.apis;
+    return paginate(
+      async (pageToken) =>
+        parseReply(
+          BUCKET_CALLS.list,
+          BucketListSchema,
+          (
+            await ctx.call(BUCKET_CALLS.list, () =>
+              storage.buckets.list({
+                project: ctx.where,
+                maxResults: 1000,
+                ...(pageToken ? { pageToken } : {}),
+              }),
+            )
+          ).data,
+        ),
+      (page) => page.items ?? [],
+      (page) => page.nextPageToken ?? undefined,
+    );
+  },
+
+  async read(ctx, item, facts) {
+    const parsed = BucketSchema.safeParse(item);
+    if (!parsed.success) {
+      return unreadableItem(facts, GcpBucketFactsSchema, BUCKET_CALLS.list, item, parsed.error, (name) => ({
+        uid: bucketUid(name),
+        name,
+        account: ctx.where,
+      }));
+    }
+    const raw = parsed.data;
+    for (const [key, value] of Object.entries(bucketFacts(raw))) facts.set(key, value, BUCKET_CALLS.list);
+    let deleted = false;
+    await facts.read(
+      "iamBindings",
+      async () => {
+        const reply = await ctx.callOrAbsent(BUCKET_CALLS.getIamPolicy, () =>
+          ctx.provider.apis.storage.buckets.getIamPolicy({
+            bucket: raw.name,
+            optionsRequestedPolicyVersion: 3,
+            ...(raw.billing?.requesterPays
+              ? { userProject: ctx.provider.settings.billingProject ?? ctx.where }
+              : {}),
+          }),
+        );
+        return reply && parseReply(BUCKET_CALLS.getIamPolicy, IamPolicySchema, reply.data);
+      },
+      (policy) => {
+        // No policy: the bucket was deleted since it was listed, so it is not emitted.
+        if (!policy) deleted = true;
+        else facts.set("iamBindings", iamBindingFacts(policy), BUCKET_CALLS.getIamPolicy);
+      },
+    );
+    if (deleted) return undefined;
+    return {
+      uid: bucketUid(raw.name),
+      name: raw.name,
+      account: ctx.where,
+      ...(raw.location ? { region: raw.location.toLowerCase() } : {}),
+      tags: raw.labels ?? {},
+    };
+  },
+});
