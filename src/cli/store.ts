@@ -37,6 +37,35 @@ export function registerStoreCommand(program: Command): void {
 
   common(
     store
+      .command("rebind")
+      .description("Bind a device resource to another agent (e.g. after re-enrolment); a ledger entry")
+      .argument("<uid>", "the resource uid")
+      .requiredOption("--agent <id>", "the agent that owns it from now on")
+      .requiredOption("--reason <text>", "why (kept in the ledger entry)"),
+  ).action(async (uid: string, options: StoreCliOptions & { agent: string; reason: string }) => {
+    const { rebindCommand } = await import("../store/cli-actions.js");
+    process.exitCode = await rebindCommand({ ...options, uid });
+  });
+
+  const agent = store.command("agent").description("Enrolled agents");
+  common(
+    agent
+      .command("scopes")
+      .description("Set the cloud scopes (provider:account) an agent may report on; none = a device agent")
+      .argument("<agentId>", "the agent")
+      .option(
+        "--scope <scope>",
+        "provider:account, repeatable",
+        (v: string, all: string[]) => [...all, v],
+        [],
+      ),
+  ).action(async (agentId: string, options: StoreCliOptions & { scope: string[] }) => {
+    const { scopesCommand } = await import("../store/cli-actions.js");
+    process.exitCode = await scopesCommand({ ...options, agentId });
+  });
+
+  common(
+    store
       .command("verify")
       .description("Re-check the evidence ledger chain and every report signature")
       .option("--json", "print the result as JSON"),

@@ -7,6 +7,7 @@ import { ASSAY_VERSION } from "../core/version.js";
 import type { StoreContext } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
+import { EnrolmentLimiter } from "./enrol-limit.js";
 import { errorBody, HttpError } from "./http-error.js";
 import { ReportWriter } from "./ingest.js";
 import { checkJsonDepth, decodeUtf8Body } from "./input-rules.js";
@@ -60,6 +61,7 @@ export async function buildApp(
     metrics,
     writer: new ReportWriter(store, options.alerts, metrics, now),
     preparePool: new PreparePool(options.ingestWorkers ?? defaultIngestWorkers(), app.log),
+    enrolmentLimiter: new EnrolmentLimiter(options.enrolment, () => now().getTime()),
     instanceId: options.instanceId ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
     enrolmentSecretSha256:
       options.enrolmentSecretSha256 ??
@@ -85,6 +87,7 @@ export async function buildApp(
   app.setValidatorCompiler(() => () => true);
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
+      if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, error.field));
     }
     const status = error.statusCode ?? 500;

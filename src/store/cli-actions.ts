@@ -5,6 +5,7 @@ import { ROLES, type Role } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
 import { type StoreOptions, type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
+import { rebindResource, ScopeSchema, setAgentScopes } from "./ownership-admin.js";
 import { createApiToken } from "./token-admin.js";
 import { verifyLedger } from "./verify.js";
 
@@ -115,4 +116,69 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
   } finally {
     await store.close();
   }
+}
+
+/** Opens the configured database (migrated) for one admin change made from the command line. */
+async function withStore<T>(
+  cli: StoreCliOptions,
+  work: (store: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+): Promise<T> {
+  const options = await loadStoreOptions(cli);
+  const store = await openDatabase(options);
+  try {
+    await migrateToLatest(store.db, store.dialect);
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Who made a change from the command line, for its ledger entry. */
+function cliActor(): string {
+  return `cli:${process.env.USER ?? process.env.USERNAME ?? "unknown"}`;
+}
+
+export async function rebindCommand(
+  cli: StoreCliOptions & { uid: string; agent: string; reason: string },
+): Promise<number> {
+  const result = await withStore(cli, (store) =>
+    rebindResource(store.db, store.dialect, {
+      uid: cli.uid,
+      agentId: cli.agent,
+      reason: cli.reason,
+      by: cliActor(),
+      now: new Date(),
+    }),
+  );
+  process.stdout.write(
+    `${result.uid} now belongs to agent ${result.toAgentId} (was ${result.fromAgentId ?? "unbound"}); ledger entry ${result.ledgerSeq}.\n`,
+  );
+  return 0;
+}
+
+export async function scopesCommand(
+  cli: StoreCliOptions & { agentId: string; scope: string[] },
+): Promise<number> {
+  for (const scope of cli.scope) {
+    const parsed = ScopeSchema.safeParse(scope);
+    if (!parsed.success)
+      throw new AssayError(
+        "STORE_BAD_SCOPE",
+        `--scope ${JSON.stringify(scope)}: ${parsed.error.issues[0]!.message}.`,
+      );
+  }
+  const scopes = await withStore(cli, (store) =>
+    setAgentScopes(store.db, store.dialect, {
+      agentId: cli.agentId,
+      scopes: cli.scope,
+      by: cliActor(),
+      now: new Date(),
+    }),
+  );
+  process.stdout.write(
+    scopes.length === 0
+      ? `Agent ${cli.agentId} has no cloud scopes (a device agent).\n`
+      : `Agent ${cli.agentId} may report on ${scopes.join(", ")}.\n`,
+  );
+  return 0;
 }

@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { StoreDb } from "./db/connect.js";
+import type { EnrolmentLimiter } from "./enrol-limit.js";
 import type { ReportWriter } from "./ingest.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { StoreOptions } from "./options.js";
@@ -22,6 +23,7 @@ export interface StoreContext {
   metrics: StoreMetrics;
   writer: ReportWriter;
   preparePool: PreparePool;
+  enrolmentLimiter: EnrolmentLimiter;
   instanceId: string;
   /** SHA-256 hex of the enrolment secret, or undefined when enrolment is closed. */
   enrolmentSecretSha256: string | undefined;

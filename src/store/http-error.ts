@@ -4,6 +4,8 @@ import { AssayError } from "../core/errors.js";
 export class HttpError extends AssayError {
   readonly statusCode: number;
   readonly field?: string;
+  /** Sent as a Retry-After header (429). */
+  retryAfterSeconds?: number;
   constructor(statusCode: number, code: string, message: string, field?: string) {
     super(code, message);
     this.statusCode = statusCode;

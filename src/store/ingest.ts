@@ -2,12 +2,13 @@ import type { Transaction } from "kysely";
 import { enqueueAlerts } from "./alerts/route.js";
 import type { StoreDb } from "./db/connect.js";
 import { insertRows, upsertSuffix } from "./db/raw-insert.js";
-import type { Database } from "./db/schema.js";
+import type { Database, ResourceOwnersTable } from "./db/schema.js";
 import { applyStateDiff, diffState, encodeControls, loadState, pairKey, type StateDiff } from "./drift.js";
 import { HttpError } from "./http-error.js";
 import { LedgerAppender } from "./ledger.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { AlertsOptions } from "./options.js";
+import { claimsOf, OwnershipCheck } from "./ownership.js";
 import type { PreparedReport } from "./prepare.js";
 
 export interface IngestResult {
@@ -141,9 +142,16 @@ export class ReportWriter {
         .where("reports.id", "in", ids)
         .execute();
       const known = new Map(existing.map((r) => [r.id, { seq: Number(r.ledger_seq), hash: r.content_hash }]));
+      const claims = batch.map((p) => claimsOf(p.report));
+      const ownership = await OwnershipCheck.load(
+        trx,
+        [...new Set(claims.flatMap((c) => [...c.keys()]))],
+        [...new Set(batch.map((p) => p.agentId))],
+      );
+      const bindings: ResourceOwnersTable[] = [];
       const out: IngestResult[] = [];
       const accepted: { prepared: PreparedReport; seq: number }[] = [];
-      for (const prepared of batch) {
+      for (const [i, prepared] of batch.entries()) {
         const before = known.get(prepared.report.id);
         if (before) {
           if (before.hash !== prepared.hash) {
@@ -163,11 +171,20 @@ export class ReportWriter {
           contentHash: prepared.hash,
           appendedAt: now.toISOString(),
         });
+        // A report naming a resource it does not own throws here: the batch rolls back and is retried one
+        // report at a time, so only that report is refused (403) and nothing of it is stored.
+        bindings.push(...ownership.claim(prepared.agentId, claims[i]!, entry.seq, now.toISOString()));
         accepted.push({ prepared, seq: entry.seq });
         known.set(prepared.report.id, { seq: entry.seq, hash: prepared.hash });
         out.push({ id: prepared.report.id, ledgerSeq: entry.seq, hash: prepared.hash, duplicate: false });
       }
       if (accepted.length > 0) await this.writeReports(trx, accepted, now);
+      for (let i = 0; i < bindings.length; i += 500) {
+        await trx
+          .insertInto("resource_owners")
+          .values(bindings.slice(i, i + 500))
+          .execute();
+      }
       await appender.flush();
       return out;
     });

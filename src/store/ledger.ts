@@ -5,7 +5,13 @@ import type { Database, LedgerTable } from "./db/schema.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
-export type LedgerKind = "report" | "disposal";
+export type LedgerKind =
+  | "report"
+  | "disposal"
+  | "agent-enrolled"
+  | "agent-revoked"
+  | "agent-scopes"
+  | "resource-rebound";
 
 export interface LedgerEntryInput {
   kind: LedgerKind;

@@ -8,6 +8,7 @@ export interface StoreMetrics {
   batchSize: Histogram;
   alerts: Counter<"channel" | "outcome">;
   httpRequests: Counter<"route" | "method" | "status">;
+  enrolments: Counter<"outcome">;
 }
 
 export async function createMetrics(): Promise<StoreMetrics> {
@@ -44,6 +45,12 @@ export async function createMetrics(): Promise<StoreMetrics> {
       name: "assay_store_http_requests_total",
       help: "HTTP requests by route, method and status",
       labelNames: ["route", "method", "status"],
+      registers: [registry],
+    }),
+    enrolments: new prom.Counter({
+      name: "assay_store_enrolments_total",
+      help: "Enrolment attempts, by outcome (enrolled, bad_secret, rate_limited, bad_request)",
+      labelNames: ["outcome"],
       registers: [registry],
     }),
   };

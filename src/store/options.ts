@@ -91,6 +91,17 @@ export const StoreOptionsSchema = z.strictObject({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   enrolmentSecret: z.string().min(16).optional(),
+  /** Rate limits of POST /v1/enrol (see enrol-limit.ts); over a limit → 429 with Retry-After. */
+  enrolment: z
+    .strictObject({
+      maxFailuresPerAddress: z.number().int().positive().default(10),
+      failureWindowSeconds: z.number().int().positive().default(600),
+      perAddressPerSecond: z.number().positive().default(1),
+      perAddressBurst: z.number().int().positive().default(100),
+      overallPerSecond: z.number().positive().default(20),
+      overallBurst: z.number().int().positive().default(500),
+    })
+    .prefault({}),
   maxReportBytes: z
     .number()
     .int()

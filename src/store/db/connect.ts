@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import type { Pool } from "pg";
@@ -34,10 +34,25 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   if (url === ":memory:") file = ":memory:";
   else if (url?.startsWith("sqlite:")) file = resolve(url.slice("sqlite:".length));
   else {
-    mkdirSync(options.dataDir, { recursive: true });
+    // The data folder is the store's own: 0700, even when it already existed with looser modes.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dataDir, 0o700);
     file = resolve(join(options.dataDir, "assay-store.sqlite"));
   }
+  if (file !== ":memory:") restrictFileModes(file);
   return openSqlite(file);
+}
+
+/**
+ * Creates the database file 0600 before SQLite opens it (SQLite would create it with the process umask,
+ * usually 0644) and tightens an existing one. SQLite creates the -wal and -shm files with the mode of the
+ * database file; existing ones from an earlier run are tightened too.
+ */
+function restrictFileModes(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }
 
 async function openSqlite(file: string): Promise<StoreDb> {

@@ -1,6 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
 import { AssayError } from "../../core/errors.js";
+import { appendRecords, type IdentityRecord } from "../records.js";
 import type { Dialect } from "./connect.js";
+import type { Database } from "./schema.js";
 
 /**
  * Versioned migrations, written once with Kysely's schema builder for both dialects. The only dialect
@@ -219,7 +221,108 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropIndex("findings_observed_at_id").execute();
       },
     },
+    // Ownership (resource_owners), scanner scopes on agents, and identity changes as ledger entries
+    // (ledger_records). Agents enrolled earlier get a backfilled enrolment entry and each resource already
+    // reported is bound to the agent of the first report that named it, so verify holds on upgraded stores.
+    "0003_ownership_and_identity_records": {
+      async up(db: Db) {
+        await db.schema
+          .alterTable("agents")
+          .addColumn("scopes", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        await db.schema
+          .createTable("resource_owners")
+          .addColumn("uid", "text", (c) => c.primaryKey())
+          .addColumn("agent_id", "text")
+          .addColumn("scope", "text")
+          .addColumn("bound_at", "text", (c) => c.notNull())
+          .addColumn("ledger_seq", "integer", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("ledger_records")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("ledger_seq", "integer", (c) => c.notNull().unique())
+          .addColumn("body", "text", (c) => c.notNull())
+          .execute();
+        await backfillOwnership(db as unknown as Kysely<Database>, dialect);
+      },
+      async down(db: Db) {
+        await db.schema.dropTable("ledger_records").execute();
+        await db.schema.dropTable("resource_owners").execute();
+        await db.schema.alterTable("agents").dropColumn("scopes").execute();
+      },
+    },
   };
+}
+
+async function backfillOwnership(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const agents = await db.selectFrom("agents").selectAll().orderBy("id").execute();
+  const firstSeen = await db
+    .selectFrom("findings")
+    .select(["resource_uid", (eb) => eb.fn.min("ledger_seq").as("seq")])
+    .groupBy("resource_uid")
+    .execute();
+  if (agents.length === 0 && firstSeen.length === 0) return;
+  // The migrator runs each migration in a transaction where the dialect allows; appendRecords wants one.
+  const run = async (trx: Kysely<Database>) => {
+    const records: IdentityRecord[] = agents.map((a) => ({
+      kind: "agent-enrolled",
+      agentId: a.id,
+      hostname: a.hostname,
+      platform: a.platform,
+      group: a.group_name,
+      publicKeyPem: a.public_key_pem,
+      tokenHash: a.token_hash,
+      at: a.enrolled_at,
+      backfilled: true,
+    }));
+    const revoked: IdentityRecord[] = agents
+      .filter((a) => a.revoked_at !== null)
+      .map((a) => ({ kind: "agent-revoked", agentId: a.id, at: a.revoked_at!, by: "migration" }));
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator's transaction is untyped
+    await appendRecords(trx as any, dialect, [...records, ...revoked]);
+    for (let i = 0; i < firstSeen.length; i += 200) {
+      const chunk = firstSeen.slice(i, i + 200);
+      const seqs = chunk.map((r) => Number(r.seq));
+      const reports = await trx
+        .selectFrom("reports")
+        .innerJoin("ledger", "ledger.seq", "reports.ledger_seq")
+        .select(["reports.ledger_seq", "reports.agent_id", "ledger.appended_at"])
+        .where("reports.ledger_seq", "in", seqs)
+        .execute();
+      const bySeq = new Map(reports.map((r) => [Number(r.ledger_seq), r]));
+      const assets = await trx
+        .selectFrom("assets")
+        .select(["uid", "provider", "account"])
+        .where(
+          "uid",
+          "in",
+          chunk.map((r) => r.resource_uid),
+        )
+        .execute();
+      const scopeOf = new Map(
+        assets.filter((a) => a.account !== null).map((a) => [a.uid, `${a.provider}:${a.account}`]),
+      );
+      const rows = chunk.flatMap((r) => {
+        const report = bySeq.get(Number(r.seq));
+        if (!report) return [];
+        const scope = scopeOf.get(r.resource_uid) ?? null;
+        return [
+          {
+            uid: r.resource_uid,
+            agent_id: scope === null ? report.agent_id : null,
+            scope,
+            bound_at: report.appended_at,
+            ledger_seq: Number(r.seq),
+          },
+        ];
+      });
+      if (rows.length > 0) await trx.insertInto("resource_owners").values(rows).execute();
+    }
+  };
+  if (db.isTransaction) await run(db);
+  else await db.transaction().execute(run);
 }
 
 class StaticMigrationProvider implements MigrationProvider {

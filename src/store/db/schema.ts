@@ -17,6 +17,11 @@ export interface AgentsTable {
   /** Set once the silence has been raised as an event, cleared when the agent is heard again. */
   silent_since: string | null;
   revoked_at: string | null;
+  /**
+   * JSON array of the cloud scopes (`provider:account`, e.g. `aws:123456789012`) this agent may report
+   * on, set by an admin: an agent with scopes is a scanner identity. `[]` for a device agent.
+   */
+  scopes: string;
 }
 
 export interface ApiTokensTable {
@@ -30,7 +35,7 @@ export interface ApiTokensTable {
 
 export interface LedgerTable {
   seq: number;
-  /** `report` or `disposal`. */
+  /** `report`, `disposal`, or an identity record kind (see LedgerRecordsTable). */
   kind: string;
   /** The report id or disposal id this entry stands for. */
   ref: string;
@@ -155,6 +160,30 @@ export interface DisposalsTable {
   ledger_seq: number;
 }
 
+/**
+ * Who may report on a resource. A device resource (no account) is bound to the agent that first reported
+ * it (`agent_id`); a cloud resource to its `provider:account` scope, which any agent allowed that scope
+ * may report on. `ledger_seq` is the entry that made the binding: the first report, or an admin re-bind.
+ */
+export interface ResourceOwnersTable {
+  uid: string;
+  agent_id: string | null;
+  scope: string | null;
+  bound_at: string;
+  ledger_seq: number;
+}
+
+/**
+ * Changes of identity and ownership that are ledger entries themselves: agent enrolment (with its key),
+ * revocation, scope changes, resource re-binds. `body` is the canonical JSON the entry hashes.
+ */
+export interface LedgerRecordsTable {
+  id: string;
+  kind: string;
+  ledger_seq: number;
+  body: string;
+}
+
 export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
@@ -167,4 +196,6 @@ export interface Database {
   drift_events: DriftEventsTable;
   alerts: AlertsTable;
   disposals: DisposalsTable;
+  resource_owners: ResourceOwnersTable;
+  ledger_records: LedgerRecordsTable;
 }

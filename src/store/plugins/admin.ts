@@ -1,7 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ROLES } from "../context.js";
 import { HttpError } from "../http-error.js";
+import { parseScopes } from "../ownership.js";
+import { rebindResource, revokeAgent, ScopeSchema, setAgentScopes } from "../ownership-admin.js";
+import { QueryText } from "../query-text.js";
 import { disposalRecord, runRetention } from "../retention.js";
 import { createApiToken } from "../token-admin.js";
 import { parseInput } from "../validate.js";
@@ -9,6 +12,12 @@ import { verifyLedger } from "../verify.js";
 
 const CreateTokenSchema = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(100) });
 const IdParams = z.strictObject({ id: z.string().regex(/^[0-9A-Z]{26}$/, "must be a ULID") });
+const ScopesSchema = z.strictObject({ scopes: z.array(ScopeSchema).max(1000) });
+const RebindSchema = z.strictObject({
+  uid: QueryText.pipe(z.string().min(1)),
+  agentId: z.string().regex(/^[0-9A-Z]{26}$/, "must be a ULID"),
+  reason: QueryText.pipe(z.string().min(1).max(500)),
+});
 const LedgerQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
@@ -96,11 +105,13 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
           "last_seen_at",
           "silent_since",
           "revoked_at",
+          "scopes",
         ])
         .orderBy("id")
         .execute();
       return {
         agents: rows.map((r) => ({
+          scopes: parseScopes(r.scopes),
           id: r.id,
           hostname: r.hostname,
           platform: r.platform,
@@ -120,15 +131,49 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     { config: { access: ["admin"] }, schema: { summary: "Revoke an agent's token", tags: ["admin"] } },
     async (request, reply) => {
       const { id } = parseInput(IdParams, request.params, "path");
-      const result = await store.db
-        .updateTable("agents")
-        .set({ revoked_at: app.assay.now().toISOString() })
-        .where("id", "=", id)
-        .where("revoked_at", "is", null)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0)
-        throw new HttpError(404, "STORE_NOT_FOUND", `No active agent ${id}.`);
+      await revokeAgent(store.db, store.dialect, { agentId: id, by: byWhom(request), now: app.assay.now() });
       return reply.code(204).send();
+    },
+  );
+
+  app.put(
+    "/v1/agents/:id/scopes",
+    {
+      config: { access: ["admin"] },
+      bodyLimit: 64 * 1024,
+      schema: {
+        summary: "Set the cloud scopes (provider:account) an agent may report on: a scanner identity",
+        tags: ["admin"],
+        body: z.toJSONSchema(ScopesSchema),
+      },
+    },
+    async (request) => {
+      const { id } = parseInput(IdParams, request.params, "path");
+      const input = parseInput(ScopesSchema, request.body, "scopes");
+      const scopes = await setAgentScopes(store.db, store.dialect, {
+        agentId: id,
+        scopes: input.scopes,
+        by: byWhom(request),
+        now: app.assay.now(),
+      });
+      return { agentId: id, scopes };
+    },
+  );
+
+  app.post(
+    "/v1/resources/rebind",
+    {
+      config: { access: ["admin"] },
+      bodyLimit: 8 * 1024,
+      schema: {
+        summary: "Bind a device resource to another agent (a ledger entry)",
+        tags: ["admin"],
+        body: z.toJSONSchema(RebindSchema),
+      },
+    },
+    async (request) => {
+      const input = parseInput(RebindSchema, request.body, "re-bind");
+      return rebindResource(store.db, store.dialect, { ...input, by: byWhom(request), now: app.assay.now() });
     },
   );
 
@@ -236,4 +281,10 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
       };
     },
   );
+}
+
+/** Who made an admin change, as recorded in its ledger entry: the person's token id. */
+function byWhom(request: FastifyRequest): string {
+  const p = request.principal;
+  return p?.kind === "person" ? `token:${p.tokenId}` : "unknown";
 }

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HttpError } from "../http-error.js";
+import { appendRecords } from "../records.js";
 import { issueToken } from "../tokens.js";
 import { parseInput } from "../validate.js";
 
@@ -35,12 +36,38 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const input = parseInput(EnrolSchema, request.body, "enrolment");
+      const { metrics, enrolmentLimiter } = app.assay;
+      const budget = enrolmentLimiter.attempt(request.ip);
+      if (!budget.allowed) {
+        metrics.enrolments.inc({ outcome: "rate_limited" });
+        request.log.warn({ address: request.ip, scope: budget.scope }, "enrolment rate limited");
+        const error = new HttpError(
+          429,
+          "STORE_ENROLMENT_RATE_LIMITED",
+          `Too many enrolment attempts (${budget.scope === "overall" ? "from all addresses" : "from this address"}); retry in ${budget.retryAfterSeconds} s.`,
+        );
+        error.retryAfterSeconds = budget.retryAfterSeconds;
+        throw error;
+      }
+      let input: z.infer<typeof EnrolSchema>;
+      try {
+        input = parseInput(EnrolSchema, request.body, "enrolment");
+      } catch (error) {
+        metrics.enrolments.inc({ outcome: "bad_request" });
+        throw error;
+      }
       const expected = app.assay.enrolmentSecretSha256;
       if (!expected)
         throw new HttpError(403, "STORE_ENROLMENT_CLOSED", "This store has no enrolment secret configured.");
       const given = createHash("sha256").update(input.enrolmentSecret).digest();
       if (!timingSafeEqual(given, Buffer.from(expected, "hex"))) {
+        enrolmentLimiter.failed(request.ip);
+        metrics.enrolments.inc({ outcome: "bad_secret" });
+        // The attempt is logged by where it came from and what it claimed, never by the secret it sent.
+        request.log.warn(
+          { address: request.ip, hostname: input.hostname, platform: input.platform },
+          "enrolment refused: wrong enrolment secret",
+        );
         throw new HttpError(
           401,
           "STORE_BAD_ENROLMENT_SECRET",
@@ -58,22 +85,40 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
       }
       const issued = issueToken("agent");
       const now = app.assay.now().toISOString();
-      await app.assay.store.db
-        .insertInto("agents")
-        .values({
-          id: issued.id,
-          hostname: input.hostname,
-          platform: input.platform,
-          group_name: input.group ?? "default",
-          public_key_pem: input.publicKeyPem,
-          token_hash: issued.hash,
-          version: null,
-          enrolled_at: now,
-          last_seen_at: now,
-          silent_since: null,
-          revoked_at: null,
-        })
-        .execute();
+      const group = input.group ?? "default";
+      // The agent row and its enrolment ledger entry (key and token hash) are written together.
+      await app.assay.store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("agents")
+          .values({
+            id: issued.id,
+            hostname: input.hostname,
+            platform: input.platform,
+            group_name: group,
+            public_key_pem: input.publicKeyPem,
+            token_hash: issued.hash,
+            version: null,
+            enrolled_at: now,
+            last_seen_at: now,
+            silent_since: null,
+            revoked_at: null,
+            scopes: "[]",
+          })
+          .execute();
+        await appendRecords(trx, app.assay.store.dialect, [
+          {
+            kind: "agent-enrolled",
+            agentId: issued.id,
+            hostname: input.hostname,
+            platform: input.platform,
+            group,
+            publicKeyPem: input.publicKeyPem,
+            tokenHash: issued.hash,
+            at: now,
+          },
+        ]);
+      });
+      metrics.enrolments.inc({ outcome: "enrolled" });
       request.log.info(
         { agentId: issued.id, hostname: input.hostname, group: input.group ?? "default" },
         "agent enrolled",

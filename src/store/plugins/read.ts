@@ -5,6 +5,7 @@ import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import { decodeControls } from "../drift.js";
 import { type EvidenceQuery, evidenceChunks } from "../evidence.js";
+import { QueryText } from "../query-text.js";
 import { parseInput } from "../validate.js";
 
 const READERS = ["admin", "lead", "auditor"] as const;
@@ -13,20 +14,18 @@ const Timestamp = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 const Limit = z.coerce.number().int().min(1).max(5000).default(500);
 
 const PostureQuery = z.strictObject({
-  by: z
-    .string()
-    .default("control,policy,rule,asset")
+  by: QueryText.default("control,policy,rule,asset")
     .transform((s) => s.split(","))
     .pipe(z.array(z.enum(["control", "policy", "rule", "asset"]))),
 });
 
 const DriftQuery = z.strictObject({
-  type: z.string().optional(),
-  agent: z.string().optional(),
-  rule: z.string().optional(),
-  resource: z.string().optional(),
+  type: QueryText.optional(),
+  agent: QueryText.optional(),
+  rule: QueryText.optional(),
+  resource: QueryText.optional(),
   severity: z.enum(["info", "low", "medium", "high", "critical"]).optional(),
-  policy: z.string().optional(),
+  policy: QueryText.optional(),
   since: Timestamp.optional(),
   until: Timestamp.optional(),
   after: z.coerce.number().int().nonnegative().optional(),
@@ -34,14 +33,14 @@ const DriftQuery = z.strictObject({
 });
 
 const AssetsQuery = z.strictObject({
-  type: z.string().optional(),
-  agent: z.string().optional(),
-  after: z.string().optional(),
+  type: QueryText.optional(),
+  agent: QueryText.optional(),
+  after: QueryText.optional(),
   limit: Limit,
 });
 
 const EvidenceQuerySchema = z.strictObject({
-  control: z.string().min(1).optional(),
+  control: QueryText.pipe(z.string().min(1)).optional(),
   from: Timestamp.optional(),
   to: Timestamp.optional(),
   format: z.enum(["jsonl", "csv"]).optional(),
