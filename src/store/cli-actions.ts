@@ -106,11 +106,24 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
     if (cli.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (result.ok) {
       process.stdout.write(
-        `Ledger verified: ${result.entries} entries, ${result.reportsChecked} reports and ${result.signaturesChecked} signatures checked, ${result.disposedReports} reports disposed of under recorded disposals.\n`,
+        `Ledger verified: ${result.entries} entries, ${result.reportsChecked} reports and ${result.signaturesChecked} signatures checked, ${result.recordsChecked} identity entries checked, ${result.disposedReports} reports disposed of under recorded disposals.\n`,
+      );
+      process.stdout.write(
+        result.derivedChecked
+          ? "Current state, drift events, assets and resource owners match a replay of the ledger.\n"
+          : `Current state, drift events, assets and resource owners NOT recomputed: ${result.derivedNote}.\n`,
       );
     } else {
-      const b = result.broken!;
-      process.stdout.write(`Ledger BROKEN at entry ${b.seq} (${b.kind} ${b.ref}): ${b.problem}.\n`);
+      const counts = Object.entries(result.counts)
+        .map(([what, n]) => `${n} ${what}`)
+        .join(", ");
+      process.stdout.write(`Ledger BROKEN: ${result.problems} problems (${counts}).\n`);
+      for (const b of result.broken) {
+        process.stdout.write(`  entry ${b.seq} (${b.kind} ${b.ref}): ${b.problem}.\n`);
+      }
+      if (result.broken.length < result.problems) {
+        process.stdout.write(`  … ${result.problems - result.broken.length} more not listed.\n`);
+      }
     }
     return result.ok ? 0 : 1;
   } finally {

@@ -17,7 +17,7 @@ type Caller = "anonymous" | "agent" | "admin" | "lead" | "auditor";
 const CALLERS: Caller[] = ["anonymous", "agent", "admin", "lead", "auditor"];
 
 interface RouteCase {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   url: string;
   /** The route pattern as registered, to check the table covers every route. */
   pattern: string;
@@ -81,6 +81,20 @@ const ROUTES: RouteCase[] = [
   { method: "DELETE", url: `/v1/tokens/${ULID}`, pattern: "/v1/tokens/:id", allowed: ["admin"] },
   { method: "GET", url: "/v1/agents", pattern: "/v1/agents", allowed: ["admin", "lead"] },
   { method: "DELETE", url: `/v1/agents/${ULID}`, pattern: "/v1/agents/:id", allowed: ["admin"] },
+  {
+    method: "PUT",
+    url: `/v1/agents/${ULID}/scopes`,
+    pattern: "/v1/agents/:id/scopes",
+    allowed: ["admin"],
+    payload: () => ({ scopes: ["aws:123456789012"] }),
+  },
+  {
+    method: "POST",
+    url: "/v1/resources/rebind",
+    pattern: "/v1/resources/rebind",
+    allowed: ["admin"],
+    payload: () => ({ uid: "device:x", agentId: ULID, reason: "re-enrolled" }),
+  },
   { method: "GET", url: "/v1/alerts", pattern: "/v1/alerts", allowed: ["admin", "lead"] },
   { method: "POST", url: "/v1/retention/run", pattern: "/v1/retention/run", allowed: ["admin"] },
 ];
