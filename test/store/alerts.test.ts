@@ -116,7 +116,7 @@ describe.each(databases())("alerts on $name", (database) => {
         from: "pass",
         to: "fail",
         severity: "high",
-        ledgerSeq: 2,
+        ledgerSeq: 3, // entry 1 is the agent's enrolment
       },
     });
 

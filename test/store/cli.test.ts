@@ -74,7 +74,11 @@ describe("assay store CLI (built dist/)", () => {
 
   it("verify passes on an intact ledger and names the entry after a row is edited", async () => {
     const ok = runCli(["store", "verify", "--data-dir", dir]);
-    expect(ok.stdout).toContain("Ledger verified: 2 entries, 2 reports and 2 signatures checked");
+    // Entry 1 is the agent's enrolment, 2 and 3 its reports.
+    expect(ok.stdout).toContain(
+      "Ledger verified: 3 entries, 2 reports and 2 signatures checked, 1 identity entries checked",
+    );
+    expect(ok.stdout).toContain("Current state, drift events, assets and resource owners match a replay");
     expect(ok.code).toBe(0);
 
     const { default: Database } = await import("better-sqlite3");
@@ -87,9 +91,18 @@ describe("assay store CLI (built dist/)", () => {
 
     const broken = runCli(["store", "verify", "--data-dir", dir]);
     expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("Ledger BROKEN: 1 problems (1 report).");
     expect(broken.stdout).toContain(
-      `Ledger BROKEN at entry 2 (report ${row.id}): the stored report does not match the hash`,
+      `entry 2 (report ${row.id}): the stored report does not match the hash`,
     );
+    const json = runCli(["store", "verify", "--json", "--data-dir", dir]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      problems: 1,
+      counts: { report: 1 },
+      broken: [{ seq: 2, kind: "report", ref: row.id }],
+    });
   });
 
   it("serve listens, logs JSON, answers /healthz and stops cleanly on SIGTERM", async () => {

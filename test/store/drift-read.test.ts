@@ -192,7 +192,7 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
       ruleId: "DEV-ENC-001",
       resourceUid: "host-a",
       status: "fail",
-      ledgerSeq: 2,
+      ledgerSeq: 3, // entry 1 is the agent's enrolment
     });
     const { entries } = (await get("/v1/ledger")).json();
     const entry = entries.find((e: { seq: number }) => e.seq === rows[0].ledgerSeq);
