@@ -92,9 +92,7 @@ describe("assay store CLI (built dist/)", () => {
     const broken = runCli(["store", "verify", "--data-dir", dir]);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain("Ledger BROKEN: 1 problems (1 report).");
-    expect(broken.stdout).toContain(
-      `entry 2 (report ${row.id}): the stored report does not match the hash`,
-    );
+    expect(broken.stdout).toContain(`entry 2 (report ${row.id}): the stored report does not match the hash`);
     const json = runCli(["store", "verify", "--json", "--data-dir", dir]);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
