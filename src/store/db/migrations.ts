@@ -349,6 +349,13 @@ export async function migrateToLatest<T>(db: Kysely<T>, dialect: Dialect): Promi
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
+/** Bring the schema to one named version (tests of upgrades build an older store with it). */
+export async function migrateTo<T>(db: Kysely<T>, dialect: Dialect, name: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(dialect) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
