@@ -103,6 +103,95 @@ describe("assay store CLI (built dist/)", () => {
     });
   });
 
+  it("sets an agent's scopes and re-binds a device resource, each a ledger entry; bad input is a sentence", async () => {
+    const own = mkdtempSync(join(tmpdir(), "assay-store-cli-own-"));
+    try {
+      const app = await buildApp({
+        dataDir: own,
+        logLevel: "silent",
+        backgroundJobs: false,
+        enrolmentSecret: ENROLMENT_SECRET,
+      });
+      let first: Awaited<ReturnType<typeof enrolAgent>>;
+      let second: Awaited<ReturnType<typeof enrolAgent>>;
+      try {
+        first = await enrolAgent(app, undefined, "old-laptop");
+        second = await enrolAgent(app, undefined, "new-laptop");
+        const report = signedReport(first, [
+          { ruleId: "DEV-ENC-001", resourceUid: "device:cli", status: "pass" },
+        ]);
+        expect((await postReport(app, first, report)).statusCode).toBe(201);
+      } finally {
+        await app.close();
+      }
+      const scopes = runCli([
+        "store",
+        "agent",
+        "scopes",
+        second.agentId,
+        "--scope",
+        "aws:123456789012",
+        "--data-dir",
+        own,
+      ]);
+      expect(scopes.stderr).toBe("");
+      expect(scopes.code).toBe(0);
+      expect(scopes.stdout).toContain(`Agent ${second.agentId} may report on aws:123456789012.`);
+      const bad = runCli([
+        "store",
+        "agent",
+        "scopes",
+        second.agentId,
+        "--scope",
+        "123456789012",
+        "--data-dir",
+        own,
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain("must be provider:account");
+      expect(bad.stderr).not.toContain("    at ");
+
+      const rebind = runCli([
+        "store",
+        "rebind",
+        "device:cli",
+        "--agent",
+        second.agentId,
+        "--reason",
+        "re-enrolled",
+        "--data-dir",
+        own,
+      ]);
+      expect(rebind.code).toBe(0);
+      expect(rebind.stdout).toContain(
+        `device:cli now belongs to agent ${second.agentId} (was ${first.agentId})`,
+      );
+      const unknown = runCli([
+        "store",
+        "rebind",
+        "device:cli",
+        "--agent",
+        "01JAAAAAAAAAAAAAAAAAAAAAAA",
+        "--reason",
+        "x",
+        "--data-dir",
+        own,
+      ]);
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.stderr).toContain("No active agent 01JAAAAAAAAAAAAAAAAAAAAAAA");
+
+      const verified = runCli(["store", "verify", "--json", "--data-dir", own]);
+      expect(verified.code).toBe(0);
+      expect(JSON.parse(verified.stdout)).toMatchObject({
+        ok: true,
+        recordsChecked: 4,
+        derivedChecked: true,
+      });
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it("serve listens, logs JSON, answers /healthz and stops cleanly on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
