@@ -89,6 +89,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   for (const r of await db.selectFrom("ledger_records").selectAll().execute()) records.set(r.id, r);
   const identities = foldIdentities(records);
   const replay = new Replay();
+  const referenced = new Set<string>();
 
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -120,6 +121,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
         const problem = checkDisposal(entry, disposals);
         if (problem) fail("disposal", problem);
       } else if (isRecordKind(entry.kind)) {
+        referenced.add(entry.ref);
         const record = checkRecord(entry, records, fail);
         if (record) {
           result.recordsChecked += 1;
@@ -159,19 +161,13 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   }
   await checkStrayFindings(db, problems);
   for (const record of records.values()) {
-    const entry = await db
-      .selectFrom("ledger")
-      .select("seq")
-      .where("seq", "=", record.ledger_seq)
-      .executeTakeFirst();
-    if (!entry) {
-      problems.add("record", {
-        seq: Number(record.ledger_seq),
-        ref: record.id,
-        kind: record.kind,
-        problem: "an identity record has no ledger entry",
-      });
-    }
+    if (referenced.has(record.id)) continue;
+    problems.add("record", {
+      seq: Number(record.ledger_seq),
+      ref: record.id,
+      kind: record.kind,
+      problem: "an identity record has no ledger entry",
+    });
   }
   await checkAgents(db, identities, problems);
 

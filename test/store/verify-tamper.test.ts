@@ -394,6 +394,25 @@ describe.each(databases())("verify covers everything an auditor receives, on $na
           .execute();
       },
     },
+    {
+      name: "an identity record deleted (an enrolment hidden)",
+      category: "record",
+      problem: /identity record this entry stands for is missing/,
+      edit: async (db) => {
+        await db.deleteFrom("ledger_records").where("kind", "=", "agent-scopes").execute();
+      },
+    },
+    {
+      name: "an identity record added outside the chain",
+      category: "record",
+      problem: /identity record has no ledger entry/,
+      edit: async (db) => {
+        await db
+          .insertInto("ledger_records")
+          .values({ id: "01JCCCCCCCCCCCCCCCCCCCCCCC", kind: "agent-scopes", ledger_seq: 9999, body: "{}" })
+          .execute();
+      },
+    },
   ];
 
   it.each(cases)("names $name", async (c) => {

@@ -210,7 +210,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     {
       config: { access: ["admin", "lead", "auditor"] },
       schema: {
-        summary: "Re-check the whole chain and every signature; names the first broken entry",
+        summary: "Re-check the chain, every signature and the tables derived from it; lists every problem",
         tags: ["ledger"],
       },
     },
