@@ -34,7 +34,20 @@ async function startServer(target, location) {
     createInterface({ input: child.stdout }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`server ${target} exited with ${code}`)));
   });
-  return { child, url: `http://127.0.0.1:${JSON.parse(line).port}` };
+  const { port, admin } = JSON.parse(line);
+  return { child, url: `http://127.0.0.1:${port}`, admin };
+}
+
+/** Odd agents send cloud reports (reports.mjs): an admin allows them the account, as for a real scanner. */
+async function allowCloudScope(server, agents) {
+  for (let a = 1; a < agents.length; a += 2) {
+    const res = await fetch(`${server.url}/v1/agents/${agents[a].agentId}/scopes`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.admin}` },
+      body: JSON.stringify({ scopes: ["aws:123456789012"] }),
+    });
+    if (res.status !== 200) throw new Error(`scopes: ${res.status} ${await res.text()}`);
+  }
 }
 
 async function enrol(url, n) {
@@ -113,6 +126,7 @@ async function benchTarget(target, location, shared) {
     let set = shared;
     if (target !== "noop") {
       const agents = await enrol(server.url, AGENTS);
+      await allowCloudScope(server, agents);
       const t = Date.now();
       set = signedBodies(agents, 200 + THROUGHPUT_REPORTS + RATE * RATE_SECONDS + 200);
       const avg = Math.round(set.bodies.reduce((s, b) => s + b.length, 0) / set.bodies.length);

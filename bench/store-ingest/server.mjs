@@ -1,6 +1,7 @@
 // Child process of run.mjs: one store (SQLite or PostgreSQL) or a no-op Fastify route, on 127.0.0.1:0.
 import Fastify from "fastify";
 import { buildApp } from "../../dist/store/app.js";
+import { createApiToken } from "../../dist/store/token-admin.js";
 
 const [target, location] = process.argv.slice(2);
 let app;
@@ -19,5 +20,10 @@ if (target === "noop") {
   });
 }
 await app.listen({ host: "127.0.0.1", port: 0 });
-process.stdout.write(`${JSON.stringify({ port: app.server.address().port })}\n`);
+// An admin token, so the bench can allow its cloud-scanning agents their account (store ownership).
+const admin =
+  target === "noop"
+    ? undefined
+    : (await createApiToken(app.assay.store.db, { role: "admin", name: "bench" })).token;
+process.stdout.write(`${JSON.stringify({ port: app.server.address().port, admin })}\n`);
 process.on("SIGTERM", () => app.close().then(() => process.exit(0)));
