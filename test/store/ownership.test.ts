@@ -142,6 +142,8 @@ describe.each(databases())("resource ownership on $name", (database) => {
     expect(res.json().error.message).toContain("device:b");
     expect(res.json().error.message).toContain(b.agentId);
     expect(await footprint(app)).toEqual(before);
+    const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(metrics).toMatch(/assay_store_reports_total\{outcome="rejected"\} [1-9]/);
     const state = await app.assay.store.db
       .selectFrom("current_state")
       .select(["rule_id", "status", "agent_id"])

@@ -56,7 +56,15 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         metrics.reports.inc({ outcome: "rejected" });
         throw error;
       }
-      const result = await writer.submit(prepared);
+      let result: Awaited<ReturnType<typeof writer.submit>>;
+      try {
+        result = await writer.submit(prepared);
+      } catch (error) {
+        // Refusals found in the ledger transaction (RESOURCE_NOT_OWNED, a reused id) count as rejections.
+        if (error instanceof HttpError && error.statusCode < 500)
+          metrics.reports.inc({ outcome: "rejected" });
+        throw error;
+      }
       metrics.ingestSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       metrics.reports.inc({ outcome: result.duplicate ? "duplicate" : "accepted" });
       if (result.duplicate) return reply.code(200).send(result);
