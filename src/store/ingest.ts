@@ -145,7 +145,7 @@ export class ReportWriter {
       const claims = batch.map((p) => claimsOf(p.report));
       const ownership = await OwnershipCheck.load(
         trx,
-        [...new Set(claims.flatMap((c) => [...c.keys()]))],
+        [...new Set(claims.flatMap((c) => [...c.resources.keys(), ...c.scopeErrors]))],
         [...new Set(batch.map((p) => p.agentId))],
       );
       const bindings: ResourceOwnersTable[] = [];

@@ -13,12 +13,22 @@ export function resourceScope(resource: { provider: string; account?: string | u
   return resource.account === undefined ? null : `${resource.provider}:${resource.account}`;
 }
 
-/** What a report claims: each resource it lists with the scope it claims (null for a device resource). */
-export function claimsOf(report: ScanReport): Map<string, string | null> {
-  const claims = new Map<string, string | null>();
+/**
+ * What a report claims: each resource it lists with the scope it claims (null for a device resource), and
+ * the uids of its collector-error findings (a whole type could not be listed in a scope: the finding is
+ * about the scope, e.g. `123456789012/eu-west-2`, not a resource). Those are never bound to anyone, may
+ * only be `error` (so they can never hide a failure), and are refused if another owner holds the uid.
+ */
+export interface ReportClaims {
+  resources: Map<string, string | null>;
+  scopeErrors: Set<string>;
+}
+
+export function claimsOf(report: ScanReport): ReportClaims {
+  const resources = new Map<string, string | null>();
   report.resources.forEach((resource, i) => {
     const scope = resourceScope(resource);
-    const before = claims.get(resource.uid);
+    const before = resources.get(resource.uid);
     if (before !== undefined && before !== scope) {
       throw new HttpError(
         400,
@@ -27,20 +37,26 @@ export function claimsOf(report: ScanReport): Map<string, string | null> {
         `resources.${i}.account`,
       );
     }
-    claims.set(resource.uid, scope);
+    resources.set(resource.uid, scope);
   });
-  // Ownership is judged on the listed resources, so a finding may only be about one of them.
+  const errorScopes = new Set(report.collectorErrors.map((e) => e.scope));
+  const scopeErrors = new Set<string>();
+  // Ownership is judged on the listed resources, so a finding may only be about one of them, or be the
+  // error finding of a scope the report says could not be listed.
   report.findings.forEach((finding, i) => {
-    if (!claims.has(finding.resourceUid)) {
-      throw new HttpError(
-        400,
-        "STORE_REPORT_INVALID",
-        `Finding ${i} is about ${finding.resourceUid}, which the report does not list in resources.`,
-        `findings.${i}.resourceUid`,
-      );
+    if (resources.has(finding.resourceUid)) return;
+    if (finding.status === "error" && errorScopes.has(finding.resourceUid)) {
+      scopeErrors.add(finding.resourceUid);
+      return;
     }
+    throw new HttpError(
+      400,
+      "STORE_REPORT_INVALID",
+      `Finding ${i} is about ${finding.resourceUid}, which the report neither lists in resources nor names as a collector error's scope.`,
+      `findings.${i}.resourceUid`,
+    );
   });
-  return claims;
+  return { resources, scopeErrors };
 }
 
 export function parseScopes(encoded: string): string[] {
@@ -93,15 +109,18 @@ export class OwnershipCheck {
    * cloud resource outside the agent's scopes. Otherwise returns the new bindings (already remembered for
    * the rest of the batch).
    */
-  claim(
-    agentId: string,
-    claims: ReadonlyMap<string, string | null>,
-    ledgerSeq: number,
-    at: string,
-  ): ResourceOwnersTable[] {
+  claim(agentId: string, claims: ReportClaims, ledgerSeq: number, at: string): ResourceOwnersTable[] {
     const allowed = this.scopes.get(agentId) ?? new Set<string>();
+    for (const uid of claims.scopeErrors) {
+      const owner = this.owners.get(uid);
+      if (!owner) continue;
+      if (owner.agent_id !== null && owner.agent_id !== agentId)
+        throw notOwned(uid, `it belongs to agent ${owner.agent_id}`);
+      if (owner.scope !== null && !allowed.has(owner.scope))
+        throw notOwned(uid, `it belongs to ${owner.scope}`);
+    }
     const fresh: ResourceOwnersTable[] = [];
-    for (const [uid, scope] of claims) {
+    for (const [uid, scope] of claims.resources) {
       if (scope !== null && !allowed.has(scope)) {
         throw notOwned(uid, `it is in ${scope}, which agent ${agentId} is not allowed to report on`);
       }

@@ -218,6 +218,38 @@ describe.each(databases())("resource ownership on $name", (database) => {
     expect(res.json().error).toMatchObject({ code: "STORE_REPORT_INVALID", field: "findings.1.resourceUid" });
   });
 
+  it("accepts the error finding of a collector error's scope, which lists no resource, and only as an error", async () => {
+    const withError = (status: "error" | "pass", scope: string) => {
+      const report = buildReport(
+        a,
+        deviceFindings("device:a", () => "pass"),
+      );
+      report.collectorErrors.push({
+        collector: "device",
+        scope,
+        code: "EACCES",
+        message: "could not read the firewall state",
+        resourceTypes: ["device"],
+      });
+      report.findings.push({
+        ...report.findings[0]!,
+        resourceUid: scope,
+        status,
+        message: "could not list device",
+      });
+      return signReport(report, a.keys.privateKeyPem, a.agentId);
+    };
+    const ok = await postReport(app, a, withError("error", "device/firewall"));
+    expect(ok.statusCode, ok.body).toBe(201);
+    const pass = await postReport(app, a, withError("pass", "device/firewall"));
+    expect(pass.statusCode).toBe(400);
+    expect(pass.json().error.field).toBe("findings.3.resourceUid");
+    // A scope error naming B's device is still B's resource.
+    const steal = await postReport(app, a, withError("error", "device:b"));
+    expect(steal.statusCode).toBe(403);
+    expect(steal.json().error.code).toBe("RESOURCE_NOT_OWNED");
+  });
+
   describe("cloud resources belong to scanner identities limited to their scopes", () => {
     let scanner: TestAgent;
     let second: TestAgent;
