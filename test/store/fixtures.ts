@@ -268,7 +268,8 @@ export async function postReport(app: FastifyInstance, agent: TestAgent, report:
 export function signedDeepBody(agent: TestAgent, depth: number, finishedAt?: Date): string {
   const { signature: _unused, ...report } = signedReport(
     agent,
-    [{ ruleId: "DEV-ENC-001", resourceUid: "dev-1", status: "pass" }],
+    // The agent's own device: a resource belongs to the first agent that reports it.
+    [{ ruleId: "DEV-ENC-001", resourceUid: `device:${agent.agentId}`, status: "pass" }],
     finishedAt,
   );
   (report.findings[0]!.evidence as Record<string, unknown>).deep = { value: "__DEEP__" };
