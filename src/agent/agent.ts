@@ -4,6 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { generateSigningKeyPair } from "../core/signing.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { type AgentConfig, loadAgentConfig } from "./config.js";
+import { errorCode, isDiskFull } from "./disk-full.js";
 import { enrolUntilAccepted } from "./enrol.js";
 import { runJobProcess } from "./job-runner.js";
 import { type AgentLogger, createAgentLogger } from "./log.js";
@@ -106,6 +107,8 @@ async function runEnrolledAgent(
   }
   const agentId = identity.agentId;
   const token = identity.token;
+  /** The last problem worth an operator's attention; heartbeats carry it to the store. */
+  let lastError: string | undefined;
 
   const spool = new Spool(
     paths.spool,
@@ -139,9 +142,13 @@ async function runEnrolledAgent(
         });
         log.info({ job: job.name, reportId: result.reportId, findings: result.findings }, "report spooled");
       } catch (error) {
-        if (error instanceof AssayError && error.code === "SPOOL_FULL") {
+        if (
+          error instanceof AssayError &&
+          (error.code === "SPOOL_FULL" || error.code === "SPOOL_DISK_FULL")
+        ) {
           // Loud, and the slot counts as served: the old reports are kept and go first.
-          log.error({ job: job.name, code: error.code }, error.message);
+          lastError = error.message;
+          log.error({ job: job.name, code: error.code, path: paths.spool }, error.message);
           return;
         }
         throw error;
@@ -152,7 +159,18 @@ async function runEnrolledAgent(
   const scheduler = new JobScheduler(jobs, {
     log,
     records: await readJobsState(paths),
-    saveRecords: (records) => writeJobsState(paths, records),
+    // Job bookkeeping only decides catch-up runs: failing to save it (disk full) is logged, never fatal.
+    saveRecords: async (records) => {
+      try {
+        await writeJobsState(paths, records);
+      } catch (error) {
+        lastError = `${isDiskFull(error) ? "disk full" : "cannot save job state"}: ${paths.jobs} (${errorCode(error) ?? (error as Error).message})`;
+        log.error(
+          { path: paths.jobs, code: errorCode(error) },
+          `${lastError}; kept in memory, a restart may repeat a run`,
+        );
+      }
+    },
   });
 
   let heartbeatOk: boolean | undefined;
@@ -161,7 +179,9 @@ async function runEnrolledAgent(
     // A slow store must not pile up heartbeats: skip a beat while the previous one is still waiting.
     if (heartbeatInFlight) return;
     heartbeatInFlight = true;
-    const outcome = await client.heartbeat(token, agentId, ASSAY_VERSION).finally(() => {
+    const usage = await spool.usage().catch(() => undefined);
+    const status = { spooled: usage?.reports, spoolBytes: usage?.bytes, lastError };
+    const outcome = await client.heartbeat(token, agentId, ASSAY_VERSION, status).finally(() => {
       heartbeatInFlight = false;
     });
     const ok = outcome.kind === "accepted";

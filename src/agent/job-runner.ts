@@ -71,7 +71,11 @@ export function runJobProcess(options: JobProcessOptions): Promise<JobResult> {
         .filter(Boolean)
         .at(-1)
         ?.replace(/^assay: /, "");
-      const code_ = /spool full/i.test(stderr) ? "SPOOL_FULL" : "AGENT_JOB_FAILED";
+      const code_ = /spool full/i.test(stderr)
+        ? "SPOOL_FULL"
+        : /disk full/i.test(stderr)
+          ? "SPOOL_DISK_FULL"
+          : "AGENT_JOB_FAILED";
       reject(new AssayError(code_, message ?? `job process ended with ${signal ?? `exit code ${code}`}`));
     });
     child.stdin.on("error", () => {});

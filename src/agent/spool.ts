@@ -4,6 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { ULID_PATTERN } from "../core/ids.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import { fsyncDir, writeFileAtomic } from "./atomic-file.js";
+import { errorCode, isDiskFull } from "./disk-full.js";
 import type { AgentLogger } from "./log.js";
 import { FILE_MODE } from "./state.js";
 
@@ -86,7 +87,15 @@ export class Spool {
         `spool full (${usage.reports} reports, ${usage.bytes} bytes; limits ${this.limits.maxReports} reports, ${this.limits.maxBytes} bytes): report ${report.id} was NOT kept; older reports are kept and will be sent first once the store is reachable`,
       );
     }
-    await writeFileAtomic(this.pathOf(report.id), body, FILE_MODE);
+    try {
+      await writeFileAtomic(this.pathOf(report.id), body, FILE_MODE);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      throw new AssayError(
+        "SPOOL_DISK_FULL",
+        `disk full: report ${report.id} was NOT kept (${this.dir}: ${errorCode(error)}); older reports are kept and will be sent first`,
+      );
+    }
     return { id: report.id, body, report };
   }
 

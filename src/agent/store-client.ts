@@ -32,6 +32,12 @@ export type Outcome<T> =
   | { kind: "retry"; reason: string; status?: number; retryAfterMs?: number }
   | { kind: "rejected"; reason: string; status: number; code?: string; field?: string };
 
+export interface HeartbeatStatus {
+  spooled?: number;
+  spoolBytes?: number;
+  lastError?: string;
+}
+
 export interface StoreClientOptions {
   baseUrl: string;
   timeoutMs: number;
@@ -59,8 +65,18 @@ export class StoreClient {
     return this.post("/v1/reports", body, token, ReportReplySchema);
   }
 
-  heartbeat(token: string, agentId: string, version: string): Promise<Outcome<null>> {
-    return this.post("/v1/heartbeat", JSON.stringify({ agentId, version }), token, null);
+  /** `status`: spool depth and the agent's last error, so the store sees an agent that runs but is stuck. */
+  heartbeat(
+    token: string,
+    agentId: string,
+    version: string,
+    status: HeartbeatStatus = {},
+  ): Promise<Outcome<null>> {
+    const body: Record<string, unknown> = { agentId, version };
+    if (status.spooled !== undefined) body.spooled = status.spooled;
+    if (status.spoolBytes !== undefined) body.spoolBytes = status.spoolBytes;
+    if (status.lastError !== undefined) body.lastError = status.lastError.slice(0, 500);
+    return this.post("/v1/heartbeat", JSON.stringify(body), token, null);
   }
 
   private async post<T>(
