@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { buildDigests, dispatchOutbox } from "./alerts/outbox.js";
 import type { StoreContext } from "./context.js";
 import { runRetention } from "./retention.js";
-import { checkSilentAgents } from "./silence.js";
+import { checkSilentAgents, checkStuckAgents } from "./silence.js";
 
 /**
  * The store's scheduled work: outbox delivery, check-in windows, the daily digest and retention. Each
@@ -49,7 +49,10 @@ export function startBackgroundJobs(ctx: StoreContext, log: FastifyBaseLogger): 
       await buildDigests(store, options.alerts, now);
     });
   }
-  every("check-in", options.checkIn.intervalMs, () => checkSilentAgents(store, options, ctx.now()));
+  every("check-in", options.checkIn.intervalMs, async () => {
+    await checkSilentAgents(store, options, ctx.now());
+    await checkStuckAgents(store, options, ctx.now());
+  });
   const days = options.retention.days;
   if (days) {
     every("retention", options.retention.intervalMs, async () => {

@@ -43,7 +43,17 @@ export const AlertChannelSchema = z.discriminatedUnion("type", [
 ]);
 export type AlertChannel = z.infer<typeof AlertChannelSchema>;
 
-export const DRIFT_EVENT_TYPES = ["regressed", "resolved", "new", "gone", "changed", "agent-silent"] as const;
+export const DRIFT_EVENT_TYPES = [
+  "regressed",
+  "resolved",
+  "new",
+  "gone",
+  "changed",
+  "agent-silent",
+  "agent-stuck",
+] as const;
+/** Events about an agent rather than a (resource, rule): raised by the store's own checks, not by a report. */
+export const AGENT_EVENT_TYPES: readonly string[] = ["agent-silent", "agent-stuck"];
 export const DriftEventTypeSchema = z.enum(DRIFT_EVENT_TYPES);
 export type DriftEventType = z.infer<typeof DriftEventTypeSchema>;
 
@@ -117,6 +127,12 @@ export const StoreOptionsSchema = z.strictObject({
         .default(26 * 3600),
       groups: z.record(z.string(), z.number().int().positive()).default({}),
       intervalMs: z.number().int().positive().default(60_000),
+      /** An agent whose spool has grown without draining for this long raises `agent-stuck`. */
+      stuckSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(6 * 3600),
     })
     .prefault({}),
   retention: z

@@ -62,3 +62,63 @@ export async function checkSilentAgents(
   }
   return raised;
 }
+
+/**
+ * Raises `agent-stuck` for each agent whose spool has kept growing (reported by its heartbeats) for longer
+ * than `checkIn.stuckSeconds`: it is alive, but its reports are not getting through (a store that refuses
+ * them, a full disk, a proxy). Once per episode, claimed like `agent-silent`; cleared when the spool drains.
+ */
+export async function checkStuckAgents(
+  store: StoreDb,
+  options: StoreOptions,
+  now: Date,
+): Promise<StoredDriftEvent[]> {
+  const cutoff = new Date(now.getTime() - options.checkIn.stuckSeconds * 1000).toISOString();
+  const candidates = await store.db
+    .selectFrom("agents")
+    .select(["id", "hostname", "group_name", "spool_depth", "last_error", "spool_growing_since"])
+    .where("stuck_since", "is", null)
+    .where("revoked_at", "is", null)
+    .where("spool_growing_since", "is not", null)
+    .where("spool_growing_since", "<", cutoff)
+    .execute();
+  const raised: StoredDriftEvent[] = [];
+  for (const agent of candidates) {
+    const event = await store.db.transaction().execute(async (trx) => {
+      const won = await trx
+        .updateTable("agents")
+        .set({ stuck_since: now.toISOString() })
+        .where("id", "=", agent.id)
+        .where("stuck_since", "is", null)
+        .where("spool_growing_since", "<", cutoff)
+        .returning("id")
+        .executeTakeFirst();
+      if (!won) return undefined;
+      const row = {
+        at: now.toISOString(),
+        type: "agent-stuck",
+        agent_id: agent.id,
+        resource_uid: null,
+        rule_id: null,
+        from_status: null,
+        to_status: null,
+        severity: "high",
+        policy: null,
+        controls: "",
+        message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) is alive but its spool has grown since ${agent.spool_growing_since} to ${agent.spool_depth} report(s) without being delivered${agent.last_error ? `; its last error: ${agent.last_error}` : ""}.`,
+        report_id: null,
+        ledger_seq: null,
+      };
+      const inserted = await trx
+        .insertInto("drift_events")
+        .values(row)
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const stored: StoredDriftEvent = { ...row, id: Number(inserted.id) };
+      await enqueueAlerts(trx, [stored], options.alerts, now);
+      return stored;
+    });
+    if (event) raised.push(event);
+  }
+  return raised;
+}

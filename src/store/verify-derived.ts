@@ -1,6 +1,7 @@
 import type { ScanReport } from "../core/report.js";
 import type { AssetsTable, CurrentStateTable, DriftEventsTable, ResourceOwnersTable } from "./db/schema.js";
 import { type DriftEventRow, diffState, pairKey } from "./drift.js";
+import { AGENT_EVENT_TYPES } from "./options.js";
 import { resourceScope } from "./ownership.js";
 import type { BrokenEntry } from "./verify.js";
 
@@ -107,9 +108,10 @@ export class Replay {
     const fromReports: { key: string; row: DerivedTables["events"][number] }[] = [];
     for (const row of tables.events) {
       if (row.report_id === null) {
-        // Only the silence check raises events without a report; anything else was not derived from the ledger.
+        // Only the store's agent checks (silence, a stuck spool) raise events without a report; anything else
+        // was not derived from the ledger.
         if (
-          row.type !== "agent-silent" ||
+          !AGENT_EVENT_TYPES.includes(row.type) ||
           row.resource_uid !== null ||
           row.rule_id !== null ||
           row.ledger_seq !== null
@@ -118,7 +120,7 @@ export class Replay {
             seq: 0,
             ref: `drift event ${row.id}`,
             kind: "drift_events",
-            problem: `drift event ${row.id} (${row.type}) names no report, and only agent-silent events may`,
+            problem: `drift event ${row.id} (${row.type}) names no report, and only agent-silent and agent-stuck events may`,
           });
         }
         continue;

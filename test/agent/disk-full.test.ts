@@ -139,6 +139,23 @@ describe.skipIf(!canMount)("agent on a full disk", () => {
       60_000,
     );
     expect(again.lines.some((l) => l.msg === "agent stopped")).toBe(false);
+    // Its heartbeats tell the store about the spool and the disk.
+    const admin = await store.createToken("admin");
+    await waitFor(
+      "the store to see the agent's disk trouble",
+      async () => {
+        const reply = await fetch(`${store.url}/v1/agents`, {
+          headers: { authorization: `Bearer ${admin}` },
+        });
+        const { agents: list } = (await reply.json()) as {
+          agents: { lastError: string | null; spooled: number | null }[];
+        };
+        return (
+          list.some((a) => /^disk full/.test(a.lastError ?? "") && typeof a.spooled === "number") || undefined
+        );
+      },
+      30_000,
+    );
     again.kill("SIGTERM");
     expect((await again.exited()).code).toBe(0);
   });

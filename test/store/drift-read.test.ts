@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkSilentAgents } from "../../src/store/silence.js";
+import { checkSilentAgents, checkStuckAgents } from "../../src/store/silence.js";
 import {
   databases,
   enrolAgent,
@@ -257,5 +257,67 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
       .where("agent_id", "=", batcher.agentId)
       .execute();
     expect(state.map((s) => `${s.resource_uid} ${s.status}`)).toEqual(["other-host pass"]);
+  });
+  it("raises agent-stuck once when an alive agent's spool keeps growing, and clears it when the spool drains", async () => {
+    const stuck = await enrolAgent(app, "laptops", "laptop-stuck");
+    const beat = async (spooled: number, lastError?: string) => {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/heartbeat",
+        headers: { authorization: `Bearer ${stuck.token}` },
+        payload: {
+          agentId: stuck.agentId,
+          spooled,
+          spoolBytes: spooled * 20_000,
+          ...(lastError ? { lastError } : {}),
+        },
+      });
+      expect(res.statusCode, res.body).toBe(204);
+    };
+    const sixHours = 6 * 3600_000;
+    await beat(1);
+    clock = new Date(clock.getTime() + 60_000);
+    await beat(2, "disk full: report 01J… was NOT kept (/var/lib/assay/spool: ENOSPC)");
+    clock = new Date(clock.getTime() + 60_000);
+    await beat(2);
+    // Not yet six hours of growth.
+    expect(
+      (await checkStuckAgents(app.assay.store, app.assay.options, clock)).map((e) => e.agent_id),
+    ).toEqual([]);
+    clock = new Date(clock.getTime() + sixHours);
+    await beat(3, "disk full: report 01J… was NOT kept (/var/lib/assay/spool: ENOSPC)");
+    const raised = await checkStuckAgents(app.assay.store, app.assay.options, clock);
+    expect(raised.map((e) => [e.type, e.agent_id])).toEqual([["agent-stuck", stuck.agentId]]);
+    expect(raised[0]?.message).toMatch(/spool has grown .* to 3 report\(s\).*disk full/);
+    expect(await checkStuckAgents(app.assay.store, app.assay.options, clock)).toEqual([]);
+    const admin = await personToken(app, "admin");
+    const agents = await app.inject({
+      method: "GET",
+      url: "/v1/agents",
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(agents.json().agents.find((a: { id: string }) => a.id === stuck.agentId)).toMatchObject({
+      spooled: 3,
+      spoolBytes: 60_000,
+      lastError: expect.stringMatching(/^disk full/),
+      stuckSince: clock.toISOString(),
+    });
+    // Draining clears it; growing again starts a new episode, raised again only after another window.
+    await beat(1);
+    clock = new Date(clock.getTime() + sixHours + 1000);
+    expect(await checkStuckAgents(app.assay.store, app.assay.options, clock)).toEqual([]);
+    await beat(2);
+    clock = new Date(clock.getTime() + sixHours + 1000);
+    expect((await checkStuckAgents(app.assay.store, app.assay.options, clock)).map((e) => e.type)).toEqual([
+      "agent-stuck",
+    ]);
+    expect((await get("/v1/drift?type=agent-stuck")).json().events).toHaveLength(2);
+    const bad = await app.inject({
+      method: "POST",
+      url: "/v1/heartbeat",
+      headers: { authorization: `Bearer ${stuck.token}` },
+      payload: { spooled: -1 },
+    });
+    expect(bad.statusCode).toBe(400);
   });
 });

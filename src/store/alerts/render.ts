@@ -9,6 +9,7 @@ const TITLES: Record<string, string> = {
   gone: "Resource no longer reported",
   changed: "Finding status changed",
   "agent-silent": "Agent stopped reporting",
+  "agent-stuck": "Agent stuck: reports not getting through",
 };
 
 export function alertTitle(alert: AlertMessage): string {
@@ -16,7 +17,7 @@ export function alertTitle(alert: AlertMessage): string {
 }
 
 function what(alert: AlertMessage): string {
-  if (alert.type === "agent-silent") return `agent ${alert.agentId}`;
+  if (alert.type === "agent-silent" || alert.type === "agent-stuck") return `agent ${alert.agentId}`;
   return `${alert.ruleId} on ${alert.resourceUid}`;
 }
 

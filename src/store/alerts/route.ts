@@ -26,7 +26,9 @@ export interface AlertMessage {
 export function dedupKeyOf(
   event: Pick<StoredDriftEvent, "type" | "agent_id" | "resource_uid" | "rule_id">,
 ): string {
-  return event.type === "agent-silent" ? `agent:${event.agent_id}` : `${event.resource_uid}/${event.rule_id}`;
+  if (event.type === "agent-silent") return `agent:${event.agent_id}`;
+  if (event.type === "agent-stuck") return `agent-stuck:${event.agent_id}`;
+  return `${event.resource_uid}/${event.rule_id}`;
 }
 
 const OPPOSITE: Record<string, string> = { regressed: "resolved", resolved: "regressed" };

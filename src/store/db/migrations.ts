@@ -253,6 +253,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("agents").dropColumn("scopes").execute();
       },
     },
+    // Numbered after 0003 (ownership and identity records): agents report their spool, and an agent whose
+    // spool keeps growing raises `agent-stuck`.
+    "0004_agent_spool_status": {
+      async up(db: Db) {
+        for (const [column, type] of [
+          ["spool_depth", "integer"],
+          ["spool_bytes", "bigint"],
+          ["last_error", "text"],
+          ["spool_growing_since", "text"],
+          ["stuck_since", "text"],
+        ] as const) {
+          await db.schema.alterTable("agents").addColumn(column, type).execute();
+        }
+      },
+    },
   };
 }
 

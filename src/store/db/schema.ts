@@ -22,6 +22,14 @@ export interface AgentsTable {
    * on, set by an admin: an agent with scopes is a scanner identity. `[]` for a device agent.
    */
   scopes: string;
+  /** From the agent's last heartbeat: reports waiting in its spool, their bytes, its last error. */
+  spool_depth: number | null;
+  spool_bytes: number | string | null;
+  last_error: string | null;
+  /** When the spool started growing without draining; cleared when it shrinks. */
+  spool_growing_since: string | null;
+  /** Set once `agent-stuck` has been raised, cleared when the spool drains. */
+  stuck_since: string | null;
 }
 
 export interface ApiTokensTable {

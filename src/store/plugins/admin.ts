@@ -106,6 +106,10 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
           "silent_since",
           "revoked_at",
           "scopes",
+          "spool_depth",
+          "spool_bytes",
+          "last_error",
+          "stuck_since",
         ])
         .orderBy("id")
         .execute();
@@ -120,6 +124,10 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
           enrolledAt: r.enrolled_at,
           lastSeenAt: r.last_seen_at,
           silentSince: r.silent_since,
+          spooled: r.spool_depth,
+          spoolBytes: r.spool_bytes === null ? null : Number(r.spool_bytes),
+          lastError: r.last_error,
+          stuckSince: r.stuck_since,
           revokedAt: r.revoked_at,
         })),
       };

@@ -20,6 +20,11 @@ const EnrolSchema = z.strictObject({
 const HeartbeatSchema = z.strictObject({
   agentId: z.string().optional(),
   version: z.string().max(64).optional(),
+  /** Reports waiting in the agent's spool and their bytes: a spool that keeps growing is an agent stuck. */
+  spooled: z.number().int().min(0).max(10_000_000).optional(),
+  spoolBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** The agent's last problem in its own words (e.g. "disk full: …"), shown to the security lead. */
+  lastError: z.string().max(500).optional(),
 });
 
 /** Enrolment (an MDM-deployed secret buys an agent its own token and registers its key) and heartbeats. */
@@ -146,18 +151,49 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
       if (input.agentId && input.agentId !== principal.agentId) {
         throw new HttpError(403, "STORE_WRONG_AGENT", "agentId does not match the agent token.", "agentId");
       }
-      await app.assay.store.db
-        .updateTable("agents")
-        .set({
-          last_seen_at: app.assay.now().toISOString(),
-          silent_since: null,
-          ...(input.version ? { version: input.version } : {}),
-        })
-        .where("id", "=", principal.agentId)
-        .execute();
+      const now = app.assay.now().toISOString();
+      await app.assay.store.db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom("agents")
+          .select(["spool_depth", "spool_growing_since"])
+          .where("id", "=", principal.agentId)
+          .executeTakeFirst();
+        await trx
+          .updateTable("agents")
+          .set({
+            last_seen_at: now,
+            silent_since: null,
+            ...(input.version ? { version: input.version } : {}),
+            ...(input.spooled === undefined
+              ? {}
+              : {
+                  spool_depth: input.spooled,
+                  spool_bytes: input.spoolBytes ?? null,
+                  last_error: input.lastError ?? null,
+                  ...spoolTrend(before, input.spooled, now),
+                }),
+          })
+          .where("id", "=", principal.agentId)
+          .execute();
+      });
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * A spool that grows is timed from its first growth; one that shrinks (or empties) is draining, which clears
+ * both the timer and a raised `agent-stuck`. Equal depth keeps the timer: nothing is leaving the spool.
+ */
+function spoolTrend(
+  before: { spool_depth: number | null; spool_growing_since: string | null } | undefined,
+  depth: number,
+  now: string,
+): { spool_growing_since?: string | null; stuck_since?: null } {
+  const previous = before?.spool_depth ?? 0;
+  if (depth === 0 || depth < previous) return { spool_growing_since: null, stuck_since: null };
+  if (depth > previous && !before?.spool_growing_since) return { spool_growing_since: now };
+  return {};
 }
 
 /**
