@@ -276,7 +276,7 @@ describe.each(databases())("verify covers everything an auditor receives, on $na
     {
       name: "a forged drift event with no report",
       category: "drift_events",
-      problem: /only agent-silent events may/,
+      problem: /only agent-silent and agent-stuck events may/,
       edit: async (db) => {
         await db
           .insertInto("drift_events")
