@@ -14,8 +14,10 @@ import {
   type PolicyCatalogue,
 } from "./catalogue.js";
 import { CelSyntaxError, type CompiledExpression, collectReferences, compileCel } from "./cel.js";
+import { typeOfFor } from "./fact-types.js";
 import { BUILTIN_FRAMEWORKS_DIR, BUILTIN_POLICIES_FILE } from "./paths.js";
 import { schemaHasPath } from "./schema-paths.js";
+import { typeCheck } from "./type-check.js";
 import { readYamlSource, type YamlSource, zodDiagnostics } from "./yaml-source.js";
 
 /** A rule ready to evaluate: expressions compiled once, paths resolved once. */
@@ -166,9 +168,15 @@ export function compileRuleSource(
   }
 
   const readPaths = new Set<string>();
+  // With an unknown resource type there is nothing to type against; that problem is reported above.
+  const typeOf =
+    schemas.length === resourceTypes.length ? typeOfFor(schemas.map(([, schema]) => schema)) : undefined;
   const compile = (field: "when" | "assert", expression: string): CompiledExpression | undefined => {
     try {
-      const { evaluate, ast } = compileCel(expression);
+      const { evaluate, ast } = compileCel(expression, typeOf);
+      if (typeOf)
+        for (const { message, offset } of typeCheck(ast, typeOf))
+          problem(field, "RULE_CEL_TYPE", message, offset);
       const refs = collectReferences(ast);
       for (const member of refs.resourceMembers) {
         if (!RESOURCE_MEMBERS.has(member.name)) {
