@@ -32,6 +32,11 @@ export const FindingSchema = z.strictObject({
   severity: SeveritySchema,
   /** Why this status, in a sentence: the failed assertion, the missing fact, the skipped precondition. */
   message: z.string(),
+  /**
+   * For `error` findings, the raw text behind the plain `message` (an SDK or tool error, a CEL error with its
+   * source excerpt), for whoever debugs the scan; auditors read `message`.
+   */
+  debug: z.string().optional(),
   evidence: z.record(z.string(), EvidenceValueSchema),
   /** Framework controls this rule gives evidence for, as `framework:control` (`iso27001-2022:A.8.24`). */
   controls: z.array(z.string()),

@@ -70,6 +70,7 @@ export function evaluatePrepared(
 ): Finding {
   let status: Finding["status"];
   let message: string;
+  let debug: string | undefined;
   const anyUnreadable = unreadableKeys.length > 0;
   const unreadable = anyUnreadable ? unreadableReasons(prepared.rule, resource, unreadableKeys) : undefined;
   if (unreadable) {
@@ -80,6 +81,7 @@ export function evaluatePrepared(
     if (typeof applies !== "boolean") {
       status = "error";
       message = `could not evaluate "when": ${describeNonBoolean(applies)}`;
+      debug = "debug" in applies ? applies.debug : undefined;
     } else if (!applies) {
       status = "skip";
       message = prepared.skipMessage;
@@ -88,6 +90,7 @@ export function evaluatePrepared(
       if (typeof holds !== "boolean") {
         status = "error";
         message = `could not evaluate "assert": ${describeNonBoolean(holds)}`;
+        debug = "debug" in holds ? holds.debug : undefined;
       } else if (holds) {
         status = "pass";
         message = prepared.title;
@@ -97,7 +100,7 @@ export function evaluatePrepared(
       }
     }
   }
-  return {
+  const finding: Finding = {
     ruleId: prepared.id,
     resourceUid: resource.uid,
     resourceType: resource.type,
@@ -110,9 +113,12 @@ export function evaluatePrepared(
     controls: prepared.controls,
     policy: prepared.policy,
   };
+  // Only error findings carry raw text; the key is added only then, so other findings keep one shape.
+  if (debug !== undefined) finding.debug = debug;
+  return finding;
 }
 
-type Outcome = boolean | { error: string } | { value: unknown };
+type Outcome = boolean | { error: string; debug?: string } | { value: unknown };
 
 function runExpression(
   expression: CompiledRule["assert"],
@@ -122,7 +128,9 @@ function runExpression(
     const value = expression(context);
     return typeof value === "boolean" ? value : { value };
   } catch (error) {
-    return { error: explainEvaluationError(error) };
+    const raw = error instanceof Error ? error.message : String(error);
+    const plain = explainEvaluationError(error);
+    return raw === plain ? { error: plain } : { error: plain, debug: raw };
   }
 }
 
@@ -339,18 +347,25 @@ export function findingsForCollectorErrors(rules: CompiledRule[], errors: Collec
     for (const rule of rules) {
       const type = rule.resourceTypes.find((t) => error.resourceTypes.includes(t));
       if (!type) continue;
-      const permission = error.permission ? ` (missing permission ${error.permission})` : "";
-      findings.push({
+      // The message is the collector's plain sentence (naming the permission only for a denial); the error
+      // code and any raw SDK text go to `debug`.
+      const permission =
+        error.permission && !error.message.includes(error.permission)
+          ? ` (missing permission ${error.permission})`
+          : "";
+      const finding: Finding = {
         ruleId: rule.definition.id,
         resourceUid: error.scope,
         resourceType: type,
         status: "error",
         severity: rule.definition.severity,
-        message: `could not list ${type} in ${error.scope}: ${error.code}${permission}: ${error.message}`,
+        message: `could not list ${type} in ${error.scope}: ${error.message}${permission}`,
+        debug: error.debug ? `${error.code}: ${error.debug}` : error.code,
         evidence: {},
         controls: rule.summary.controls,
         policy: rule.definition.policy,
-      });
+      };
+      findings.push(finding);
     }
   }
   return findings;

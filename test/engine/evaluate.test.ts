@@ -80,6 +80,8 @@ describe("evaluateRule", () => {
       status: "error",
       message: 'could not evaluate "assert": fact "permitRootLogin" was not collected',
     });
+    // The raw CEL error is kept for debugging, apart from the plain message.
+    expect(finding.debug).toMatch(/^No such key: permitRootLogin/);
   });
 
   it("is error when an expression does not yield a boolean", async () => {
@@ -276,5 +278,26 @@ describe("collector errors", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ status: "error", ruleId: "TST-SSH-001", resourceUid: "host/ssh" });
     expect(findings[0]?.message).toContain("missing permission root");
+  });
+
+  it("keeps the collector's plain sentence in the message and its code and raw text in debug", async () => {
+    const rule = await compileRuleText(sshRule);
+    const [finding] = findingsForCollectorErrors(
+      [rule],
+      [
+        {
+          collector: "aws",
+          scope: "123456789012/eu-west-2",
+          code: "unreachable",
+          message: "the endpoint could not be reached",
+          debug: "connect ECONNREFUSED 127.0.0.1:1",
+          resourceTypes: ["device"],
+        },
+      ],
+    );
+    expect(finding?.message).toBe(
+      "could not list device in 123456789012/eu-west-2: the endpoint could not be reached",
+    );
+    expect(finding?.debug).toBe("unreachable: connect ECONNREFUSED 127.0.0.1:1");
   });
 });
