@@ -21,6 +21,8 @@ export const EvidenceValueSchema = z.strictObject({
   source: z.string().optional(),
   /** Why the value is missing, when it is. */
   unreadable: z.string().optional(),
+  /** For a list value of a failed check: the indices of the elements that decided the failure. */
+  offending: z.array(z.number().int().min(0)).optional(),
 });
 
 /** One rule applied to one resource. */

@@ -32,6 +32,8 @@ export interface CelAstNode {
 export interface CompileResult {
   evaluate: CompiledExpression;
   ast: CelAstNode;
+  /** The result type cel-js's checker found (`bool`, `string`, `list<string>`, `dyn`, …). */
+  type: string;
 }
 
 export class CelSyntaxError extends Error {
@@ -59,7 +61,11 @@ export function compileCel(expression: string, typeOf?: TypeOf): CompileResult {
   const checked = env.check(expression);
   if (!checked.valid) throw celError(checked.error);
   const ast = parsed.ast as unknown as CelAstNode;
-  return { evaluate: compileNode(ast, typeOf) ?? (parsed as unknown as CompiledExpression), ast };
+  return {
+    evaluate: compileNode(ast, typeOf) ?? (parsed as unknown as CompiledExpression),
+    ast,
+    type: String((checked as { type?: unknown }).type ?? "dyn"),
+  };
 }
 
 function celError(error: unknown): CelSyntaxError {

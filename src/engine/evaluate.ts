@@ -2,6 +2,7 @@ import type { EvidenceValue, Finding } from "../core/finding.js";
 import type { CollectorError } from "../core/report.js";
 import type { Resource } from "../core/resource.js";
 import type { CompiledRule } from "./load.js";
+import { offendingIndices } from "./offending.js";
 
 /**
  * Apply one compiled rule to one resource. Pure: no I/O, `now` is bound once per scan by the caller.
@@ -96,7 +97,7 @@ export function evaluatePrepared(
         message = prepared.title;
       } else {
         status = "fail";
-        message = failMessage(prepared, resource);
+        message = failMessage(prepared, resource, context);
       }
     }
   }
@@ -115,6 +116,8 @@ export function evaluatePrepared(
   };
   // Only error findings carry raw text; the key is added only then, so other findings keep one shape.
   if (debug !== undefined) finding.debug = debug;
+  if (status === "fail" && prepared.rule.offendingLists.length > 0)
+    markOffending(prepared.rule, finding, context);
   return finding;
 }
 
@@ -315,7 +318,51 @@ function compileTemplate(template: string | undefined): MessagePart[] | null {
   return parts;
 }
 
-function failMessage(prepared: PreparedRule, resource: Resource): string {
+/**
+ * Why a rule failed. The rule's `message` expression when it has one and it gives a string or a list of strings
+ * (one per offending element); otherwise the `failMessage` template; otherwise the title.
+ */
+function failMessage(
+  prepared: PreparedRule,
+  resource: Resource,
+  context: { resource: Resource; now: Date },
+): string {
+  const expression = prepared.rule.message;
+  if (expression) {
+    let value: unknown;
+    try {
+      value = expression(context);
+    } catch {
+      // The verdict stands; the message falls back to the template below.
+      value = undefined;
+    }
+    if (typeof value === "string" && value) return value;
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string"))
+      return value.join("; ");
+  }
+  return templateMessage(prepared, resource);
+}
+
+/** Mark, in list-valued evidence, the elements that decided the failure (`offending.ts`). */
+function markOffending(
+  rule: CompiledRule,
+  finding: Finding,
+  context: { resource: Resource; now: Date },
+): void {
+  let evidence: Record<string, EvidenceValue> | undefined;
+  for (const list of rule.offendingLists) {
+    const current = finding.evidence[list.path];
+    if (!current || !("value" in current)) continue;
+    const indices = offendingIndices(list, context, current.value);
+    if (!indices || indices.length === 0) continue;
+    // Evidence objects may be shared between findings: copy before adding to them.
+    evidence ??= { ...finding.evidence };
+    evidence[list.path] = { ...current, offending: indices };
+  }
+  if (evidence) finding.evidence = evidence;
+}
+
+function templateMessage(prepared: PreparedRule, resource: Resource): string {
   const parts = prepared.failTemplate;
   if (parts === null) return `failed: ${prepared.title}`;
   let message = "";

@@ -41,6 +41,15 @@ const PREDICATE_MACROS = new Set(["all", "exists", "exists_one", "existsOne"]);
 const LIST_MACROS = new Set(["map", "filter"]);
 
 export function typeCheck(ast: CelAstNode, typeOf: TypeOf): TypeProblem[] {
+  return analyse(ast, typeOf).problems;
+}
+
+/** The kind of an expression's result as far as the facts schemas tell (undefined when open). */
+export function expressionKind(ast: CelAstNode, typeOf: TypeOf): FactKind | "null" | undefined {
+  return analyse(ast, typeOf).kind;
+}
+
+function analyse(ast: CelAstNode, typeOf: TypeOf): { problems: TypeProblem[]; kind: Kind | undefined } {
   const problems: TypeProblem[] = [];
   const report = (node: CelAstNode, message: string) =>
     problems.push({ message: `type error: ${message}`, offset: node.start ?? node.pos ?? 0 });
@@ -179,8 +188,8 @@ export function typeCheck(ast: CelAstNode, typeOf: TypeOf): TypeProblem[] {
     else if (Array.isArray(value)) for (const child of value) visitAll(child, scope);
   };
 
-  infer(ast, new Map());
-  return problems;
+  const { kind } = infer(ast, new Map());
+  return { problems, kind };
 }
 
 function resultOf(name: string): Typed {

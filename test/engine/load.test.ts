@@ -116,6 +116,14 @@ describe("loadRules", () => {
     await expect(loadRules({ dirs: [dir] })).resolves.toBeDefined();
   });
 
+  it("rejects a message expression that does not give text", async () => {
+    const rule = validRule.replace("evidence:", "message: resource.attributes.firewall.enabled\nevidence:");
+    const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
+    expect(diagnostics.map((d) => [d.code, d.field, d.message])).toEqual([
+      ["RULE_MESSAGE_TYPE", "message", "message must give a string or a list of strings, not bool"],
+    ]);
+  });
+
   it("rejects an attribute the facts schema does not have, with its position", async () => {
     const rule = validRule.replace("firewall.enabled == true", "firewal.enabled == true");
     const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
