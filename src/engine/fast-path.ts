@@ -40,15 +40,23 @@ export function compileNode(node: CelAstNode, typeOf: TypeOf | undefined): Fast 
   const root = emitter.emit(node);
   if (root === undefined || root.kind !== "bool") return undefined;
   const constants = emitter.constants.map((_, i) => `k${i} = K[${i}]`).join(", ");
-  const source = `${constants ? `const ${constants};` : ""} return function fast(c) { return ${root.code}; };`;
+  // Operands of an error-absorbing && / || are functions made once here, so an evaluation allocates nothing.
+  const operands = emitter.operands.map((code, i) => `function g${i}(c) { return ${code}; }`).join(" ");
+  const source = `${constants ? `const ${constants};` : ""} ${operands} return function fast(c) { return ${root.code}; };`;
   const factory = new Function("K", "F", "AND", "OR", source) as (...helpers: unknown[]) => Fast;
   return factory(emitter.constants, field, and, or);
 }
 
 class Emitter {
   readonly constants: unknown[] = [];
+  readonly operands: string[] = [];
 
   constructor(private readonly typeOf: TypeOf) {}
+
+  private operand(code: string): string {
+    this.operands.push(code);
+    return `g${this.operands.length - 1}`;
+  }
 
   private constant(value: unknown): string {
     this.constants.push(value);
@@ -90,7 +98,10 @@ class Emitter {
         const [l, r] = pair;
         // An error on the left is absorbed when the right side decides; only reads of optional keys can raise one.
         if (l.mayThrow)
-          return bool(`${node.op === "&&" ? "AND" : "OR"}(() => ${l.code}, () => ${r.code})`, pair);
+          return bool(
+            `${node.op === "&&" ? "AND" : "OR"}(c, ${this.operand(l.code)}, ${this.operand(r.code)})`,
+            pair,
+          );
         return bool(
           node.op === "&&" ? `(${l.code} ? ${r.code} : false)` : `(${l.code} ? true : ${r.code})`,
           pair,
@@ -216,27 +227,27 @@ function field(target: Record<string, unknown>, name: string): unknown {
  * CEL's `&&` when the left side may raise an error: false on either side decides; otherwise the error is
  * raised (the right side's when both raise one, as cel-js does).
  */
-function and(left: () => boolean, right: () => boolean): boolean {
+function and(c: Context, left: Fast, right: Fast): boolean {
   let l: boolean;
   try {
-    l = left();
+    l = left(c);
   } catch (leftError) {
-    if (right() === false) return false;
+    if (right(c) === false) return false;
     throw leftError;
   }
-  return l ? right() : false;
+  return l ? right(c) : false;
 }
 
 /** CEL's `||` when the left side may raise an error: true on either side decides. */
-function or(left: () => boolean, right: () => boolean): boolean {
+function or(c: Context, left: Fast, right: Fast): boolean {
   let l: boolean;
   try {
-    l = left();
+    l = left(c);
   } catch (leftError) {
-    if (right() === true) return true;
+    if (right(c) === true) return true;
     throw leftError;
   }
-  return l ? true : right();
+  return l ? true : right(c);
 }
 
 function isNode(value: unknown): value is CelAstNode {
