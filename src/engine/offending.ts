@@ -28,7 +28,10 @@ export function findOffendingLists(assert: CelAstNode, evidencePaths: readonly s
       if (Array.isArray(node)) for (const child of node) visit(child, negated);
       return;
     }
-    if (node.op === "!_") return visit(node.args, !negated);
+    if (node.op === "!_") {
+      visit(node.args, !negated);
+      return;
+    }
     if (node.op === "rcall" && Array.isArray(node.args)) {
       const [name, target, rest] = node.args as [string, unknown, unknown[]];
       if ((name === "all" || name === "exists") && Array.isArray(rest) && rest.length === 2) {
@@ -44,7 +47,8 @@ export function findOffendingLists(assert: CelAstNode, evidencePaths: readonly s
           });
         }
         // Do not descend into the predicate: nested macros would need the outer element bound.
-        return visit(target, negated);
+        visit(target, negated);
+        return;
       }
     }
     visit(node.args, negated);
