@@ -1,13 +1,14 @@
 import { dirname, join } from "node:path";
 import { loadConfig } from "../core/config.js";
 import { AssayError } from "../core/errors.js";
-import { type Severity, SeveritySchema } from "../core/finding.js";
+import { SeveritySchema } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import { loadExceptions } from "../engine/exceptions.js";
 import { loadRules } from "../engine/load.js";
 import { BUILTIN_RULES_DIR } from "../engine/paths.js";
 import { loadRenderer } from "../formats/registry.js";
 import type { RenderOptions } from "../formats/types.js";
+import { scanGate } from "../scan/gate.js";
 import { runScan } from "../scan/run.js";
 import { formatFlags, writeChunks } from "./output.js";
 import { createProgressReporter } from "./progress.js";
@@ -52,7 +53,7 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
   const progress = createProgressReporter(
     options.progress && process.stderr.isTTY === true && format === "table",
   );
-  const { report, expiredExceptions, idleCollectors } = await runScan({
+  const { report, expiredExceptions, idleCollectors, resourcesByCollector } = await runScan({
     collectors,
     ruleSet,
     ruleDirs,
@@ -98,10 +99,14 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
     await writeRendered(options.out, format, report, { ...renderOptions, ...flags });
   }
 
-  const failures = report.findings
-    .filter((f) => f.status === "fail")
-    .map((f) => ({ severity: f.severity, excepted: f.exception !== undefined }));
-  return breachesThreshold(failures, failOn) ? 1 : 0;
+  const gate = scanGate({
+    findings: report.findings,
+    failOn,
+    allowErrors: options.allowErrors === true || scan.allowErrors,
+    resourcesByCollector,
+  });
+  for (const line of gate.lines) process.stderr.write(`${line}\n`);
+  return gate.exitCode;
 }
 
 async function requireRenderer(name: string) {
@@ -122,15 +127,4 @@ async function writeRendered(
 ): Promise<void> {
   const renderer = await requireRenderer(format);
   await writeChunks(renderer.render(report, options), path);
-}
-
-/** Whether any non-excepted failure is at or above the threshold. */
-export function breachesThreshold(
-  failures: { severity: Severity; excepted: boolean }[],
-  failOn: Severity | "none",
-): boolean {
-  if (failOn === "none") return false;
-  const order = SeveritySchema.options;
-  const threshold = order.indexOf(failOn);
-  return failures.some((f) => !f.excepted && order.indexOf(f.severity) >= threshold);
 }

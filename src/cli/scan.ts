@@ -16,6 +16,7 @@ export interface ScanCommandOptions {
   excel?: boolean;
   sarifResults?: string;
   failOn?: string;
+  allowErrors?: boolean;
   progress: boolean;
 }
 
@@ -49,7 +50,11 @@ export function registerScanCommand(program: Command): void {
     .option("--sarif-results <which>", "sarif: fail (default), fail-error (adds could-not-evaluate), or all")
     .option(
       "--fail-on <severity>",
-      "exit 1 when a finding of this severity or above fails: info|low|medium|high|critical|none",
+      "exit 1 when a check of this severity or above fails or could not run: info|low|medium|high|critical|none",
+    )
+    .option(
+      "--allow-errors",
+      "with --fail-on, do not count checks that could not run (error findings, a collector with 0 resources)",
     )
     .option("--no-progress", "do not show progress on a terminal")
     .action(async (options: ScanCommandOptions) => {

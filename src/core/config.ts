@@ -17,6 +17,8 @@ export const ScanConfigSchema = z.strictObject({
   builtinRules: z.boolean().default(true),
   exceptions: z.string().min(1).optional(),
   failOn: z.union([SeveritySchema, z.literal("none")]).default("none"),
+  /** Do not count checks that could not run (`error` findings, a collector with 0 resources) against failOn. */
+  allowErrors: z.boolean().default(false),
   outDir: z.string().min(1).default("reports"),
   formats: z.array(z.string().min(1)).default(["json"]),
   /** Collectors run at once; each collector bounds its own API concurrency. */

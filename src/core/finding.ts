@@ -21,6 +21,8 @@ export const EvidenceValueSchema = z.strictObject({
   source: z.string().optional(),
   /** Why the value is missing, when it is. */
   unreadable: z.string().optional(),
+  /** For a list value of a failed check: the indices of the elements that decided the failure. */
+  offending: z.array(z.number().int().min(0)).optional(),
 });
 
 /** One rule applied to one resource. */
@@ -32,6 +34,11 @@ export const FindingSchema = z.strictObject({
   severity: SeveritySchema,
   /** Why this status, in a sentence: the failed assertion, the missing fact, the skipped precondition. */
   message: z.string(),
+  /**
+   * For `error` findings, the raw text behind the plain `message` (an SDK or tool error, a CEL error with its
+   * source excerpt), for whoever debugs the scan; auditors read `message`.
+   */
+  debug: z.string().optional(),
   evidence: z.record(z.string(), EvidenceValueSchema),
   /** Framework controls this rule gives evidence for, as `framework:control` (`iso27001-2022:A.8.24`). */
   controls: z.array(z.string()),

@@ -23,6 +23,13 @@ export const RuleSchema = z.strictObject({
   assert: z.string().min(1),
   /** Sentence for a failure; may use {{path}} placeholders of evidence paths. */
   failMessage: z.string().optional(),
+  /**
+   * A CEL expression evaluated only when the rule fails, saying why in the resource's terms: a string, or a
+   * list of strings (one per offending element, joined with "; "), e.g.
+   * `rules.filter(r, isAnyAddress(r.cidr)).map(r, "port 22 open to " + r.cidr + " in rule " + r.id)`.
+   * Takes precedence over `failMessage`, which stays the fallback if the expression cannot be evaluated.
+   */
+  message: z.string().min(1).optional(),
   evidence: z.array(z.string().min(1)).min(1),
   remediation: z.string().min(1),
   references: z.array(z.url()).optional(),

@@ -1,5 +1,6 @@
 import { Environment } from "@marcbachmann/cel-js";
-import { withFastPath } from "./fast-path.js";
+import type { TypeOf } from "./fact-types.js";
+import { compileNode } from "./fast-path.js";
 import { registerAssayFunctions } from "./functions/index.js";
 
 /**
@@ -31,6 +32,8 @@ export interface CelAstNode {
 export interface CompileResult {
   evaluate: CompiledExpression;
   ast: CelAstNode;
+  /** The result type cel-js's checker found (`bool`, `string`, `list<string>`, `dyn`, …). */
+  type: string;
 }
 
 export class CelSyntaxError extends Error {
@@ -42,8 +45,12 @@ export class CelSyntaxError extends Error {
   }
 }
 
-/** Parse and type-check an expression; throws CelSyntaxError with the offset of the problem. */
-export function compileCel(expression: string): CompileResult {
+/**
+ * Parse and type-check an expression; throws CelSyntaxError with the offset of the problem. With the types of
+ * the rule's facts (`typeOf`), an expression inside the fast path's subset is compiled to a generated function;
+ * otherwise cel-js evaluates it.
+ */
+export function compileCel(expression: string, typeOf?: TypeOf): CompileResult {
   const env = celEnvironment();
   let parsed: ReturnType<Environment["parse"]>;
   try {
@@ -54,7 +61,11 @@ export function compileCel(expression: string): CompileResult {
   const checked = env.check(expression);
   if (!checked.valid) throw celError(checked.error);
   const ast = parsed.ast as unknown as CelAstNode;
-  return { evaluate: withFastPath(ast, parsed as unknown as CompiledExpression), ast };
+  return {
+    evaluate: compileNode(ast, typeOf) ?? (parsed as unknown as CompiledExpression),
+    ast,
+    type: String((checked as { type?: unknown }).type ?? "dyn"),
+  };
 }
 
 function celError(error: unknown): CelSyntaxError {

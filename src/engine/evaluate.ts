@@ -2,6 +2,7 @@ import type { EvidenceValue, Finding } from "../core/finding.js";
 import type { CollectorError } from "../core/report.js";
 import type { Resource } from "../core/resource.js";
 import type { CompiledRule } from "./load.js";
+import { offendingIndices } from "./offending.js";
 
 /**
  * Apply one compiled rule to one resource. Pure: no I/O, `now` is bound once per scan by the caller.
@@ -70,6 +71,7 @@ export function evaluatePrepared(
 ): Finding {
   let status: Finding["status"];
   let message: string;
+  let debug: string | undefined;
   const anyUnreadable = unreadableKeys.length > 0;
   const unreadable = anyUnreadable ? unreadableReasons(prepared.rule, resource, unreadableKeys) : undefined;
   if (unreadable) {
@@ -80,6 +82,7 @@ export function evaluatePrepared(
     if (typeof applies !== "boolean") {
       status = "error";
       message = `could not evaluate "when": ${describeNonBoolean(applies)}`;
+      debug = "debug" in applies ? applies.debug : undefined;
     } else if (!applies) {
       status = "skip";
       message = prepared.skipMessage;
@@ -88,16 +91,17 @@ export function evaluatePrepared(
       if (typeof holds !== "boolean") {
         status = "error";
         message = `could not evaluate "assert": ${describeNonBoolean(holds)}`;
+        debug = "debug" in holds ? holds.debug : undefined;
       } else if (holds) {
         status = "pass";
         message = prepared.title;
       } else {
         status = "fail";
-        message = failMessage(prepared, resource);
+        message = failMessage(prepared, resource, context);
       }
     }
   }
-  return {
+  const finding: Finding = {
     ruleId: prepared.id,
     resourceUid: resource.uid,
     resourceType: resource.type,
@@ -110,9 +114,14 @@ export function evaluatePrepared(
     controls: prepared.controls,
     policy: prepared.policy,
   };
+  // Only error findings carry raw text; the key is added only then, so other findings keep one shape.
+  if (debug !== undefined) finding.debug = debug;
+  if (status === "fail" && prepared.rule.offendingLists.length > 0)
+    markOffending(prepared.rule, finding, context);
+  return finding;
 }
 
-type Outcome = boolean | { error: string } | { value: unknown };
+type Outcome = boolean | { error: string; debug?: string } | { value: unknown };
 
 function runExpression(
   expression: CompiledRule["assert"],
@@ -122,7 +131,9 @@ function runExpression(
     const value = expression(context);
     return typeof value === "boolean" ? value : { value };
   } catch (error) {
-    return { error: explainEvaluationError(error) };
+    const raw = error instanceof Error ? error.message : String(error);
+    const plain = explainEvaluationError(error);
+    return raw === plain ? { error: plain } : { error: plain, debug: raw };
   }
 }
 
@@ -307,7 +318,51 @@ function compileTemplate(template: string | undefined): MessagePart[] | null {
   return parts;
 }
 
-function failMessage(prepared: PreparedRule, resource: Resource): string {
+/**
+ * Why a rule failed. The rule's `message` expression when it has one and it gives a string or a list of strings
+ * (one per offending element); otherwise the `failMessage` template; otherwise the title.
+ */
+function failMessage(
+  prepared: PreparedRule,
+  resource: Resource,
+  context: { resource: Resource; now: Date },
+): string {
+  const expression = prepared.rule.message;
+  if (expression) {
+    let value: unknown;
+    try {
+      value = expression(context);
+    } catch {
+      // The verdict stands; the message falls back to the template below.
+      value = undefined;
+    }
+    if (typeof value === "string" && value) return value;
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string"))
+      return value.join("; ");
+  }
+  return templateMessage(prepared, resource);
+}
+
+/** Mark, in list-valued evidence, the elements that decided the failure (`offending.ts`). */
+function markOffending(
+  rule: CompiledRule,
+  finding: Finding,
+  context: { resource: Resource; now: Date },
+): void {
+  let evidence: Record<string, EvidenceValue> | undefined;
+  for (const list of rule.offendingLists) {
+    const current = finding.evidence[list.path];
+    if (!current || !("value" in current)) continue;
+    const indices = offendingIndices(list, context, current.value);
+    if (!indices || indices.length === 0) continue;
+    // Evidence objects may be shared between findings: copy before adding to them.
+    evidence ??= { ...finding.evidence };
+    evidence[list.path] = { ...current, offending: indices };
+  }
+  if (evidence) finding.evidence = evidence;
+}
+
+function templateMessage(prepared: PreparedRule, resource: Resource): string {
   const parts = prepared.failTemplate;
   if (parts === null) return `failed: ${prepared.title}`;
   let message = "";
@@ -339,18 +394,25 @@ export function findingsForCollectorErrors(rules: CompiledRule[], errors: Collec
     for (const rule of rules) {
       const type = rule.resourceTypes.find((t) => error.resourceTypes.includes(t));
       if (!type) continue;
-      const permission = error.permission ? ` (missing permission ${error.permission})` : "";
-      findings.push({
+      // The message is the collector's plain sentence (naming the permission only for a denial); the error
+      // code and any raw SDK text go to `debug`.
+      const permission =
+        error.permission && !error.message.includes(error.permission)
+          ? ` (missing permission ${error.permission})`
+          : "";
+      const finding: Finding = {
         ruleId: rule.definition.id,
         resourceUid: error.scope,
         resourceType: type,
         status: "error",
         severity: rule.definition.severity,
-        message: `could not list ${type} in ${error.scope}: ${error.code}${permission}: ${error.message}`,
+        message: `could not list ${type} in ${error.scope}: ${error.message}${permission}`,
+        debug: error.debug ? `${error.code}: ${error.debug}` : error.code,
         evidence: {},
         controls: rule.summary.controls,
         policy: rule.definition.policy,
-      });
+      };
+      findings.push(finding);
     }
   }
   return findings;

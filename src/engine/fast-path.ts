@@ -1,128 +1,126 @@
 import type { CelAstNode, CompiledExpression } from "./cel.js";
+import type { FactKind, TypeOf } from "./fact-types.js";
 
 /**
  * Most rule expressions are field reads, comparisons and boolean logic over JSON facts. cel-js interprets
  * its AST with full type dispatch on every evaluation, which caps rule evaluation well below a million per
- * second. This module compiles that common subset to generated functions, and keeps cel-js as the authority:
- * whenever a value is not of a kind the fast path is sure about (a missing key, mixed types, an object
- * compared for equality, anything that might raise a CEL error), evaluation is handed back to cel-js for
- * that call, so results and error messages are exactly cel-js's. An expression using anything outside the
- * subset (arithmetic, timestamps, macros, `in`, …) is not compiled here at all.
+ * second. This module compiles that common subset to one generated function per expression.
+ *
+ * Which expressions it compiles is decided once, when the rule is compiled, from the facts schemas of the
+ * rule's resource types: every value the expression reads must have one known kind (boolean, number or
+ * string, a list for `size`, a map for `has`) that is never `null`, every operator must have operands of
+ * the kinds it takes (`==` between one kind, `<` between numbers, `&&` between booleans), and the whole
+ * expression must be boolean. Everything else (macros, `in`, arithmetic, timestamps, string ordering, Assay's
+ * functions, nullable or untyped facts) is evaluated by cel-js. A compiled expression is then evaluated only by
+ * the generated function, with CEL's semantics for what the schema leaves open: an absent optional key raises
+ * cel-js's "No such key" error, and `&&` / `||` absorb an error on one side when the other side decides (as
+ * CEL and cel-js do). Facts are validated against the same schemas before rules read them (scan and rule
+ * tests), so the generated code relies on the kinds. There is no run-time fallback: a divergence from cel-js
+ * would be a bug, and test/engine/fast-path.test.ts compares both on every shipped rule's test cases and on
+ * randomized facts generated from the facts schemas.
  */
 type Context = Parameters<CompiledExpression>[0];
-type Fast = (context: Context) => unknown;
+type Fast = (context: Context) => boolean;
 
-/** Thrown (never returned) inside the fast path to mean "let cel-js evaluate this call". */
-const HAND_BACK: unique symbol = Symbol("hand back to cel-js");
-
-export function withFastPath(ast: CelAstNode, cel: CompiledExpression): CompiledExpression {
-  const fast = compileNode(ast);
-  if (!fast) return cel;
-  return (context) => {
-    try {
-      return fast(context);
-    } catch {
-      return cel(context);
-    }
-  };
+/** A compiled sub-expression: JavaScript source, its kind, and whether it can raise "No such key". */
+interface Emitted {
+  code: string;
+  kind: FactKind;
+  mayThrow: boolean;
 }
 
 /**
- * Compile an expression to one generated JavaScript function, or return undefined when it uses something
- * outside the subset. One function per expression (rather than a tree of shared closures) gives V8
- * monomorphic call sites and lets it inline the small helpers below. Only fixed code shapes are emitted:
- * every literal and field name reaches the generated code through the constants array `K`, never as source.
+ * The generated function for an expression, or undefined when the expression is outside the subset (then
+ * cel-js evaluates it). Only fixed code shapes are emitted: every literal and field name reaches the generated
+ * code through the constants array `K`, never as source.
  */
-export function compileNode(node: CelAstNode): Fast | undefined {
-  const emitter = new Emitter();
-  const body = emitter.emit(node);
-  if (body === undefined) return undefined;
-  const temps = emitter.temps > 0 ? `let ${Array.from({ length: emitter.temps }, (_, i) => `t${i}`)};` : "";
+export function compileNode(node: CelAstNode, typeOf: TypeOf | undefined): Fast | undefined {
+  if (!typeOf) return undefined;
+  const emitter = new Emitter(typeOf);
+  const root = emitter.emit(node);
+  if (root === undefined || root.kind !== "bool") return undefined;
   const constants = emitter.constants.map((_, i) => `k${i} = K[${i}]`).join(", ");
-  const source = `${constants ? `const ${constants};` : ""} return function fast(c) { ${temps} return ${body}; };`;
-  const factory = new Function("K", "F", "EQ", "LT", "LE", "GT", "GE", "OBJ", "SIZE", "H", source) as (
-    ...helpers: unknown[]
-  ) => Fast;
-  return factory(emitter.constants, field, equal, lt, le, gt, ge, plainObject, size, handBack);
+  // Operands of an error-absorbing && / || are functions made once here, so an evaluation allocates nothing.
+  const operands = emitter.operands.map((code, i) => `function g${i}(c) { return ${code}; }`).join(" ");
+  const source = `${constants ? `const ${constants};` : ""} ${operands} return function fast(c) { return ${root.code}; };`;
+  const factory = new Function("K", "F", "AND", "OR", source) as (...helpers: unknown[]) => Fast;
+  return factory(emitter.constants, field, and, or);
 }
 
 class Emitter {
   readonly constants: unknown[] = [];
-  temps = 0;
+  readonly operands: string[] = [];
+
+  constructor(private readonly typeOf: TypeOf) {}
+
+  private operand(code: string): string {
+    this.operands.push(code);
+    return `g${this.operands.length - 1}`;
+  }
 
   private constant(value: unknown): string {
     this.constants.push(value);
     return `k${this.constants.length - 1}`;
   }
 
-  private temp(): string {
-    return `t${this.temps++}`;
-  }
-
-  /** The JavaScript expression for a node, or undefined when the node is outside the subset. */
-  emit(node: CelAstNode): string | undefined {
+  /** The compiled form of a node, or undefined when the node is outside the subset. */
+  emit(node: CelAstNode): Emitted | undefined {
     const args = node.args;
     switch (node.op) {
-      case "id":
-        return args === "resource" ? "c.resource" : undefined;
-      case "value": {
-        const value = literal(args);
-        return value === undefined ? undefined : this.constant(value.value);
-      }
+      case "value":
+        return this.literal(args);
       case "-_": {
-        const inner = isNode(args) && args.op === "value" ? literal(args.args) : undefined;
-        return inner && typeof inner.value === "number" ? this.constant(-inner.value) : undefined;
+        const inner = isNode(args) && args.op === "value" ? this.literal(args.args, true) : undefined;
+        return inner?.kind === "number" ? inner : undefined;
       }
       case ".":
-      case "[]": {
-        const [target, key] = args as [CelAstNode, unknown];
-        const name =
-          node.op === "."
-            ? key
-            : isNode(key) && key.op === "value" && typeof key.args === "string"
-              ? key.args
-              : undefined;
-        const from = isNode(target) ? this.emit(target) : undefined;
-        if (typeof name !== "string" || name === "__proto__" || from === undefined) return undefined;
-        return `F(${from}, ${this.constant(name)})`;
-      }
+      case "[]":
+        return this.read(node);
       case "==":
       case "!=": {
         const pair = this.pair(args);
-        if (!pair) return undefined;
-        return `${node.op === "!=" ? "!" : ""}EQ(${pair[0]}, ${pair[1]})`;
+        if (!pair || pair[0].kind !== pair[1].kind || !isPrimitive(pair[0].kind)) return undefined;
+        return bool(`(${pair[0].code} ${node.op === "==" ? "===" : "!=="} ${pair[1].code})`, pair);
       }
       case "<":
       case "<=":
       case ">":
       case ">=": {
-        const pair = this.pair(args);
+        // Numbers only: CEL orders strings by code point, JavaScript by UTF-16 unit.
+        const pair = this.pair(args, "number");
         if (!pair) return undefined;
-        return `${ORDER_HELPERS[node.op]}(${pair[0]}, ${pair[1]})`;
+        return bool(`(${pair[0].code} ${node.op} ${pair[1].code})`, pair);
       }
       case "&&":
       case "||": {
-        const pair = this.pair(args);
+        const pair = this.pair(args, "bool");
         if (!pair) return undefined;
-        // CEL's && / || short-circuit on a decisive left side; anything but booleans is cel-js's to judge.
-        const [l, r] = [this.temp(), this.temp()];
-        const decisive = node.op === "&&" ? "false" : "true";
-        const other = node.op === "&&" ? "true" : "false";
-        return `((${l} = ${pair[0]}) === ${decisive} ? ${decisive} : (${r} = ${pair[1]}, ${l} === ${other} && typeof ${r} === "boolean" ? ${r} : H()))`;
+        const [l, r] = pair;
+        // An error on the left is absorbed when the right side decides; only reads of optional keys can raise one.
+        if (l.mayThrow)
+          return bool(
+            `${node.op === "&&" ? "AND" : "OR"}(c, ${this.operand(l.code)}, ${this.operand(r.code)})`,
+            pair,
+          );
+        return bool(
+          node.op === "&&" ? `(${l.code} ? ${r.code} : false)` : `(${l.code} ? true : ${r.code})`,
+          pair,
+        );
       }
       case "!_": {
         const inner = isNode(args) ? this.emit(args) : undefined;
-        if (inner === undefined) return undefined;
-        const t = this.temp();
-        return `(typeof (${t} = ${inner}) === "boolean" ? !${t} : H())`;
+        return inner?.kind === "bool" ? bool(`!${inner.code}`, [inner]) : undefined;
       }
       case "?:": {
         const parts = (Array.isArray(args) ? args : []).map((a) => (isNode(a) ? this.emit(a) : undefined));
         const [cond, then, otherwise] = parts;
-        if (parts.length !== 3 || cond === undefined || then === undefined || otherwise === undefined)
-          return undefined;
-        const t = this.temp();
-        return `((${t} = ${cond}) === true ? ${then} : ${t} === false ? ${otherwise} : H())`;
+        if (parts.length !== 3 || !cond || !then || !otherwise) return undefined;
+        if (cond.kind !== "bool" || then.kind !== otherwise.kind || !isPrimitive(then.kind)) return undefined;
+        return {
+          code: `(${cond.code} ? ${then.code} : ${otherwise.code})`,
+          kind: then.kind,
+          mayThrow: cond.mayThrow || then.mayThrow || otherwise.mayThrow,
+        };
       }
       case "call": {
         const [name, callArgs] = args as [string, unknown[]];
@@ -131,112 +129,125 @@ class Emitter {
         if (name === "has" && arg.op === ".") {
           const [target, key] = arg.args as [CelAstNode, unknown];
           const from = isNode(target) ? this.emit(target) : undefined;
-          if (from === undefined || typeof key !== "string") return undefined;
-          return `Object.hasOwn(OBJ(${from}), ${this.constant(key)})`;
+          if (from?.kind !== "map" || typeof key !== "string") return undefined;
+          return bool(`Object.hasOwn(${from.code}, ${this.constant(key)})`, [from]);
         }
-        if (name === "size") {
-          const inner = this.emit(arg);
-          return inner === undefined ? undefined : `SIZE(${inner})`;
-        }
-        return undefined;
+        return name === "size" ? this.size(arg) : undefined;
       }
       case "rcall": {
         const [name, target, callArgs] = args as [string, unknown, unknown[]];
         if (name !== "size" || !Array.isArray(callArgs) || callArgs.length !== 0 || !isNode(target))
           return undefined;
-        const inner = this.emit(target);
-        return inner === undefined ? undefined : `SIZE(${inner})`;
+        return this.size(target);
       }
       default:
         return undefined;
     }
   }
 
-  private pair(args: unknown): [string, string] | undefined {
+  /** `size` of a list only: CEL counts a string's code points, JavaScript its UTF-16 units. */
+  private size(target: CelAstNode): Emitted | undefined {
+    const inner = this.emit(target);
+    if (inner?.kind !== "list") return undefined;
+    return { code: `${inner.code}.length`, kind: "number", mayThrow: inner.mayThrow };
+  }
+
+  private literal(value: unknown, negate = false): Emitted | undefined {
+    let v: unknown = value;
+    if (typeof v === "bigint") {
+      // Beyond 2^53 a number cannot stand for the integer exactly; leave such literals to cel-js.
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) return undefined;
+      v = Number(v);
+    }
+    if (typeof v === "number")
+      return { code: this.constant(negate ? -v : v), kind: "number", mayThrow: false };
+    if (negate) return undefined;
+    if (typeof v === "string") return { code: this.constant(v), kind: "string", mayThrow: false };
+    if (typeof v === "boolean") return { code: this.constant(v), kind: "bool", mayThrow: false };
+    return undefined;
+  }
+
+  /** A select/index chain rooted at `resource`, typed step by step from the schemas. */
+  private read(node: CelAstNode): Emitted | undefined {
+    const steps: string[] = [];
+    let current: CelAstNode = node;
+    while (current.op === "." || current.op === "[]") {
+      const [target, key] = current.args as [CelAstNode, unknown];
+      const name =
+        current.op === "."
+          ? key
+          : isNode(key) && key.op === "value" && typeof key.args === "string"
+            ? key.args
+            : undefined;
+      if (typeof name !== "string" || name === "__proto__" || !isNode(target)) return undefined;
+      steps.unshift(name);
+      current = target;
+    }
+    if (current.op !== "id" || current.args !== "resource") return undefined;
+    let code = "c.resource";
+    let mayThrow = false;
+    let kind: FactKind | undefined;
+    for (let i = 0; i < steps.length; i++) {
+      if (i > 0 && kind !== "map") return undefined;
+      const type = this.typeOf(steps.slice(0, i + 1));
+      if (!type || type.nullable) return undefined;
+      code = `F(${code}, ${this.constant(steps[i])})`;
+      mayThrow ||= type.optional;
+      kind = type.kind;
+    }
+    return kind ? { code, kind, mayThrow } : undefined;
+  }
+
+  /** Both operands compiled (and, when `kind` is given, both of that kind). */
+  private pair(args: unknown, kind?: FactKind): [Emitted, Emitted] | undefined {
     if (!Array.isArray(args) || !isNode(args[0]) || !isNode(args[1])) return undefined;
     const left = this.emit(args[0]);
-    const right = this.emit(args[1]);
-    return left === undefined || right === undefined ? undefined : [left, right];
+    const right = left && this.emit(args[1]);
+    if (!left || !right || (kind && (left.kind !== kind || right.kind !== kind))) return undefined;
+    return [left, right];
   }
 }
 
-/** A literal the fast path can hold exactly, wrapped so that `null` is distinguishable from "not a literal". */
-function literal(value: unknown): { value: number | string | boolean | null } | undefined {
-  if (typeof value === "bigint") {
-    // Beyond 2^53 a number cannot stand for the integer exactly; leave such literals to cel-js.
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) return undefined;
-    return { value: Number(value) };
-  }
-  if (
-    typeof value === "number" ||
-    typeof value === "string" ||
-    typeof value === "boolean" ||
-    value === null
-  ) {
-    return { value };
-  }
-  return undefined;
+function bool(code: string, parts: Emitted[]): Emitted {
+  return { code, kind: "bool", mayThrow: parts.some((p) => p.mayThrow) };
 }
 
-function handBack(): never {
-  throw HAND_BACK;
+function isPrimitive(kind: FactKind): boolean {
+  return kind === "bool" || kind === "number" || kind === "string";
 }
 
-function size(value: unknown): number {
-  if (!Array.isArray(value)) throw HAND_BACK;
-  return value.length;
-}
-
-function plainObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Date)
-    throw HAND_BACK;
-  return value as Record<string, unknown>;
-}
-
-function field(target: unknown, name: string): unknown {
-  const value = plainObject(target)[name];
-  // Facts are JSON: an absent key reads undefined, and what an object inherits is a function.
-  if (value === undefined || typeof value === "function") throw HAND_BACK;
+/** A key of a map: an absent key is cel-js's "No such key" error (what an object inherits is absent too). */
+function field(target: Record<string, unknown>, name: string): unknown {
+  const value = target[name];
+  if (value === undefined || typeof value === "function") throw new Error(`No such key: ${name}`);
   return value;
 }
 
-/** Equality only between values of one primitive kind; anything else is cel-js's to decide. */
-function equal(a: unknown, b: unknown): boolean {
-  const kind = typeof a;
-  if (a === null || b === null) {
-    if (a === null && b === null) return true;
-    throw HAND_BACK;
+/**
+ * CEL's `&&` when the left side may raise an error: false on either side decides; otherwise the error is
+ * raised (the right side's when both raise one, as cel-js does).
+ */
+function and(c: Context, left: Fast, right: Fast): boolean {
+  let l: boolean;
+  try {
+    l = left(c);
+  } catch (leftError) {
+    if (right(c) === false) return false;
+    throw leftError;
   }
-  if (kind !== typeof b || (kind !== "number" && kind !== "string" && kind !== "boolean")) throw HAND_BACK;
-  if (kind === "number" && (Number.isNaN(a) || Number.isNaN(b))) throw HAND_BACK;
-  return a === b;
+  return l ? right(c) : false;
 }
 
-const ORDER_HELPERS: Record<string, string> = { "<": "LT", "<=": "LE", ">": "GT", ">=": "GE" };
-
-/** Numbers only: CEL orders strings by code point, JavaScript by UTF-16 unit, so strings go to cel-js. */
-function numbers(a: unknown, b: unknown): void {
-  if (typeof a !== "number" || typeof b !== "number" || Number.isNaN(a) || Number.isNaN(b)) throw HAND_BACK;
-}
-
-function lt(a: number, b: number): boolean {
-  numbers(a, b);
-  return a < b;
-}
-
-function le(a: number, b: number): boolean {
-  numbers(a, b);
-  return a <= b;
-}
-
-function gt(a: number, b: number): boolean {
-  numbers(a, b);
-  return a > b;
-}
-
-function ge(a: number, b: number): boolean {
-  numbers(a, b);
-  return a >= b;
+/** CEL's `||` when the left side may raise an error: true on either side decides. */
+function or(c: Context, left: Fast, right: Fast): boolean {
+  let l: boolean;
+  try {
+    l = left(c);
+  } catch (leftError) {
+    if (right(c) === true) return true;
+    throw leftError;
+  }
+  return l ? true : right(c);
 }
 
 function isNode(value: unknown): value is CelAstNode {

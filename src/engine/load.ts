@@ -13,9 +13,18 @@ import {
   loadPolicyCatalogue,
   type PolicyCatalogue,
 } from "./catalogue.js";
-import { CelSyntaxError, type CompiledExpression, collectReferences, compileCel } from "./cel.js";
+import {
+  type CelAstNode,
+  CelSyntaxError,
+  type CompiledExpression,
+  collectReferences,
+  compileCel,
+} from "./cel.js";
+import { typeOfFor } from "./fact-types.js";
+import { findOffendingLists, type OffendingList } from "./offending.js";
 import { BUILTIN_FRAMEWORKS_DIR, BUILTIN_POLICIES_FILE } from "./paths.js";
 import { schemaHasPath } from "./schema-paths.js";
+import { expressionKind, typeCheck } from "./type-check.js";
 import { readYamlSource, type YamlSource, zodDiagnostics } from "./yaml-source.js";
 
 /** A rule ready to evaluate: expressions compiled once, paths resolved once. */
@@ -25,6 +34,10 @@ export interface CompiledRule {
   resourceTypes: string[];
   when?: CompiledExpression;
   assert: CompiledExpression;
+  /** The `message` expression, evaluated on a failure. */
+  message?: CompiledExpression;
+  /** List-valued evidence whose offending elements a failure marks (`offending.ts`). */
+  offendingLists: OffendingList[];
   /** Every attribute path the rule reads (for matching unreadable facts), dotted, `[]` steps removed. */
   readPaths: string[];
   evidencePaths: { path: string; segments: string[] }[];
@@ -45,6 +58,8 @@ export interface LoadRulesOptions {
   frameworkDirs?: string[];
 }
 
+/** What a `message` expression may give, as cel-js's checker names it. */
+const MESSAGE_TYPES = new Set(["string", "list<string>", "list", "list<dyn>", "dyn"]);
 const NON_RULE_FILES = new Set(["policies.yaml", "exceptions.yaml"]);
 const RESOURCE_MEMBERS = new Set(Object.keys(ResourceSchema.shape));
 
@@ -166,9 +181,33 @@ export function compileRuleSource(
   }
 
   const readPaths = new Set<string>();
-  const compile = (field: "when" | "assert", expression: string): CompiledExpression | undefined => {
+  // With an unknown resource type there is nothing to type against; that problem is reported above.
+  const typeOf =
+    schemas.length === resourceTypes.length ? typeOfFor(schemas.map(([, schema]) => schema)) : undefined;
+  let assertAst: CelAstNode | undefined;
+  const compile = (
+    field: "when" | "assert" | "message",
+    expression: string,
+  ): CompiledExpression | undefined => {
     try {
-      const { evaluate, ast } = compileCel(expression);
+      const { evaluate, ast, type } = compileCel(expression, typeOf);
+      if (field === "assert") assertAst = ast;
+      if (field === "message") {
+        // cel-js types facts as dyn; the facts schemas may know better (`message: resource.attributes.enabled`).
+        const kind = typeOf ? expressionKind(ast, typeOf) : undefined;
+        const named =
+          kind && kind !== "string" && kind !== "list" ? kind : MESSAGE_TYPES.has(type) ? undefined : type;
+        if (named)
+          problem(
+            field,
+            "RULE_MESSAGE_TYPE",
+            `message must give a string or a list of strings, not ${named}`,
+            0,
+          );
+      }
+      if (typeOf)
+        for (const { message, offset } of typeCheck(ast, typeOf))
+          problem(field, "RULE_CEL_TYPE", message, offset);
       const refs = collectReferences(ast);
       for (const member of refs.resourceMembers) {
         if (!RESOURCE_MEMBERS.has(member.name)) {
@@ -193,7 +232,8 @@ export function compileRuleSource(
           }
         }
         const dotted = path.filter((s) => s !== "[]").join(".");
-        if (dotted) readPaths.add(dotted);
+        // The message is only evaluated on a failure; a fact it alone reads does not make the rule `error`.
+        if (dotted && field !== "message") readPaths.add(dotted);
       }
       return evaluate;
     } catch (error) {
@@ -206,6 +246,7 @@ export function compileRuleSource(
   };
   const when = definition.when === undefined ? undefined : compile("when", definition.when);
   const assert = compile("assert", definition.assert);
+  const message = definition.message === undefined ? undefined : compile("message", definition.message);
 
   const evidencePaths = definition.evidence.map((path, index) => {
     const segments = path.split(".");
@@ -222,7 +263,14 @@ export function compileRuleSource(
     return { path, segments };
   });
 
-  if (diagnostics.length || !assert || (definition.when !== undefined && !when)) return { diagnostics };
+  if (
+    diagnostics.length ||
+    !assert ||
+    !assertAst ||
+    (definition.when !== undefined && !when) ||
+    (definition.message !== undefined && !message)
+  )
+    return { diagnostics };
   return {
     diagnostics,
     rule: {
@@ -231,6 +279,11 @@ export function compileRuleSource(
       resourceTypes,
       when,
       assert,
+      message,
+      offendingLists: findOffendingLists(
+        assertAst,
+        evidencePaths.map((e) => e.path),
+      ),
       readPaths: [...readPaths],
       evidencePaths,
       summary: {

@@ -34,6 +34,8 @@ export const RuleTestFileSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         expect: FindingStatusSchema,
+        /** The finding's message, when the case checks it (a rule's `message` expression). */
+        message: z.string().optional(),
         resource: CaseResourceSchema,
       }),
     )
@@ -137,10 +139,12 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
     const finding = evaluateRule(rule, resource.data, now);
     result.cases.push({
       name: testCase.name,
-      expected: testCase.expect,
-      actual: finding.status,
+      expected: testCase.message === undefined ? testCase.expect : `${testCase.expect}: ${testCase.message}`,
+      actual: testCase.message === undefined ? finding.status : `${finding.status}: ${finding.message}`,
       message: finding.message,
-      ok: finding.status === testCase.expect,
+      ok:
+        finding.status === testCase.expect &&
+        (testCase.message === undefined || finding.message === testCase.message),
     });
   });
   const expected = new Set<string>(spec.cases.map((c) => c.expect));

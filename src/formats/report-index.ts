@@ -62,7 +62,7 @@ export function evidenceLines(evidence: Record<string, EvidenceValue>): string[]
     lines.push(
       e.unreadable !== undefined
         ? `${path}: unreadable (${e.unreadable})`
-        : `${path} = ${formatValue(e.value)}`,
+        : `${path} = ${formatValue(e.value)}${e.offending ? ` (offending elements: ${e.offending.join(", ")})` : ""}`,
     );
     if (e.source) sources.add(e.source);
   }

@@ -39,6 +39,8 @@ export interface ScanResult {
   /** Exceptions past their expiry date (they no longer apply; worth telling the user). */
   expiredExceptions: RiskException[];
   idleCollectors: string[];
+  /** Resources each collector that ran emitted (0 for one that collected nothing). */
+  resourcesByCollector: Record<string, number>;
 }
 
 /** Plan → collect (bounded concurrency) → evaluate → ScanReport. Writes nothing; the caller decides where it goes. */
@@ -65,6 +67,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     collector.checkSettings?.(options.settings?.[name]);
     collectors.set(name, collector);
   }
+  const resourcesByCollector: Record<string, number> = {};
 
   await Promise.all(
     plan.collectors.map((name) =>
@@ -100,6 +103,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
           });
           options.onProgress?.({ collector: name, scope: name, phase: "error" });
         }
+        resourcesByCollector[name] = count;
       }),
     ),
   );
@@ -129,7 +133,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     collectorErrors,
     summary: summarize(findings, resourceList.length, plan.rules.length, collectorErrors.length),
   };
-  return { report, expiredExceptions: expired, idleCollectors: plan.idle };
+  return { report, expiredExceptions: expired, idleCollectors: plan.idle, resourcesByCollector };
 }
 
 function unique(values: (string | undefined)[]): string[] {

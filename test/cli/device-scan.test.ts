@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -89,5 +89,29 @@ remediation: Rename the host.
     const excepted = runCli([...base, "--fail-on", "high", "--exceptions", join(rules, "exceptions.yaml")]);
     expect(excepted.code).toBe(0);
     expect(excepted.stdout).toContain("[excepted: lead@example.com until 2999-12-31: demonstration]");
+  });
+
+  it("--fail-on counts checks that could not run; --allow-errors and scan.allowErrors opt out", async () => {
+    const rules = await makeRuleDir({
+      // int("not a number") raises at evaluation on every machine: a check that cannot run.
+      "remote-access/CUS-101.yaml": `id: CUS-101
+title: A check that cannot be evaluated
+severity: high
+resource: device
+policy: remote-access
+assert: int("not a number") == 1
+evidence: [hostname]
+remediation: None.
+`,
+    });
+    const config = join(dir, "assay-allow-errors.yaml");
+    await writeFile(config, "scan:\n  allowErrors: true\n");
+    const base = ["scan", "--no-builtin-rules", "--rule-dir", rules, "--out-dir", dir];
+    const gated = runCli([...base, "--fail-on", "high"]);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toContain("fail-on high: 1 check(s) at or above high could not run (status error)");
+    expect(runCli([...base, "--fail-on", "critical"]).code).toBe(0);
+    expect(runCli([...base, "--fail-on", "high", "--allow-errors"]).code).toBe(0);
+    expect(runCli([...base, "--fail-on", "high", "--config", config]).code).toBe(0);
   });
 });

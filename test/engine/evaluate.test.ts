@@ -80,6 +80,8 @@ describe("evaluateRule", () => {
       status: "error",
       message: 'could not evaluate "assert": fact "permitRootLogin" was not collected',
     });
+    // The raw CEL error is kept for debugging, apart from the plain message.
+    expect(finding.debug).toMatch(/^No such key: permitRootLogin/);
   });
 
   it("is error when an expression does not yield a boolean", async () => {
@@ -250,6 +252,77 @@ describe("exceptions", () => {
   });
 });
 
+const volumesRule = `id: TST-ENC-009
+title: Every volume is encrypted
+severity: high
+resource: device
+policy: encryption
+assert: resource.attributes.diskEncryption.volumes.all(v, v.encrypted)
+message: >-
+  resource.attributes.diskEncryption.volumes.filter(v, !v.encrypted)
+  .map(v, v.mount + " (" + v.device + ") is not encrypted")
+failMessage: Some volume is not encrypted.
+evidence: [diskEncryption.volumes]
+remediation: Encrypt them.
+`;
+
+describe("failure messages and offending elements", () => {
+  const volumes = [
+    { mount: "/", device: "/dev/nvme0n1p2", encrypted: true },
+    { mount: "/data", device: "/dev/sdb1", encrypted: false },
+    { mount: "/srv", device: "/dev/sdc1", encrypted: false },
+  ];
+
+  it("says why in the resource's terms and marks the offending list elements", async () => {
+    const rule = await compileRuleText(volumesRule);
+    const finding = evaluateRule(
+      rule,
+      device({ diskEncryption: { systemVolumeEncrypted: true, volumes } }),
+      now,
+    );
+    expect(finding.status).toBe("fail");
+    expect(finding.message).toBe("/data (/dev/sdb1) is not encrypted; /srv (/dev/sdc1) is not encrypted");
+    expect(finding.evidence["diskEncryption.volumes"]).toEqual({ value: volumes, offending: [1, 2] });
+  });
+
+  it("marks the elements a negated exists found, and nothing on a pass", async () => {
+    const rule = await compileRuleText(
+      volumesRule
+        .replace(
+          "volumes.all(v, v.encrypted)",
+          "volumes.exists(x, x.mount == '/data') && !resource.attributes.diskEncryption.volumes.exists(v, !v.encrypted)",
+        )
+        .replace(/message: >-\n.*\n.*\n/, ""),
+    );
+    const finding = evaluateRule(
+      rule,
+      device({ diskEncryption: { systemVolumeEncrypted: true, volumes } }),
+      now,
+    );
+    expect(finding).toMatchObject({ status: "fail", message: "Some volume is not encrypted." });
+    // The plain exists over /data is true and decided nothing; the negated one found /data and /srv.
+    expect(finding.evidence["diskEncryption.volumes"]?.offending).toEqual([1, 2]);
+    const fine = volumes.map((v) => ({ ...v, encrypted: true }));
+    const pass = evaluateRule(
+      rule,
+      device({ diskEncryption: { systemVolumeEncrypted: true, volumes: fine } }),
+      now,
+    );
+    expect(pass.status).toBe("pass");
+    expect(pass.evidence["diskEncryption.volumes"]?.offending).toBeUndefined();
+  });
+
+  it("falls back to failMessage when the message expression cannot be evaluated", async () => {
+    const rule = await compileRuleText(volumesRule.replace('v.mount + " ("', 'v.method + " ("'));
+    const finding = evaluateRule(
+      rule,
+      device({ diskEncryption: { systemVolumeEncrypted: true, volumes } }),
+      now,
+    );
+    expect(finding).toMatchObject({ status: "fail", message: "Some volume is not encrypted." });
+  });
+});
+
 describe("collector errors", () => {
   it("turn into an error finding for every rule of the resource types that could not be listed", async () => {
     const rule = await compileRuleText(sshRule);
@@ -276,5 +349,26 @@ describe("collector errors", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ status: "error", ruleId: "TST-SSH-001", resourceUid: "host/ssh" });
     expect(findings[0]?.message).toContain("missing permission root");
+  });
+
+  it("keeps the collector's plain sentence in the message and its code and raw text in debug", async () => {
+    const rule = await compileRuleText(sshRule);
+    const [finding] = findingsForCollectorErrors(
+      [rule],
+      [
+        {
+          collector: "aws",
+          scope: "123456789012/eu-west-2",
+          code: "unreachable",
+          message: "the endpoint could not be reached",
+          debug: "connect ECONNREFUSED 127.0.0.1:1",
+          resourceTypes: ["device"],
+        },
+      ],
+    );
+    expect(finding?.message).toBe(
+      "could not list device in 123456789012/eu-west-2: the endpoint could not be reached",
+    );
+    expect(finding?.debug).toBe("unreachable: connect ECONNREFUSED 127.0.0.1:1");
   });
 });

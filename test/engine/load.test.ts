@@ -67,6 +67,63 @@ describe("loadRules", () => {
     expect(diagnostics[0]?.message).toContain('"firewall.nope"');
   });
 
+  it("reports a CEL type error against the facts schema at lint time, with file, line and column", async () => {
+    const rule = validRule.replace(
+      "assert: resource.attributes.firewall.enabled == true",
+      'assert: resource.attributes.firewall.enabled && resource.attributes.firewall.ruleCount > "3"',
+    );
+    const { dir, diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      code: "RULE_CEL_TYPE",
+      field: "assert",
+      message: 'type error: "firewall.ruleCount" is a number and "3" a string: > compares values of one kind',
+      location: { file: `${dir}/x/TST-001.yaml`, line: 6 },
+    });
+    // The comparison starts where its left operand does: column 9 + offset 40.
+    expect(diagnostics[0]?.location.column).toBe(9 + 40);
+  });
+
+  it.each([
+    ['resource.attributes.firewall.enabled == "true"', '"firewall.enabled" is a boolean and "true" a string'],
+    [
+      "resource.attributes.firewall.ruleCount && true",
+      '"firewall.ruleCount" is a number, but && takes true or false',
+    ],
+    ["(!resource.attributes.firewall.backend)", '"firewall.backend" is a string, but ! takes true or false'],
+    [
+      "resource.attributes.diskEncryption.volumes.all(v, v.encrypted == 1)",
+      '"diskEncryption.volumes[].encrypted" is a boolean and 1 a number',
+    ],
+    [
+      "resource.attributes.firewall.ruleCount in resource.attributes.firewall.backend",
+      '"firewall.backend" is a string, but in needs a list or a map',
+    ],
+  ])("type-checks %s", async (expression, message) => {
+    const rule = validRule.replace("resource.attributes.firewall.enabled == true", expression);
+    const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
+    expect(diagnostics.map((d) => d.code)).toEqual(["RULE_CEL_TYPE"]);
+    expect(diagnostics[0]?.message).toContain(message);
+  });
+
+  it("accepts comparisons of one kind, null checks and facts whose kind the schema leaves open", async () => {
+    const dir = await makeRuleDir({
+      "x/TST-001.yaml": validRule.replace(
+        "resource.attributes.firewall.enabled == true",
+        "resource.attributes.firewall.ruleCount >= 2.5 && resource.attributes.firewall.backend != null && resource.attributes.diskEncryption.volumes.exists(v, v.encrypted)",
+      ),
+    });
+    await expect(loadRules({ dirs: [dir] })).resolves.toBeDefined();
+  });
+
+  it("rejects a message expression that does not give text", async () => {
+    const rule = validRule.replace("evidence:", "message: resource.attributes.firewall.enabled\nevidence:");
+    const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });
+    expect(diagnostics.map((d) => [d.code, d.field, d.message])).toEqual([
+      ["RULE_MESSAGE_TYPE", "message", "message must give a string or a list of strings, not bool"],
+    ]);
+  });
+
   it("rejects an attribute the facts schema does not have, with its position", async () => {
     const rule = validRule.replace("firewall.enabled == true", "firewal.enabled == true");
     const { diagnostics } = await diagnosticsFor({ "x/TST-001.yaml": rule });

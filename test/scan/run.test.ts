@@ -62,12 +62,13 @@ describe("runScan", () => {
         collectedAt: ctx.now.toISOString(),
       });
     });
-    const { report } = await runScan({
+    const { report, resourcesByCollector } = await runScan({
       collectors: ["fake"],
       ruleSet: set,
       ruleDirs: [dir],
       collectorSource: source,
     });
+    expect(resourcesByCollector).toEqual({ fake: 1 });
     expect(report.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(report.findings.map((f) => `${f.ruleId}:${f.status}`)).toEqual(["TST-001:pass", "TST-002:fail"]);
     expect(report.summary.findings).toEqual({ pass: 1, fail: 1, error: 0, skip: 0, excepted: 0 });
@@ -103,13 +104,15 @@ describe("runScan", () => {
     const source = fakeCollector(async () => {
       throw new Error("boom");
     });
-    const { report } = await runScan({
+    const { report, resourcesByCollector } = await runScan({
       collectors: ["fake"],
       ruleSet: set,
       ruleDirs: [dir],
       collectorSource: source,
     });
     expect(report.findings.map((f) => `${f.ruleId}:${f.status}`)).toEqual(["TST-001:error", "TST-002:error"]);
+    // A collector that threw counts as one that collected nothing, for the --fail-on gate.
+    expect(resourcesByCollector).toEqual({ fake: 0 });
     expect(report.findings[0]?.message).toContain("boom");
   });
 });

@@ -1,3 +1,4 @@
+import { AssayError } from "../../core/errors.js";
 import type { DeviceFacts } from "../../core/facts/device.js";
 import {
   type ExecOptions,
@@ -101,4 +102,23 @@ async function readProcessNames(): Promise<ReadonlySet<string>> {
       }),
   );
   return new Set(names.filter((n): n is string => !!n));
+}
+
+/**
+ * The device resource's uid: `device:<hardware UUID>` (or the Linux machine-id that stands in for it). There is
+ * deliberately no fallback such as `device:unknown`: every agent without a readable id would report the same
+ * uid and the store would mix their findings. A device that cannot be identified is an explicit collector
+ * error instead (AssayError `DEVICE_ID_UNREADABLE`), which makes every device rule `error` and the scan's
+ * `--fail-on` gate fail, naming the reason.
+ */
+export function deviceUid(hardwareUuid: string | undefined, unreadable: Record<string, string>): string {
+  if (hardwareUuid) return `device:${hardwareUuid}`;
+  throw deviceIdUnreadable(unreadable.hardwareUuid ?? unreadable.os ?? "no hardware UUID was reported");
+}
+
+export function deviceIdUnreadable(reason: string): AssayError {
+  return new AssayError(
+    "DEVICE_ID_UNREADABLE",
+    `could not identify this device (${reason}); without a stable id its findings would be mixed with other devices', so it is not reported`,
+  );
 }

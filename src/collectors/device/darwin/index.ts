@@ -3,7 +3,14 @@ import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure, type ExecResult, firstLine } from "../exec.js";
 import type { DeviceIdentity } from "../linux/os.js";
-import { factResult, type Host, mergeResults, type ProbeResult, unreadableResult } from "../probe.js";
+import {
+  deviceUid,
+  factResult,
+  type Host,
+  mergeResults,
+  type ProbeResult,
+  unreadableResult,
+} from "../probe.js";
 import {
   isMajorUpgrade,
   isSecurityUpdate,
@@ -119,7 +126,7 @@ export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
 export async function collectDarwinDevice(host: Host): Promise<ResourceInput> {
   const { identity, result } = await probeDarwinDevice(host);
   return {
-    uid: identity ? `device:${identity.hardwareUuid}` : "device:unknown",
+    uid: deviceUid(identity?.hardwareUuid, result.unreadable),
     type: "device",
     provider: "device",
     name: identity?.hostname ?? "unknown",

@@ -1,5 +1,5 @@
 import type { ResourceInput } from "../../../core/resource.js";
-import { type Host, mergeResults, type ProbeResult } from "../probe.js";
+import { deviceUid, type Host, mergeResults, type ProbeResult } from "../probe.js";
 import { probeAccounts } from "./accounts.js";
 import { probeBackup } from "./backup.js";
 import { probeEncryption } from "./encryption.js";
@@ -57,9 +57,8 @@ export async function collectLinuxDevice(host: Host): Promise<ResourceInput> {
     ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
   ]);
   const merged = mergeResults([identity.result, ...groups]);
-  const uid = identity.identity?.hardwareUuid;
   return {
-    uid: uid ? `device:${uid}` : "device:unknown",
+    uid: deviceUid(identity.identity?.hardwareUuid, merged.unreadable),
     type: "device",
     provider: "device",
     name: identity.identity?.hostname ?? "unknown",

@@ -1,6 +1,6 @@
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure } from "../exec.js";
-import type { Host } from "../probe.js";
+import { deviceIdUnreadable, deviceUid, type Host } from "../probe.js";
 import { parseWindowsPosture } from "./parse.js";
 import { powershellArgs } from "./posture-script.js";
 
@@ -19,19 +19,12 @@ export async function collectWin32Device(host: Host): Promise<ResourceInput> {
     const reason = run.ok
       ? "powershell posture script printed no JSON object"
       : describeFailure({ ...run, command: "powershell (posture script)" });
-    return {
-      ...base,
-      uid: "device:unknown",
-      name: "unknown",
-      attributes: {},
-      sources: {},
-      unreadable: { os: reason, hardwareUuid: reason },
-    };
+    throw deviceIdUnreadable(reason);
   }
   const { identity, result } = posture;
   return {
     ...base,
-    uid: identity ? `device:${identity.hardwareUuid}` : "device:unknown",
+    uid: deviceUid(identity?.hardwareUuid, result.unreadable),
     name: identity?.hostname ?? "unknown",
     tags: identity ? { uidSource: identity.uidSource } : {},
     attributes: result.attributes,

@@ -297,10 +297,12 @@ describe("macOS device probe", () => {
       type: "device",
       tags: { uidSource: "hardware" },
     });
-    const broken = ResourceSchema.parse(
-      await collectDarwinDevice(macbook({ "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { code: 1 } })),
-    );
-    expect(broken.uid).toBe("device:unknown");
-    expect(broken.unreadable.hardwareUuid).toBeDefined();
+    // No made-up shared id (device:unknown would mix agents' findings in the store): an explicit error.
+    await expect(
+      collectDarwinDevice(macbook({ "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { code: 1 } })),
+    ).rejects.toMatchObject({
+      code: "DEVICE_ID_UNREADABLE",
+      message: expect.stringMatching(/could not identify this device \(.*ioreg/),
+    });
   });
 });

@@ -93,4 +93,18 @@ describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
     expect(resource.unreadable?.accounts).toBe("probe failed: disk on fire");
     expect(resource.attributes.firewall).toBeDefined();
   });
+
+  it("a device with no readable hardware UUID and no machine-id is an explicit error, never device:unknown", async () => {
+    const anonymous = {
+      ...host,
+      read: async (path: string) =>
+        path === "/sys/class/dmi/id/product_uuid" || path === "/etc/machine-id"
+          ? Promise.reject(new Error("ENOENT: no such file"))
+          : host.read(path),
+    };
+    await expect(collectLinuxDevice(anonymous)).rejects.toMatchObject({
+      code: "DEVICE_ID_UNREADABLE",
+      message: expect.stringContaining("could not identify this device"),
+    });
+  });
 });

@@ -352,7 +352,10 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(resource.uid).toBe("device:4c4c4544-0042-3910-8051-b7c04f563533");
     expect(resource.name).toBe("LT-0427");
     expect(host.calls).toHaveLength(1);
-    const missing = ResourceSchema.parse(await collectWin32Device(recordedHost({}, { now })));
-    expect(missing.unreadable.os).toMatch(/not installed/);
+    // Without the script's output there is no hardware id: an explicit error, never a shared made-up uid.
+    await expect(collectWin32Device(recordedHost({}, { now }))).rejects.toMatchObject({
+      code: "DEVICE_ID_UNREADABLE",
+      message: expect.stringMatching(/not installed/),
+    });
   });
 });
