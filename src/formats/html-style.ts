@@ -21,6 +21,8 @@ th, td { border: 1px solid var(--line); padding: 4px 6px; text-align: left; vert
 th { background: #f6f8fa; }
 td.ev { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 td.ev .line { white-space: pre-wrap; }
+td.ev ol.ev-list { margin: 0.2em 0 0.4em; padding-left: 2.2em; }
+td.ev li.offending mark { background: #fde2e1; color: inherit; }
 td.ev details summary { cursor: pointer; }
 td.ev details[open] summary { color: #57606a; }
 td.ev details .full { white-space: pre-wrap; }

@@ -8,6 +8,7 @@ import { type ChartRow, stackedBarChart } from "./html-chart.js";
 import { HTML_STYLE } from "./html-style.js";
 import {
   evidenceLines,
+  formatValue,
   indexReport,
   type ReportIndex,
   resourceName,
@@ -228,13 +229,39 @@ function* groupedByRule(report: ScanReport, index: ReportIndex, status: "fail" |
  * document, a rule list) shows its first characters; the full value is in a <details> one click away.
  */
 function evidenceHtml(f: Finding): string {
-  return evidenceLines(f.evidence)
-    .map((line) => {
-      const cls = line.startsWith("source: ") ? "line muted" : "line";
-      if (line.length <= EVIDENCE_PREVIEW) return `<div class="${cls}">${h(line)}</div>`;
-      return `<details class="${cls}"><summary>${h(line.slice(0, EVIDENCE_PREVIEW))}… <span class="muted">(${line.length} characters)</span></summary><div class="full">${h(line)}</div></details>`;
-    })
-    .join("");
+  const out: string[] = [];
+  const sources = new Set<string>();
+  for (const [path, e] of Object.entries(f.evidence)) {
+    if (e.source) sources.add(e.source);
+    if (e.unreadable === undefined && Array.isArray(e.value) && e.offending && e.offending.length > 0) {
+      // A list whose failing elements the engine named: show every element, the offending ones marked.
+      const marked = new Set(e.offending);
+      const items = e.value.map((v, i) => {
+        const body = previewHtml(formatValue(v));
+        return marked.has(i)
+          ? `<li class="offending" value="${i}"><mark>${body}</mark> <span class="badge fail">offending</span></li>`
+          : `<li value="${i}">${body}</li>`;
+      });
+      out.push(
+        `<div class="line">${h(path)} = <span class="muted">${e.value.length} elements, ${marked.size} offending</span></div><ol class="ev-list">${items.join("")}</ol>`,
+      );
+      continue;
+    }
+    const [line] = evidenceLines({ [path]: e });
+    out.push(lineHtml(line ?? path, "line"));
+  }
+  for (const source of sources) out.push(lineHtml(`source: ${source}`, "line muted"));
+  return out.join("");
+}
+
+function lineHtml(line: string, cls: string): string {
+  if (line.length <= EVIDENCE_PREVIEW) return `<div class="${cls}">${h(line)}</div>`;
+  return `<details class="${cls}"><summary>${h(line.slice(0, EVIDENCE_PREVIEW))}… <span class="muted">(${line.length} characters)</span></summary><div class="full">${h(line)}</div></details>`;
+}
+
+function previewHtml(text: string): string {
+  if (text.length <= EVIDENCE_PREVIEW) return h(text);
+  return `<details><summary>${h(text.slice(0, EVIDENCE_PREVIEW))}…</summary><span class="full">${h(text)}</span></details>`;
 }
 
 function* excepted(report: ScanReport, index: ReportIndex): Generator<string> {

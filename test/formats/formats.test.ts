@@ -377,6 +377,34 @@ describe("HTML report", () => {
     expect(html).toMatch(/<a href="#failing">Failing resources by rule \(\d+ findings, \d+ rules\)<\/a>/);
   });
 
+  it("marks the offending elements of list-valued evidence, the full list one look away", async () => {
+    const failing = scan.report.findings.find((f) => f.status === "fail");
+    expect(failing).toBeDefined();
+    const ingress = [
+      { port: 443, cidr: "0.0.0.0/0" },
+      { port: 22, cidr: "0.0.0.0/0" },
+      { port: 5432, cidr: "10.0.0.0/8" },
+      { port: 3389, cidr: "::/0", note: "x".repeat(400) },
+    ];
+    const finding = {
+      ...(failing as (typeof scan.report.findings)[number]),
+      evidence: { ingress: { value: ingress, offending: [1, 3], source: "ec2:DescribeSecurityGroups" } },
+    };
+    const html = await render(
+      "html",
+      { ...scan.report, findings: [finding] },
+      { frameworks: scan.frameworks },
+    );
+    const list = html.split('<ol class="ev-list">')[1]?.split("</ol>")[0] ?? "";
+    expect(html).toContain('ingress = <span class="muted">4 elements, 2 offending</span>');
+    expect(list.match(/<li class="offending"/g)).toHaveLength(2);
+    expect(list).toContain('<li class="offending" value="1"><mark>{&quot;port&quot;:22');
+    expect(list).toContain('<li value="0">{&quot;port&quot;:443');
+    // The long element is cut, with the whole value in <details>.
+    expect(list).toMatch(/<li class="offending" value="3"><mark><details><summary>.*…<\/summary>/);
+    expect(html).toContain("source: ec2:DescribeSecurityGroups");
+  });
+
   it("is one self-contained file with every section, escaped, and the changes since the baseline", () => {
     const html = out.html ?? "";
     // Nothing that could fetch: no script, link, image, frame, src/href attribute, CSS url() or @import.
