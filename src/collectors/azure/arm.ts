@@ -19,11 +19,25 @@ export interface ArmClientOptions {
   maxRetries: number;
 }
 
+/**
+ * The kinds of failure a collector reports (the same for every provider): a denial names the permission;
+ * "unreachable" is DNS, TCP, TLS or no answer in time; "service-error" is a 5xx, an unsupported request or a
+ * reply that is not what the API documents; "invalid-configuration" is a setting or credential Assay was given.
+ */
+export type ArmFailureKind =
+  | "denied"
+  | "not-found"
+  | "throttled"
+  | "unreachable"
+  | "service-error"
+  | "invalid-configuration";
+
 /** Why an ARM call failed, in the terms a rule's `error` finding and a collector error need. */
 export interface ArmFailure {
-  kind: "denied" | "throttled" | "not-found" | "failed";
+  kind: ArmFailureKind;
   status?: number;
   code: string;
+  /** A short sentence for an auditor; raw SDK text never goes here. */
   message: string;
   /** The operation that was denied, from ARM's AuthorizationFailed message or the one the call needs. */
   permission?: string;
@@ -100,6 +114,14 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
         throw toError(error, permission);
       });
     const body = parseJson(response.bodyAsText ?? undefined);
+    if (response.status < 400 && (body === undefined || typeof body !== "object")) {
+      throw new ArmCallError({
+        kind: "service-error",
+        status: response.status,
+        code: "InvalidReply",
+        message: `service error: HTTP ${response.status} without a JSON body`,
+      });
+    }
     if (response.status >= 400) {
       const parsed = ArmErrorBodySchema.safeParse(body);
       const error = parsed.success ? parsed.data.error : undefined;
@@ -145,26 +167,25 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
     },
 
     async get(resourceId, apiVersion, permission) {
-      try {
-        // getById deserialises into GenericResource; `properties` stays the raw JSON object we validate.
-        return await generic.resources.getById(resourceId, apiVersion, { abortSignal, requestOptions });
-      } catch (error) {
-        throw toError(error, permission);
-      }
+      // Not resources.getById: it joins "/{resourceId}" and so sends "//subscriptions/…", which ARM refuses.
+      return sendGet(
+        `${endpoint}${armPath(resourceId)}?${new URLSearchParams({ "api-version": apiVersion })}`,
+        permission,
+      );
     },
 
     async listChildren(path, apiVersion, permission, filter) {
       const query = new URLSearchParams({ "api-version": apiVersion });
       if (filter) query.set("$filter", filter);
-      let url: string | undefined = `${endpoint}${path}?${query.toString()}`;
+      let url: string | undefined = `${endpoint}${armPath(path)}?${query.toString()}`;
       const items: unknown[] = [];
       while (url) {
         const page = ArmListPageSchema.safeParse(await sendGet(url, permission));
         if (!page.success) {
           throw new ArmCallError({
-            kind: "failed",
+            kind: "service-error",
             code: "InvalidReply",
-            message: `unexpected reply from ${path}`,
+            message: `service error: the reply to ${path} is not a list (no "value" array)`,
           });
         }
         items.push(...page.data.value);
@@ -184,22 +205,62 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
+/** A resource id or path with exactly one leading slash (ids are `/subscriptions/…`; never `//`). */
+export function armPath(resourceIdOrPath: string): string {
+  return `/${resourceIdOrPath.replace(/^\/+/, "")}`;
+}
+
 const ACTION_IN_MESSAGE = /perform action '([^']+)'/;
+
+/** Node and TLS error codes that mean the endpoint was never reached or never answered. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 function classify(status: number | undefined, code: string, message: string, permission: string): ArmFailure {
   if (status === 403 || code === "AuthorizationFailed") {
-    const named = ACTION_IN_MESSAGE.exec(message)?.[1];
+    const named = ACTION_IN_MESSAGE.exec(message)?.[1] ?? permission;
     return {
       kind: "denied",
       status,
       code,
-      message: `${code}: ${named ?? permission}`,
-      permission: named ?? permission,
+      message: `denied: missing permission ${named}`,
+      permission: named,
     };
   }
-  if (status === 429) return { kind: "throttled", status, code, message: `${code}: throttled after retries` };
-  if (status === 404) return { kind: "not-found", status, code, message: `${code}: not found` };
-  return { kind: "failed", status, code, message: `${code}: ${message || `HTTP ${status ?? "error"}`}` };
+  if (status === 401) {
+    return {
+      kind: "invalid-configuration",
+      status,
+      code,
+      message: `invalid configuration: the credential was refused (${code})`,
+    };
+  }
+  if (status === 429) {
+    return { kind: "throttled", status, code, message: `throttled: still HTTP 429 after retries (${code})` };
+  }
+  if (status === 404) return { kind: "not-found", status, code, message: `not found (${code})` };
+  if (status === undefined && UNREACHABLE_CODES.has(code)) {
+    return { kind: "unreachable", code, message: `unreachable: ${code}` };
+  }
+  return {
+    kind: "service-error",
+    status,
+    code,
+    message: `service error: ${status ? `HTTP ${status} ` : ""}${code}${message && status && status < 500 ? ` (${message})` : ""}`,
+  };
 }
 
 /**
@@ -216,21 +277,21 @@ export function toArmCallError(
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
   if (e?.name === "AbortError") {
     if (scanSignal?.aborted || timeoutMs === undefined) {
-      return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
+      return new ArmCallError({ kind: "unreachable", code: "Aborted", message: "the scan was cancelled" });
     }
     return new ArmCallError({
-      kind: "failed",
+      kind: "unreachable",
       code: "Timeout",
-      message: `Timeout: no answer within ${timeoutMs / 1000} s`,
+      message: `unreachable: no answer within ${timeoutMs / 1000} s`,
     });
   }
   // @azure/identity: no credential source worked (no environment, managed identity or `az login`).
   if (e?.name === "CredentialUnavailableError" || e?.name === "AuthenticationError") {
-    const first = typeof e.message === "string" ? (e.message.split("\n")[0] ?? "") : "";
     return new ArmCallError({
-      kind: "failed",
+      kind: "invalid-configuration",
       code: "CredentialUnavailable",
-      message: `CredentialUnavailable: ${first}`,
+      message:
+        "invalid configuration: no Azure credential could be obtained (environment, managed identity or az login)",
     });
   }
   const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;

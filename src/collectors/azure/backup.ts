@@ -3,9 +3,12 @@ import type {
   AzureRecoveryVaultFactsSchema,
   AzureVirtualMachineFactsSchema,
 } from "../../core/facts/azure.js";
+import { present } from "./present.js";
 
 export const RECOVERY_API_VERSION = "2024-04-01";
 export const RECOVERY_VAULT_READ = "Microsoft.RecoveryServices/vaults/read";
+/** `backupconfig/vaultconfig`: the setting `az backup vault backup-properties set --soft-delete-feature-state` writes. */
+export const BACKUP_CONFIG_READ = "Microsoft.RecoveryServices/Vaults/backupconfig/read";
 export const PROTECTED_ITEMS_READ = "Microsoft.RecoveryServices/vaults/backupProtectedItems/read";
 /** Only Azure VM backups; other workloads (SQL in VM, file shares) are not VMs. */
 export const PROTECTED_VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'";
@@ -20,19 +23,32 @@ const VaultPropertiesSchema = z.object({
   redundancySettings: z.object({ standardTierStorageRedundancy: z.string().nullish() }).nullish(),
 });
 
-export function recoveryVaultFacts(
-  properties: unknown,
-  protectedItemCount?: number,
-): z.input<typeof AzureRecoveryVaultFactsSchema> {
+/**
+ * What `vaults/read` (2024-04-01) returned. Soft delete is on by default for new vaults, but an older vault's
+ * reply can lack `securitySettings.softDeleteSettings` altogether; then the state stays absent (the vault
+ * config read below may still say it).
+ */
+export function recoveryVaultFacts(properties: unknown): z.input<typeof AzureRecoveryVaultFactsSchema> {
   const p = VaultPropertiesSchema.parse(properties ?? {});
-  const immutability = p.securitySettings?.immutabilitySettings?.state;
-  const redundancy = p.redundancySettings?.standardTierStorageRedundancy;
   return {
-    // Soft delete is on by default for vaults; only an explicit Disabled turns it off.
-    softDeleteState: p.securitySettings?.softDeleteSettings?.softDeleteState ?? "Enabled",
-    ...(immutability ? { immutabilityState: immutability } : {}),
-    ...(redundancy ? { storageRedundancy: redundancy } : {}),
-    ...(protectedItemCount !== undefined ? { protectedItemCount } : {}),
+    ...present("softDeleteState", p.securitySettings?.softDeleteSettings?.softDeleteState),
+    ...present("immutabilityState", p.securitySettings?.immutabilitySettings?.state),
+    ...present("storageRedundancy", p.redundancySettings?.standardTierStorageRedundancy),
+  };
+}
+
+const VaultConfigPropertiesSchema = z.object({
+  softDeleteFeatureState: z.string().nullish(),
+  softDeleteRetentionPeriodInDays: z.number().int().nullish(),
+  enhancedSecurityState: z.string().nullish(),
+});
+
+/** `{vault}/backupconfig/vaultconfig` (recoveryservicesbackup 2024-04-01): Enabled | Disabled | AlwaysON | Invalid. */
+export function vaultConfigFacts(properties: unknown): z.input<typeof AzureRecoveryVaultFactsSchema> {
+  const p = VaultConfigPropertiesSchema.parse(properties ?? {});
+  return {
+    ...present("softDeleteFeatureState", p.softDeleteFeatureState),
+    ...present("softDeleteRetentionDays", p.softDeleteRetentionPeriodInDays),
   };
 }
 

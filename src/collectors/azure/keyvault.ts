@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AzureKeyVaultFactsSchema, AzureKeyVaultKeyFactsSchema } from "../../core/facts/azure.js";
 import { durationToDays } from "./durations.js";
+import { present } from "./present.js";
 
 export const KEYVAULT_API_VERSION = "2023-07-01";
 export const KEYVAULT_READ = "Microsoft.KeyVault/vaults/read";
@@ -14,15 +15,19 @@ const VaultPropertiesSchema = z.object({
   publicNetworkAccess: z.string().nullish(),
 });
 
-/** Soft delete cannot be turned off since 2020, so an absent flag means enabled; purge protection defaults off. */
+/**
+ * What `vaults/read` (2023-07-01) returned. Microsoft's getVault example omits enableSoftDelete,
+ * softDeleteRetentionInDays, enablePurgeProtection and enableRbacAuthorization: an omitted flag stays absent,
+ * so a rule that needs it gives `error`, or states the documented default itself.
+ */
 export function keyVaultFacts(properties: unknown): z.input<typeof AzureKeyVaultFactsSchema> {
   const p = VaultPropertiesSchema.parse(properties ?? {});
   return {
-    softDeleteEnabled: p.enableSoftDelete ?? true,
-    softDeleteRetentionDays: p.softDeleteRetentionInDays ?? 90,
-    purgeProtectionEnabled: p.enablePurgeProtection ?? false,
-    rbacAuthorization: p.enableRbacAuthorization ?? false,
-    ...(p.publicNetworkAccess ? { publicNetworkAccess: p.publicNetworkAccess } : {}),
+    ...present("softDeleteEnabled", p.enableSoftDelete),
+    ...present("softDeleteRetentionDays", p.softDeleteRetentionInDays),
+    ...present("purgeProtectionEnabled", p.enablePurgeProtection),
+    ...present("rbacAuthorization", p.enableRbacAuthorization),
+    ...present("publicNetworkAccess", p.publicNetworkAccess),
   };
 }
 
@@ -50,29 +55,41 @@ const KeyPropertiesSchema = z.object({
     .nullish(),
 });
 
-/** A key's management-plane view (ARM `vaults/keys`, api 2021-11-01 and later carries the rotation policy). */
+/**
+ * ARM's `vaults/keys` reply often has no `rotationPolicy` at all (Microsoft's getKey and listKeys examples,
+ * 2023-07-01, carry none), and its absence does not mean "no policy": the policy lives in the Key Vault data
+ * plane. So an absent policy is reported as not reported, and rules on rotation give `error`, never `fail`.
+ */
+export const KEY_ROTATION_NOT_REPORTED =
+  "not reported by the API: the Resource Manager key has no rotationPolicy (it is kept by the Key Vault data plane, GET {vault}/keys/{name}/rotationpolicy)";
+
+/** A key's management-plane view (ARM `vaults/keys`, 2023-07-01). */
 export function keyVaultKeyFacts(
   vaultName: string,
   properties: unknown,
 ): z.input<typeof AzureKeyVaultKeyFactsSchema> {
   const p = KeyPropertiesSchema.parse(properties ?? {});
-  const rotate = (p.rotationPolicy?.lifetimeActions ?? []).find(
-    (a) => a.action?.type?.toLowerCase() === "rotate",
-  );
   const exp = p.attributes?.exp ?? p.attributes?.expires;
-  const rotateAfterDays = durationToDays(rotate?.trigger?.timeAfterCreate ?? undefined);
-  const rotateBeforeExpiryDays = durationToDays(rotate?.trigger?.timeBeforeExpiry ?? undefined);
-  const expiryDays = durationToDays(p.rotationPolicy?.attributes?.expiryTime ?? undefined);
   return {
     vaultName,
-    ...(p.kty ? { keyType: p.kty } : {}),
-    enabled: p.attributes?.enabled ?? true,
+    ...present("keyType", p.kty),
+    ...present("enabled", p.attributes?.enabled),
     ...(typeof exp === "number" ? { expiresAt: new Date(exp * 1000).toISOString() } : {}),
-    rotation: {
-      autoRotate: rotate !== undefined,
-      ...(rotateAfterDays !== undefined ? { rotateAfterDays } : {}),
-      ...(rotateBeforeExpiryDays !== undefined ? { rotateBeforeExpiryDays } : {}),
-      ...(expiryDays !== undefined ? { expiryDays } : {}),
-    },
+    ...(p.rotationPolicy ? { rotation: rotationFacts(p.rotationPolicy) } : {}),
+  };
+}
+
+type RotationPolicy = NonNullable<z.infer<typeof KeyPropertiesSchema>["rotationPolicy"]>;
+
+function rotationFacts(policy: RotationPolicy) {
+  const rotate = (policy.lifetimeActions ?? []).find((a) => a.action?.type?.toLowerCase() === "rotate");
+  const rotateAfterDays = durationToDays(rotate?.trigger?.timeAfterCreate ?? undefined);
+  const rotateBeforeExpiryDays = durationToDays(rotate?.trigger?.timeBeforeExpiry ?? undefined);
+  const expiryDays = durationToDays(policy.attributes?.expiryTime ?? undefined);
+  return {
+    autoRotate: rotate !== undefined,
+    ...present("rotateAfterDays", rotateAfterDays),
+    ...present("rotateBeforeExpiryDays", rotateBeforeExpiryDays),
+    ...present("expiryDays", expiryDays),
   };
 }

@@ -10,6 +10,7 @@ export const AZURE_PERMISSIONS = [
   "Microsoft.KeyVault/vaults/keys/read",
   "Microsoft.Compute/disks/read",
   "Microsoft.RecoveryServices/vaults/read",
+  "Microsoft.RecoveryServices/Vaults/backupconfig/read",
   "Microsoft.RecoveryServices/vaults/backupProtectedItems/read",
   "Microsoft.Network/networkSecurityGroups/read",
   "Microsoft.Sql/servers/read",

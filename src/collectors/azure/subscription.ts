@@ -12,6 +12,7 @@ import type { ResourceInput } from "../../core/resource.js";
 import type { CollectContext } from "../types.js";
 import { ArmCallError, type ArmFailure, type ArmReader, type GenericResourceSummary } from "./arm.js";
 import {
+  BACKUP_CONFIG_READ,
   PROTECTED_ITEMS_READ,
   PROTECTED_VM_FILTER,
   protectionsByVm,
@@ -19,10 +20,12 @@ import {
   RECOVERY_VAULT_READ,
   recoveryVaultFacts,
   type VmProtection,
+  vaultConfigFacts,
   vmBackupFacts,
 } from "./backup.js";
 import { DISK_API_VERSION, DISK_READ, managedDiskFacts } from "./disks.js";
 import {
+  KEY_ROTATION_NOT_REPORTED,
   KEYVAULT_API_VERSION,
   KEYVAULT_KEYS_READ,
   KEYVAULT_READ,
@@ -71,15 +74,15 @@ function failureOf(error: unknown): ArmFailure {
   if (error instanceof z.ZodError) {
     const issue = error.issues[0];
     return {
-      kind: "failed",
+      kind: "service-error",
       code: "InvalidReply",
-      message: `InvalidReply: unexpected reply (${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"})`,
+      message: `service error: the reply is not what the API documents (${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"})`,
     };
   }
   return {
-    kind: "failed",
+    kind: "service-error",
     code: "ReadFailed",
-    message: error instanceof Error ? error.message : String(error),
+    message: `service error: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`,
   };
 }
 
@@ -125,6 +128,8 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
     permission: string,
     schema: z.ZodObject,
     toFacts: (properties: unknown) => Facts,
+    /** Facts the API may leave out although they exist elsewhere: absent → unreadable with this reason. */
+    notReported: Record<string, string> = {},
   ): Promise<Read | undefined> => {
     try {
       const reply = await session.gate(() => arm.get(summary.id, apiVersion, permission));
@@ -133,7 +138,7 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
       return {
         attributes: facts,
         sources: Object.fromEntries(Object.keys(facts).map((k) => [k, source])),
-        unreadable: {},
+        unreadable: Object.fromEntries(Object.entries(notReported).filter(([k]) => !(k in facts))),
       };
     } catch (error) {
       const failure = failureOf(error);
@@ -159,6 +164,25 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
       read.sources[key] = `api: ${permission}`;
     } catch (error) {
       read.unreadable[key] = failureOf(error).message;
+    }
+  };
+
+  /** Read a child resource that adds several facts; on failure those facts become unreadable. */
+  const readChildFacts = async (
+    read: Read,
+    keys: readonly string[],
+    permission: string,
+    load: () => Promise<Facts>,
+  ): Promise<void> => {
+    try {
+      const facts = await session.gate(load);
+      for (const [key, value] of Object.entries(facts)) {
+        read.attributes[key] = value;
+        read.sources[key] = `api: ${permission}`;
+      }
+    } catch (error) {
+      const reason = failureOf(error).message;
+      for (const key of keys) read.unreadable[key] = reason;
     }
   };
 
@@ -249,9 +273,22 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
         RECOVERY_API_VERSION,
         RECOVERY_VAULT_READ,
         AzureRecoveryVaultFactsSchema,
-        (p) => recoveryVaultFacts(p),
+        recoveryVaultFacts,
       );
       if (!read) return;
+      if (!("softDeleteState" in read.unreadable)) {
+        await readChildFacts(
+          read,
+          ["softDeleteFeatureState", "softDeleteRetentionDays"],
+          BACKUP_CONFIG_READ,
+          async () =>
+            vaultConfigFacts(
+              propertiesOf(
+                await arm.get(`${s.id}/backupconfig/vaultconfig`, RECOVERY_API_VERSION, BACKUP_CONFIG_READ),
+              ),
+            ),
+        );
+      }
       try {
         const items = await session.gate(() =>
           arm.listChildren(
@@ -265,7 +302,7 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
         for (const [vm, protection] of found.protections) protections.set(vm, protection);
         if (found.unreadable > 0) {
           backupUnknown.push(
-            `InvalidReply: ${found.unreadable} protected item(s) of vault ${s.name} could not be read`,
+            `service error: ${found.unreadable} protected item(s) of vault ${s.name} are not what the API documents`,
           );
         }
         read.attributes.protectedItemCount = items.length;
@@ -324,6 +361,7 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
           KEYVAULT_KEYS_READ,
           AzureKeyVaultKeyFactsSchema,
           (p) => keyVaultKeyFacts(vault.name, p),
+          { rotation: KEY_ROTATION_NOT_REPORTED },
         );
         if (read) emit(summary, "azure.keyvault.key", read);
       }),

@@ -27,7 +27,7 @@ describe("Azure collector against the ARM emulator", () => {
   const attrs = (id: string) => collected.resources.get(id)?.attributes;
 
   it("emits only valid resources whose facts match their type's schema", () => {
-    expect(collected.resources.size).toBe(23);
+    expect(collected.resources.size).toBe(33);
     for (const resource of collected.resources.values()) {
       const parsed = ResourceSchema.parse(resource);
       const schema = factsSchemaFor(parsed.type);
@@ -38,28 +38,28 @@ describe("Azure collector against the ARM emulator", () => {
     expect(collected.resources.has(ids.dbMaster)).toBe(false);
   });
 
-  it("normalises storage account settings", () => {
+  it("reads storage account settings as the API returned them", () => {
     expect(attrs(ids.stGood)).toEqual({
       httpsOnly: true,
       minimumTlsVersion: "TLS1_2",
       allowBlobPublicAccess: false,
       encryption: {
         keySource: "Microsoft.Keyvault",
-        customerManagedKey: true,
         keyVaultKeyUri: "https://kv-good.vault.azure.net/keys/rotating",
         infrastructureEncryption: true,
       },
     });
-    // ARM omits allowBlobPublicAccess on old accounts: the default then was "allowed".
     expect(attrs(ids.stBad)).toEqual({
       httpsOnly: false,
       minimumTlsVersion: "TLS1_0",
       allowBlobPublicAccess: true,
-      encryption: {
-        keySource: "Microsoft.Storage",
-        customerManagedKey: false,
-        infrastructureEncryption: false,
-      },
+      encryption: { keySource: "Microsoft.Storage", infrastructureEncryption: false },
+    });
+    // Microsoft's StorageAccountGetProperties example: no allowBlobPublicAccess, minimumTlsVersion or
+    // requireInfrastructureEncryption.
+    expect(attrs(ids.stExample)).toEqual({
+      httpsOnly: false,
+      encryption: { keySource: "Microsoft.Storage" },
     });
     expect(collected.resources.get(ids.stGood)?.tags).toEqual({ env: "prod" });
     expect(collected.resources.get(ids.stGood)?.sources?.httpsOnly).toBe(
@@ -70,7 +70,9 @@ describe("Azure collector against the ARM emulator", () => {
   it("turns a denied read into unreadable facts naming the missing permission", () => {
     const denied = collected.resources.get(ids.stDenied);
     expect(denied?.attributes).toEqual({});
-    expect(denied?.unreadable?.httpsOnly).toBe("AuthorizationFailed: Microsoft.Storage/storageAccounts/read");
+    expect(denied?.unreadable?.httpsOnly).toBe(
+      "denied: missing permission Microsoft.Storage/storageAccounts/read",
+    );
     expect(Object.keys(denied?.unreadable ?? {}).sort()).toEqual(
       ["allowBlobPublicAccess", "encryption", "httpsOnly", "minimumTlsVersion", "publicNetworkAccess"].sort(),
     );
@@ -89,7 +91,9 @@ describe("Azure collector against the ARM emulator", () => {
       purgeProtectionEnabled: true,
       rbacAuthorization: true,
     });
-    expect(attrs(ids.kvBad)).toMatchObject({ softDeleteEnabled: false, purgeProtectionEnabled: false });
+    expect(attrs(ids.kvBad)).toEqual({ softDeleteEnabled: false, softDeleteRetentionDays: 7 });
+    // Microsoft's getVault example omits every soft-delete and purge flag: nothing is filled in.
+    expect(attrs(ids.kvExample)).toEqual({ publicNetworkAccess: "Enabled" });
     expect(attrs(ids.keyRotating)).toEqual({
       vaultName: "kv-good",
       keyType: "RSA",
@@ -103,6 +107,11 @@ describe("Azure collector against the ARM emulator", () => {
       enabled: true,
       rotation: { autoRotate: false },
     });
+    // Microsoft's getKey example has no rotationPolicy: rotation is not reported, not "no rotation".
+    const example = collected.resources.get(ids.keyExample);
+    expect(example?.attributes).toEqual({ vaultName: "sample-vault", keyType: "RSA", enabled: true });
+    expect(example?.unreadable?.rotation).toMatch(/^not reported by the API: /);
+    expect(collected.resources.get(ids.keyStatic)?.unreadable).toEqual({});
   });
 
   it("reports keys it could not list as a collector error for the key type", () => {
@@ -130,13 +139,23 @@ describe("Azure collector against the ARM emulator", () => {
   it("reads disk encryption", () => {
     expect(attrs(ids.diskCmk)).toEqual({
       encryptionType: "EncryptionAtRestWithCustomerKey",
-      customerManagedKey: true,
       diskEncryptionSetId: expect.stringContaining("diskEncryptionSets/des-1"),
-      adeEnabled: false,
       networkAccessPolicy: "DenyAll",
       diskState: "Attached",
     });
-    expect(attrs(ids.diskPmk)).toMatchObject({ customerManagedKey: false, networkAccessPolicy: "AllowAll" });
+    expect(attrs(ids.diskPmk)).toMatchObject({
+      encryptionType: "EncryptionAtRestWithPlatformKey",
+      networkAccessPolicy: "AllowAll",
+    });
+    // A disk encryption set without a type is not turned into a platform key.
+    expect(attrs(ids.diskSetOnly)).toEqual({
+      diskEncryptionSetId: expect.stringContaining("diskEncryptionSets/des-1"),
+    });
+    // Microsoft's Disk_Get example: no networkAccessPolicy or diskState.
+    expect(attrs(ids.diskExample)).toEqual({
+      encryptionType: "EncryptionAtRestWithPlatformKey",
+      adeEnabled: true,
+    });
   });
 
   it("joins VMs to the Recovery Services vault items that protect them", () => {
@@ -153,11 +172,28 @@ describe("Azure collector against the ARM emulator", () => {
     expect(attrs(ids.vmUnprotected)).toEqual({ backup: { protected: false } });
     expect(attrs(ids.rsvGood)).toEqual({
       softDeleteState: "AlwaysON",
+      softDeleteFeatureState: "AlwaysON",
       immutabilityState: "Locked",
       storageRedundancy: "GeoRedundant",
       protectedItemCount: 2,
     });
-    expect(attrs(ids.rsvNoSoftDelete)).toEqual({ softDeleteState: "Disabled", protectedItemCount: 0 });
+    expect(attrs(ids.rsvNoSoftDelete)).toEqual({
+      softDeleteState: "Disabled",
+      softDeleteFeatureState: "Disabled",
+      protectedItemCount: 0,
+    });
+    expect(attrs(ids.rsvExample)).toEqual({
+      softDeleteState: "Enabled",
+      softDeleteFeatureState: "Enabled",
+      immutabilityState: "Disabled",
+      storageRedundancy: "GeoRedundant",
+      protectedItemCount: 0,
+    });
+    // No securitySettings in the vault reply: the state is absent, and the backup config says it.
+    expect(attrs(ids.rsvLegacy)).toEqual({ softDeleteFeatureState: "Disabled", protectedItemCount: 0 });
+    expect(collected.resources.get(ids.rsvLegacy)?.sources?.softDeleteFeatureState).toBe(
+      "api: Microsoft.RecoveryServices/Vaults/backupconfig/read",
+    );
   });
 
   it("decides NSG exposure by rule priority", () => {
@@ -185,12 +221,20 @@ describe("Azure collector against the ARM emulator", () => {
       publicNetworkAccess: "Enabled",
       auditing: { enabled: false, retentionDays: 0 },
     });
+    // Microsoft's ServerGet and ServerBlobAuditingGet examples: no minimalTlsVersion, so none (not "1.0").
+    expect(attrs(ids.sqlExample)).toEqual({
+      publicNetworkAccess: "Enabled",
+      auditing: { enabled: false, retentionDays: 0 },
+    });
+    // A missing retentionDays stays absent (0 would mean "kept forever").
+    expect(attrs(ids.sqlNoRetention)).toEqual({ minimalTlsVersion: "1.2", auditing: { enabled: true } });
     expect(attrs(ids.dbGood)).toEqual({ serverName: "sql-good", tdeEnabled: true });
     expect(attrs(ids.dbBad)).toEqual({ serverName: "sql-bad", tdeEnabled: false });
   });
 
-  it("sends api-version on every call and never gets a 400 for it", () => {
+  it("sends the right api-version and a single-slash path on every call, so never gets a 400", () => {
     expect(emulator.requests.filter((r) => r.status === 400)).toEqual([]);
+    expect(emulator.requests.some((r) => r.path.includes("//"))).toBe(false);
     expect(emulator.requests.every((r) => r.status !== 401)).toBe(true);
   });
 });
@@ -282,9 +326,11 @@ describe("Azure collector failure modes", () => {
         expect.objectContaining({
           scope: "subscriptions",
           code: "CredentialUnavailable",
-          message: expect.stringContaining("DefaultAzureCredential failed to retrieve a token"),
+          message: expect.stringContaining("invalid configuration: no Azure credential could be obtained"),
         }),
       ]);
+      // The SDK's own multi-line text is not what an auditor reads.
+      expect(errors[0]?.message).not.toContain("DefaultAzureCredential failed");
       expect(emulator.requests).toEqual([]);
     } finally {
       await emulator.close();
@@ -302,8 +348,10 @@ describe("Azure collector failure modes", () => {
         { subscriptions: [SUB_A], timeoutSeconds: 0.5 },
         NOW,
       );
-      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe("Timeout: no answer within 0.5 s");
-      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
+        "unreachable: no answer within 0.5 s",
+      );
+      expect(resources.get(ids.diskCmk)?.attributes?.encryptionType).toBe("EncryptionAtRestWithCustomerKey");
       expect(Date.now() - started).toBeLessThan(4_500);
     } finally {
       await emulator.close();
@@ -318,7 +366,7 @@ describe("Azure collector failure modes", () => {
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
       expect(resources.get(ids.nsgPrivate)?.unreadable?.sshOpenToInternet).toMatch(
-        /^InvalidReply: unexpected reply \(securityRules\.0\.properties\.priority: /,
+        /^service error: the reply is not what the API documents \(securityRules\.0\.properties\.priority: /,
       );
       expect(resources.get(ids.nsgPrivate)?.attributes).toEqual({});
     } finally {
@@ -335,7 +383,7 @@ describe("Azure collector failure modes", () => {
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
       expect(resources.get(ids.vmUnprotected)?.unreadable?.backup).toBe(
-        "InvalidReply: 1 protected item(s) of vault rsv-good could not be read",
+        "service error: 1 protected item(s) of vault rsv-good are not what the API documents",
       );
       expect(resources.get(ids.vmProtected)?.attributes?.backup).toMatchObject({ protected: true });
     } finally {
@@ -350,12 +398,57 @@ describe("Azure collector failure modes", () => {
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
       expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
-        "TooManyRequests: throttled after retries",
+        "throttled: still HTTP 429 after retries (TooManyRequests)",
       );
       expect(emulator.requests.filter((r) => r.path.toLowerCase() === ids.diskPmk.toLowerCase()).length).toBe(
         4,
       );
-      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+      expect(resources.get(ids.diskCmk)?.attributes?.encryptionType).toBe("EncryptionAtRestWithCustomerKey");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("the ARM emulator refuses what ARM refuses", () => {
+  const get = async (emulator: ArmEmulator, path: string) => {
+    const { request } = await import("node:https");
+    return new Promise<{ status: number; code?: string }>((resolve, reject) => {
+      const req = request(
+        `${emulator.endpoint}${path}`,
+        { agent: emulator.agent, headers: { authorization: "Bearer test-token" } },
+        (res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, code: JSON.parse(body || "{}")?.error?.code }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  };
+
+  it("a doubled slash, a missing or a wrong api-version", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      expect(await get(emulator, `/${ids.stGood}?api-version=2023-05-01`)).toEqual({
+        status: 400,
+        code: "InvalidRequestUri",
+      });
+      expect(await get(emulator, ids.stGood)).toEqual({ status: 400, code: "MissingApiVersionParameter" });
+      expect(await get(emulator, `${ids.stGood}?api-version=2019-06-01`)).toEqual({
+        status: 400,
+        code: "InvalidApiVersionParameter",
+      });
+      expect(await get(emulator, `${ids.kvGood}/keys?api-version=2019-09-01`)).toMatchObject({ status: 400 });
+      expect(
+        await get(emulator, `${ids.rsvGood}/backupconfig/vaultconfig?api-version=2016-06-01`),
+      ).toMatchObject({ status: 400 });
+      expect(await get(emulator, `${ids.stGood}?api-version=2023-05-01`)).toEqual({ status: 200 });
     } finally {
       await emulator.close();
     }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { permissionsFor } from "../../../src/cli/permissions.js";
-import { PROTECTED_ITEMS_READ, RECOVERY_VAULT_READ } from "../../../src/collectors/azure/backup.js";
+import {
+  BACKUP_CONFIG_READ,
+  PROTECTED_ITEMS_READ,
+  RECOVERY_VAULT_READ,
+} from "../../../src/collectors/azure/backup.js";
 import { DISK_READ } from "../../../src/collectors/azure/disks.js";
 import { KEYVAULT_KEYS_READ, KEYVAULT_READ } from "../../../src/collectors/azure/keyvault.js";
 import { NSG_READ } from "../../../src/collectors/azure/network.js";
@@ -19,6 +23,7 @@ describe("Azure permissions", () => {
       DISK_READ,
       RECOVERY_VAULT_READ,
       PROTECTED_ITEMS_READ,
+      BACKUP_CONFIG_READ,
       NSG_READ,
       SQL_SERVER_READ,
       SQL_AUDITING_READ,
