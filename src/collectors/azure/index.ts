@@ -2,12 +2,11 @@ import { setMaxListeners } from "node:events";
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
-import { AssayError } from "../../core/errors.js";
 import type { Collector } from "../types.js";
 import { createArmReader } from "./arm.js";
 import { AZURE_PERMISSIONS } from "./permissions.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
-import { AzureSettingsSchema } from "./settings.js";
+import { parseAzureSettings } from "./settings.js";
 import { collectSubscription } from "./subscription.js";
 
 export { AZURE_PERMISSIONS, buildAzureRoleDefinition } from "./permissions.js";
@@ -30,16 +29,9 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
     provider: "azure",
     produces: AZURE_RESOURCE_TYPES,
     permissions: AZURE_PERMISSIONS,
+    checkSettings: (settings) => void parseAzureSettings(settings),
     async collect(ctx) {
-      const parsed = AzureSettingsSchema.safeParse(ctx.settings ?? undefined);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AssayError(
-          "AZURE_SETTINGS_INVALID",
-          `azure settings: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
-        );
-      }
-      const settings = parsed.data;
+      const settings = parseAzureSettings(ctx.settings);
       const credential =
         options.credential ??
         new (await import("@azure/identity")).DefaultAzureCredential(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAzureCollector } from "../../../src/collectors/azure/index.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
 import {
@@ -272,11 +273,28 @@ describe("Azure collector settings", () => {
     }
   });
 
+  it("refuses a malformed subscription id before any call, naming the setting", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      await expect(collectAzure(emulator, { subscriptions: [SUB_A, "Production"] }, NOW)).rejects.toThrow(
+        'azure settings: azure.subscriptions[1] ("Production"): not a subscription id',
+      );
+      expect(emulator.requests).toEqual([]);
+      expect(() => createAzureCollector().checkSettings?.({ subscriptions: ["sub-1"] })).toThrow(
+        /azure\.subscriptions\[0\]/,
+      );
+      expect(() => createAzureCollector().checkSettings?.({ subscriptions: [SUB_A] })).not.toThrow();
+      expect(() => createAzureCollector().checkSettings?.(undefined)).not.toThrow();
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("rejects invalid settings with a sentence", async () => {
     const emulator = await startArmEmulator(azureScenario(NOW));
     try {
       await expect(collectAzure(emulator, { concurrency: 0 }, NOW)).rejects.toThrow(
-        /azure settings: concurrency/,
+        /azure settings: azure\.concurrency: /,
       );
     } finally {
       await emulator.close();
