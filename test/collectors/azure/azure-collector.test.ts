@@ -472,3 +472,52 @@ describe("the ARM emulator refuses what ARM refuses", () => {
     }
   });
 });
+
+describe("Azure collector error kinds", () => {
+  it("unreachable: nothing listens at the endpoint", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    const endpoint = emulator.endpoint;
+    await emulator.close();
+    const { resources, errors } = await collectAzure(
+      { ...emulator, endpoint } as ArmEmulator,
+      { maxRetries: 0 },
+      NOW,
+    );
+    expect(resources.size).toBe(0);
+    expect(errors).toEqual([
+      expect.objectContaining({ scope: "subscriptions", code: "ECONNREFUSED", message: expect.any(String) }),
+    ]);
+    expect(errors[0]?.message).toBe("could not list subscriptions: unreachable: ECONNREFUSED");
+    expect(errors[0]?.permission).toBeUndefined();
+  });
+
+  it("service error: a 500 is retried a bounded number of times, then named as such", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, status: 500 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A], maxRetries: 1 }, NOW);
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
+        "service error: HTTP 500 InternalServerError",
+      );
+      const calls = emulator.requests.filter((r) => r.path.toLowerCase() === ids.diskPmk.toLowerCase());
+      expect(calls.map((c) => c.status)).toEqual([500, 500]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("not found: a resource deleted between listing and reading is not reported", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, status: 404 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources, errors } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
+      expect(resources.has(ids.diskPmk)).toBe(false);
+      expect(resources.has(ids.diskCmk)).toBe(true);
+      expect(errors.filter((e) => e.scope.includes("/disks/"))).toEqual([]);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

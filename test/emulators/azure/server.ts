@@ -25,7 +25,7 @@ export interface ArmFault {
   /** Lower-case path (without query) the fault applies to. */
   path: string;
   /** Absent with `delayMs`: answer normally, late. */
-  status?: 403 | 429 | 500;
+  status?: 403 | 404 | 429 | 500;
   /** How many times to fail before serving normally; absent = always. */
   times?: number;
   /** Hold the (normal) answer this long, to exercise client timeouts. */
@@ -169,6 +169,9 @@ export async function startArmEmulator(
           "AuthorizationFailed",
           `The client 'assay-test' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${fault.action ?? "unknown"}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
         );
+      }
+      if (fault.status === 404) {
+        return armError(404, "ResourceNotFound", `The Resource '${path}' was not found.`);
       }
       return armError(500, "InternalServerError", "Something went wrong.");
     }
