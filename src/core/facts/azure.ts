@@ -103,12 +103,11 @@ const NsgRuleSchema = z.strictObject({
 });
 
 export const AzureNetworkSecurityGroupFactsSchema = z.strictObject({
-  /** Inbound rules as configured (sorted by priority). */
+  /**
+   * Inbound security rules and default security rules as configured (sorted by priority): `sources` merges
+   * sourceAddressPrefix(es), `ports` destinationPortRange(s). Exposure is judged by the rules (AZ-NSG-*).
+   */
   inboundRules: z.array(NsgRuleSchema).optional(),
-  /** The first matching inbound rule by priority for TCP/22 from the internet allows it. */
-  sshOpenToInternet: z.boolean().optional(),
-  /** The same for TCP/3389. */
-  rdpOpenToInternet: z.boolean().optional(),
 });
 
 export const AzureSqlServerFactsSchema = z.strictObject({

@@ -197,11 +197,16 @@ describe("Azure collector against the ARM emulator", () => {
     );
   });
 
-  it("decides NSG exposure by rule priority", () => {
-    expect(attrs(ids.nsgSsh)).toMatchObject({ sshOpenToInternet: true, rdpOpenToInternet: false });
-    expect(attrs(ids.nsgRdp)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: true });
-    expect(attrs(ids.nsgShadowed)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
-    expect(attrs(ids.nsgPrivate)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
+  it("reads NSG inbound rules in priority order; exposure is the rules' judgement", () => {
+    expect(Object.keys(attrs(ids.nsgSsh) ?? {})).toEqual(["inboundRules"]);
+    expect((attrs(ids.nsgRdp)?.inboundRules as unknown[])[0]).toEqual({
+      name: "mgmt",
+      priority: 300,
+      access: "Allow",
+      protocol: "Tcp",
+      sources: ["Internet"],
+      ports: ["443", "3380-3390"],
+    });
     expect(((attrs(ids.nsgShadowed)?.inboundRules ?? []) as { name: string }[]).map((r) => r.name)).toEqual([
       "deny-ssh",
       "ssh",
@@ -383,7 +388,7 @@ describe("Azure collector failure modes", () => {
     const emulator = await startArmEmulator(scenario);
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
-      expect(resources.get(ids.nsgPrivate)?.unreadable?.sshOpenToInternet).toMatch(
+      expect(resources.get(ids.nsgPrivate)?.unreadable?.inboundRules).toMatch(
         /^service error: the reply is not what the API documents \(securityRules\.0\.properties\.priority: /,
       );
       expect(resources.get(ids.nsgPrivate)?.attributes).toEqual({});
