@@ -1,9 +1,10 @@
 import { z } from "zod";
-import type { AzureManagedDiskFactsSchema } from "../../core/facts/azure.js";
+import { AzureManagedDiskFactsSchema } from "../../core/facts/azure.js";
+import { AZURE_CALLS } from "./calls.js";
 import { present } from "./present.js";
+import { armResourceType } from "./scope.js";
 
 export const DISK_API_VERSION = "2024-03-02";
-export const DISK_READ = "Microsoft.Compute/disks/read";
 
 const DiskPropertiesSchema = z.object({
   encryption: z.object({ type: z.string().nullish(), diskEncryptionSetId: z.string().nullish() }).nullish(),
@@ -27,3 +28,13 @@ export function managedDiskFacts(properties: unknown): z.input<typeof AzureManag
     ...present("diskState", p.diskState),
   };
 }
+
+export const managedDisk = armResourceType({
+  type: "azure.compute.disk",
+  service: "compute",
+  armType: "microsoft.compute/disks",
+  apiVersion: DISK_API_VERSION,
+  facts: AzureManagedDiskFactsSchema,
+  read: AZURE_CALLS.readDisk,
+  toFacts: managedDiskFacts,
+});

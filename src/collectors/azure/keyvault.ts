@@ -1,11 +1,20 @@
 import { z } from "zod";
-import type { AzureKeyVaultFactsSchema, AzureKeyVaultKeyFactsSchema } from "../../core/facts/azure.js";
+import { AzureKeyVaultFactsSchema, AzureKeyVaultKeyFactsSchema } from "../../core/facts/azure.js";
+import { defineResourceType } from "../kit/resource-type.js";
+import type { GenericResourceSummary } from "./arm.js";
+import { AZURE_CALLS } from "./calls.js";
 import { durationToDays } from "./durations.js";
 import { present } from "./present.js";
+import {
+  armResourceType,
+  identityOf,
+  listedOf,
+  propertiesOf,
+  type SubscriptionScope,
+  setAll,
+} from "./scope.js";
 
 export const KEYVAULT_API_VERSION = "2023-07-01";
-export const KEYVAULT_READ = "Microsoft.KeyVault/vaults/read";
-export const KEYVAULT_KEYS_READ = "Microsoft.KeyVault/vaults/keys/read";
 
 const VaultPropertiesSchema = z.object({
   enableSoftDelete: z.boolean().nullish(),
@@ -93,3 +102,76 @@ function rotationFacts(policy: RotationPolicy) {
     ...present("expiryDays", expiryDays),
   };
 }
+
+export const keyVault = armResourceType({
+  type: "azure.keyvault.vault",
+  service: "keyvault",
+  armType: "microsoft.keyvault/vaults",
+  apiVersion: KEYVAULT_API_VERSION,
+  facts: AzureKeyVaultFactsSchema,
+  read: AZURE_CALLS.readKeyVault,
+  toFacts: keyVaultFacts,
+});
+
+interface VaultKey {
+  vault: GenericResourceSummary;
+  id: string;
+  name: string;
+}
+
+const KEY_FACTS = Object.keys(AzureKeyVaultKeyFactsSchema.shape);
+
+/**
+ * Keys of every listed vault (`{vault}/keys`, then each key's GET). A vault whose keys cannot be listed is
+ * reported on its own scope for the key type; the other vaults' keys are still read.
+ */
+export const keyVaultKey = defineResourceType<SubscriptionScope, VaultKey>({
+  type: "azure.keyvault.key",
+  service: "keyvault",
+  scope: "perProject",
+  facts: AzureKeyVaultKeyFactsSchema,
+  calls: [AZURE_CALLS.listResources, AZURE_CALLS.readKeys],
+  async *list(ctx) {
+    for await (const vault of listedOf(ctx, "microsoft.keyvault/vaults")) {
+      let items: unknown[];
+      try {
+        items = await ctx.call(AZURE_CALLS.readKeys, () =>
+          ctx.provider.arm.listChildren(`${vault.id}/keys`, KEYVAULT_API_VERSION),
+        );
+      } catch (err) {
+        ctx.provider.reportPartial(vault.id, err, ["azure.keyvault.key"]);
+        continue;
+      }
+      for (const raw of items) {
+        const item = KeyListItemSchema.safeParse(raw);
+        if (item.success) yield { vault, id: item.data.id, name: item.data.name };
+        else ctx.provider.reportPartial(vault.id, item.error, ["azure.keyvault.key"]);
+      }
+    }
+  },
+  async read(ctx, key, facts) {
+    const summary: GenericResourceSummary = {
+      id: key.id,
+      name: `${key.vault.name}/${key.name}`,
+      type: "Microsoft.KeyVault/vaults/keys",
+      ...(key.vault.location ? { location: key.vault.location } : {}),
+      tags: {},
+    };
+    let mapped: Record<string, unknown> | undefined;
+    try {
+      mapped = await ctx.callOrAbsent(AZURE_CALLS.readKeys, async () =>
+        keyVaultKeyFacts(
+          key.vault.name,
+          propertiesOf(await ctx.provider.arm.get(key.id, KEYVAULT_API_VERSION)),
+        ),
+      );
+    } catch (err) {
+      facts.fail(KEY_FACTS, err);
+      return identityOf(summary, ctx.provider.subscriptionId);
+    }
+    if (!mapped) return undefined;
+    setAll(facts, mapped, AZURE_CALLS.readKeys);
+    if (!("rotation" in mapped)) facts.fail("rotation", new Error(KEY_ROTATION_NOT_REPORTED));
+    return identityOf(summary, ctx.provider.subscriptionId);
+  },
+});

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { AzureNetworkSecurityGroupFactsSchema } from "../../core/facts/azure.js";
+import { AzureNetworkSecurityGroupFactsSchema } from "../../core/facts/azure.js";
+import { AZURE_CALLS } from "./calls.js";
+import { armResourceType } from "./scope.js";
 
 export const NETWORK_API_VERSION = "2024-05-01";
-export const NSG_READ = "Microsoft.Network/networkSecurityGroups/read";
 
 const SecurityRuleSchema = z.object({
   name: z.string(),
@@ -51,3 +52,13 @@ export function networkSecurityGroupFacts(
   // (AZ-NSG-001/002), which apply the NSG's first-match-by-priority semantics themselves.
   return { inboundRules: inbound };
 }
+
+export const networkSecurityGroup = armResourceType({
+  type: "azure.network.nsg",
+  service: "network",
+  armType: "microsoft.network/networksecuritygroups",
+  apiVersion: NETWORK_API_VERSION,
+  facts: AzureNetworkSecurityGroupFactsSchema,
+  read: AZURE_CALLS.readNsg,
+  toFacts: networkSecurityGroupFacts,
+});

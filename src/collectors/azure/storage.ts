@@ -1,9 +1,10 @@
 import { z } from "zod";
-import type { AzureStorageAccountFactsSchema } from "../../core/facts/azure.js";
+import { AzureStorageAccountFactsSchema } from "../../core/facts/azure.js";
+import { AZURE_CALLS } from "./calls.js";
 import { present } from "./present.js";
+import { armResourceType } from "./scope.js";
 
 export const STORAGE_API_VERSION = "2023-05-01";
-export const STORAGE_READ = "Microsoft.Storage/storageAccounts/read";
 
 const StoragePropertiesSchema = z.object({
   supportsHttpsTrafficOnly: z.boolean().nullish(),
@@ -48,3 +49,13 @@ export function storageAccountFacts(properties: unknown): z.input<typeof AzureSt
       : {}),
   };
 }
+
+export const storageAccount = armResourceType({
+  type: "azure.storage.account",
+  service: "storage",
+  armType: "microsoft.storage/storageaccounts",
+  apiVersion: STORAGE_API_VERSION,
+  facts: AzureStorageAccountFactsSchema,
+  read: AZURE_CALLS.readStorageAccount,
+  toFacts: storageAccountFacts,
+});
