@@ -27,9 +27,15 @@ export const AzureSettingsSchema = z
     tenantId: z.string().min(1).optional(),
     /** Most Resource Manager calls in flight at once, across subscriptions. */
     concurrency: z.number().int().min(1).max(256).default(16),
-    /** A call that has not answered by then fails (its facts become `error`), so a hung API cannot stall a scan. */
+    /**
+     * The time budget of one call, retries and waits included; a call that has not answered by then fails as
+     * unreachable (its facts become `error`), so a hung API cannot stall a scan.
+     */
     timeoutSeconds: z.number().positive().max(600).default(60),
-    /** Retries after throttling (429, honouring Retry-After), 5xx and connection errors. */
+    /**
+     * Retries of a throttled call (429), with exponential backoff and jitter (the collector kit's policy). A 5xx
+     * or a dropped connection is retried once whatever this says; a denial or a bad request never.
+     */
     maxRetries: z.number().int().min(0).max(10).default(3),
   })
   .default({

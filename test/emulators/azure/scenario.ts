@@ -311,6 +311,9 @@ export function azureScenario(now: Date): ArmSeed {
         { id: azureIds.keyRotating, name: "rotating", type: "Microsoft.KeyVault/vaults/keys" },
         { id: azureIds.keyStatic, name: "static", type: "Microsoft.KeyVault/vaults/keys" },
       ],
+      // Protected items follow AzureIaaSVMProtectedItem (ProtectedItem: sourceResourceId, protectedItemType;
+      // protectionState, lastBackupStatus, lastBackupTime) in Azure/azure-rest-api-specs
+      // specification/recoveryservicesbackup/resource-manager/Microsoft.RecoveryServices/stable/2024-04-01/bms.json.
       [`${azureIds.rsvGood}/backupProtectedItems`]: [
         {
           id: `${azureIds.rsvGood}/backupFabrics/Azure/protectionContainers/c1/protectedItems/vm;vm-protected`,
