@@ -57,8 +57,11 @@ export const RESOURCES_API_VERSION = "2025-04-01";
 
 export interface ArmReader {
   listSubscriptions(): Promise<{ subscriptionId: string; displayName?: string }[]>;
-  /** Every resource of a subscription, all pages. */
-  listResources(subscriptionId: string): Promise<GenericResourceSummary[]>;
+  /**
+   * A subscription's resources page by page: each `next()` is one call (so each page is attempted on its
+   * own), undefined after the last page.
+   */
+  listResourcePages(subscriptionId: string): { next(): Promise<GenericResourceSummary[] | undefined> };
   /** GET one resource (or a singleton child such as `…/auditingSettings/default`) with its api-version. */
   get(resourceId: string, apiVersion: string): Promise<unknown>;
   /** GET a child collection, following nextLink to the end. */
@@ -132,24 +135,32 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
       return out;
     },
 
-    async listResources(subscriptionId) {
-      const items = await listAll(
-        `/subscriptions/${subscriptionId}/resources`,
-        new URLSearchParams({ "api-version": RESOURCES_API_VERSION }),
-      );
-      return items.flatMap((raw) => {
-        const r = ResourceSummarySchema.safeParse(raw);
-        if (!r.success) return [];
-        return [
-          {
-            id: r.data.id,
-            name: r.data.name ?? r.data.id.split("/").pop() ?? r.data.id,
-            type: r.data.type,
-            ...(r.data.location ? { location: r.data.location } : {}),
-            tags: r.data.tags ?? {},
-          },
-        ];
-      });
+    listResourcePages(subscriptionId) {
+      let url: string | undefined =
+        `${endpoint}/subscriptions/${subscriptionId}/resources?${new URLSearchParams({ "api-version": RESOURCES_API_VERSION })}`;
+      return {
+        async next() {
+          if (!url) return undefined;
+          const page = ArmListPageSchema.safeParse(await sendGet(url));
+          if (!page.success) {
+            throw new ArmHttpError(undefined, "InvalidReply", "the resource list reply has no value list");
+          }
+          url = page.data.nextLink ?? undefined;
+          return page.data.value.flatMap((raw) => {
+            const r = ResourceSummarySchema.safeParse(raw);
+            if (!r.success) return [];
+            return [
+              {
+                id: r.data.id,
+                name: r.data.name ?? r.data.id.split("/").pop() ?? r.data.id,
+                type: r.data.type,
+                ...(r.data.location ? { location: r.data.location } : {}),
+                tags: r.data.tags ?? {},
+              },
+            ];
+          });
+        },
+      };
     },
 
     async get(resourceId, apiVersion) {

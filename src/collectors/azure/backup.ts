@@ -121,7 +121,8 @@ interface Protections {
 function protections(ctx: AzureTypeContext): Promise<Protections> {
   return ctx.provider.once("recovery-services-protections", async () => {
     const result: Protections = { byVm: new Map(), byVault: new Map(), unknown: [] };
-    const vaults = ctx.provider.listed.get("microsoft.recoveryservices/vaults") ?? [];
+    // VMs are judged against every vault, so this waits for the complete list.
+    const vaults = await ctx.provider.listing.allOfType("microsoft.recoveryservices/vaults");
     await Promise.all(
       vaults.map(async (vault) => {
         try {

@@ -6,6 +6,7 @@ import { AZURE_CALLS } from "./calls.js";
 import { durationToDays } from "./durations.js";
 import { present } from "./present.js";
 import {
+  type AzureTypeContext,
   armResourceType,
   identityOf,
   listedOf,
@@ -121,6 +122,26 @@ interface VaultKey {
 
 const KEY_FACTS = Object.keys(AzureKeyVaultKeyFactsSchema.shape);
 
+/** One vault's keys; a vault whose keys cannot be listed is reported on its own scope and gives none. */
+async function keysOf(ctx: AzureTypeContext, vault: GenericResourceSummary): Promise<VaultKey[]> {
+  let items: unknown[];
+  try {
+    items = await ctx.call(AZURE_CALLS.readKeys, () =>
+      ctx.provider.arm.listChildren(`${vault.id}/keys`, KEYVAULT_API_VERSION),
+    );
+  } catch (err) {
+    ctx.provider.reportPartial(vault.id, err, ["azure.keyvault.key"]);
+    return [];
+  }
+  const keys: VaultKey[] = [];
+  for (const raw of items) {
+    const item = KeyListItemSchema.safeParse(raw);
+    if (item.success) keys.push({ vault, id: item.data.id, name: item.data.name });
+    else ctx.provider.reportPartial(vault.id, item.error, ["azure.keyvault.key"]);
+  }
+  return keys;
+}
+
 /**
  * Keys of every listed vault (`{vault}/keys`, then each key's GET). A vault whose keys cannot be listed is
  * reported on its own scope for the key type; the other vaults' keys are still read.
@@ -132,21 +153,41 @@ export const keyVaultKey = defineResourceType<SubscriptionScope, VaultKey>({
   facts: AzureKeyVaultKeyFactsSchema,
   calls: [AZURE_CALLS.listResources, AZURE_CALLS.readKeys],
   async *list(ctx) {
-    for await (const vault of listedOf(ctx, "microsoft.keyvault/vaults")) {
-      let items: unknown[];
+    // Each vault's keys are listed as soon as the vault is listed, all vaults at once (bounded by the scan's
+    // limiter), and keys are handed out as their vault answers: one slow vault does not hold up the others.
+    const ready: VaultKey[] = [];
+    let active = 0;
+    let vaultsListed = false;
+    let failure: { error: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    void (async () => {
       try {
-        items = await ctx.call(AZURE_CALLS.readKeys, () =>
-          ctx.provider.arm.listChildren(`${vault.id}/keys`, KEYVAULT_API_VERSION),
-        );
-      } catch (err) {
-        ctx.provider.reportPartial(vault.id, err, ["azure.keyvault.key"]);
-        continue;
+        for await (const vault of listedOf(ctx, "microsoft.keyvault/vaults")) {
+          active += 1;
+          void keysOf(ctx, vault)
+            .then((keys) => ready.push(...keys))
+            .finally(() => {
+              active -= 1;
+              notify();
+            });
+        }
+      } catch (error) {
+        failure = { error };
       }
-      for (const raw of items) {
-        const item = KeyListItemSchema.safeParse(raw);
-        if (item.success) yield { vault, id: item.data.id, name: item.data.name };
-        else ctx.provider.reportPartial(vault.id, item.error, ["azure.keyvault.key"]);
-      }
+      vaultsListed = true;
+      notify();
+    })();
+    for (;;) {
+      while (ready.length > 0) yield ready.shift() as VaultKey;
+      if (failure) throw failure.error;
+      if (vaultsListed && active === 0) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   },
   async read(ctx, key, facts) {

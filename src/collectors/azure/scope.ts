@@ -4,16 +4,18 @@ import type { FactsRecord, ResourceIdentity } from "../kit/facts.js";
 import { type AnyResourceType, defineResourceType, type TypeContext } from "../kit/resource-type.js";
 import type { ArmReader, GenericResourceSummary } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import type { SubscriptionListing } from "./listing.js";
 
 /**
  * What every Azure resource type is given for one subscription: the ARM reader, the subscription's resources
- * (listed once, grouped by lower-case ARM type), and reads several types share (which VMs the Recovery
+ * (listed once, read by every type as pages arrive), and reads several types share (which VMs the Recovery
  * Services vaults protect), memoised so each is made once per subscription.
  */
 export interface SubscriptionScope {
   arm: ArmReader;
   subscriptionId: string;
-  listed: ReadonlyMap<string, readonly GenericResourceSummary[]>;
+  /** The subscription's resources as they are listed (types read while later pages arrive). */
+  listing: SubscriptionListing;
   /** Shared reads, by name: the first caller starts it, the others wait for the same promise. */
   once<T>(name: string, read: () => Promise<T>): Promise<T>;
   /** A failure that costs part of a type in this subscription (one vault's keys), reported on its own scope. */
@@ -33,11 +35,8 @@ export function identityOf(summary: GenericResourceSummary, subscriptionId: stri
 }
 
 /** The listed resources of one ARM type (lower case) in this subscription. */
-export async function* listedOf(
-  ctx: AzureTypeContext,
-  armType: string,
-): AsyncIterable<GenericResourceSummary> {
-  yield* ctx.provider.listed.get(armType) ?? [];
+export function listedOf(ctx: AzureTypeContext, armType: string): AsyncIterable<GenericResourceSummary> {
+  return ctx.provider.listing.ofType(armType);
 }
 
 export function propertiesOf(reply: unknown): unknown {

@@ -5,6 +5,7 @@ import { collectType, errorRecord, type ProviderBinding } from "../kit/runner.js
 import type { CollectContext } from "../types.js";
 import { type ArmReader, azureClassifier, type GenericResourceSummary } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import { SubscriptionListing } from "./listing.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
 import { AZURE_RESOURCE_DECLARATIONS } from "./resources.js";
 import type { SubscriptionScope } from "./scope.js";
@@ -12,7 +13,7 @@ import type { SubscriptionScope } from "./scope.js";
 /** What one scan shares across subscriptions. */
 export interface AzureSession {
   arm: ArmReader;
-  /** Every ARM call goes through this one limiter, so the whole scan keeps at most N calls in flight. */
+  /** Every read goes through this one limiter, so the whole scan keeps at most N reads in flight. */
   limit: LimitFunction;
   policy: AttemptPolicy;
   ctx: CollectContext;
@@ -28,23 +29,22 @@ function report(
 }
 
 /**
- * Scan one subscription: list its resources once (a failure costs every Azure type of the subscription, one
- * error naming the permission when denied), then run every declared resource type on the kit over that list.
+ * Scan one subscription: list its resources once (if the first page fails, one error for every Azure type of
+ * the subscription, naming the permission when denied) and run every declared resource type on the kit over
+ * that list, reading while later pages arrive.
  */
 export async function collectSubscription(session: AzureSession, subscriptionId: string): Promise<void> {
   const { arm, ctx } = session;
   ctx.progress({ collector: COLLECTOR, scope: subscriptionId, phase: "start" });
-  let listing: GenericResourceSummary[];
+  const pages = arm.listResourcePages(subscriptionId);
+  // Pages are not queued behind the reads they feed (the limiter bounds reads): a page waiting for hundreds of
+  // queued reads would stall the very listing those reads come from.
+  const nextPage = () =>
+    attemptCall(AZURE_CALLS.listResources, () => pages.next(), azureClassifier, session.policy, ctx.signal);
+  // The first page decides whether the subscription can be listed at all: if not, one error for every type.
+  let first: GenericResourceSummary[] | undefined;
   try {
-    listing = await session.limit(() =>
-      attemptCall(
-        AZURE_CALLS.listResources,
-        () => arm.listResources(subscriptionId),
-        azureClassifier,
-        session.policy,
-        ctx.signal,
-      ),
-    );
+    first = await nextPage();
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     const record = errorRecord(COLLECTOR, subscriptionId, err, [...AZURE_RESOURCE_TYPES]);
@@ -55,17 +55,23 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
     ctx.progress({ collector: COLLECTOR, scope: subscriptionId, phase: "error" });
     return;
   }
+  const listing = new SubscriptionListing();
+  listing.add(first ?? []);
+  // Later pages are fetched while the types read what is listed; a failed page ends every type's list with it.
+  const listed = (async () => {
+    try {
+      for (let page = first && (await nextPage()); page; page = await nextPage()) listing.add(page);
+      listing.finish();
+    } catch (err) {
+      listing.fail(err);
+    }
+  })();
 
-  const listed = new Map<string, GenericResourceSummary[]>();
-  for (const summary of listing) {
-    const type = summary.type.toLowerCase();
-    listed.set(type, [...(listed.get(type) ?? []), summary]);
-  }
   const shared = new Map<string, Promise<unknown>>();
   const scope: SubscriptionScope = {
     arm,
     subscriptionId,
-    listed,
+    listing,
     once<T>(name: string, read: () => Promise<T>): Promise<T> {
       let promise = shared.get(name) as Promise<T> | undefined;
       if (!promise) {
@@ -92,6 +98,7 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
   const counts = await Promise.all(
     AZURE_RESOURCE_DECLARATIONS.map((decl) => collectType(binding, decl, subscriptionId, subscriptionId)),
   );
+  await listed;
   ctx.progress({
     collector: COLLECTOR,
     scope: subscriptionId,

@@ -132,6 +132,15 @@ describe("Azure collector against the ARM emulator", () => {
     expect(collected.errors).toHaveLength(2);
   });
 
+  it("reads resources while later pages of the resource list are still being fetched", () => {
+    const listPath = `/subscriptions/${SUB_A}/resources`;
+    const lastPage = emulator.requests.map((r) => r.path).lastIndexOf(listPath);
+    const firstRead = emulator.requests.findIndex((r) => r.path.includes("/providers/"));
+    expect(emulator.requests.filter((r) => r.path === listPath).length).toBeGreaterThan(3);
+    expect(firstRead).toBeGreaterThan(-1);
+    expect(firstRead).toBeLessThan(lastPage);
+  });
+
   it("skips disabled subscriptions", () => {
     expect(emulator.requests.some((r) => r.path.includes(SUB_DISABLED))).toBe(false);
   });
