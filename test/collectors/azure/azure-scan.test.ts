@@ -145,4 +145,18 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
     expect(finding?.status).toBe("error");
     expect(finding?.message).toContain("not reported by the API");
   });
+
+  it("says why a check failed in the resource's terms", () => {
+    const message = (uid: string, rule: string) =>
+      report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.dbBad, "AZ-SQL-001")).toBe(
+      "Transparent data encryption is off for database legacy of server sql-bad",
+    );
+    expect(message(ids.diskPmk, "AZ-DISK-001")).toBe(
+      "Disk disk-pmk is encrypted with EncryptionAtRestWithPlatformKey, not a customer-managed key",
+    );
+    expect(message(ids.sqlBad, "AZ-SQL-004")).toBe(
+      "SQL server sql-bad accepts TLS older than 1.2 (minimalTlsVersion 1.0)",
+    );
+  });
 });
