@@ -93,6 +93,12 @@ function seed(): ArmSeed {
     add(id, "Microsoft.RecoveryServices/vaults", {
       securitySettings: { softDeleteSettings: { softDeleteState: "Enabled" } },
     });
+    add(
+      `${id}/backupconfig/vaultconfig`,
+      "Microsoft.RecoveryServices/vaults/backupconfig",
+      { enhancedSecurityState: "Enabled", softDeleteFeatureState: "Enabled" },
+      false,
+    );
     collections[`${id}/backupProtectedItems`] = vmIds.slice(i * 25, i * 25 + 25).map((vm) => ({
       properties: {
         sourceResourceId: vm,

@@ -1,12 +1,13 @@
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
+import { type Classification, type ErrorClassifier, kindOfStatus } from "../kit/errors.js";
 
 /**
- * One place where Azure Resource Manager is called. Discovery and property reads go through
- * `@azure/arm-resources` (resources.list, resources.getById with the api-version of each resource type);
- * child collections that have no generic operation (vault keys, protected items) go through the same
- * client's pipeline, so authentication, retries on 429/503 with Retry-After, and the user agent are shared.
+ * One place where Azure Resource Manager is called, through the `@azure/arm-resources` clients' pipeline
+ * (authentication, user agent, TLS agent). The pipeline's own retries are off: the collector kit retries by
+ * error kind within a time budget (kit/attempts.ts). Failures are thrown as they come (the SDK's RestError,
+ * or ArmHttpError for a reply read here) and classified by `azureClassifier`.
  */
 export interface ArmClientOptions {
   credential: TokenCredential;
@@ -15,27 +16,8 @@ export interface ArmClientOptions {
   /** A custom HTTPS agent (a private CA for a proxy or a local emulator). */
   agent?: Agent;
   signal: AbortSignal;
+  /** Per HTTP request; the kit bounds the whole call (attempts and waits) separately. */
   timeoutMs: number;
-  maxRetries: number;
-}
-
-/** Why an ARM call failed, in the terms a rule's `error` finding and a collector error need. */
-export interface ArmFailure {
-  kind: "denied" | "throttled" | "not-found" | "failed";
-  status?: number;
-  code: string;
-  message: string;
-  /** The operation that was denied, from ARM's AuthorizationFailed message or the one the call needs. */
-  permission?: string;
-}
-
-export class ArmCallError extends Error {
-  readonly failure: ArmFailure;
-  constructor(failure: ArmFailure) {
-    super(failure.message);
-    this.name = "ArmCallError";
-    this.failure = failure;
-  }
 }
 
 export interface GenericResourceSummary {
@@ -46,18 +28,44 @@ export interface GenericResourceSummary {
   tags: Record<string, string>;
 }
 
+/** An ARM reply with an error status, or a reply that is not what the API documents. */
+export class ArmHttpError extends Error {
+  readonly statusCode?: number;
+  readonly code: string;
+  constructor(statusCode: number | undefined, code: string, message: string) {
+    super(message);
+    this.name = "ArmHttpError";
+    this.statusCode = statusCode;
+    this.code = code;
+  }
+}
+
 const ArmErrorBodySchema = z.object({
   error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
 });
 const ArmListPageSchema = z.object({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
+const ResourceSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().nullish(),
+  type: z.string(),
+  location: z.string().nullish(),
+  tags: z.record(z.string(), z.string()).nullish(),
+});
+
+/** Resource Manager's api-version for the subscription-wide resource list (`@azure/arm-resources`' default). */
+export const RESOURCES_API_VERSION = "2025-04-01";
 
 export interface ArmReader {
   listSubscriptions(): Promise<{ subscriptionId: string; displayName?: string }[]>;
-  listResources(subscriptionId: string): AsyncIterable<GenericResourceSummary>;
+  /**
+   * A subscription's resources page by page: each `next()` is one call (so each page is attempted on its
+   * own), undefined after the last page.
+   */
+  listResourcePages(subscriptionId: string): { next(): Promise<GenericResourceSummary[] | undefined> };
   /** GET one resource (or a singleton child such as `…/auditingSettings/default`) with its api-version. */
-  get(resourceId: string, apiVersion: string, permission: string): Promise<unknown>;
+  get(resourceId: string, apiVersion: string): Promise<unknown>;
   /** GET a child collection, following nextLink to the end. */
-  listChildren(path: string, apiVersion: string, permission: string, filter?: string): Promise<unknown[]>;
+  listChildren(path: string, apiVersion: string, filter?: string): Promise<unknown[]>;
 }
 
 export async function createArmReader(options: ArmClientOptions): Promise<ArmReader> {
@@ -73,104 +81,99 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
     endpoint,
     credentialScopes: [options.audience],
     userAgentOptions: { userAgentPrefix: "assay" },
-    retryOptions: { maxRetries: options.maxRetries },
+    retryOptions: { maxRetries: 0 },
     ...(options.agent ? { agent: options.agent } : {}),
   };
-  const clients = new Map<string, InstanceType<typeof ResourceManagementClient>>();
-  const clientFor = (subscriptionId: string) => {
-    let client = clients.get(subscriptionId);
-    if (!client) {
-      client = new ResourceManagementClient(options.credential, subscriptionId, clientOptions);
-      clients.set(subscriptionId, client);
-    }
-    return client;
-  };
-  // getById and child reads are not tied to a subscription; one client serves them all.
+  // Reads are not tied to a subscription; one client's pipeline serves them all.
   const generic = new ResourceManagementClient(options.credential, clientOptions);
   const abortSignal = options.signal;
   const timeout = options.timeoutMs;
-  const requestOptions = { timeout };
-  const toError = (error: unknown, permission: string) =>
-    toArmCallError(error, permission, abortSignal, timeout);
 
-  async function sendGet(url: string, permission: string): Promise<unknown> {
-    const response = await generic
-      .sendRequest(createPipelineRequest({ url, method: "GET", abortSignal, timeout }))
-      .catch((error: unknown) => {
-        throw toError(error, permission);
-      });
+  async function sendGet(url: string): Promise<unknown> {
+    const response = await generic.sendRequest(
+      createPipelineRequest({ url, method: "GET", abortSignal, timeout }),
+    );
     const body = parseJson(response.bodyAsText ?? undefined);
     if (response.status >= 400) {
       const parsed = ArmErrorBodySchema.safeParse(body);
       const error = parsed.success ? parsed.data.error : undefined;
-      throw new ArmCallError(
-        classify(response.status, error?.code ?? `HTTP${response.status}`, error?.message ?? "", permission),
+      throw new ArmHttpError(
+        response.status,
+        error?.code ?? `HTTP${response.status}`,
+        error?.message ?? `HTTP ${response.status}`,
       );
     }
+    if (body === undefined || typeof body !== "object") {
+      throw new ArmHttpError(undefined, "InvalidReply", `HTTP ${response.status} without a JSON body`);
+    }
     return body;
+  }
+
+  async function listAll(path: string, query: URLSearchParams): Promise<unknown[]> {
+    let url: string | undefined = `${endpoint}${armPath(path)}?${query.toString()}`;
+    const items: unknown[] = [];
+    while (url) {
+      const page = ArmListPageSchema.safeParse(await sendGet(url));
+      if (!page.success)
+        throw new ArmHttpError(undefined, "InvalidReply", `the reply to ${path} has no value list`);
+      items.push(...page.data.value);
+      url = page.data.nextLink ?? undefined;
+    }
+    return items;
   }
 
   return {
     async listSubscriptions() {
       const client = new SubscriptionClient(options.credential, clientOptions);
       const out: { subscriptionId: string; displayName?: string }[] = [];
-      try {
-        for await (const sub of client.subscriptions.list({ abortSignal, requestOptions })) {
-          // Warned and PastDue subscriptions still run resources; Disabled and Deleted ones are read-only shells.
-          if (sub.subscriptionId && sub.state !== "Disabled" && sub.state !== "Deleted") {
-            out.push({ subscriptionId: sub.subscriptionId, displayName: sub.displayName });
-          }
+      for await (const sub of client.subscriptions.list({ abortSignal, requestOptions: { timeout } })) {
+        // Warned and PastDue subscriptions still run resources; Disabled and Deleted ones are read-only shells.
+        if (sub.subscriptionId && sub.state !== "Disabled" && sub.state !== "Deleted") {
+          out.push({ subscriptionId: sub.subscriptionId, displayName: sub.displayName });
         }
-      } catch (error) {
-        throw toError(error, "Microsoft.Resources/subscriptions/read");
       }
       return out;
     },
 
-    async *listResources(subscriptionId) {
-      try {
-        for await (const r of clientFor(subscriptionId).resources.list({ abortSignal, requestOptions })) {
-          if (!r.id || !r.type) continue;
-          yield {
-            id: r.id,
-            name: r.name ?? r.id.split("/").pop() ?? r.id,
-            type: r.type,
-            location: r.location,
-            tags: r.tags ?? {},
-          };
-        }
-      } catch (error) {
-        throw toError(error, "Microsoft.Resources/subscriptions/resources/read");
-      }
+    listResourcePages(subscriptionId) {
+      let url: string | undefined =
+        `${endpoint}/subscriptions/${subscriptionId}/resources?${new URLSearchParams({ "api-version": RESOURCES_API_VERSION })}`;
+      return {
+        async next() {
+          if (!url) return undefined;
+          const page = ArmListPageSchema.safeParse(await sendGet(url));
+          if (!page.success) {
+            throw new ArmHttpError(undefined, "InvalidReply", "the resource list reply has no value list");
+          }
+          url = page.data.nextLink ?? undefined;
+          return page.data.value.flatMap((raw) => {
+            const r = ResourceSummarySchema.safeParse(raw);
+            if (!r.success) return [];
+            return [
+              {
+                id: r.data.id,
+                name: r.data.name ?? r.data.id.split("/").pop() ?? r.data.id,
+                type: r.data.type,
+                ...(r.data.location ? { location: r.data.location } : {}),
+                tags: r.data.tags ?? {},
+              },
+            ];
+          });
+        },
+      };
     },
 
-    async get(resourceId, apiVersion, permission) {
-      try {
-        // getById deserialises into GenericResource; `properties` stays the raw JSON object we validate.
-        return await generic.resources.getById(resourceId, apiVersion, { abortSignal, requestOptions });
-      } catch (error) {
-        throw toError(error, permission);
-      }
+    async get(resourceId, apiVersion) {
+      // Not resources.getById: it joins "/{resourceId}" and so sends "//subscriptions/…", which ARM refuses.
+      return sendGet(
+        `${endpoint}${armPath(resourceId)}?${new URLSearchParams({ "api-version": apiVersion })}`,
+      );
     },
 
-    async listChildren(path, apiVersion, permission, filter) {
+    async listChildren(path, apiVersion, filter) {
       const query = new URLSearchParams({ "api-version": apiVersion });
       if (filter) query.set("$filter", filter);
-      let url: string | undefined = `${endpoint}${path}?${query.toString()}`;
-      const items: unknown[] = [];
-      while (url) {
-        const page = ArmListPageSchema.safeParse(await sendGet(url, permission));
-        if (!page.success) {
-          throw new ArmCallError({
-            kind: "failed",
-            code: "InvalidReply",
-            message: `unexpected reply from ${path}`,
-          });
-        }
-        items.push(...page.data.value);
-        url = page.data.nextLink ?? undefined;
-      }
-      return items;
+      return listAll(path, query);
     },
   };
 }
@@ -184,57 +187,32 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-const ACTION_IN_MESSAGE = /perform action '([^']+)'/;
-
-function classify(status: number | undefined, code: string, message: string, permission: string): ArmFailure {
-  if (status === 403 || code === "AuthorizationFailed") {
-    const named = ACTION_IN_MESSAGE.exec(message)?.[1];
-    return {
-      kind: "denied",
-      status,
-      code,
-      message: `${code}: ${named ?? permission}`,
-      permission: named ?? permission,
-    };
-  }
-  if (status === 429) return { kind: "throttled", status, code, message: `${code}: throttled after retries` };
-  if (status === 404) return { kind: "not-found", status, code, message: `${code}: not found` };
-  return { kind: "failed", status, code, message: `${code}: ${message || `HTTP ${status ?? "error"}`}` };
+/** A resource id or path with exactly one leading slash (ids are `/subscriptions/…`; never `//`). */
+export function armPath(resourceIdOrPath: string): string {
+  return `/${resourceIdOrPath.replace(/^\/+/, "")}`;
 }
 
 /**
- * RestError (core-rest-pipeline) carries statusCode and the ARM error code; anything else is a failure.
- * The pipeline reports its own per-request timeout as an AbortError too; the scan's signal tells them apart.
+ * Azure's errors in the kit's kinds. RestError and ArmHttpError carry the HTTP status and ARM's error code;
+ * `AuthorizationFailed` is a denial whatever the status; @azure/identity failing to obtain a token is the
+ * scanner's configuration; a reply that does not match the API's shape (zod) is the service's. Network
+ * failures (DNS, TCP, TLS, timeouts) are recognised by the kit itself.
  */
-export function toArmCallError(
-  error: unknown,
-  permission: string,
-  scanSignal?: AbortSignal,
-  timeoutMs?: number,
-): ArmCallError {
-  if (error instanceof ArmCallError) return error;
-  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
-  if (e?.name === "AbortError") {
-    if (scanSignal?.aborted || timeoutMs === undefined) {
-      return new ArmCallError({ kind: "failed", code: "Aborted", message: "the scan was cancelled" });
-    }
-    return new ArmCallError({
-      kind: "failed",
-      code: "Timeout",
-      message: `Timeout: no answer within ${timeoutMs / 1000} s`,
-    });
-  }
-  // @azure/identity: no credential source worked (no environment, managed identity or `az login`).
+export const azureClassifier: ErrorClassifier = (err): Classification | undefined => {
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown } | null;
   if (e?.name === "CredentialUnavailableError" || e?.name === "AuthenticationError") {
-    const first = typeof e.message === "string" ? (e.message.split("\n")[0] ?? "") : "";
-    return new ArmCallError({
-      kind: "failed",
-      code: "CredentialUnavailable",
-      message: `CredentialUnavailable: ${first}`,
-    });
+    return { kind: "invalidConfiguration", code: "CredentialUnavailable" };
   }
+  if (err instanceof z.ZodError) return { kind: "serviceError", code: "InvalidReply" };
+  // The pipeline's per-request timeout (a cancelled scan never gets here: the kit rethrows its abort first).
+  if (e?.name === "AbortError") return { kind: "unreachable", code: "ETIMEDOUT" };
   const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;
-  const code = typeof e?.code === "string" ? e.code : status ? `HTTP${status}` : "RequestFailed";
-  const message = typeof e?.message === "string" ? (e.message.split("\n")[0] ?? "") : String(error);
-  return new ArmCallError(classify(status, code, message, permission));
-}
+  const code = typeof e?.code === "string" ? e.code : status ? `HTTP${status}` : undefined;
+  if (code === "AuthorizationFailed") return { kind: "denied", code, ...(status ? { status } : {}) };
+  if (status !== undefined) {
+    const kind = kindOfStatus(status);
+    if (kind) return { kind, code: code ?? `HTTP${status}`, status };
+  }
+  if (code === "InvalidReply") return { kind: "serviceError", code };
+  return undefined;
+};

@@ -2,12 +2,14 @@ import { setMaxListeners } from "node:events";
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
-import { AssayError } from "../../core/errors.js";
+import { attemptCall, DEFAULT_ATTEMPT_POLICY } from "../kit/attempts.js";
+import { errorRecord } from "../kit/runner.js";
 import type { Collector } from "../types.js";
-import { createArmReader } from "./arm.js";
+import { azureClassifier, createArmReader } from "./arm.js";
+import { AZURE_CALLS } from "./calls.js";
 import { AZURE_PERMISSIONS } from "./permissions.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
-import { AzureSettingsSchema } from "./settings.js";
+import { parseAzureSettings } from "./settings.js";
 import { collectSubscription } from "./subscription.js";
 
 export { AZURE_PERMISSIONS, buildAzureRoleDefinition } from "./permissions.js";
@@ -30,16 +32,9 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
     provider: "azure",
     produces: AZURE_RESOURCE_TYPES,
     permissions: AZURE_PERMISSIONS,
+    checkSettings: (settings) => void parseAzureSettings(settings),
     async collect(ctx) {
-      const parsed = AzureSettingsSchema.safeParse(ctx.settings ?? undefined);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new AssayError(
-          "AZURE_SETTINGS_INVALID",
-          `azure settings: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`,
-        );
-      }
-      const settings = parsed.data;
+      const settings = parseAzureSettings(ctx.settings);
       const credential =
         options.credential ??
         new (await import("@azure/identity")).DefaultAzureCredential(
@@ -54,35 +49,37 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         audience: settings.audience,
         signal,
         timeoutMs: settings.timeoutSeconds * 1000,
-        maxRetries: settings.maxRetries,
         ...(options.agent ? { agent: options.agent } : {}),
       });
+      const limit = pLimit(settings.concurrency);
+      // maxRetries counts retries; the kit counts attempts, and bounds each call (waits included) in time.
+      const policy = {
+        ...DEFAULT_ATTEMPT_POLICY,
+        maxAttempts: settings.maxRetries + 1,
+        budgetMs: settings.timeoutSeconds * 1000,
+      };
 
       let subscriptionIds = settings.subscriptions;
       if (!subscriptionIds) {
         try {
-          subscriptionIds = (await arm.listSubscriptions()).map((s) => s.subscriptionId);
+          const subscriptions = await limit(() =>
+            attemptCall(
+              AZURE_CALLS.listSubscriptions,
+              () => arm.listSubscriptions(),
+              azureClassifier,
+              policy,
+              signal,
+            ),
+          );
+          subscriptionIds = subscriptions.map((s) => s.subscriptionId);
         } catch (error) {
-          const failure = (error as { failure?: { code: string; message: string; permission?: string } })
-            .failure;
-          ctx.reportError({
-            collector: "azure",
-            scope: "subscriptions",
-            code: failure?.code ?? "SubscriptionsUnlisted",
-            message: `could not list subscriptions: ${failure?.message ?? String(error)}`,
-            ...(failure?.permission ? { permission: failure.permission } : {}),
-            resourceTypes: [...AZURE_RESOURCE_TYPES],
-          });
+          if (signal.aborted) throw error;
+          const record = errorRecord("azure", "subscriptions", error, [...AZURE_RESOURCE_TYPES]);
+          ctx.reportError({ ...record, message: `could not list subscriptions: ${record.message}` });
           return;
         }
       }
-      const limit = pLimit(settings.concurrency);
-      const session = {
-        arm,
-        gate: <T>(call: () => Promise<T>) => limit(call),
-        ctx,
-        collectedAt: ctx.now.toISOString(),
-      };
+      const session = { arm, limit, policy, ctx: { ...ctx, signal } };
       await Promise.all(subscriptionIds.map((id) => collectSubscription(session, id)));
     },
   };

@@ -1,10 +1,21 @@
 import { z } from "zod";
-import type { AzureKeyVaultFactsSchema, AzureKeyVaultKeyFactsSchema } from "../../core/facts/azure.js";
+import { AzureKeyVaultFactsSchema, AzureKeyVaultKeyFactsSchema } from "../../core/facts/azure.js";
+import { defineResourceType } from "../kit/resource-type.js";
+import type { GenericResourceSummary } from "./arm.js";
+import { AZURE_CALLS } from "./calls.js";
 import { durationToDays } from "./durations.js";
+import { present } from "./present.js";
+import {
+  type AzureTypeContext,
+  armResourceType,
+  identityOf,
+  listedOf,
+  propertiesOf,
+  type SubscriptionScope,
+  setAll,
+} from "./scope.js";
 
 export const KEYVAULT_API_VERSION = "2023-07-01";
-export const KEYVAULT_READ = "Microsoft.KeyVault/vaults/read";
-export const KEYVAULT_KEYS_READ = "Microsoft.KeyVault/vaults/keys/read";
 
 const VaultPropertiesSchema = z.object({
   enableSoftDelete: z.boolean().nullish(),
@@ -14,15 +25,19 @@ const VaultPropertiesSchema = z.object({
   publicNetworkAccess: z.string().nullish(),
 });
 
-/** Soft delete cannot be turned off since 2020, so an absent flag means enabled; purge protection defaults off. */
+/**
+ * What `vaults/read` (2023-07-01) returned. Microsoft's getVault example omits enableSoftDelete,
+ * softDeleteRetentionInDays, enablePurgeProtection and enableRbacAuthorization: an omitted flag stays absent,
+ * so a rule that needs it gives `error`, or states the documented default itself.
+ */
 export function keyVaultFacts(properties: unknown): z.input<typeof AzureKeyVaultFactsSchema> {
   const p = VaultPropertiesSchema.parse(properties ?? {});
   return {
-    softDeleteEnabled: p.enableSoftDelete ?? true,
-    softDeleteRetentionDays: p.softDeleteRetentionInDays ?? 90,
-    purgeProtectionEnabled: p.enablePurgeProtection ?? false,
-    rbacAuthorization: p.enableRbacAuthorization ?? false,
-    ...(p.publicNetworkAccess ? { publicNetworkAccess: p.publicNetworkAccess } : {}),
+    ...present("softDeleteEnabled", p.enableSoftDelete),
+    ...present("softDeleteRetentionDays", p.softDeleteRetentionInDays),
+    ...present("purgeProtectionEnabled", p.enablePurgeProtection),
+    ...present("rbacAuthorization", p.enableRbacAuthorization),
+    ...present("publicNetworkAccess", p.publicNetworkAccess),
   };
 }
 
@@ -50,29 +65,154 @@ const KeyPropertiesSchema = z.object({
     .nullish(),
 });
 
-/** A key's management-plane view (ARM `vaults/keys`, api 2021-11-01 and later carries the rotation policy). */
+/**
+ * ARM's `vaults/keys` reply often has no `rotationPolicy` at all (Microsoft's getKey and listKeys examples,
+ * 2023-07-01, carry none), and its absence does not mean "no policy": the policy lives in the Key Vault data
+ * plane. So an absent policy is reported as not reported, and rules on rotation give `error`, never `fail`.
+ */
+export const KEY_ROTATION_NOT_REPORTED =
+  "not reported by the API: the Resource Manager key has no rotationPolicy (it is kept by the Key Vault data plane, GET {vault}/keys/{name}/rotationpolicy)";
+
+/** A key's management-plane view (ARM `vaults/keys`, 2023-07-01). */
 export function keyVaultKeyFacts(
   vaultName: string,
   properties: unknown,
 ): z.input<typeof AzureKeyVaultKeyFactsSchema> {
   const p = KeyPropertiesSchema.parse(properties ?? {});
-  const rotate = (p.rotationPolicy?.lifetimeActions ?? []).find(
-    (a) => a.action?.type?.toLowerCase() === "rotate",
-  );
   const exp = p.attributes?.exp ?? p.attributes?.expires;
-  const rotateAfterDays = durationToDays(rotate?.trigger?.timeAfterCreate ?? undefined);
-  const rotateBeforeExpiryDays = durationToDays(rotate?.trigger?.timeBeforeExpiry ?? undefined);
-  const expiryDays = durationToDays(p.rotationPolicy?.attributes?.expiryTime ?? undefined);
   return {
     vaultName,
-    ...(p.kty ? { keyType: p.kty } : {}),
-    enabled: p.attributes?.enabled ?? true,
+    ...present("keyType", p.kty),
+    ...present("enabled", p.attributes?.enabled),
     ...(typeof exp === "number" ? { expiresAt: new Date(exp * 1000).toISOString() } : {}),
-    rotation: {
-      autoRotate: rotate !== undefined,
-      ...(rotateAfterDays !== undefined ? { rotateAfterDays } : {}),
-      ...(rotateBeforeExpiryDays !== undefined ? { rotateBeforeExpiryDays } : {}),
-      ...(expiryDays !== undefined ? { expiryDays } : {}),
-    },
+    ...(p.rotationPolicy ? { rotation: rotationFacts(p.rotationPolicy) } : {}),
   };
 }
+
+type RotationPolicy = NonNullable<z.infer<typeof KeyPropertiesSchema>["rotationPolicy"]>;
+
+function rotationFacts(policy: RotationPolicy) {
+  const rotate = (policy.lifetimeActions ?? []).find((a) => a.action?.type?.toLowerCase() === "rotate");
+  const rotateAfterDays = durationToDays(rotate?.trigger?.timeAfterCreate ?? undefined);
+  const rotateBeforeExpiryDays = durationToDays(rotate?.trigger?.timeBeforeExpiry ?? undefined);
+  const expiryDays = durationToDays(policy.attributes?.expiryTime ?? undefined);
+  return {
+    autoRotate: rotate !== undefined,
+    ...present("rotateAfterDays", rotateAfterDays),
+    ...present("rotateBeforeExpiryDays", rotateBeforeExpiryDays),
+    ...present("expiryDays", expiryDays),
+  };
+}
+
+export const keyVault = armResourceType({
+  type: "azure.keyvault.vault",
+  service: "keyvault",
+  armType: "microsoft.keyvault/vaults",
+  apiVersion: KEYVAULT_API_VERSION,
+  facts: AzureKeyVaultFactsSchema,
+  read: AZURE_CALLS.readKeyVault,
+  toFacts: keyVaultFacts,
+});
+
+interface VaultKey {
+  vault: GenericResourceSummary;
+  id: string;
+  name: string;
+}
+
+const KEY_FACTS = Object.keys(AzureKeyVaultKeyFactsSchema.shape);
+
+/** One vault's keys; a vault whose keys cannot be listed is reported on its own scope and gives none. */
+async function keysOf(ctx: AzureTypeContext, vault: GenericResourceSummary): Promise<VaultKey[]> {
+  let items: unknown[];
+  try {
+    items = await ctx.call(AZURE_CALLS.readKeys, () =>
+      ctx.provider.arm.listChildren(`${vault.id}/keys`, KEYVAULT_API_VERSION),
+    );
+  } catch (err) {
+    ctx.provider.reportPartial(vault.id, err, ["azure.keyvault.key"]);
+    return [];
+  }
+  const keys: VaultKey[] = [];
+  for (const raw of items) {
+    const item = KeyListItemSchema.safeParse(raw);
+    if (item.success) keys.push({ vault, id: item.data.id, name: item.data.name });
+    else ctx.provider.reportPartial(vault.id, item.error, ["azure.keyvault.key"]);
+  }
+  return keys;
+}
+
+/**
+ * Keys of every listed vault (`{vault}/keys`, then each key's GET). A vault whose keys cannot be listed is
+ * reported on its own scope for the key type; the other vaults' keys are still read.
+ */
+export const keyVaultKey = defineResourceType<SubscriptionScope, VaultKey>({
+  type: "azure.keyvault.key",
+  service: "keyvault",
+  scope: "perProject",
+  facts: AzureKeyVaultKeyFactsSchema,
+  calls: [AZURE_CALLS.listResources, AZURE_CALLS.readKeys],
+  async *list(ctx) {
+    // Each vault's keys are listed as soon as the vault is listed, all vaults at once (bounded by the scan's
+    // limiter), and keys are handed out as their vault answers: one slow vault does not hold up the others.
+    const ready: VaultKey[] = [];
+    let active = 0;
+    let vaultsListed = false;
+    let failure: { error: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    void (async () => {
+      try {
+        for await (const vault of listedOf(ctx, "microsoft.keyvault/vaults")) {
+          active += 1;
+          void keysOf(ctx, vault)
+            .then((keys) => ready.push(...keys))
+            .finally(() => {
+              active -= 1;
+              notify();
+            });
+        }
+      } catch (error) {
+        failure = { error };
+      }
+      vaultsListed = true;
+      notify();
+    })();
+    for (;;) {
+      while (ready.length > 0) yield ready.shift() as VaultKey;
+      if (failure) throw failure.error;
+      if (vaultsListed && active === 0) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  },
+  async read(ctx, key, facts) {
+    const summary: GenericResourceSummary = {
+      id: key.id,
+      name: `${key.vault.name}/${key.name}`,
+      type: "Microsoft.KeyVault/vaults/keys",
+      ...(key.vault.location ? { location: key.vault.location } : {}),
+      tags: {},
+    };
+    let mapped: Record<string, unknown> | undefined;
+    try {
+      mapped = await ctx.callOrAbsent(AZURE_CALLS.readKeys, async () =>
+        keyVaultKeyFacts(
+          key.vault.name,
+          propertiesOf(await ctx.provider.arm.get(key.id, KEYVAULT_API_VERSION)),
+        ),
+      );
+    } catch (err) {
+      facts.fail(KEY_FACTS, err);
+      return identityOf(summary, ctx.provider.subscriptionId);
+    }
+    if (!mapped) return undefined;
+    setAll(facts, mapped, AZURE_CALLS.readKeys);
+    if (!("rotation" in mapped)) facts.fail("rotation", new Error(KEY_ROTATION_NOT_REPORTED));
+    return identityOf(summary, ctx.provider.subscriptionId);
+  },
+});

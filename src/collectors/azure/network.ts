@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { AzureNetworkSecurityGroupFactsSchema } from "../../core/facts/azure.js";
+import { AzureNetworkSecurityGroupFactsSchema } from "../../core/facts/azure.js";
+import { AZURE_CALLS } from "./calls.js";
+import { armResourceType } from "./scope.js";
 
 export const NETWORK_API_VERSION = "2024-05-01";
-export const NSG_READ = "Microsoft.Network/networkSecurityGroups/read";
 
 const SecurityRuleSchema = z.object({
   name: z.string(),
@@ -22,46 +23,15 @@ const NsgPropertiesSchema = z.object({
   defaultSecurityRules: z.array(SecurityRuleSchema).nullish(),
 });
 
-/** Source prefixes that mean "anyone on the internet" to an NSG. */
-const INTERNET_SOURCES = new Set(["*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"]);
-
-interface InboundRule {
-  name: string;
-  priority: number;
-  access: string;
-  protocol: string;
-  sources: string[];
-  ports: string[];
-}
-
-function coversPort(ranges: string[], port: number): boolean {
-  return ranges.some((range) => {
-    if (range === "*") return true;
-    const [from, to] = range.split("-").map((n) => Number(n.trim()));
-    if (from === undefined || Number.isNaN(from)) return false;
-    return port >= from && port <= (to === undefined || Number.isNaN(to) ? from : to);
-  });
-}
-
 /**
- * NSG semantics: inbound rules are tried by ascending priority and the first that matches decides. So a
- * port is open to the internet when the first rule matching internet traffic on TCP to it is an Allow.
+ * The security rules and default security rules of `networkSecurityGroups/read` (2024-05-01), inbound only,
+ * with the single and list forms of source prefix and destination port merged as the API defines them.
  */
-export function openToInternet(rules: InboundRule[], port: number): boolean {
-  for (const rule of rules) {
-    const protocolMatches = rule.protocol === "*" || rule.protocol.toLowerCase() === "tcp";
-    const fromInternet = rule.sources.some((s) => INTERNET_SOURCES.has(s.toLowerCase()));
-    if (protocolMatches && fromInternet && coversPort(rule.ports, port))
-      return rule.access.toLowerCase() === "allow";
-  }
-  return false;
-}
-
 export function networkSecurityGroupFacts(
   properties: unknown,
 ): z.input<typeof AzureNetworkSecurityGroupFactsSchema> {
   const p = NsgPropertiesSchema.parse(properties ?? {});
-  const inbound: InboundRule[] = [...(p.securityRules ?? []), ...(p.defaultSecurityRules ?? [])]
+  const inbound = [...(p.securityRules ?? []), ...(p.defaultSecurityRules ?? [])]
     .filter((r) => r.properties.direction.toLowerCase() === "inbound")
     .map((r) => ({
       name: r.name,
@@ -78,9 +48,17 @@ export function networkSecurityGroupFacts(
       ],
     }))
     .sort((a, b) => a.priority - b.priority);
-  return {
-    inboundRules: inbound,
-    sshOpenToInternet: openToInternet(inbound, 22),
-    rdpOpenToInternet: openToInternet(inbound, 3389),
-  };
+  // Sorted by priority for reading; whether a port is open to the internet is decided by the rules in CEL
+  // (AZ-NSG-001/002), which apply the NSG's first-match-by-priority semantics themselves.
+  return { inboundRules: inbound };
 }
+
+export const networkSecurityGroup = armResourceType({
+  type: "azure.network.nsg",
+  service: "network",
+  armType: "microsoft.network/networksecuritygroups",
+  apiVersion: NETWORK_API_VERSION,
+  facts: AzureNetworkSecurityGroupFactsSchema,
+  read: AZURE_CALLS.readNsg,
+  toFacts: networkSecurityGroupFacts,
+});

@@ -1,21 +1,17 @@
+import { permissionsOf } from "../kit/calls.js";
+import { AZURE_CALLS } from "./calls.js";
+import { AZURE_RESOURCE_DECLARATIONS } from "./resources.js";
+
 /**
- * The read-only Azure operations the collector calls, one per API it uses. `assay permissions azure` prints
- * them as a custom role definition; assigning it (or the built-in Reader role, which is a superset) is enough.
+ * The read-only Azure operations the collector calls: the subscription list and every declared resource
+ * type's calls, from the same table the calls go through. `assay permissions azure` prints them as a custom
+ * role definition; assigning it (or the built-in Reader role, which is a superset) is enough.
  */
-export const AZURE_PERMISSIONS = [
-  "Microsoft.Resources/subscriptions/read",
-  "Microsoft.Resources/subscriptions/resources/read",
-  "Microsoft.Storage/storageAccounts/read",
-  "Microsoft.KeyVault/vaults/read",
-  "Microsoft.KeyVault/vaults/keys/read",
-  "Microsoft.Compute/disks/read",
-  "Microsoft.RecoveryServices/vaults/read",
-  "Microsoft.RecoveryServices/vaults/backupProtectedItems/read",
-  "Microsoft.Network/networkSecurityGroups/read",
-  "Microsoft.Sql/servers/read",
-  "Microsoft.Sql/servers/auditingSettings/read",
-  "Microsoft.Sql/servers/databases/transparentDataEncryption/read",
-] as const;
+export const AZURE_PERMISSIONS: readonly string[] = permissionsOf([
+  AZURE_CALLS.listSubscriptions,
+  AZURE_CALLS.listResources,
+  ...AZURE_RESOURCE_DECLARATIONS.flatMap((decl) => decl.calls),
+]);
 
 export interface AzureRoleDefinition {
   Name: string;

@@ -1,8 +1,10 @@
 import { z } from "zod";
 
 /**
- * Facts about Azure resources, normalised from ARM replies (`properties.*`). Every fact is optional: a fact
- * the collector could not read (a denied call) is absent and named in the resource's `unreadable` map.
+ * Facts about Azure resources, read from ARM replies (`properties.*`). Every fact is optional: a fact is what
+ * the API returned, so a field the reply omitted is absent (never a default filled in by the collector), and a
+ * fact the collector could not read (a denied call) is absent and named in the resource's `unreadable` map.
+ * Where Microsoft documents what an omitted field means, the rule states it in CEL and cites the document.
  * Durations (ISO 8601 `P90D`) are converted to days so rules compare numbers.
  */
 const days = z.number().nonnegative();
@@ -12,17 +14,16 @@ export const AzureStorageAccountFactsSchema = z.strictObject({
   httpsOnly: z.boolean().optional(),
   /** `minimumTlsVersion`: TLS1_0, TLS1_1, TLS1_2, TLS1_3. */
   minimumTlsVersion: z.string().optional(),
-  /** `allowBlobPublicAccess`: containers may be made anonymously readable. Absent in ARM means true (older accounts). */
+  /** `allowBlobPublicAccess`: containers may be made anonymously readable (absent: see AZ-ST-003). */
   allowBlobPublicAccess: z.boolean().optional(),
   publicNetworkAccess: z.string().optional(),
   encryption: z
     .strictObject({
       /** `Microsoft.Storage` (platform-managed keys) or `Microsoft.Keyvault` (customer-managed keys). */
-      keySource: z.string(),
-      customerManagedKey: z.boolean(),
+      keySource: z.string().optional(),
       keyVaultKeyUri: z.string().optional(),
       /** Second layer of platform encryption (`requireInfrastructureEncryption`). */
-      infrastructureEncryption: z.boolean(),
+      infrastructureEncryption: z.boolean().optional(),
     })
     .optional(),
 });
@@ -58,7 +59,7 @@ export const AzureKeyVaultKeyFactsSchema = z.strictObject({
 export const AzureManagedDiskFactsSchema = z.strictObject({
   /** EncryptionAtRestWithPlatformKey | EncryptionAtRestWithCustomerKey | EncryptionAtRestWithPlatformAndCustomerKeys. */
   encryptionType: z.string().optional(),
-  customerManagedKey: z.boolean().optional(),
+  /** A disk encryption set wraps the disk's key with a customer-managed Key Vault key. */
   diskEncryptionSetId: z.string().optional(),
   /** Azure Disk Encryption (BitLocker/dm-crypt inside the guest) settings present and enabled. */
   adeEnabled: z.boolean().optional(),
@@ -81,8 +82,12 @@ export const AzureVirtualMachineFactsSchema = z.strictObject({
 });
 
 export const AzureRecoveryVaultFactsSchema = z.strictObject({
-  /** Enabled | Disabled | AlwaysON. */
+  /** `securitySettings.softDeleteSettings.softDeleteState` of the vault: Enabled | Disabled | AlwaysON. */
   softDeleteState: z.string().optional(),
+  /** `backupconfig/vaultconfig` `softDeleteFeatureState` (what `az backup vault backup-properties set` writes). */
+  softDeleteFeatureState: z.string().optional(),
+  /** `backupconfig/vaultconfig` `softDeleteRetentionPeriodInDays`. */
+  softDeleteRetentionDays: days.optional(),
   immutabilityState: z.string().optional(),
   storageRedundancy: z.string().optional(),
   protectedItemCount: z.number().int().nonnegative().optional(),
@@ -98,12 +103,11 @@ const NsgRuleSchema = z.strictObject({
 });
 
 export const AzureNetworkSecurityGroupFactsSchema = z.strictObject({
-  /** Inbound rules as configured (sorted by priority). */
+  /**
+   * Inbound security rules and default security rules as configured (sorted by priority): `sources` merges
+   * sourceAddressPrefix(es), `ports` destinationPortRange(s). Exposure is judged by the rules (AZ-NSG-*).
+   */
   inboundRules: z.array(NsgRuleSchema).optional(),
-  /** The first matching inbound rule by priority for TCP/22 from the internet allows it. */
-  sshOpenToInternet: z.boolean().optional(),
-  /** The same for TCP/3389. */
-  rdpOpenToInternet: z.boolean().optional(),
 });
 
 export const AzureSqlServerFactsSchema = z.strictObject({
@@ -112,8 +116,8 @@ export const AzureSqlServerFactsSchema = z.strictObject({
   auditing: z
     .strictObject({
       enabled: z.boolean(),
-      /** 0 means kept forever. */
-      retentionDays: z.number().int().nonnegative(),
+      /** 0 means kept forever; absent when the API did not return it. */
+      retentionDays: z.number().int().nonnegative().optional(),
     })
     .optional(),
 });

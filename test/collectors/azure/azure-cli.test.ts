@@ -80,3 +80,36 @@ describe("assay scan --collectors azure through the built CLI with DefaultAzureC
     expect(status(SUB_B, "AZ-ST-001")).toBe("error");
   });
 });
+
+describe("assay scan with a malformed Azure subscription id", () => {
+  it("exits 2 naming the setting, before any call", async () => {
+    const emulator = await startArmEmulator(azureScenario(new Date()));
+    const dir = await mkdtemp(join(tmpdir(), "assay-azure-cli-"));
+    try {
+      await writeFile(
+        join(dir, "assay.yaml"),
+        [
+          "scan:",
+          "  collectors: [azure]",
+          "azure:",
+          `  endpoint: ${emulator.endpoint}`,
+          "  subscriptions: [my-production-subscription]",
+          "",
+        ].join("\n"),
+      );
+      const result = await runCli(
+        ["scan", "--config", join(dir, "assay.yaml"), "--format", "json", "--out-dir", dir, "--no-progress"],
+        {},
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'azure settings: azure.subscriptions[0] ("my-production-subscription"): not a subscription id',
+      );
+      expect(result.stdout).toBe("");
+      expect(emulator.requests).toEqual([]);
+    } finally {
+      await emulator.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAzureCollector } from "../../../src/collectors/azure/index.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
 import {
@@ -27,7 +28,7 @@ describe("Azure collector against the ARM emulator", () => {
   const attrs = (id: string) => collected.resources.get(id)?.attributes;
 
   it("emits only valid resources whose facts match their type's schema", () => {
-    expect(collected.resources.size).toBe(23);
+    expect(collected.resources.size).toBe(33);
     for (const resource of collected.resources.values()) {
       const parsed = ResourceSchema.parse(resource);
       const schema = factsSchemaFor(parsed.type);
@@ -38,28 +39,28 @@ describe("Azure collector against the ARM emulator", () => {
     expect(collected.resources.has(ids.dbMaster)).toBe(false);
   });
 
-  it("normalises storage account settings", () => {
+  it("reads storage account settings as the API returned them", () => {
     expect(attrs(ids.stGood)).toEqual({
       httpsOnly: true,
       minimumTlsVersion: "TLS1_2",
       allowBlobPublicAccess: false,
       encryption: {
         keySource: "Microsoft.Keyvault",
-        customerManagedKey: true,
         keyVaultKeyUri: "https://kv-good.vault.azure.net/keys/rotating",
         infrastructureEncryption: true,
       },
     });
-    // ARM omits allowBlobPublicAccess on old accounts: the default then was "allowed".
     expect(attrs(ids.stBad)).toEqual({
       httpsOnly: false,
       minimumTlsVersion: "TLS1_0",
       allowBlobPublicAccess: true,
-      encryption: {
-        keySource: "Microsoft.Storage",
-        customerManagedKey: false,
-        infrastructureEncryption: false,
-      },
+      encryption: { keySource: "Microsoft.Storage", infrastructureEncryption: false },
+    });
+    // Microsoft's StorageAccountGetProperties example: no allowBlobPublicAccess, minimumTlsVersion or
+    // requireInfrastructureEncryption.
+    expect(attrs(ids.stExample)).toEqual({
+      httpsOnly: false,
+      encryption: { keySource: "Microsoft.Storage" },
     });
     expect(collected.resources.get(ids.stGood)?.tags).toEqual({ env: "prod" });
     expect(collected.resources.get(ids.stGood)?.sources?.httpsOnly).toBe(
@@ -70,7 +71,7 @@ describe("Azure collector against the ARM emulator", () => {
   it("turns a denied read into unreadable facts naming the missing permission", () => {
     const denied = collected.resources.get(ids.stDenied);
     expect(denied?.attributes).toEqual({});
-    expect(denied?.unreadable?.httpsOnly).toBe("AuthorizationFailed: Microsoft.Storage/storageAccounts/read");
+    expect(denied?.unreadable?.httpsOnly).toBe("AccessDenied: Microsoft.Storage/storageAccounts/read");
     expect(Object.keys(denied?.unreadable ?? {}).sort()).toEqual(
       ["allowBlobPublicAccess", "encryption", "httpsOnly", "minimumTlsVersion", "publicNetworkAccess"].sort(),
     );
@@ -89,7 +90,9 @@ describe("Azure collector against the ARM emulator", () => {
       purgeProtectionEnabled: true,
       rbacAuthorization: true,
     });
-    expect(attrs(ids.kvBad)).toMatchObject({ softDeleteEnabled: false, purgeProtectionEnabled: false });
+    expect(attrs(ids.kvBad)).toEqual({ softDeleteEnabled: false, softDeleteRetentionDays: 7 });
+    // Microsoft's getVault example omits every soft-delete and purge flag: nothing is filled in.
+    expect(attrs(ids.kvExample)).toEqual({ publicNetworkAccess: "Enabled" });
     expect(attrs(ids.keyRotating)).toEqual({
       vaultName: "kv-good",
       keyType: "RSA",
@@ -103,13 +106,19 @@ describe("Azure collector against the ARM emulator", () => {
       enabled: true,
       rotation: { autoRotate: false },
     });
+    // Microsoft's getKey example has no rotationPolicy: rotation is not reported, not "no rotation".
+    const example = collected.resources.get(ids.keyExample);
+    expect(example?.attributes).toEqual({ vaultName: "sample-vault", keyType: "RSA", enabled: true });
+    expect(example?.unreadable?.rotation).toMatch(/^not reported by the API: /);
+    expect(collected.resources.get(ids.keyStatic)?.unreadable).toEqual({});
   });
 
   it("reports keys it could not list as a collector error for the key type", () => {
     const error = collected.errors.find((e) => e.scope === ids.kvBad);
     expect(error).toMatchObject({
       collector: "azure",
-      code: "AuthorizationFailed",
+      code: "AccessDenied",
+      kind: "denied",
       permission: "Microsoft.KeyVault/vaults/keys/read",
       resourceTypes: ["azure.keyvault.key"],
     });
@@ -123,6 +132,15 @@ describe("Azure collector against the ARM emulator", () => {
     expect(collected.errors).toHaveLength(2);
   });
 
+  it("reads resources while later pages of the resource list are still being fetched", () => {
+    const listPath = `/subscriptions/${SUB_A}/resources`;
+    const lastPage = emulator.requests.map((r) => r.path).lastIndexOf(listPath);
+    const firstRead = emulator.requests.findIndex((r) => r.path.includes("/providers/"));
+    expect(emulator.requests.filter((r) => r.path === listPath).length).toBeGreaterThan(3);
+    expect(firstRead).toBeGreaterThan(-1);
+    expect(firstRead).toBeLessThan(lastPage);
+  });
+
   it("skips disabled subscriptions", () => {
     expect(emulator.requests.some((r) => r.path.includes(SUB_DISABLED))).toBe(false);
   });
@@ -130,13 +148,23 @@ describe("Azure collector against the ARM emulator", () => {
   it("reads disk encryption", () => {
     expect(attrs(ids.diskCmk)).toEqual({
       encryptionType: "EncryptionAtRestWithCustomerKey",
-      customerManagedKey: true,
       diskEncryptionSetId: expect.stringContaining("diskEncryptionSets/des-1"),
-      adeEnabled: false,
       networkAccessPolicy: "DenyAll",
       diskState: "Attached",
     });
-    expect(attrs(ids.diskPmk)).toMatchObject({ customerManagedKey: false, networkAccessPolicy: "AllowAll" });
+    expect(attrs(ids.diskPmk)).toMatchObject({
+      encryptionType: "EncryptionAtRestWithPlatformKey",
+      networkAccessPolicy: "AllowAll",
+    });
+    // A disk encryption set without a type is not turned into a platform key.
+    expect(attrs(ids.diskSetOnly)).toEqual({
+      diskEncryptionSetId: expect.stringContaining("diskEncryptionSets/des-1"),
+    });
+    // Microsoft's Disk_Get example: no networkAccessPolicy or diskState.
+    expect(attrs(ids.diskExample)).toEqual({
+      encryptionType: "EncryptionAtRestWithPlatformKey",
+      adeEnabled: true,
+    });
   });
 
   it("joins VMs to the Recovery Services vault items that protect them", () => {
@@ -153,18 +181,40 @@ describe("Azure collector against the ARM emulator", () => {
     expect(attrs(ids.vmUnprotected)).toEqual({ backup: { protected: false } });
     expect(attrs(ids.rsvGood)).toEqual({
       softDeleteState: "AlwaysON",
+      softDeleteFeatureState: "AlwaysON",
       immutabilityState: "Locked",
       storageRedundancy: "GeoRedundant",
       protectedItemCount: 2,
     });
-    expect(attrs(ids.rsvNoSoftDelete)).toEqual({ softDeleteState: "Disabled", protectedItemCount: 0 });
+    expect(attrs(ids.rsvNoSoftDelete)).toEqual({
+      softDeleteState: "Disabled",
+      softDeleteFeatureState: "Disabled",
+      protectedItemCount: 0,
+    });
+    expect(attrs(ids.rsvExample)).toEqual({
+      softDeleteState: "Enabled",
+      softDeleteFeatureState: "Enabled",
+      immutabilityState: "Disabled",
+      storageRedundancy: "GeoRedundant",
+      protectedItemCount: 0,
+    });
+    // No securitySettings in the vault reply: the state is absent, and the backup config says it.
+    expect(attrs(ids.rsvLegacy)).toEqual({ softDeleteFeatureState: "Disabled", protectedItemCount: 0 });
+    expect(collected.resources.get(ids.rsvLegacy)?.sources?.softDeleteFeatureState).toBe(
+      "api: Microsoft.RecoveryServices/Vaults/backupconfig/read",
+    );
   });
 
-  it("decides NSG exposure by rule priority", () => {
-    expect(attrs(ids.nsgSsh)).toMatchObject({ sshOpenToInternet: true, rdpOpenToInternet: false });
-    expect(attrs(ids.nsgRdp)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: true });
-    expect(attrs(ids.nsgShadowed)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
-    expect(attrs(ids.nsgPrivate)).toMatchObject({ sshOpenToInternet: false, rdpOpenToInternet: false });
+  it("reads NSG inbound rules in priority order; exposure is the rules' judgement", () => {
+    expect(Object.keys(attrs(ids.nsgSsh) ?? {})).toEqual(["inboundRules"]);
+    expect((attrs(ids.nsgRdp)?.inboundRules as unknown[] | undefined)?.[0]).toEqual({
+      name: "mgmt",
+      priority: 300,
+      access: "Allow",
+      protocol: "Tcp",
+      sources: ["Internet"],
+      ports: ["443", "3380-3390"],
+    });
     expect(((attrs(ids.nsgShadowed)?.inboundRules ?? []) as { name: string }[]).map((r) => r.name)).toEqual([
       "deny-ssh",
       "ssh",
@@ -185,12 +235,20 @@ describe("Azure collector against the ARM emulator", () => {
       publicNetworkAccess: "Enabled",
       auditing: { enabled: false, retentionDays: 0 },
     });
+    // Microsoft's ServerGet and ServerBlobAuditingGet examples: no minimalTlsVersion, so none (not "1.0").
+    expect(attrs(ids.sqlExample)).toEqual({
+      publicNetworkAccess: "Enabled",
+      auditing: { enabled: false, retentionDays: 0 },
+    });
+    // A missing retentionDays stays absent (0 would mean "kept forever").
+    expect(attrs(ids.sqlNoRetention)).toEqual({ minimalTlsVersion: "1.2", auditing: { enabled: true } });
     expect(attrs(ids.dbGood)).toEqual({ serverName: "sql-good", tdeEnabled: true });
     expect(attrs(ids.dbBad)).toEqual({ serverName: "sql-bad", tdeEnabled: false });
   });
 
-  it("sends api-version on every call and never gets a 400 for it", () => {
+  it("sends the right api-version and a single-slash path on every call, so never gets a 400", () => {
     expect(emulator.requests.filter((r) => r.status === 400)).toEqual([]);
+    expect(emulator.requests.some((r) => r.path.includes("//"))).toBe(false);
     expect(emulator.requests.every((r) => r.status !== 401)).toBe(true);
   });
 });
@@ -228,11 +286,28 @@ describe("Azure collector settings", () => {
     }
   });
 
+  it("refuses a malformed subscription id before any call, naming the setting", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      await expect(collectAzure(emulator, { subscriptions: [SUB_A, "Production"] }, NOW)).rejects.toThrow(
+        'azure settings: azure.subscriptions[1] ("Production"): not a subscription id',
+      );
+      expect(emulator.requests).toEqual([]);
+      expect(() => createAzureCollector().checkSettings?.({ subscriptions: ["sub-1"] })).toThrow(
+        /azure\.subscriptions\[0\]/,
+      );
+      expect(() => createAzureCollector().checkSettings?.({ subscriptions: [SUB_A] })).not.toThrow();
+      expect(() => createAzureCollector().checkSettings?.(undefined)).not.toThrow();
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("rejects invalid settings with a sentence", async () => {
     const emulator = await startArmEmulator(azureScenario(NOW));
     try {
       await expect(collectAzure(emulator, { concurrency: 0 }, NOW)).rejects.toThrow(
-        /azure settings: concurrency/,
+        /azure settings: azure\.concurrency: /,
       );
     } finally {
       await emulator.close();
@@ -282,9 +357,13 @@ describe("Azure collector failure modes", () => {
         expect.objectContaining({
           scope: "subscriptions",
           code: "CredentialUnavailable",
-          message: expect.stringContaining("DefaultAzureCredential failed to retrieve a token"),
+          kind: "invalidConfiguration",
+          message:
+            "could not list subscriptions: Microsoft.Resources/subscriptions/read was refused because of the scanner's configuration (CredentialUnavailable)",
         }),
       ]);
+      // The SDK's own multi-line text is kept for debugging, not shown to an auditor.
+      expect(errors[0]?.debug).toContain("DefaultAzureCredential failed");
       expect(emulator.requests).toEqual([]);
     } finally {
       await emulator.close();
@@ -302,8 +381,10 @@ describe("Azure collector failure modes", () => {
         { subscriptions: [SUB_A], timeoutSeconds: 0.5 },
         NOW,
       );
-      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe("Timeout: no answer within 0.5 s");
-      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
+        "Microsoft.Compute/disks/read: the endpoint could not be reached (ETIMEDOUT)",
+      );
+      expect(resources.get(ids.diskCmk)?.attributes?.encryptionType).toBe("EncryptionAtRestWithCustomerKey");
       expect(Date.now() - started).toBeLessThan(4_500);
     } finally {
       await emulator.close();
@@ -317,8 +398,8 @@ describe("Azure collector failure modes", () => {
     const emulator = await startArmEmulator(scenario);
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
-      expect(resources.get(ids.nsgPrivate)?.unreadable?.sshOpenToInternet).toMatch(
-        /^InvalidReply: unexpected reply \(securityRules\.0\.properties\.priority: /,
+      expect(resources.get(ids.nsgPrivate)?.unreadable?.inboundRules).toMatch(
+        "Microsoft.Network/networkSecurityGroups/read: the service failed to answer (InvalidReply)",
       );
       expect(resources.get(ids.nsgPrivate)?.attributes).toEqual({});
     } finally {
@@ -335,7 +416,7 @@ describe("Azure collector failure modes", () => {
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
       expect(resources.get(ids.vmUnprotected)?.unreadable?.backup).toBe(
-        "InvalidReply: 1 protected item(s) of vault rsv-good could not be read",
+        "1 protected item(s) of vault rsv-good are not what the API documents",
       );
       expect(resources.get(ids.vmProtected)?.attributes?.backup).toMatchObject({ protected: true });
     } finally {
@@ -350,12 +431,110 @@ describe("Azure collector failure modes", () => {
     try {
       const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
       expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
-        "TooManyRequests: throttled after retries",
+        "Microsoft.Compute/disks/read was throttled (TooManyRequests) and still refused after 4 attempts",
       );
       expect(emulator.requests.filter((r) => r.path.toLowerCase() === ids.diskPmk.toLowerCase()).length).toBe(
         4,
       );
-      expect(resources.get(ids.diskCmk)?.attributes?.customerManagedKey).toBe(true);
+      expect(resources.get(ids.diskCmk)?.attributes?.encryptionType).toBe("EncryptionAtRestWithCustomerKey");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("the ARM emulator refuses what ARM refuses", () => {
+  const get = async (emulator: ArmEmulator, path: string) => {
+    const { request } = await import("node:https");
+    return new Promise<{ status: number; code?: string }>((resolve, reject) => {
+      const req = request(
+        `${emulator.endpoint}${path}`,
+        { agent: emulator.agent, headers: { authorization: "Bearer test-token" } },
+        (res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, code: JSON.parse(body || "{}")?.error?.code }),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+  };
+
+  it("a doubled slash, a missing or a wrong api-version", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    try {
+      expect(await get(emulator, `/${ids.stGood}?api-version=2023-05-01`)).toEqual({
+        status: 400,
+        code: "InvalidRequestUri",
+      });
+      expect(await get(emulator, ids.stGood)).toEqual({ status: 400, code: "MissingApiVersionParameter" });
+      expect(await get(emulator, `${ids.stGood}?api-version=2019-06-01`)).toEqual({
+        status: 400,
+        code: "InvalidApiVersionParameter",
+      });
+      expect(await get(emulator, `${ids.kvGood}/keys?api-version=2019-09-01`)).toMatchObject({ status: 400 });
+      expect(
+        await get(emulator, `${ids.rsvGood}/backupconfig/vaultconfig?api-version=2016-06-01`),
+      ).toMatchObject({ status: 400 });
+      expect(await get(emulator, `${ids.stGood}?api-version=2023-05-01`)).toEqual({ status: 200 });
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("Azure collector error kinds", () => {
+  it("unreachable: nothing listens at the endpoint", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    const endpoint = emulator.endpoint;
+    await emulator.close();
+    const { resources, errors } = await collectAzure(
+      { ...emulator, endpoint } as ArmEmulator,
+      { maxRetries: 0 },
+      NOW,
+    );
+    expect(resources.size).toBe(0);
+    expect(errors).toEqual([
+      expect.objectContaining({ scope: "subscriptions", code: "ECONNREFUSED", message: expect.any(String) }),
+    ]);
+    expect(errors[0]).toMatchObject({
+      kind: "unreachable",
+      message:
+        "could not list subscriptions: Microsoft.Resources/subscriptions/read: the endpoint could not be reached (ECONNREFUSED)",
+    });
+    expect(errors[0]?.permission).toBeUndefined();
+  });
+
+  it("service error: a 500 is retried once (not maxRetries times), then named as such", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, status: 500 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources } = await collectAzure(emulator, { subscriptions: [SUB_A], maxRetries: 7 }, NOW);
+      expect(resources.get(ids.diskPmk)?.unreadable?.encryptionType).toBe(
+        "Microsoft.Compute/disks/read: the service failed to answer (InternalServerError, HTTP 500)",
+      );
+      const calls = emulator.requests.filter((r) => r.path.toLowerCase() === ids.diskPmk.toLowerCase());
+      expect(calls.map((c) => c.status)).toEqual([500, 500]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("not found: a resource deleted between listing and reading is not reported", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [{ path: ids.diskPmk, status: 404 }];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { resources, errors } = await collectAzure(emulator, { subscriptions: [SUB_A] }, NOW);
+      expect(resources.has(ids.diskPmk)).toBe(false);
+      expect(resources.has(ids.diskCmk)).toBe(true);
+      expect(errors.filter((e) => e.scope.includes("/disks/"))).toEqual([]);
     } finally {
       await emulator.close();
     }

@@ -45,7 +45,8 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.kvGood]: { "AZ-KV-001": "pass", "AZ-KV-002": "pass" },
   [ids.kvBad]: {
     "AZ-KV-001": "fail",
-    "AZ-KV-002": "fail",
+    // enablePurgeProtection is not in the reply: not reported, so not judged.
+    "AZ-KV-002": "error",
     "AZ-KV-003": "error",
     "AZ-KV-004": "error",
     "AZ-KV-005": "error",
@@ -67,6 +68,23 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.sqlBad]: { "AZ-SQL-002": "fail", "AZ-SQL-003": "skip", "AZ-SQL-004": "fail" },
   [ids.dbGood]: { "AZ-SQL-001": "pass" },
   [ids.dbBad]: { "AZ-SQL-001": "fail" },
+  // Microsoft's published example bodies, omitted fields included (test/emulators/azure/examples.ts).
+  [ids.stExample]: {
+    "AZ-ST-001": "fail",
+    "AZ-ST-002": "fail", // minimumTlsVersion omitted: the documented default, TLS 1.0
+    "AZ-ST-003": "pass", // allowBlobPublicAccess omitted: the documented default, false
+    "AZ-ST-004": "error", // requireInfrastructureEncryption omitted, no documented default
+    "AZ-ST-005": "fail",
+  },
+  [ids.kvExample]: { "AZ-KV-001": "error", "AZ-KV-002": "error" },
+  [ids.keyExample]: { "AZ-KV-003": "error", "AZ-KV-004": "error", "AZ-KV-005": "fail" },
+  [ids.diskExample]: { "AZ-DISK-001": "fail", "AZ-DISK-002": "error" },
+  [ids.diskSetOnly]: { "AZ-DISK-001": "pass", "AZ-DISK-002": "error" },
+  [ids.rsvExample]: { "AZ-BAK-003": "pass" },
+  [ids.rsvLegacy]: { "AZ-BAK-003": "fail" },
+  [ids.sqlExample]: { "AZ-SQL-002": "fail", "AZ-SQL-003": "skip", "AZ-SQL-004": "error" },
+  [ids.sqlNoRetention]: { "AZ-SQL-002": "pass", "AZ-SQL-003": "error", "AZ-SQL-004": "pass" },
+  [ids.nsgExample]: { "AZ-NSG-001": "pass", "AZ-NSG-002": "pass" },
 };
 
 describe("assay scan of a seeded Azure estate (real collector, real engine, shipped rules)", () => {
@@ -120,5 +138,25 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
   it("names the missing permission in error findings for unreadable facts", () => {
     const finding = report.findings.find((f) => f.resourceUid === ids.stDenied && f.ruleId === "AZ-ST-001");
     expect(finding?.message).toContain("Microsoft.Storage/storageAccounts/read");
+  });
+
+  it("says a key's rotation policy was not reported, instead of failing the key", () => {
+    const finding = report.findings.find((f) => f.resourceUid === ids.keyExample && f.ruleId === "AZ-KV-003");
+    expect(finding?.status).toBe("error");
+    expect(finding?.message).toContain("not reported by the API");
+  });
+
+  it("says why a check failed in the resource's terms", () => {
+    const message = (uid: string, rule: string) =>
+      report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.dbBad, "AZ-SQL-001")).toBe(
+      "Transparent data encryption is off for database legacy of server sql-bad",
+    );
+    expect(message(ids.diskPmk, "AZ-DISK-001")).toBe(
+      "Disk disk-pmk is encrypted with EncryptionAtRestWithPlatformKey, not a customer-managed key",
+    );
+    expect(message(ids.sqlBad, "AZ-SQL-004")).toBe(
+      "SQL server sql-bad accepts TLS older than 1.2 (minimalTlsVersion 1.0)",
+    );
   });
 });

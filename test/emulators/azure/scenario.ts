@@ -1,7 +1,20 @@
+import {
+  backupVaultConfig,
+  diskGet,
+  keyVaultGetKey,
+  keyVaultGetVault,
+  networkSecurityGroupGet,
+  recoveryVaultGet,
+  sqlServerBlobAuditingGet,
+  sqlServerGet,
+  storageAccountGetProperties,
+} from "./examples.js";
 import type { ArmResource, ArmSeed } from "./server.js";
 
 /**
- * A seeded Azure estate with resources in known states: two subscriptions, the second one denied.
+ * A seeded Azure estate with resources in known states: two subscriptions, the second one denied. The
+ * `…Example` resources serve Microsoft's published example bodies as they are (see examples.ts), fields left
+ * out included; the others use the same field names with values chosen to reach each verdict.
  * Api versions are written out here (not imported from the collector) so a wrong version in the
  * collector shows up as an InvalidApiVersionParameter reply.
  */
@@ -36,14 +49,29 @@ export const azureIds = {
   dbGood: prov("Microsoft.Sql/servers/sql-good/databases/app"),
   dbBad: prov("Microsoft.Sql/servers/sql-bad/databases/legacy"),
   dbMaster: prov("Microsoft.Sql/servers/sql-good/databases/master"),
+  stExample: prov("Microsoft.Storage/storageAccounts/sto8596"),
+  kvExample: prov("Microsoft.KeyVault/vaults/sample-vault"),
+  keyExample: prov("Microsoft.KeyVault/vaults/sample-vault/keys/sample-key-name"),
+  diskExample: prov("Microsoft.Compute/disks/myManagedDisk"),
+  diskSetOnly: prov("Microsoft.Compute/disks/disk-set-only"),
+  rsvExample: prov("Microsoft.RecoveryServices/vaults/swaggerExample"),
+  rsvLegacy: prov("Microsoft.RecoveryServices/vaults/rsv-legacy"),
+  sqlExample: prov("Microsoft.Sql/servers/sqlcrudtest-4645"),
+  sqlNoRetention: prov("Microsoft.Sql/servers/sql-monitor-only"),
+  nsgExample: prov("Microsoft.Network/networkSecurityGroups/testnsg"),
 };
 
 export const API_VERSIONS: Record<string, string> = {
+  // @azure/arm-resources-subscriptions and @azure/arm-resources default versions.
+  "microsoft.resources/subscriptions": "2022-12-01",
+  "microsoft.resources/resources": "2025-04-01",
   "microsoft.storage/storageaccounts": "2023-05-01",
   "microsoft.keyvault/vaults": "2023-07-01",
   "microsoft.keyvault/vaults/keys": "2023-07-01",
   "microsoft.compute/disks": "2024-03-02",
   "microsoft.recoveryservices/vaults": "2024-04-01",
+  "microsoft.recoveryservices/vaults/backupconfig": "2024-04-01",
+  "microsoft.recoveryservices/vaults/backupprotecteditems": "2024-04-01",
   "microsoft.network/networksecuritygroups": "2024-05-01",
   "microsoft.sql/servers": "2021-11-01",
   "microsoft.sql/servers/auditingsettings": "2021-11-01",
@@ -121,7 +149,8 @@ export function azureScenario(now: Date): ArmSeed {
       r(azureIds.stBad, "Microsoft.Storage/storageAccounts", {
         supportsHttpsTrafficOnly: false,
         minimumTlsVersion: "TLS1_0",
-        encryption: { keySource: "Microsoft.Storage" },
+        allowBlobPublicAccess: true,
+        encryption: { keySource: "Microsoft.Storage", requireInfrastructureEncryption: false },
       }),
       r(azureIds.stDenied, "Microsoft.Storage/storageAccounts", goodStorage),
       r(azureIds.stThrottled, "Microsoft.Storage/storageAccounts", goodStorage),
@@ -203,7 +232,10 @@ export function azureScenario(now: Date): ArmSeed {
         minimalTlsVersion: "1.2",
         publicNetworkAccess: "Disabled",
       }),
-      r(azureIds.sqlBad, "Microsoft.Sql/servers", { publicNetworkAccess: "Enabled" }),
+      r(azureIds.sqlBad, "Microsoft.Sql/servers", {
+        minimalTlsVersion: "1.0",
+        publicNetworkAccess: "Enabled",
+      }),
       r(
         `${azureIds.sqlGood}/auditingSettings/default`,
         "Microsoft.Sql/servers/auditingSettings",
@@ -231,6 +263,46 @@ export function azureScenario(now: Date): ArmSeed {
         { state: "Disabled" },
         { listed: false },
       ),
+      r(azureIds.stExample, "Microsoft.Storage/storageAccounts", storageAccountGetProperties),
+      r(azureIds.kvExample, "Microsoft.KeyVault/vaults", keyVaultGetVault),
+      r(azureIds.keyExample, "Microsoft.KeyVault/vaults/keys", keyVaultGetKey, { listed: false }),
+      r(azureIds.diskExample, "Microsoft.Compute/disks", diskGet),
+      // A disk encryption set without `encryption.type`: not a platform key.
+      r(azureIds.diskSetOnly, "Microsoft.Compute/disks", {
+        encryption: { diskEncryptionSetId: `${rg}/providers/Microsoft.Compute/diskEncryptionSets/des-1` },
+      }),
+      r(azureIds.rsvExample, "Microsoft.RecoveryServices/vaults", recoveryVaultGet),
+      // An older vault: no securitySettings in the vault reply, soft delete said only by its backup config.
+      r(azureIds.rsvLegacy, "Microsoft.RecoveryServices/vaults", { provisioningState: "Succeeded" }),
+      ...(
+        [
+          [azureIds.rsvGood, { ...backupVaultConfig, softDeleteFeatureState: "AlwaysON" }],
+          [azureIds.rsvNoSoftDelete, { ...backupVaultConfig, softDeleteFeatureState: "Disabled" }],
+          [azureIds.rsvExample, backupVaultConfig],
+          [azureIds.rsvLegacy, { enhancedSecurityState: "Disabled", softDeleteFeatureState: "Disabled" }],
+        ] as const
+      ).map(([vault, properties]) =>
+        r(`${vault}/backupconfig/vaultconfig`, "Microsoft.RecoveryServices/vaults/backupconfig", properties, {
+          name: "vaultconfig",
+          listed: false,
+        }),
+      ),
+      r(azureIds.sqlExample, "Microsoft.Sql/servers", sqlServerGet),
+      r(
+        `${azureIds.sqlExample}/auditingSettings/default`,
+        "Microsoft.Sql/servers/auditingSettings",
+        sqlServerBlobAuditingGet,
+        { listed: false },
+      ),
+      // Auditing to Log Analytics only: the reply has no retentionDays.
+      r(azureIds.sqlNoRetention, "Microsoft.Sql/servers", { minimalTlsVersion: "1.2" }),
+      r(
+        `${azureIds.sqlNoRetention}/auditingSettings/default`,
+        "Microsoft.Sql/servers/auditingSettings",
+        { state: "Enabled", isAzureMonitorTargetEnabled: true, auditActionsAndGroups: [] },
+        { listed: false },
+      ),
+      r(azureIds.nsgExample, "Microsoft.Network/networkSecurityGroups", networkSecurityGroupGet),
       // Something Assay has no rules for: listed, never read.
       r(prov("Microsoft.Web/sites/app-1"), "Microsoft.Web/sites", {}),
     ],
@@ -239,6 +311,9 @@ export function azureScenario(now: Date): ArmSeed {
         { id: azureIds.keyRotating, name: "rotating", type: "Microsoft.KeyVault/vaults/keys" },
         { id: azureIds.keyStatic, name: "static", type: "Microsoft.KeyVault/vaults/keys" },
       ],
+      // Protected items follow AzureIaaSVMProtectedItem (ProtectedItem: sourceResourceId, protectedItemType;
+      // protectionState, lastBackupStatus, lastBackupTime) in Azure/azure-rest-api-specs
+      // specification/recoveryservicesbackup/resource-manager/Microsoft.RecoveryServices/stable/2024-04-01/bms.json.
       [`${azureIds.rsvGood}/backupProtectedItems`]: [
         {
           id: `${azureIds.rsvGood}/backupFabrics/Azure/protectionContainers/c1/protectedItems/vm;vm-protected`,
@@ -262,6 +337,18 @@ export function azureScenario(now: Date): ArmSeed {
         },
       ],
       [`${azureIds.rsvNoSoftDelete}/backupProtectedItems`]: [],
+      [`${azureIds.rsvExample}/backupProtectedItems`]: [],
+      [`${azureIds.rsvLegacy}/backupProtectedItems`]: [],
+      // The shape of listKeys.json (keyvault 2023-07-01): id, name, type, location, properties.
+      [`${azureIds.kvExample}/keys`]: [
+        {
+          id: azureIds.keyExample,
+          name: "sample-key-name",
+          type: "Microsoft.KeyVault/vaults/keys",
+          location: "westeurope",
+          properties: { attributes: keyVaultGetKey.attributes, keyUri: keyVaultGetKey.keyUri },
+        },
+      ],
     },
     faults: [
       { path: azureIds.stDenied, status: 403, action: "Microsoft.Storage/storageAccounts/read" },

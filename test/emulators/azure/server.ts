@@ -3,9 +3,12 @@ import type { AddressInfo } from "node:net";
 import { selfSignedCertificate } from "./tls.js";
 
 /**
- * A protocol-level stand-in for Azure Resource Manager: HTTPS, bearer tokens, `api-version` checked per
- * resource type, `value`/`nextLink` paging, ARM error bodies, 429 with Retry-After, 403 AuthorizationFailed.
- * It serves whatever state it is seeded with; it knows nothing about Assay.
+ * A protocol-level stand-in for Azure Resource Manager: HTTPS, bearer tokens, `api-version` required on every
+ * call and checked against the version seeded for the resource type (resources, child collections, singleton
+ * children and the list operations alike), `value`/`nextLink` paging, ARM error bodies, 429 with Retry-After,
+ * 403 AuthorizationFailed. A path with an empty segment (`//subscriptions/…`) is refused as ARM refuses it
+ * rather than tidied up. It serves whatever state it is seeded with, bodies as seeded (fields left out stay
+ * out); it knows nothing about Assay.
  */
 export interface ArmResource {
   id: string;
@@ -22,7 +25,7 @@ export interface ArmFault {
   /** Lower-case path (without query) the fault applies to. */
   path: string;
   /** Absent with `delayMs`: answer normally, late. */
-  status?: 403 | 429 | 500;
+  status?: 403 | 404 | 429 | 500;
   /** How many times to fail before serving normally; absent = always. */
   times?: number;
   /** Hold the (normal) answer this long, to exercise client timeouts. */
@@ -37,7 +40,10 @@ export interface ArmSeed {
   resources: ArmResource[];
   /** Child collections (`{vault}/keys`, `{vault}/backupProtectedItems`): path → items. */
   collections?: Record<string, unknown[]>;
-  /** Resource type (lower case) → the api-version the emulator requires. */
+  /**
+   * Resource type (lower case, e.g. `microsoft.keyvault/vaults/keys`, `microsoft.resources/subscriptions`,
+   * `microsoft.resources/resources` for the resource list) → the api-version the emulator requires.
+   */
   apiVersions: Record<string, string>;
   faults?: ArmFault[];
 }
@@ -78,8 +84,7 @@ export async function startArmEmulator(
   const requests: ArmEmulator["requests"] = [];
 
   const server = createServer({ key, cert, keepAlive: true }, (req, res) => {
-    // The SDK joins "/{resourceId}" so ids arrive as "//subscriptions/…"; ARM collapses the slashes.
-    const url = new URL((req.url ?? "/").replace(/^\/+/, "/"), "https://127.0.0.1");
+    const url = new URL(req.url ?? "/", "https://127.0.0.1");
     const path = url.pathname.replace(/\/+$/, "");
     const lower = path.toLowerCase();
     let extraDelayMs = 0;
@@ -119,12 +124,31 @@ export async function startArmEmulator(
       );
     }
     if (req.method !== "GET") return armError(405, "MethodNotAllowed", "read-only emulator");
+    // An empty path segment matches no ARM route (a client that joins "/" + "/subscriptions/…" sends this).
+    // (Read from the raw request line: WHATWG URL parsing would take "//subscriptions" for a host name.)
+    const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
+    if (rawPath.includes("//")) {
+      return armError(
+        400,
+        "InvalidRequestUri",
+        `The request URI '${rawPath}' is not valid: it has an empty segment.`,
+      );
+    }
     const apiVersion = url.searchParams.get("api-version");
     if (!apiVersion) {
       return armError(
         400,
         "MissingApiVersionParameter",
         "The api-version query parameter (?api-version=) is required for all requests.",
+      );
+    }
+
+    const expected = seed.apiVersions[armTypeOf(lower)];
+    if (expected && expected !== apiVersion) {
+      return armError(
+        400,
+        "InvalidApiVersionParameter",
+        `The api-version '${apiVersion}' is invalid. The supported versions for '${armTypeOf(lower)}' are '${expected}'.`,
       );
     }
 
@@ -145,6 +169,9 @@ export async function startArmEmulator(
           "AuthorizationFailed",
           `The client 'assay-test' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action '${fault.action ?? "unknown"}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
         );
+      }
+      if (fault.status === 404) {
+        return armError(404, "ResourceNotFound", `The Resource '${path}' was not found.`);
       }
       return armError(500, "InternalServerError", "Something went wrong.");
     }
@@ -177,14 +204,6 @@ export async function startArmEmulator(
     }
     const resource = byId.get(lower);
     if (resource) {
-      const expected = seed.apiVersions[resource.type.toLowerCase()];
-      if (expected && expected !== apiVersion) {
-        return armError(
-          400,
-          "InvalidApiVersionParameter",
-          `The api-version '${apiVersion}' is invalid for ${resource.type}.`,
-        );
-      }
       const { listed: _listed, ...body } = resource;
       return send(200, body);
     }
@@ -212,4 +231,21 @@ export async function startArmEmulator(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The ARM resource type a path addresses (lower case): `/subscriptions` and `/subscriptions/{id}` are
+ * `microsoft.resources/subscriptions`, `/subscriptions/{id}/resources` is `microsoft.resources/resources`,
+ * and under the last `/providers/{namespace}` every other segment is a type: `…/vaults/kv/keys` and
+ * `…/vaults/kv/keys/k1` are both `microsoft.keyvault/vaults/keys`.
+ */
+export function armTypeOf(lowerPath: string): string {
+  const at = lowerPath.lastIndexOf("/providers/");
+  if (at < 0) {
+    return /^\/subscriptions\/[^/]+\/resources$/.test(lowerPath)
+      ? "microsoft.resources/resources"
+      : "microsoft.resources/subscriptions";
+  }
+  const [namespace, ...rest] = lowerPath.slice(at + "/providers/".length).split("/");
+  return [namespace, ...rest.filter((_, i) => i % 2 === 0)].join("/");
 }
