@@ -56,18 +56,17 @@ function restrictFileModes(file: string): void {
 }
 
 async function openSqlite(file: string): Promise<StoreDb> {
-  const { default: SqliteDatabase } = await import("better-sqlite3");
-  const sqlite = new SqliteDatabase(file);
+  const sqlite = await openSqliteDriver(file);
   // WAL lets readers run beside the single writer. synchronous = FULL: every COMMIT syncs the WAL before
   // the 201 is sent, so an accepted report survives a power loss or OS crash too (NORMAL would only
   // survive a process crash). Group commit pays that sync once per batch.
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = FULL");
-  sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("foreign_keys = ON");
+  sqlite.exec("PRAGMA journal_mode = WAL");
+  sqlite.exec("PRAGMA synchronous = FULL");
+  sqlite.exec("PRAGMA busy_timeout = 5000");
+  sqlite.exec("PRAGMA foreign_keys = ON");
   // Kysely prepares every query afresh; the ingest path repeats the same few statements, so prepared
   // statements are kept by SQL text (bounded, oldest dropped first).
-  const statements = new Map<string, ReturnType<typeof sqlite.prepare>>();
+  const statements = new Map<string, SqliteStatement>();
   const database = {
     close: () => sqlite.close(),
     prepare: (sql: string) => {
@@ -82,6 +81,68 @@ async function openSqlite(file: string): Promise<StoreDb> {
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+}
+
+/** What Kysely's SQLite dialect calls on a prepared statement (better-sqlite3's shape). */
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(parameters: ReadonlyArray<unknown>): unknown[];
+  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>;
+}
+
+interface SqliteDriver {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  close(): void;
+}
+
+/**
+ * better-sqlite3 on Node 20 and 22; Node's own `node:sqlite` from Node 24 on. better-sqlite3 12 (the last
+ * major that supports Node 20) derives its objects from node::ObjectWrap, whose destructor on Node 24.19+
+ * asserts a current Environment: a statement collected by an idle GC, or at exit, aborts the process
+ * (SIGABRT, "Assertion failed: (env) != nullptr"; fixed only in better-sqlite3 13, which needs Node 22).
+ * `ASSAY_SQLITE_DRIVER=better-sqlite3|node` overrides the choice.
+ */
+async function openSqliteDriver(file: string): Promise<SqliteDriver> {
+  const choice =
+    process.env.ASSAY_SQLITE_DRIVER ??
+    (Number(process.versions.node.split(".")[0]) >= 24 ? "node" : "better-sqlite3");
+  if (choice === "node") {
+    const { DatabaseSync } = await import("node:sqlite");
+    const sqlite = new DatabaseSync(file);
+    return {
+      exec: (sql) => sqlite.exec(sql),
+      close: () => sqlite.close(),
+      prepare: (sql) => {
+        const statement = sqlite.prepare(sql);
+        // better-sqlite3 calls a statement that returns rows a reader; Kysely picks all() or run() by it.
+        const reader = statement.columns().length > 0;
+        type Param = Parameters<typeof statement.all>[0];
+        return {
+          reader,
+          all: (parameters) => statement.all(...(parameters as Param[])),
+          run: (parameters) => statement.run(...(parameters as Param[])),
+          iterate: (parameters) => statement.iterate(...(parameters as Param[])) as IterableIterator<unknown>,
+        };
+      },
+    };
+  }
+  if (choice !== "better-sqlite3") {
+    throw new AssayError(
+      "STORE_BAD_SQLITE_DRIVER",
+      `ASSAY_SQLITE_DRIVER must be "better-sqlite3" or "node", not "${choice}".`,
+    );
+  }
+  const { default: SqliteDatabase } = await import("better-sqlite3");
+  const sqlite = new SqliteDatabase(file);
+  return {
+    exec: (sql) => {
+      sqlite.exec(sql);
+    },
+    close: () => sqlite.close(),
+    prepare: (sql) => sqlite.prepare(sql) as unknown as SqliteStatement,
+  };
 }
 
 async function openPostgres(url: string): Promise<StoreDb> {
