@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../src/engine/paths.js";
 import { buildApp } from "../../src/store/app.js";
 import { runCli } from "../helpers/cli.js";
+import { openRawSqlite } from "../helpers/raw-sqlite.js";
 import { ENROLMENT_SECRET, enrolAgent, postReport, realisticFindings, signedReport } from "./fixtures.js";
 
 describe("assay store CLI (built dist/)", () => {
@@ -81,12 +82,11 @@ describe("assay store CLI (built dist/)", () => {
     expect(ok.stdout).toContain("Current state, drift events, assets and resource owners match a replay");
     expect(ok.code).toBe(0);
 
-    const { default: Database } = await import("better-sqlite3");
-    const db = new Database(join(dir, "assay-store.sqlite"));
-    const row = db.prepare("SELECT id FROM reports WHERE ledger_seq = 2").get() as { id: string };
-    db.prepare(
+    const db = await openRawSqlite(join(dir, "assay-store.sqlite"));
+    const row = db.get("SELECT id FROM reports WHERE ledger_seq = 2") as { id: string };
+    db.run(
       `UPDATE reports SET body = replace(body, '"status":"fail"', '"status":"pass"') WHERE ledger_seq = 2`,
-    ).run();
+    );
     db.close();
 
     const broken = runCli(["store", "verify", "--data-dir", dir]);
