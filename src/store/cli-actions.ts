@@ -4,6 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { ROLES, type Role } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
+import { ledgerHead } from "./ledger.js";
 import { type StoreOptions, type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
 import { rebindResource, ScopeSchema, setAgentScopes } from "./ownership-admin.js";
 import { createApiToken } from "./token-admin.js";
@@ -102,6 +103,13 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
   const options = await loadStoreOptions(cli);
   const store = await openDatabase(options);
   try {
+    // An empty or foreign database has no ledger: say so instead of failing on a missing table.
+    await ledgerHead(store.db).catch(() => {
+      throw new AssayError(
+        "STORE_NOT_FOUND",
+        `no Assay store at ${store.location}: nothing to verify (point --data-dir or --database-url at a store)`,
+      );
+    });
     const result = await verifyLedger(store.db);
     if (cli.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else if (result.ok) {

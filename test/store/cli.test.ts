@@ -73,6 +73,14 @@ describe("assay store CLI (built dist/)", () => {
     expect(result.stderr).not.toContain("    at ");
   });
 
+  it("verify of a folder with no store says so in a sentence (exit 2)", () => {
+    const empty = mkdtempSync(join(tmpdir(), "assay-no-store-"));
+    const result = runCli(["store", "verify", "--data-dir", empty]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no Assay store at");
+    expect(result.stderr).not.toContain("    at ");
+  });
+
   it("verify passes on an intact ledger and names the entry after a row is edited", async () => {
     const ok = runCli(["store", "verify", "--data-dir", dir]);
     // Entry 1 is the agent's enrolment, 2 and 3 its reports.
