@@ -1,6 +1,7 @@
 import type { Collector } from "../types.js";
 import { AWS_READ_PERMISSIONS } from "./permissions.js";
 import { AWS_RESOURCE_TYPES } from "./produces.js";
+import { parseAwsSettings } from "./settings.js";
 
 export { type AwsSettings, AwsSettingsSchema } from "./settings.js";
 
@@ -13,6 +14,9 @@ export const awsCollector: Collector = {
   provider: "aws",
   produces: AWS_RESOURCE_TYPES,
   permissions: AWS_READ_PERMISSIONS,
+  checkSettings(settings) {
+    parseAwsSettings(settings);
+  },
   async collect(ctx) {
     const { collectAws } = await import("./run.js");
     await collectAws(ctx);

@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { AssayError } from "../../core/errors.js";
 import { forEachBounded } from "../kit/bounded.js";
 import { collectType } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
@@ -15,7 +13,7 @@ import { collectRds } from "./rds.js";
 import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
 import { collectS3 } from "./s3.js";
 import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, scopeFor } from "./scope.js";
-import { AWS_SERVICES, type AwsService, AwsSettingsSchema } from "./settings.js";
+import { AWS_SERVICES, type AwsService, parseAwsSettings } from "./settings.js";
 
 const REGIONAL_TYPES = [
   "aws.kms.key",
@@ -29,15 +27,9 @@ const REGIONAL_TYPES = [
 
 /** Entry point of the AWS collector: validate settings, find accounts, scan each one with bounded concurrency. */
 export async function collectAws(ctx: CollectContext): Promise<void> {
-  const parsed = AwsSettingsSchema.safeParse(ctx.settings ?? {});
-  if (!parsed.success) {
-    throw new AssayError(
-      "AWS_SETTINGS_INVALID",
-      `The aws settings are not valid:\n${z.prettifyError(parsed.error)}`,
-    );
-  }
+  const settings = parseAwsSettings(ctx.settings);
   ctx.signal.throwIfAborted();
-  const env = new AwsEnvironment(parsed.data, ctx);
+  const env = new AwsEnvironment(settings, ctx);
   try {
     const base = baseCredentials(env);
     let targets: AccountTarget[];
