@@ -1,5 +1,5 @@
 import { forEachBounded } from "../kit/bounded.js";
-import { collectType } from "../kit/runner.js";
+import { collectType, errorRecord } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
 import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
 import { collectBackup } from "./backup.js";
@@ -50,15 +50,7 @@ export async function collectAws(ctx: CollectContext): Promise<void> {
 }
 
 function reportWholeScope(ctx: CollectContext, scope: string, err: unknown, resourceTypes: string[]): void {
-  const e = err as { kind?: string; awsCode?: string; permission?: string; code?: string };
-  ctx.reportError({
-    collector: "aws",
-    scope,
-    code: e.kind === "denied" ? "AccessDenied" : (e.awsCode ?? e.code ?? "AWS_COLLECTOR_FAILED"),
-    message: err instanceof Error ? err.message : String(err),
-    ...(e.permission ? { permission: e.permission } : {}),
-    resourceTypes,
-  });
+  ctx.reportError(errorRecord("aws", scope, err, resourceTypes));
 }
 
 async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<void> {
