@@ -38,13 +38,6 @@ export const AWS_CALLS = {
   backupListBackupPlans: call("backup:ListBackupPlans"),
   backupGetBackupPlan: call("backup:GetBackupPlan"),
   backupListBackupSelections: call("backup:ListBackupSelections"),
-
-  rdsDescribeDBInstances: call("rds:DescribeDBInstances"),
-
-  ec2GetEbsEncryptionByDefault: call("ec2:GetEbsEncryptionByDefault"),
-  ec2GetEbsDefaultKmsKeyId: call("ec2:GetEbsDefaultKmsKeyId"),
-  ec2DescribeVolumes: call("ec2:DescribeVolumes"),
-  ec2DescribeSecurityGroups: call("ec2:DescribeSecurityGroups"),
 } as const satisfies Record<string, ApiCall>;
 
 /** Every call the collector can make: the table above and each declared resource type's calls. */

@@ -5,14 +5,13 @@ import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
 import { collectBackup } from "./backup.js";
 import { collectCloudTrail } from "./cloudtrail.js";
 import { type AccountScope, AwsEnvironment } from "./context.js";
-import { collectEc2, DescribeRegionsCommand, ec2Client } from "./ec2.js";
 import { collectIam } from "./iam.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { AWS_RESOURCE_TYPES } from "./produces.js";
-import { collectRds } from "./rds.js";
 import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
 import { collectS3 } from "./s3.js";
 import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, scopeFor } from "./scope.js";
+import { loadEc2Sdk } from "./sdk.js";
 import { AWS_SERVICES, type AwsService, parseAwsSettings } from "./settings.js";
 
 const REGIONAL_TYPES = [
@@ -107,8 +106,6 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
   for (const region of scope.regions) {
     run("cloudtrail", region, () => collectCloudTrail(scope, region, account, claimedTrails));
     run("backup", region, () => collectBackup(scope, region, account));
-    run("rds", region, () => collectRds(scope, region));
-    run("ec2", region, () => collectEc2(scope, region));
   }
   await Promise.all(tasks);
   try {
@@ -144,7 +141,8 @@ function serviceTypes(service: AwsService): string[] {
  */
 async function resolveRegions(scope: AccountScope): Promise<string[]> {
   if (scope.settings.regions) return scope.settings.regions;
-  const client = ec2Client(scope, scope.homeRegion);
+  const { DescribeRegionsCommand, EC2Client } = loadEc2Sdk();
+  const client = scope.client("ec2", scope.homeRegion, (config) => new EC2Client(config));
   try {
     const reply = await scope.call("ec2", scope.homeRegion, C.ec2DescribeRegions, () =>
       client.send(new DescribeRegionsCommand({ AllRegions: false })),

@@ -230,30 +230,35 @@ export const BackupPlanFactsSchema = z.strictObject({
   selections: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * DescribeDBInstances fields as returned; only the identifier is certain. A field the reply lacks is absent, so
+ * the rule reading it gives `error` instead of a default deciding the verdict.
+ */
 export const RdsInstanceFactsSchema = z.strictObject({
   identifier: z.string(),
-  engine: z.string(),
+  engine: z.string().optional(),
   engineVersion: z.string().optional(),
   instanceClass: z.string().optional(),
   status: z.string().optional(),
-  storageEncrypted: z.boolean(),
+  storageEncrypted: z.boolean().optional(),
   kmsKeyId: z.string().optional(),
-  backupRetentionDays: days,
-  deletionProtection: z.boolean(),
-  publiclyAccessible: z.boolean(),
-  multiAz: z.boolean(),
-  autoMinorVersionUpgrade: z.boolean(),
-  iamAuthentication: z.boolean(),
+  backupRetentionDays: days.optional(),
+  deletionProtection: z.boolean().optional(),
+  publiclyAccessible: z.boolean().optional(),
+  multiAz: z.boolean().optional(),
+  autoMinorVersionUpgrade: z.boolean().optional(),
+  iamAuthentication: z.boolean().optional(),
 });
 
+/** DescribeVolumes fields as returned; absent when the reply lacks them. */
 export const Ec2VolumeFactsSchema = z.strictObject({
   volumeId: z.string(),
-  encrypted: z.boolean(),
+  encrypted: z.boolean().optional(),
   kmsKeyId: z.string().optional(),
-  state: z.string(),
-  sizeGiB: z.number().int().nonnegative(),
+  state: z.string().optional(),
+  sizeGiB: z.number().int().nonnegative().optional(),
   volumeType: z.string().optional(),
-  attachedTo: z.array(z.string()),
+  attachedTo: z.array(z.string()).optional(),
 });
 
 export const Ec2EbsDefaultsFactsSchema = z.strictObject({
@@ -271,20 +276,22 @@ const OpenIngressSchema = z.strictObject({
 
 export const Ec2SecurityGroupFactsSchema = z.strictObject({
   groupId: z.string(),
-  groupName: z.string(),
+  groupName: z.string().optional(),
   vpcId: z.string().optional(),
   description: z.string().optional(),
   /** Ingress permissions whose source is 0.0.0.0/0 or ::/0. */
-  openIngress: z.array(OpenIngressSchema),
+  openIngress: z.array(OpenIngressSchema).optional(),
   /** Ports of interest reachable from anywhere (all protocols or TCP covering the port). */
-  openToWorld: z.strictObject({
-    ssh: z.boolean(),
-    rdp: z.boolean(),
-    /** Database ports open to the world (1433, 1521, 3306, 5432, 5439, 6379, 9200, 27017, …). */
-    databasePorts: z.array(z.number().int()),
-    allTraffic: z.boolean(),
-  }),
-  ingressRules: z.number().int().nonnegative(),
+  openToWorld: z
+    .strictObject({
+      ssh: z.boolean(),
+      rdp: z.boolean(),
+      /** Database ports open to the world (1433, 1521, 3306, 5432, 5439, 6379, 9200, 27017, …). */
+      databasePorts: z.array(z.number().int()),
+      allTraffic: z.boolean(),
+    })
+    .optional(),
+  ingressRules: z.number().int().nonnegative().optional(),
 });
 
 export const awsFactsSchemas: Record<string, z.ZodType> = {

@@ -5,6 +5,7 @@ import { credentialFacts, parseCredentialReport } from "../../../src/collectors/
 import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
 import { analyseBucketPolicy, grantsAdministrator } from "../../../src/collectors/aws/policy-document.js";
 import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
+import { apiCall } from "../../../src/collectors/kit/calls.js";
 import { classify } from "../../../src/collectors/kit/errors.js";
 
 describe("bucket policy analysis", () => {
@@ -124,7 +125,7 @@ describe("helpers", () => {
   it("classifies denials by code and by 403 status, and names the permission", () => {
     const denied = classify(
       Object.assign(new Error("x"), { name: "UnauthorizedOperation" }),
-      AWS_CALLS.ec2DescribeVolumes,
+      apiCall("ec2:DescribeVolumes"),
       classifyAwsError,
     );
     expect(denied.kind).toBe("denied");
@@ -137,7 +138,7 @@ describe("helpers", () => {
     expect(forbidden.reason).toBe("AccessDenied: s3:GetEncryptionConfiguration");
     const failed = classify(
       Object.assign(new Error("boom"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }),
-      AWS_CALLS.ec2DescribeVolumes,
+      apiCall("ec2:DescribeVolumes"),
       classifyAwsError,
     );
     expect(failed.kind).toBe("serviceError");

@@ -1,10 +1,18 @@
 import type { AnyResourceType } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
+import { ebsDefaults, ec2Volume, securityGroup } from "./ec2.js";
 import { kmsKey } from "./kms-key.js";
+import { rdsInstance } from "./rds-instance.js";
 
 /**
  * The AWS resource types declared on the collector kit, one line each. Importing this loads no SDK: each
  * declaration loads its client package on first use. The scan runs every declaration whose service is
  * selected, once per account (`global`) or once per scanned region (`regional`).
  */
-export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[] = [kmsKey];
+export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[] = [
+  kmsKey,
+  rdsInstance,
+  ebsDefaults,
+  ec2Volume,
+  securityGroup,
+];
