@@ -42,7 +42,8 @@ export interface EmuKey {
   createdAt: string;
   description?: string;
   aliases: string[];
-  rotation: { enabled: boolean; periodDays: number };
+  /** `periodDays` undefined: GetKeyRotationStatus omits RotationPeriodInDays, as AWS may. */
+  rotation: { enabled: boolean; periodDays?: number };
 }
 
 export interface EmuAccessKey {
