@@ -207,6 +207,10 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
             algorithm,
             ...(byDefault?.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
             bucketKeyEnabled: rule?.BucketKeyEnabled === true,
+            // As returned (NONE | SSE-C); absent when the reply has no BlockedEncryptionTypes.
+            ...(rule?.BlockedEncryptionTypes?.EncryptionType
+              ? { blockedEncryptionTypes: [...rule.BlockedEncryptionTypes.EncryptionType] }
+              : {}),
           },
           C.s3GetBucketEncryption,
         );

@@ -21,7 +21,10 @@ export const S3BucketFactsSchema = z.strictObject({
   /** From the bucket listing, or s3:GetBucketLocation when the listing has none. */
   region: z.string().optional(),
   createdAt: isoTime.optional(),
-  /** Default encryption of new objects. S3 encrypts with SSE-S3 when nothing is configured (since 2023). */
+  /**
+   * Default encryption of new objects. Since January 2023 every bucket has one (SSE-S3 unless configured), so
+   * `enabled` is false only for S3-compatible endpoints that still answer "not configured".
+   */
   encryption: z
     .strictObject({
       enabled: z.boolean(),
@@ -29,6 +32,11 @@ export const S3BucketFactsSchema = z.strictObject({
       algorithm: z.string(),
       kmsKeyId: z.string().optional(),
       bucketKeyEnabled: z.boolean(),
+      /**
+       * Encryption types S3 refuses for new objects (`SSE-C`, or `NONE`), as GetBucketEncryption returned
+       * them; absent when the reply did not include BlockedEncryptionTypes.
+       */
+      blockedEncryptionTypes: z.array(z.string()).optional(),
     })
     .optional(),
   /**

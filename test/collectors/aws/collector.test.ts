@@ -64,6 +64,7 @@ describe("AWS collector against the seeded emulator", () => {
       algorithm: "aws:kms",
       kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k-rotating",
       bucketKeyEnabled: true,
+      blockedEncryptionTypes: ["SSE-C"],
     });
     expect(run.ofType("aws.kms.key")).toHaveLength(6);
   });
@@ -96,10 +97,12 @@ describe("AWS collector against the seeded emulator", () => {
       public: false,
       denyInsecureTransport: false,
     });
+    // Nothing configured: S3 answers its SSE-S3 default (since 2023), as the emulator does.
     expect(run.find("aws.s3.bucket", "log-bucket").attributes.encryption).toEqual({
-      enabled: false,
-      algorithm: "none",
+      enabled: true,
+      algorithm: "AES256",
       bucketKeyEnabled: false,
+      blockedEncryptionTypes: ["NONE"],
     });
   });
 

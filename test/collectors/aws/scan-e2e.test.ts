@@ -83,8 +83,8 @@ describe("assay scan of the seeded AWS emulator", () => {
       (x) => x.ruleId === "AWS-S3-001" && x.resourceUid === "arn:aws:s3:::log-bucket",
     );
     expect(f?.status).toBe("fail");
-    expect(f?.evidence["encryption.enabled"]).toEqual({
-      value: false,
+    expect(f?.evidence["encryption.blockedEncryptionTypes"]).toEqual({
+      value: ["NONE"],
       source: "api: s3:GetBucketEncryption",
     });
   });

@@ -76,23 +76,23 @@ const bucketOps: Record<string, { action: string; run: (b: EmuBucket) => EmuRepl
   },
   encryption: {
     action: "s3:GetEncryptionConfiguration",
+    // Shape of the GetBucketEncryption response example in the API reference: one Rule with
+    // ApplyServerSideEncryptionByDefault and BucketKeyEnabled; unconfigured buckets answer the SSE-S3 default.
     run: (b) => {
-      if (!b.encryption) {
-        throw new EmuError(
-          "ServerSideEncryptionConfigurationNotFoundError",
-          404,
-          "The server side encryption configuration was not found",
-        );
-      }
+      const encryption = b.encryption ?? { algorithm: "AES256" };
       return doc(
         "ServerSideEncryptionConfiguration",
         xml({
           Rule: {
             ApplyServerSideEncryptionByDefault: {
-              SSEAlgorithm: b.encryption.algorithm,
-              KMSMasterKeyID: b.encryption.kmsKeyId,
+              SSEAlgorithm: encryption.algorithm,
+              KMSMasterKeyID: encryption.kmsKeyId,
             },
-            BucketKeyEnabled: b.encryption.bucketKey ?? false,
+            BucketKeyEnabled: encryption.bucketKey ?? false,
+            // A flattened list: <BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>…
+            BlockedEncryptionTypes: b.blockedEncryptionTypes
+              ? list("EncryptionType", b.blockedEncryptionTypes)
+              : undefined,
           },
         }),
       );

@@ -82,6 +82,7 @@ function mainAccount(): EmuAccount {
         kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k-rotating",
         bucketKey: true,
       },
+      blockedEncryptionTypes: ["SSE-C"],
       publicAccessBlock: ALL_BLOCKED,
       policy: TLS_ONLY,
       versioning: { status: "Enabled", mfaDelete: true },

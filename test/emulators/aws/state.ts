@@ -13,12 +13,22 @@ export interface EmuBucket {
   name: string;
   region: string;
   createdAt: string;
-  /** null = no default encryption configured (ServerSideEncryptionConfigurationNotFoundError). */
+  /**
+   * null = nothing configured by the owner. Since January 2023 S3 then answers GetBucketEncryption with its
+   * SSE-S3 default (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html: "By default,
+   * all buckets have a default encryption configuration that uses server-side encryption with Amazon S3
+   * managed keys (SSE-S3)"), not ServerSideEncryptionConfigurationNotFoundError.
+   */
   encryption: {
     algorithm: "AES256" | "aws:kms" | "aws:kms:dsse";
     kmsKeyId?: string;
     bucketKey?: boolean;
   } | null;
+  /**
+   * `BlockedEncryptionTypes` of the encryption rule (API_BlockedEncryptionTypes.html: valid values NONE |
+   * SSE-C, Required: No); undefined = the element is omitted from the reply.
+   */
+  blockedEncryptionTypes?: ("NONE" | "SSE-C")[];
   publicAccessBlock: PabFlags | null;
   /** Bucket policy document, or null when there is none. */
   policy: unknown | null;
@@ -223,6 +233,7 @@ export function bucket(name: string, overrides: Partial<EmuBucket> = {}): EmuBuc
     region: "us-east-1",
     createdAt: "2025-01-01T00:00:00.000Z",
     encryption: { algorithm: "AES256" },
+    blockedEncryptionTypes: ["NONE"],
     publicAccessBlock: null,
     policy: null,
     aclGrants: [],
