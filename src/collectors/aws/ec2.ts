@@ -1,48 +1,43 @@
 import type { IpPermission } from "@aws-sdk/client-ec2";
 
-/** Ports of databases and data stores that should never face the internet. */
-export const DATABASE_PORTS = [1433, 1521, 2483, 3306, 5432, 5439, 6379, 9042, 9200, 11211, 27017] as const;
-const WORLD_V4 = "0.0.0.0/0";
-const WORLD_V6 = "::/0";
-
-export interface OpenIngress {
-  protocol: string;
-  fromPort: number;
-  toPort: number;
-  source: string;
+/**
+ * One ingress permission of a security group per source, as DescribeSecurityGroups returned it
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html): the protocol as written
+ * (`tcp`, `6`, `-1` for all), the port range when the reply has one, and exactly one source (an IPv4 or IPv6
+ * CIDR, another security group, a prefix list). Whether that is "open to the world" is the rules' judgement
+ * (`isAnyAddress`, `portInRange` in CEL), not the collector's.
+ */
+export interface IngressRule {
+  protocol?: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  sourceGroup?: string;
+  prefixList?: string;
+  description?: string;
 }
 
-/** Ingress permissions open to the whole internet, flattened one per source range. */
-export function openIngress(permissions: readonly IpPermission[]): OpenIngress[] {
-  const out: OpenIngress[] = [];
+export function ingressRules(permissions: readonly IpPermission[]): IngressRule[] {
+  const out: IngressRule[] = [];
   for (const p of permissions) {
-    const protocol = p.IpProtocol ?? "-1";
-    const all = protocol === "-1";
-    const fromPort = all || p.FromPort === undefined || p.FromPort === -1 ? 0 : p.FromPort;
-    const toPort = all || p.ToPort === undefined || p.ToPort === -1 ? 65535 : p.ToPort;
-    const sources = [
-      ...(p.IpRanges ?? []).flatMap((r) => (r.CidrIp === WORLD_V4 ? [WORLD_V4] : [])),
-      ...(p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 === WORLD_V6 ? [WORLD_V6] : [])),
-    ];
-    for (const source of sources) out.push({ protocol: all ? "all" : protocol, fromPort, toPort, source });
+    const base: IngressRule = {
+      ...(p.IpProtocol !== undefined ? { protocol: p.IpProtocol } : {}),
+      ...(p.FromPort !== undefined ? { fromPort: p.FromPort } : {}),
+      ...(p.ToPort !== undefined ? { toPort: p.ToPort } : {}),
+    };
+    const described = (description: string | undefined) => (description ? { description } : {});
+    for (const r of p.IpRanges ?? []) {
+      if (r.CidrIp) out.push({ ...base, cidr: r.CidrIp, ...described(r.Description) });
+    }
+    for (const r of p.Ipv6Ranges ?? []) {
+      if (r.CidrIpv6) out.push({ ...base, cidr: r.CidrIpv6, ...described(r.Description) });
+    }
+    for (const g of p.UserIdGroupPairs ?? []) {
+      if (g.GroupId) out.push({ ...base, sourceGroup: g.GroupId, ...described(g.Description) });
+    }
+    for (const l of p.PrefixListIds ?? []) {
+      if (l.PrefixListId) out.push({ ...base, prefixList: l.PrefixListId, ...described(l.Description) });
+    }
   }
   return out;
-}
-
-function reachesPort(open: OpenIngress[], port: number): boolean {
-  return open.some(
-    (o) =>
-      (o.protocol === "all" || o.protocol === "tcp" || o.protocol === "6") &&
-      o.fromPort <= port &&
-      port <= o.toPort,
-  );
-}
-
-export function openToWorld(open: OpenIngress[]) {
-  return {
-    ssh: reachesPort(open, 22),
-    rdp: reachesPort(open, 3389),
-    databasePorts: DATABASE_PORTS.filter((port) => reachesPort(open, port)),
-    allTraffic: open.some((o) => o.protocol === "all" || (o.fromPort === 0 && o.toPort === 65535)),
-  };
 }

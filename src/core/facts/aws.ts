@@ -275,11 +275,18 @@ export const Ec2EbsDefaultsFactsSchema = z.strictObject({
   defaultKmsKeyId: z.string().optional(),
 });
 
-const OpenIngressSchema = z.strictObject({
-  protocol: z.string(),
-  fromPort: z.number().int(),
-  toPort: z.number().int(),
-  source: z.string(),
+/** One ingress permission per source, as DescribeSecurityGroups returned it (aws/ec2.ts). */
+const IngressRuleSchema = z.strictObject({
+  /** `tcp`, `udp`, `icmp`, a protocol number, or `-1` for every protocol. */
+  protocol: z.string().optional(),
+  /** Absent for `-1`; `-1` for every ICMP type. */
+  fromPort: z.number().int().optional(),
+  toPort: z.number().int().optional(),
+  /** Exactly one source: an IPv4 or IPv6 CIDR, a security group id, or a prefix list id. */
+  cidr: z.string().optional(),
+  sourceGroup: z.string().optional(),
+  prefixList: z.string().optional(),
+  description: z.string().optional(),
 });
 
 export const Ec2SecurityGroupFactsSchema = z.strictObject({
@@ -287,18 +294,9 @@ export const Ec2SecurityGroupFactsSchema = z.strictObject({
   groupName: z.string().optional(),
   vpcId: z.string().optional(),
   description: z.string().optional(),
-  /** Ingress permissions whose source is 0.0.0.0/0 or ::/0. */
-  openIngress: z.array(OpenIngressSchema).optional(),
-  /** Ports of interest reachable from anywhere (all protocols or TCP covering the port). */
-  openToWorld: z
-    .strictObject({
-      ssh: z.boolean(),
-      rdp: z.boolean(),
-      /** Database ports open to the world (1433, 1521, 3306, 5432, 5439, 6379, 9200, 27017, …). */
-      databasePorts: z.array(z.number().int()),
-      allTraffic: z.boolean(),
-    })
-    .optional(),
+  /** Every ingress permission, one entry per source; the rules decide what "open to the world" means. */
+  ingress: z.array(IngressRuleSchema).optional(),
+  /** IpPermissions entries in the reply (one entry may carry several sources). */
   ingressRules: z.number().int().nonnegative().optional(),
 });
 

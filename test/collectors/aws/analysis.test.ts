@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openIngress, openToWorld } from "../../../src/collectors/aws/ec2.js";
+import { ingressRules } from "../../../src/collectors/aws/ec2.js";
 import { classifyAwsError } from "../../../src/collectors/aws/errors.js";
 import { credentialFacts, parseCredentialReport } from "../../../src/collectors/aws/iam.js";
 import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
@@ -58,23 +58,26 @@ describe("bucket policy analysis", () => {
   });
 });
 
-describe("security group analysis", () => {
-  it("flattens world-open ranges and checks ports inside ranges", () => {
-    const open = openIngress([
-      {
-        IpProtocol: "tcp",
-        FromPort: 20,
-        ToPort: 23,
-        IpRanges: [{ CidrIp: "0.0.0.0/0" }, { CidrIp: "10.0.0.0/8" }],
-      },
-      { IpProtocol: "udp", FromPort: 3389, ToPort: 3389, Ipv6Ranges: [{ CidrIpv6: "::/0" }] },
+describe("security group ingress facts", () => {
+  it("keeps every permission, one entry per source, as returned", () => {
+    expect(
+      ingressRules([
+        {
+          IpProtocol: "tcp",
+          FromPort: 20,
+          ToPort: 23,
+          IpRanges: [{ CidrIp: "0.0.0.0/0" }, { CidrIp: "10.0.0.0/8", Description: "office" }],
+          UserIdGroupPairs: [{ GroupId: "sg-2" }],
+        },
+        { IpProtocol: "-1", Ipv6Ranges: [{ CidrIpv6: "::/0" }], PrefixListIds: [{ PrefixListId: "pl-1" }] },
+      ]),
+    ).toEqual([
+      { protocol: "tcp", fromPort: 20, toPort: 23, cidr: "0.0.0.0/0" },
+      { protocol: "tcp", fromPort: 20, toPort: 23, cidr: "10.0.0.0/8", description: "office" },
+      { protocol: "tcp", fromPort: 20, toPort: 23, sourceGroup: "sg-2" },
+      { protocol: "-1", cidr: "::/0" },
+      { protocol: "-1", prefixList: "pl-1" },
     ]);
-    expect(open).toEqual([
-      { protocol: "tcp", fromPort: 20, toPort: 23, source: "0.0.0.0/0" },
-      { protocol: "udp", fromPort: 3389, toPort: 3389, source: "::/0" },
-    ]);
-    // RDP is TCP; a UDP rule on 3389 does not expose it.
-    expect(openToWorld(open)).toEqual({ ssh: true, rdp: false, databasePorts: [], allTraffic: false });
   });
 });
 

@@ -223,17 +223,14 @@ describe("AWS collector against the seeded emulator", () => {
       encrypted: false,
       state: "available",
     });
-    expect(run.find("aws.ec2.securityGroup", "ssh").attributes.openToWorld).toEqual({
-      ssh: true,
-      rdp: false,
-      databasePorts: [],
-      allTraffic: false,
-    });
-    expect(run.find("aws.ec2.securityGroup", "rdp").attributes.openToWorld).toMatchObject({ rdp: true });
-    expect(run.find("aws.ec2.securityGroup", "db").attributes.openToWorld).toMatchObject({
-      databasePorts: [5432, 5439],
-    });
-    expect(run.find("aws.ec2.securityGroup", "internal").attributes.openIngress).toEqual([]);
+    // Ingress as returned, one entry per source: the rules judge "open to the world".
+    expect(run.find("aws.ec2.securityGroup", "web").attributes.ingress).toEqual([
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidr: "0.0.0.0/0" },
+      { protocol: "tcp", fromPort: 443, toPort: 443, cidr: "::/0" },
+    ]);
+    expect(run.find("aws.ec2.securityGroup", "internal").attributes.ingress).toEqual([
+      { protocol: "-1", cidr: "10.0.0.0/8" },
+    ]);
   });
 
   it("calls only actions the collector declares for `assay permissions aws`", () => {

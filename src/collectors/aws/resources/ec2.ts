@@ -8,7 +8,7 @@ import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType, type TypeContext } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
-import { openIngress, openToWorld } from "../ec2.js";
+import { ingressRules } from "../ec2.js";
 import { loadEc2Sdk } from "../sdk.js";
 
 const CALLS = {
@@ -146,9 +146,7 @@ export const securityGroup = defineResourceType<AccountScope, SecurityGroup>({
     set("vpcId", g.VpcId);
     set("description", g.Description);
     if (g.IpPermissions) {
-      const open = openIngress(g.IpPermissions);
-      set("openIngress", open);
-      set("openToWorld", openToWorld(open));
+      set("ingress", ingressRules(g.IpPermissions));
       set("ingressRules", g.IpPermissions.length);
     }
     const tags = tagsOf(g.Tags);
