@@ -7,7 +7,7 @@ import { CallError } from "../kit/errors.js";
 import type { AccountFactsCollector } from "./account.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
-import { decodePolicyDocument, grantsAdministrator } from "./policy-document.js";
+import { decodePolicyDocument } from "./policy-document.js";
 import { loadIamSdk } from "./sdk.js";
 
 const {
@@ -19,7 +19,6 @@ const {
 } = loadIamSdk();
 type IAMClient = InstanceType<typeof IAMClient>;
 
-const ADMIN_POLICY_SUFFIX = ":iam::aws:policy/AdministratorAccess";
 const ROOT_ROW = "<root_account>";
 
 /** One credential-report row; the columns Assay reads, validated (the report is CSV, so every value is text). */
@@ -131,22 +130,21 @@ async function readCredentialReport(scope: AccountScope): Promise<ReportRow[]> {
 
 interface AuthorizationDetails {
   users: UserDetail[];
-  groupAdmin: Map<string, boolean>;
-  localAdminPolicies: Set<string>;
+  /** Customer managed policies: ARN → the default version's document, decoded. */
+  managedDocuments: Map<string, Record<string, unknown>>;
 }
 
 /** One paginated list call answers every user's attached, inline and group policies. */
 async function readAuthorizationDetails(scope: AccountScope): Promise<AuthorizationDetails> {
   const client = iamClient(scope);
   const users: UserDetail[] = [];
-  const groups: { name: string; managed: string[]; inlineAdmin: boolean }[] = [];
-  const localAdminPolicies = new Set<string>();
+  const managedDocuments = new Map<string, Record<string, unknown>>();
   const pages = paginate(
     (Marker) =>
       scope.call("iam", scope.homeRegion, C.iamGetAccountAuthorizationDetails, () =>
         client.send(
           new GetAccountAuthorizationDetailsCommand({
-            Filter: ["User", "Group", "LocalManagedPolicy"],
+            Filter: ["User", "LocalManagedPolicy"],
             Marker,
             MaxItems: 1000,
           }),
@@ -157,24 +155,13 @@ async function readAuthorizationDetails(scope: AccountScope): Promise<Authorizat
   );
   for await (const page of pages) {
     users.push(...(page.UserDetailList ?? []));
-    for (const g of page.GroupDetailList ?? []) {
-      groups.push({
-        name: g.GroupName ?? "",
-        managed: (g.AttachedManagedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])),
-        inlineAdmin: (g.GroupPolicyList ?? []).some((p) =>
-          grantsAdministrator(decodePolicyDocument(p.PolicyDocument)),
-        ),
-      });
-    }
     for (const p of page.Policies ?? []) {
       const current = (p.PolicyVersionList ?? []).find((v) => v.IsDefaultVersion);
-      if (p.Arn && grantsAdministrator(decodePolicyDocument(current?.Document)))
-        localAdminPolicies.add(p.Arn);
+      const document = asDocument(decodePolicyDocument(current?.Document));
+      if (p.Arn && document) managedDocuments.set(p.Arn, document);
     }
   }
-  const isAdminPolicy = (arn: string) => arn.endsWith(ADMIN_POLICY_SUFFIX) || localAdminPolicies.has(arn);
-  const groupAdmin = new Map(groups.map((g) => [g.name, g.inlineAdmin || g.managed.some(isAdminPolicy)]));
-  return { users, groupAdmin, localAdminPolicies };
+  return { users, managedDocuments };
 }
 
 async function readPasswordPolicy(scope: AccountScope, account: AccountFactsCollector): Promise<void> {
@@ -277,22 +264,29 @@ export async function collectIam(scope: AccountScope, account: AccountFactsColle
       );
 
     if (details.status === "fulfilled" && detail) {
-      const { groupAdmin, localAdminPolicies } = details.value;
+      const { managedDocuments } = details.value;
       const managed = (detail.AttachedManagedPolicies ?? []).flatMap((p) =>
         p.PolicyArn ? [p.PolicyArn] : [],
       );
       const inline = detail.UserPolicyList ?? [];
       const groups = detail.GroupList ?? [];
+      const document = (d: unknown) => {
+        const decoded = asDocument(d);
+        return decoded ? { document: decoded } : {};
+      };
       facts.set(
         "policies",
         {
-          attachedManaged: managed.sort(),
+          attachedManaged: [...managed].sort(),
           inlineNames: inline.flatMap((p) => (p.PolicyName ? [p.PolicyName] : [])).sort(),
           groups: [...groups].sort(),
-          adminAttachedDirectly:
-            managed.some((arn) => arn.endsWith(ADMIN_POLICY_SUFFIX) || localAdminPolicies.has(arn)) ||
-            inline.some((p) => grantsAdministrator(decodePolicyDocument(p.PolicyDocument))),
-          adminViaGroup: groups.some((g) => groupAdmin.get(g) === true),
+          directPolicies: [
+            ...managed.sort().map((arn) => ({ arn, ...document(managedDocuments.get(arn)) })),
+            ...inline.map((p) => ({
+              ...(p.PolicyName ? { name: p.PolicyName } : {}),
+              ...document(decodePolicyDocument(p.PolicyDocument)),
+            })),
+          ],
         },
         C.iamGetAccountAuthorizationDetails,
       );
@@ -314,4 +308,11 @@ export async function collectIam(scope: AccountScope, account: AccountFactsColle
     count += 1;
   }
   return count;
+}
+
+/** A decoded policy document is a JSON object; anything else is left out (the rule then gives error). */
+function asDocument(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }

@@ -1,8 +1,9 @@
 import { z } from "zod";
 
 /**
- * Just enough of the IAM policy language to answer three questions: does a statement make a bucket public,
- * does the policy deny plain-HTTP access, and does a policy grant everything on everything (administrator).
+ * Just enough of the IAM policy language to answer two questions about a bucket policy: does a statement make
+ * the bucket public, does the policy deny plain-HTTP access. (Whether an IAM policy makes a user an
+ * administrator is judged in AWS-IAM-006's CEL.)
  */
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 const StatementSchema = z.looseObject({
@@ -80,18 +81,6 @@ export function analyseBucketPolicy(document: unknown): BucketPolicyFacts | unde
     );
   });
   return { public: isPublic, denyInsecureTransport };
-}
-
-/** An Allow of every action on every resource (what AdministratorAccess grants). */
-export function grantsAdministrator(document: unknown): boolean {
-  return (statementsOf(document) ?? []).some(
-    (s) =>
-      s.Effect === "Allow" &&
-      s.NotAction === undefined &&
-      asList(s.Action).includes("*") &&
-      asList(s.Resource).includes("*") &&
-      s.Condition === undefined,
-  );
 }
 
 /** IAM returns policy documents URL-encoded. */

@@ -149,9 +149,19 @@ export const IamUserFactsSchema = z.strictObject({
       attachedManaged: z.array(z.string()),
       inlineNames: z.array(z.string()),
       groups: z.array(z.string()),
-      /** AdministratorAccess or an inline/managed policy allowing `*` on `*`, attached to the user itself. */
-      adminAttachedDirectly: z.boolean(),
-      adminViaGroup: z.boolean(),
+      /**
+       * Policies attached to the user itself, with their documents as the API returned them: inline policies
+       * (name + document) and managed policies (arn + the default version's document when the authorization
+       * details carried it: customer managed ones; AWS managed ones are named by ARN only). Whether a policy
+       * makes the user an administrator is the rules' judgement (iamStatementAllowsAll in CEL).
+       */
+      directPolicies: z.array(
+        z.strictObject({
+          name: z.string().optional(),
+          arn: z.string().optional(),
+          document: z.record(z.string(), z.unknown()).optional(),
+        }),
+      ),
     })
     .optional(),
 });

@@ -3,7 +3,7 @@ import { ingressRules } from "../../../src/collectors/aws/ec2.js";
 import { classifyAwsError } from "../../../src/collectors/aws/errors.js";
 import { credentialFacts, parseCredentialReport } from "../../../src/collectors/aws/iam.js";
 import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
-import { analyseBucketPolicy, grantsAdministrator } from "../../../src/collectors/aws/policy-document.js";
+import { analyseBucketPolicy } from "../../../src/collectors/aws/policy-document.js";
 import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
 import { apiCall } from "../../../src/collectors/kit/calls.js";
 import { classify } from "../../../src/collectors/kit/errors.js";
@@ -47,14 +47,6 @@ describe("bucket policy analysis", () => {
 
   it("returns undefined for something that is not a policy", () => {
     expect(analyseBucketPolicy({ nope: 1 })).toBeUndefined();
-  });
-
-  it("detects administrator grants", () => {
-    expect(grantsAdministrator({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] })).toBe(true);
-    expect(grantsAdministrator({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] })).toBe(
-      false,
-    );
-    expect(grantsAdministrator({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] })).toBe(false);
   });
 });
 

@@ -136,17 +136,23 @@ describe("AWS collector against the seeded emulator", () => {
         oldestActiveAccessKeyAgeDays: 200,
         maxDaysSinceCredentialUse: 100,
       },
-      policies: { adminAttachedDirectly: true, adminViaGroup: false },
+      policies: { directPolicies: [{ arn: "arn:aws:iam::aws:policy/AdministratorAccess" }] },
     });
     expect(run.find("aws.iam.user", "alice").attributes.policies).toMatchObject({
-      adminAttachedDirectly: false,
-      adminViaGroup: true,
+      directPolicies: [],
       groups: ["admins"],
     });
-    // A customer managed policy granting * on * counts as administrator.
+    // A customer managed policy carries its default version's document; the rule judges it (AWS-IAM-006).
     expect(run.find("aws.iam.user", "dormant").attributes).toMatchObject({
       credentials: { passwordEnabled: true, passwordDaysSinceUse: 120, activeAccessKeys: 0 },
-      policies: { adminAttachedDirectly: true },
+      policies: {
+        directPolicies: [
+          {
+            arn: "arn:aws:iam::111111111111:policy/LocalAdmin",
+            document: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+          },
+        ],
+      },
     });
     const bot = run.find("aws.iam.user", "ci-bot").attributes.credentials as { accessKeys: unknown[] };
     expect(bot.accessKeys).toHaveLength(2);
