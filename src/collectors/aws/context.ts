@@ -9,6 +9,7 @@ import { CallError } from "../kit/errors.js";
 import { FactsRecord } from "../kit/facts.js";
 import { errorRecord, type ProviderBinding } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
+import type { AccountFactsCollector } from "./account.js";
 import { classifyAwsError } from "./errors.js";
 import type { AwsSettings } from "./settings.js";
 
@@ -100,6 +101,13 @@ export class AccountScope {
   private readonly clients = new Map<string, unknown>();
   private readonly limiters = new Map<string, LimitFunction>();
   regions: string[] = [];
+  /**
+   * The account resource being assembled from several services (CloudTrail and Backup summaries across
+   * regions); set by run.ts before any resource type runs.
+   */
+  account: AccountFactsCollector | undefined;
+  /** Trails already emitted in this account: a multi-region trail is seen from every region. */
+  readonly claimedTrails = new Set<string>();
 
   constructor(
     readonly env: AwsEnvironment,
@@ -114,6 +122,12 @@ export class AccountScope {
 
   get ctx(): CollectContext {
     return this.env.ctx;
+  }
+
+  /** The account aggregate; a resource type contributing to it runs only after run.ts has set it. */
+  get accountFacts(): AccountFactsCollector {
+    if (!this.account) throw new Error("the aws.account aggregate is not set for this account scope");
+    return this.account;
   }
 
   get homeRegion(): string {

@@ -31,13 +31,6 @@ export const AWS_CALLS = {
   iamGetCredentialReport: call("iam:GetCredentialReport"),
   iamGetAccountAuthorizationDetails: call("iam:GetAccountAuthorizationDetails"),
   iamGetAccountPasswordPolicy: call("iam:GetAccountPasswordPolicy"),
-
-  cloudtrailDescribeTrails: call("cloudtrail:DescribeTrails"),
-  cloudtrailGetTrailStatus: call("cloudtrail:GetTrailStatus"),
-
-  backupListBackupPlans: call("backup:ListBackupPlans"),
-  backupGetBackupPlan: call("backup:GetBackupPlan"),
-  backupListBackupSelections: call("backup:ListBackupSelections"),
 } as const satisfies Record<string, ApiCall>;
 
 /** Every call the collector can make: the table above and each declared resource type's calls. */

@@ -2,8 +2,6 @@ import { forEachBounded } from "../kit/bounded.js";
 import { collectType, errorRecord } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
 import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
-import { collectBackup } from "./backup.js";
-import { collectCloudTrail } from "./cloudtrail.js";
 import { type AccountScope, AwsEnvironment } from "./context.js";
 import { collectIam } from "./iam.js";
 import { AWS_CALLS as C } from "./permissions.js";
@@ -71,10 +69,10 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
   const account = new AccountFactsCollector(scope.accountId, scope.partition);
   account.cloudtrailScanned = selected.has("cloudtrail");
   account.backupScanned = selected.has("backup");
+  scope.account = account;
   if (!selected.has("iam")) account.facts.fail(["root", "passwordPolicy"], NOT_SELECTED("iam"));
   if (!selected.has("s3")) account.facts.fail("s3PublicAccessBlock", NOT_SELECTED("s3"));
 
-  const claimedTrails = new Set<string>();
   const tasks: Promise<void>[] = [];
   const run = (service: AwsService, region: string, work: () => Promise<number>) => {
     if (!selected.has(service)) return;
@@ -103,10 +101,6 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
   }
   run("s3", "global", () => collectS3(scope, account));
   run("iam", "global", () => collectIam(scope, account));
-  for (const region of scope.regions) {
-    run("cloudtrail", region, () => collectCloudTrail(scope, region, account, claimedTrails));
-    run("backup", region, () => collectBackup(scope, region, account));
-  }
   await Promise.all(tasks);
   try {
     ctx.emit(account.build());

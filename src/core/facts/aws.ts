@@ -216,15 +216,17 @@ export const CloudTrailTrailFactsSchema = z.strictObject({
   name: z.string(),
   arn: z.string(),
   homeRegion: z.string(),
-  multiRegion: z.boolean(),
-  organizationTrail: z.boolean(),
+  /** DescribeTrails fields as returned; absent when the reply lacks them. */
+  multiRegion: z.boolean().optional(),
+  organizationTrail: z.boolean().optional(),
   logging: z.boolean().optional(),
   latestDeliveryAt: isoTime.optional(),
-  logFileValidation: z.boolean(),
+  logFileValidation: z.boolean().optional(),
   kmsKeyId: z.string().optional(),
+  /** KmsKeyId is present: the logs are encrypted with SSE-KMS. */
   encrypted: z.boolean(),
   s3BucketName: z.string().optional(),
-  includeGlobalServiceEvents: z.boolean(),
+  includeGlobalServiceEvents: z.boolean().optional(),
 });
 
 export const BackupPlanFactsSchema = z.strictObject({

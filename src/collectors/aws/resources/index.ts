@@ -1,5 +1,7 @@
 import type { AnyResourceType } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
+import { backupPlan } from "./backup-plan.js";
+import { cloudtrailTrail } from "./cloudtrail-trail.js";
 import { ebsDefaults, ec2Volume, securityGroup } from "./ec2.js";
 import { kmsKey } from "./kms-key.js";
 import { rdsInstance } from "./rds-instance.js";
@@ -15,4 +17,6 @@ export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[]
   ebsDefaults,
   ec2Volume,
   securityGroup,
+  cloudtrailTrail,
+  backupPlan,
 ];
