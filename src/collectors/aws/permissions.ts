@@ -26,11 +26,6 @@ export const AWS_CALLS = {
   s3GetBucketLogging: call("s3:GetBucketLogging"),
   s3GetBucketTagging: call("s3:GetBucketTagging"),
   s3ControlGetPublicAccessBlock: call("s3control:GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
-
-  iamGenerateCredentialReport: call("iam:GenerateCredentialReport"),
-  iamGetCredentialReport: call("iam:GetCredentialReport"),
-  iamGetAccountAuthorizationDetails: call("iam:GetAccountAuthorizationDetails"),
-  iamGetAccountPasswordPolicy: call("iam:GetAccountPasswordPolicy"),
 } as const satisfies Record<string, ApiCall>;
 
 /** Every call the collector can make: the table above and each declared resource type's calls. */

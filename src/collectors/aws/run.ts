@@ -3,7 +3,6 @@ import { collectType, errorRecord } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
 import { AccountFactsCollector, NOT_SELECTED } from "./account.js";
 import { type AccountScope, AwsEnvironment } from "./context.js";
-import { collectIam } from "./iam.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { AWS_RESOURCE_TYPES } from "./produces.js";
 import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
@@ -100,7 +99,6 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
     }
   }
   run("s3", "global", () => collectS3(scope, account));
-  run("iam", "global", () => collectIam(scope, account));
   await Promise.all(tasks);
   try {
     ctx.emit(account.build());

@@ -49,8 +49,11 @@ export interface ResourceTypeDeclaration<P, Item, Shared = undefined> {
    * key). It handles its own failures: what it returns is passed to every read().
    */
   prepare?(ctx: TypeContext<P>): Promise<Shared>;
-  /** The list call(s), page by page. A failure here means the type could not be listed in this place. */
-  list(ctx: TypeContext<P>): AsyncIterable<Item>;
+  /**
+   * The list call(s), page by page (or the items `prepare` already read). A failure here means the type could
+   * not be listed in this place.
+   */
+  list(ctx: TypeContext<P>, shared: Shared): AsyncIterable<Item>;
   /**
    * Read one listed item into `facts` (list fields directly, detail calls through ctx.call; a failed detail
    * read marks its facts unreadable) and say who it is; undefined skips an item the list should not have had.

@@ -78,13 +78,17 @@ export async function collectType<P>(
   let count = 0;
   try {
     const shared = decl.prepare ? await decl.prepare(ctx) : undefined;
-    await forEachBounded(decl.list(ctx), decl.itemsInFlight ?? binding.itemsInFlight, async (item) => {
-      const facts = new FactsRecord();
-      const who = await decl.read(ctx, item, facts, shared);
-      if (!who) return;
-      binding.emit(facts.build(decl.facts, decl.type, binding.provider, who));
-      count += 1;
-    });
+    await forEachBounded(
+      decl.list(ctx, shared),
+      decl.itemsInFlight ?? binding.itemsInFlight,
+      async (item) => {
+        const facts = new FactsRecord();
+        const who = await decl.read(ctx, item, facts, shared);
+        if (!who) return;
+        binding.emit(facts.build(decl.facts, decl.type, binding.provider, who));
+        count += 1;
+      },
+    );
   } catch (err) {
     if (binding.signal.aborted) throw err;
     binding.reportError(errorRecord(binding.provider, errorScope, err, [decl.type]));

@@ -3,6 +3,7 @@ import type { AccountScope } from "../context.js";
 import { backupPlan } from "./backup-plan.js";
 import { cloudtrailTrail } from "./cloudtrail-trail.js";
 import { ebsDefaults, ec2Volume, securityGroup } from "./ec2.js";
+import { iamUser } from "./iam-user.js";
 import { kmsKey } from "./kms-key.js";
 import { rdsInstance } from "./rds-instance.js";
 
@@ -19,4 +20,5 @@ export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[]
   securityGroup,
   cloudtrailTrail,
   backupPlan,
+  iamUser,
 ];
