@@ -11,15 +11,8 @@ import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, s
 import { loadEc2Sdk } from "./sdk.js";
 import { AWS_SERVICES, type AwsService, parseAwsSettings } from "./settings.js";
 
-const REGIONAL_TYPES = [
-  "aws.kms.key",
-  "aws.cloudtrail.trail",
-  "aws.backup.plan",
-  "aws.rds.instance",
-  "aws.ec2.volume",
-  "aws.ec2.ebsDefaults",
-  "aws.ec2.securityGroup",
-];
+/** Resource types read per region: a region list that cannot be read affects exactly these. */
+const REGIONAL_TYPES = AWS_RESOURCE_DECLARATIONS.filter((d) => d.scope === "regional").map((d) => d.type);
 
 /** Entry point of the AWS collector: validate settings, find accounts, scan each one with bounded concurrency. */
 export async function collectAws(ctx: CollectContext): Promise<void> {
@@ -108,23 +101,10 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
   ctx.progress({ collector: "aws", scope: label, phase: "done" });
 }
 
+/** The resource types a service's failure affects: its declarations (S3 buckets still run as a function). */
 function serviceTypes(service: AwsService): string[] {
-  switch (service) {
-    case "s3":
-      return ["aws.s3.bucket"];
-    case "kms":
-      return ["aws.kms.key"];
-    case "iam":
-      return ["aws.iam.user"];
-    case "cloudtrail":
-      return ["aws.cloudtrail.trail"];
-    case "backup":
-      return ["aws.backup.plan"];
-    case "rds":
-      return ["aws.rds.instance"];
-    case "ec2":
-      return ["aws.ec2.volume", "aws.ec2.ebsDefaults", "aws.ec2.securityGroup"];
-  }
+  if (service === "s3") return ["aws.s3.bucket"];
+  return AWS_RESOURCE_DECLARATIONS.filter((d) => d.service === service).map((d) => d.type);
 }
 
 /**

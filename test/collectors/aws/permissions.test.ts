@@ -73,3 +73,23 @@ describe("assay permissions aws", () => {
     ]);
   });
 });
+
+describe("AWS resource type declarations", () => {
+  it("each declares a produced type, a known service and only read-only calls", async () => {
+    const { AWS_RESOURCE_DECLARATIONS } = await import("../../../src/collectors/aws/resources/index.js");
+    const { AWS_RESOURCE_TYPES } = await import("../../../src/collectors/aws/produces.js");
+    const { AWS_SERVICES } = await import("../../../src/collectors/aws/settings.js");
+    const { awsFactsSchemas } = await import("../../../src/core/facts/aws.js");
+    expect(AWS_RESOURCE_DECLARATIONS.length).toBeGreaterThanOrEqual(8);
+    for (const d of AWS_RESOURCE_DECLARATIONS) {
+      expect(AWS_RESOURCE_TYPES as readonly string[]).toContain(d.type);
+      expect(AWS_SERVICES as readonly string[]).toContain(d.service);
+      expect(awsFactsSchemas[d.type]).toBe(d.facts);
+      expect(d.calls.length).toBeGreaterThan(0);
+      for (const call of d.calls) {
+        expect(AWS_READ_PERMISSIONS).toContain(call.permission);
+        expect(call.permission).toMatch(/^[a-z0-9-]+:(Get|List|Describe|GenerateCredentialReport)/);
+      }
+    }
+  });
+});
