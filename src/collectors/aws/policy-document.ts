@@ -1,9 +1,8 @@
 import { z } from "zod";
 
 /**
- * Just enough of the IAM policy language to answer two questions about a bucket policy: does a statement make
- * the bucket public, does the policy deny plain-HTTP access. (Whether an IAM policy makes a user an
- * administrator is judged in AWS-IAM-006's CEL.)
+ * Just enough of the IAM policy language to say whether a bucket policy makes the bucket public. (Whether it
+ * refuses plain HTTP is judged in AWS-S3-003's CEL, an administrator policy in AWS-IAM-006's.)
  */
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 const StatementSchema = z.looseObject({
@@ -62,25 +61,13 @@ function narrowed(s: Statement): boolean {
 
 export interface BucketPolicyFacts {
   public: boolean;
-  denyInsecureTransport: boolean;
 }
 
 export function analyseBucketPolicy(document: unknown): BucketPolicyFacts | undefined {
   const statements = statementsOf(document);
   if (!statements) return undefined;
   const isPublic = statements.some((s) => s.Effect === "Allow" && anyonePrincipal(s) && !narrowed(s));
-  const denyInsecureTransport = statements.some((s) => {
-    if (s.Effect !== "Deny" || !anyonePrincipal(s)) return false;
-    const actions = asList(s.Action);
-    if (!actions.some((a) => a === "*" || a.toLowerCase() === "s3:*")) return false;
-    const bool = Object.entries(s.Condition ?? {}).find(([op]) => op === "Bool")?.[1] ?? {};
-    return Object.entries(bool).some(
-      ([key, value]) =>
-        key.toLowerCase() === "aws:securetransport" &&
-        (Array.isArray(value) ? value : [value]).some((v) => String(v).toLowerCase() === "false"),
-    );
-  });
-  return { public: isPublic, denyInsecureTransport };
+  return { public: isPublic };
 }
 
 /** IAM returns policy documents URL-encoded. */

@@ -234,11 +234,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
         ),
       (reply) => {
         if (!reply?.Policy) {
-          facts.set(
-            "policy",
-            { exists: false, public: false, denyInsecureTransport: false },
-            C.s3GetBucketPolicy,
-          );
+          facts.set("policy", { exists: false, public: false }, C.s3GetBucketPolicy);
           return;
         }
         let document: unknown;
@@ -249,7 +245,11 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
         }
         const analysis = analyseBucketPolicy(document);
         if (!analysis) throw new Error("the bucket policy is not a policy document Assay can read");
-        facts.set("policy", { exists: true, ...analysis }, C.s3GetBucketPolicy);
+        facts.set(
+          "policy",
+          { exists: true, public: analysis.public, document: document as Record<string, unknown> },
+          C.s3GetBucketPolicy,
+        );
       },
     ),
     facts.read(

@@ -56,8 +56,11 @@ export const S3BucketFactsSchema = z.strictObject({
       exists: z.boolean(),
       /** A statement allows `*` principals without a narrowing condition. */
       public: z.boolean(),
-      /** A statement denies requests where `aws:SecureTransport` is false. */
-      denyInsecureTransport: z.boolean(),
+      /**
+       * The policy document as GetBucketPolicy returned it (parsed JSON), when there is one. Rules judge it in
+       * CEL (AWS-S3-003: does it refuse plain HTTP).
+       */
+      document: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
   /** The bucket ACL grants something to AllUsers or AuthenticatedUsers. */

@@ -29,22 +29,6 @@ describe("bucket policy analysis", () => {
     ).toBe(true);
   });
 
-  it("recognises a TLS-only deny in its common spellings", () => {
-    const deny = (action: unknown, value: unknown) => ({
-      Statement: {
-        Effect: "Deny",
-        Principal: "*",
-        Action: action,
-        Resource: "*",
-        Condition: { Bool: { "aws:SecureTransport": value } },
-      },
-    });
-    expect(analyseBucketPolicy(deny("s3:*", "false"))?.denyInsecureTransport).toBe(true);
-    expect(analyseBucketPolicy(deny(["*"], false))?.denyInsecureTransport).toBe(true);
-    expect(analyseBucketPolicy(deny("s3:GetObject", "false"))?.denyInsecureTransport).toBe(false);
-    expect(analyseBucketPolicy(deny("s3:*", "true"))?.denyInsecureTransport).toBe(false);
-  });
-
   it("returns undefined for something that is not a policy", () => {
     expect(analyseBucketPolicy({ nope: 1 })).toBeUndefined();
   });
