@@ -4,7 +4,6 @@ import { forEachBoundedPerLane, paginate } from "../kit/bounded.js";
 import type { AccountFactsCollector } from "./account.js";
 import { type AccountScope, FactsBuilder } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
-import { analyseBucketPolicy } from "./policy-document.js";
 import { loadS3ControlSdk, loadS3Sdk } from "./sdk.js";
 
 const {
@@ -35,11 +34,6 @@ type PabFlags = {
 
 /** Account-level Block Public Access: the flags, null when never configured, or the error that hid it. */
 type AccountPab = { ok: true; flags: PabFlags | null } | { ok: false; error: unknown };
-
-const PUBLIC_GROUPS = new Set([
-  "http://acs.amazonaws.com/groups/global/AllUsers",
-  "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-]);
 
 function flags(c: PublicAccessBlockConfiguration | undefined): PabFlags {
   return {
@@ -234,7 +228,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
         ),
       (reply) => {
         if (!reply?.Policy) {
-          facts.set("policy", { exists: false, public: false }, C.s3GetBucketPolicy);
+          facts.set("policy", { exists: false }, C.s3GetBucketPolicy);
           return;
         }
         let document: unknown;
@@ -243,23 +237,28 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
         } catch {
           document = undefined;
         }
-        const analysis = analyseBucketPolicy(document);
-        if (!analysis) throw new Error("the bucket policy is not a policy document Assay can read");
-        facts.set(
-          "policy",
-          { exists: true, public: analysis.public, document: document as Record<string, unknown> },
-          C.s3GetBucketPolicy,
-        );
+        if (!document || typeof document !== "object" || Array.isArray(document)) {
+          facts.fail(
+            "policy",
+            new Error("the bucket policy returned by s3:GetBucketPolicy is not a JSON object"),
+          );
+          return;
+        }
+        facts.set("policy", { exists: true, document }, C.s3GetBucketPolicy);
       },
     ),
     facts.read(
-      "aclPublic",
+      "aclGrants",
       () => send(C.s3GetBucketAcl, [], () => client.send(new GetBucketAclCommand({ Bucket: name }))),
       (reply) => {
-        const grants = reply?.Grants ?? [];
         facts.set(
-          "aclPublic",
-          grants.some((g) => g.Grantee?.URI !== undefined && PUBLIC_GROUPS.has(g.Grantee.URI)),
+          "aclGrants",
+          reply?.Grants?.map((g) => ({
+            ...(g.Grantee?.Type ? { type: g.Grantee.Type } : {}),
+            ...(g.Grantee?.URI ? { uri: g.Grantee.URI } : {}),
+            ...(g.Grantee?.ID ? { id: g.Grantee.ID } : {}),
+            ...(g.Permission ? { permission: g.Permission } : {}),
+          })),
           C.s3GetBucketAcl,
         );
       },
@@ -392,10 +391,7 @@ function applyPublicAccess(
   else if (accountPab.ok && accountFlags && allOn(accountFlags)) effective = accountFlags;
 
   if (!effective) {
-    facts.fail(
-      ["publicAccessBlock", "publiclyAccessible"],
-      bucketKnown && !accountPab.ok ? accountPab.error : pabError,
-    );
+    facts.fail("publicAccessBlock", bucketKnown && !accountPab.ok ? accountPab.error : pabError);
     return;
   }
   facts.set(
@@ -408,18 +404,4 @@ function applyPublicAccess(
     },
     source,
   );
-  // Public after Block Public Access: a public policy counts unless RestrictPublicBuckets, a public ACL
-  // unless IgnorePublicAcls. Unknown when the policy or ACL that would decide it could not be read.
-  const policy = facts.attributes.policy as { public: boolean } | undefined;
-  const aclPublic = facts.attributes.aclPublic as boolean | undefined;
-  const viaPolicy = effective.restrictPublicBuckets ? false : policy?.public;
-  const viaAcl = effective.ignorePublicAcls ? false : aclPublic;
-  if (viaPolicy === true || viaAcl === true) facts.set("publiclyAccessible", true, source);
-  else if (viaPolicy === false && viaAcl === false) facts.set("publiclyAccessible", false, source);
-  else {
-    facts.fail(
-      "publiclyAccessible",
-      viaPolicy === undefined ? facts.unreadable.policy : facts.unreadable.aclPublic,
-    );
-  }
 }

@@ -51,22 +51,27 @@ export const S3BucketFactsSchema = z.strictObject({
       account: PublicAccessBlockFlagsSchema.nullable(),
     })
     .optional(),
+  /**
+   * The bucket policy as GetBucketPolicy returned it (parsed JSON) when there is one. Whether it makes the bucket
+   * public or refuses plain HTTP is judged in the rules' CEL (AWS-S3-008, AWS-S3-003).
+   */
   policy: z
     .strictObject({
       exists: z.boolean(),
-      /** A statement allows `*` principals without a narrowing condition. */
-      public: z.boolean(),
-      /**
-       * The policy document as GetBucketPolicy returned it (parsed JSON), when there is one. Rules judge it in
-       * CEL (AWS-S3-003: does it refuse plain HTTP).
-       */
       document: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
-  /** The bucket ACL grants something to AllUsers or AuthenticatedUsers. */
-  aclPublic: z.boolean().optional(),
-  /** Anyone on the internet can read or write, after Block Public Access is applied. */
-  publiclyAccessible: z.boolean().optional(),
+  /** The bucket ACL's grants as GetBucketAcl returned them (grantee type, group URI or canonical id, permission). */
+  aclGrants: z
+    .array(
+      z.strictObject({
+        type: z.string().optional(),
+        uri: z.string().optional(),
+        id: z.string().optional(),
+        permission: z.string().optional(),
+      }),
+    )
+    .optional(),
   versioning: z
     .strictObject({
       status: z.enum(["Enabled", "Suspended", "Disabled"]),

@@ -3,36 +3,9 @@ import { ingressRules } from "../../../src/collectors/aws/ec2.js";
 import { classifyAwsError } from "../../../src/collectors/aws/errors.js";
 import { credentialFacts, parseCredentialReport } from "../../../src/collectors/aws/iam.js";
 import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
-import { analyseBucketPolicy } from "../../../src/collectors/aws/policy-document.js";
 import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
 import { apiCall } from "../../../src/collectors/kit/calls.js";
 import { classify } from "../../../src/collectors/kit/errors.js";
-
-describe("bucket policy analysis", () => {
-  const allow = (extra: Record<string, unknown>) => ({
-    Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*", ...extra }],
-  });
-
-  it("finds public statements and ignores ones narrowed to known callers", () => {
-    expect(analyseBucketPolicy(allow({ Principal: "*" }))?.public).toBe(true);
-    expect(analyseBucketPolicy(allow({ Principal: { AWS: ["*"] } }))?.public).toBe(true);
-    expect(analyseBucketPolicy(allow({ Principal: { AWS: "arn:aws:iam::1:root" } }))?.public).toBe(false);
-    expect(
-      analyseBucketPolicy(
-        allow({ Principal: "*", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } }),
-      )?.public,
-    ).toBe(false);
-    // A condition that does not narrow the caller does not make a statement private.
-    expect(
-      analyseBucketPolicy(allow({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } }))
-        ?.public,
-    ).toBe(true);
-  });
-
-  it("returns undefined for something that is not a policy", () => {
-    expect(analyseBucketPolicy({ nope: 1 })).toBeUndefined();
-  });
-});
 
 describe("security group ingress facts", () => {
   it("keeps every permission, one entry per source, as returned", () => {

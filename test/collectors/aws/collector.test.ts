@@ -74,27 +74,27 @@ describe("AWS collector against the seeded emulator", () => {
     expect(secure.region).toBe("us-east-1");
     expect(secure.tags).toEqual({ env: "prod" });
     expect(secure.attributes).toMatchObject({
-      policy: { exists: true, public: false, document: { Statement: expect.any(Array) } },
+      policy: { exists: true, document: { Statement: expect.any(Array) } },
       versioning: { status: "Enabled", mfaDelete: true },
       replication: { enabled: true, rules: 1 },
       lifecycle: { rules: 1, enabledRules: 1 },
       objectLock: { enabled: true, mode: "GOVERNANCE", retentionDays: 30 },
       publicAccessBlock: { allEnabled: true, account: null },
-      publiclyAccessible: false,
     });
+    expect(secure.attributes).not.toHaveProperty("publiclyAccessible");
     const pub = run.find("aws.s3.bucket", "public-bucket");
     expect(pub.region).toBe("eu-west-1");
     expect(pub.attributes).toMatchObject({
-      aclPublic: true,
-      policy: { exists: true, public: true },
+      // The ACL and the policy as returned; AWS-S3-008/009 judge them.
+      aclGrants: expect.arrayContaining([
+        expect.objectContaining({ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }),
+      ]),
+      policy: { exists: true, document: { Statement: expect.anything() } },
       publicAccessBlock: { allEnabled: false, bucket: null },
-      publiclyAccessible: true,
       versioning: { status: "Disabled", mfaDelete: false },
     });
-    // A `*` principal narrowed by aws:PrincipalOrgID is not public.
     expect(run.find("aws.s3.bucket", "org-bucket").attributes.policy).toMatchObject({
       exists: true,
-      public: false,
       document: { Statement: expect.anything() },
     });
     // Nothing configured: S3 answers its SSE-S3 default (since 2023), as the emulator does.

@@ -116,7 +116,6 @@ describe("AWS denials fail closed", () => {
     expect(pub.attributes.publicAccessBlock).toBeUndefined();
     expect(pub.unreadable).toMatchObject({
       publicAccessBlock: "AccessDenied: s3:GetAccountPublicAccessBlock",
-      publiclyAccessible: "AccessDenied: s3:GetAccountPublicAccessBlock",
     });
     // The bucket level alone blocks everything here, so the effective value is still known.
     expect(run.find("aws.s3.bucket", "secure-bucket").attributes.publicAccessBlock).toMatchObject({
