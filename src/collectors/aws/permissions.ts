@@ -2,8 +2,8 @@ import { type ApiCall, apiCall as call, permissionsOf } from "../kit/calls.js";
 import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
 
 /**
- * AWS API calls made outside the resource type declarations (account discovery, regions, and the services
- * not yet declared in resources/), with the IAM action that authorises each. Declared resource types list
+ * AWS API calls made outside the resource type declarations (account discovery and the region list), with the
+ * IAM action that authorises each. Declared resource types list
  * their own calls; `AWS_READ_PERMISSIONS` is built from both, so `assay permissions aws` prints exactly the
  * actions the calls use: all read-only (Get/List/Describe/Generate credential report).
  */
@@ -12,20 +12,6 @@ export const AWS_CALLS = {
   stsAssumeRole: call("sts:AssumeRole"),
   orgListAccounts: call("organizations:ListAccounts"),
   ec2DescribeRegions: call("ec2:DescribeRegions"),
-
-  s3ListBuckets: call("s3:ListBuckets", "s3:ListAllMyBuckets"),
-  s3GetBucketLocation: call("s3:GetBucketLocation"),
-  s3GetBucketEncryption: call("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
-  s3GetPublicAccessBlock: call("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
-  s3GetBucketPolicy: call("s3:GetBucketPolicy"),
-  s3GetBucketAcl: call("s3:GetBucketAcl"),
-  s3GetBucketVersioning: call("s3:GetBucketVersioning"),
-  s3GetBucketReplication: call("s3:GetBucketReplication", "s3:GetReplicationConfiguration"),
-  s3GetBucketLifecycle: call("s3:GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
-  s3GetObjectLock: call("s3:GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
-  s3GetBucketLogging: call("s3:GetBucketLogging"),
-  s3GetBucketTagging: call("s3:GetBucketTagging"),
-  s3ControlGetPublicAccessBlock: call("s3control:GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
 } as const satisfies Record<string, ApiCall>;
 
 /** Every call the collector can make: the table above and each declared resource type's calls. */

@@ -6,7 +6,6 @@ import { type AccountScope, AwsEnvironment } from "./context.js";
 import { AWS_CALLS as C } from "./permissions.js";
 import { AWS_RESOURCE_TYPES } from "./produces.js";
 import { AWS_RESOURCE_DECLARATIONS } from "./resources/index.js";
-import { collectS3 } from "./s3.js";
 import { type AccountTarget, baseCredentials, callerIdentity, resolveAccounts, scopeFor } from "./scope.js";
 import { loadEc2Sdk } from "./sdk.js";
 import { AWS_SERVICES, type AwsService, parseAwsSettings } from "./settings.js";
@@ -91,7 +90,6 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
       run(service, where, () => collectType(kit, decl, where, `${scope.accountId}/${where}/${service}`));
     }
   }
-  run("s3", "global", () => collectS3(scope, account));
   await Promise.all(tasks);
   try {
     ctx.emit(account.build());
@@ -101,9 +99,8 @@ async function scanAccount(env: AwsEnvironment, target: AccountTarget): Promise<
   ctx.progress({ collector: "aws", scope: label, phase: "done" });
 }
 
-/** The resource types a service's failure affects: its declarations (S3 buckets still run as a function). */
+/** The resource types a service's failure affects: its declarations. */
 function serviceTypes(service: AwsService): string[] {
-  if (service === "s3") return ["aws.s3.bucket"];
   return AWS_RESOURCE_DECLARATIONS.filter((d) => d.service === service).map((d) => d.type);
 }
 

@@ -19,12 +19,17 @@ export interface TypeContext<P> {
   readonly provider: P;
   /** Where this run is: `eu-west-1`, `global`, a project id. */
   readonly where: string;
-  call<T>(api: ApiCall, send: () => Promise<T>): Promise<T>;
-  /** Like call(), but errors the classifier calls `notFound` (or the listed wire codes) give undefined. */
+  /** `at`: the concurrency lane of another place (an S3 bucket's region); default `where`. */
+  call<T>(api: ApiCall, send: () => Promise<T>, at?: string): Promise<T>;
+  /**
+   * Like call(), but the listed wire codes ("this is not configured": NoSuchBucketPolicy, NoSuchEntity) give
+   * undefined. Only those: another not-found (the bucket itself vanished) is still an error.
+   */
   callOrAbsent<T>(
     api: ApiCall,
     send: () => Promise<T>,
     absentCodes?: readonly string[],
+    at?: string,
   ): Promise<T | undefined>;
 }
 
@@ -44,6 +49,12 @@ export interface ResourceTypeDeclaration<P, Item, Shared = undefined> {
   calls: readonly ApiCall[];
   /** Items read at the same time (each holds its replies until built). */
   itemsInFlight?: number;
+  /**
+   * Items that belong to independent lanes (S3 buckets to their regions): at most `inFlight(lane)` items of one
+   * lane read at a time and at most `waiting` listed but not started (kit/bounded.ts forEachBoundedPerLane).
+   * Replaces `itemsInFlight` when given.
+   */
+  lanes?: { of(item: Item): string; inFlight(lane: string, ctx: TypeContext<P>): number; waiting: number };
   /**
    * Optional read shared by all items of one place (KMS aliases: one paginated list instead of one call per
    * key). It handles its own failures: what it returns is passed to every read().

@@ -2,7 +2,7 @@ import type { LimitFunction } from "p-limit";
 import type { CollectorError } from "../../core/report.js";
 import type { ResourceInput } from "../../core/resource.js";
 import { type AttemptPolicy, attemptCall } from "./attempts.js";
-import { forEachBounded } from "./bounded.js";
+import { forEachBounded, forEachBoundedPerLane } from "./bounded.js";
 import type { ApiCall } from "./calls.js";
 import { CallError, type ErrorClassifier } from "./errors.js";
 import { FactsRecord } from "./facts.js";
@@ -40,21 +40,22 @@ export function typeContext<P>(
 ): TypeContext<P> {
   const declared = new Set(decl.calls);
   const limit = binding.limiter(decl.service, where);
-  const call = <T>(api: ApiCall, send: () => Promise<T>): Promise<T> => {
+  const call = <T>(api: ApiCall, send: () => Promise<T>, at?: string): Promise<T> => {
     if (!declared.has(api)) {
       throw new Error(`${decl.type} calls ${api.api}, which its declaration does not list in calls`);
     }
-    return limit(() => attemptCall(api, send, binding.classifier, binding.policy, binding.signal));
+    const lane = at === undefined || at === where ? limit : binding.limiter(decl.service, at);
+    return lane(() => attemptCall(api, send, binding.classifier, binding.policy, binding.signal));
   };
   return {
     provider: binding.handle,
     where,
     call,
-    async callOrAbsent(api, send, absentCodes = []) {
+    async callOrAbsent(api, send, absentCodes = [], at) {
       try {
-        return await call(api, send);
+        return await call(api, send, at);
       } catch (err) {
-        if (err instanceof CallError && (err.kind === "notFound" || absentCodes.includes(err.wireCode))) {
+        if (err instanceof CallError && absentCodes.includes(err.wireCode)) {
           return undefined;
         }
         throw err;
@@ -78,17 +79,24 @@ export async function collectType<P>(
   let count = 0;
   try {
     const shared = decl.prepare ? await decl.prepare(ctx) : undefined;
-    await forEachBounded(
-      decl.list(ctx, shared),
-      decl.itemsInFlight ?? binding.itemsInFlight,
-      async (item) => {
-        const facts = new FactsRecord();
-        const who = await decl.read(ctx, item, facts, shared);
-        if (!who) return;
-        binding.emit(facts.build(decl.facts, decl.type, binding.provider, who));
-        count += 1;
-      },
-    );
+    const readOne = async (item: unknown) => {
+      const facts = new FactsRecord();
+      const who = await decl.read(ctx, item, facts, shared);
+      if (!who) return;
+      binding.emit(facts.build(decl.facts, decl.type, binding.provider, who));
+      count += 1;
+    };
+    const items = decl.list(ctx, shared);
+    const { lanes } = decl;
+    if (lanes) {
+      await forEachBoundedPerLane(
+        items,
+        lanes.of,
+        (lane) => lanes.inFlight(lane, ctx),
+        lanes.waiting,
+        readOne,
+      );
+    } else await forEachBounded(items, decl.itemsInFlight ?? binding.itemsInFlight, readOne);
   } catch (err) {
     if (binding.signal.aborted) throw err;
     binding.reportError(errorRecord(binding.provider, errorScope, err, [decl.type]));

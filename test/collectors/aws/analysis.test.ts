@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ingressRules } from "../../../src/collectors/aws/ec2.js";
 import { classifyAwsError } from "../../../src/collectors/aws/errors.js";
 import { credentialFacts, parseCredentialReport } from "../../../src/collectors/aws/iam.js";
-import { AWS_CALLS } from "../../../src/collectors/aws/permissions.js";
-import { normaliseBucketRegion } from "../../../src/collectors/aws/s3.js";
+import { normaliseBucketRegion } from "../../../src/collectors/aws/resources/s3-bucket.js";
 import { apiCall } from "../../../src/collectors/kit/calls.js";
 import { classify } from "../../../src/collectors/kit/errors.js";
 
@@ -84,7 +83,7 @@ describe("helpers", () => {
     expect(denied.reason).toBe("AccessDenied: ec2:DescribeVolumes");
     const forbidden = classify(
       Object.assign(new Error("x"), { name: "SomethingElse", $metadata: { httpStatusCode: 403 } }),
-      AWS_CALLS.s3GetBucketEncryption,
+      apiCall("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
       classifyAwsError,
     );
     expect(forbidden.reason).toBe("AccessDenied: s3:GetEncryptionConfiguration");

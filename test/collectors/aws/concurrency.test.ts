@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { bucketsInFlight } from "../../../src/collectors/aws/s3.js";
+import { bucketsInFlight } from "../../../src/collectors/aws/resources/s3-bucket.js";
 import { forEachBoundedPerLane } from "../../../src/collectors/kit/bounded.js";
 
 /** Items `<lane>-<n>`; records the most items of each lane in flight and the order they started in. */

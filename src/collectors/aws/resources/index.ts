@@ -6,6 +6,7 @@ import { ebsDefaults, ec2Volume, securityGroup } from "./ec2.js";
 import { iamUser } from "./iam-user.js";
 import { kmsKey } from "./kms-key.js";
 import { rdsInstance } from "./rds-instance.js";
+import { s3Bucket } from "./s3-bucket.js";
 
 /**
  * The AWS resource types declared on the collector kit, one line each. Importing this loads no SDK: each
@@ -21,4 +22,5 @@ export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[]
   cloudtrailTrail,
   backupPlan,
   iamUser,
+  s3Bucket,
 ];

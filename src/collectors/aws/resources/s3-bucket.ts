@@ -1,29 +1,37 @@
 import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
-import { S3BucketFactsSchema } from "../../core/facts/aws.js";
-import { forEachBoundedPerLane, paginate } from "../kit/bounded.js";
-import type { AccountFactsCollector } from "./account.js";
-import { type AccountScope, FactsBuilder } from "./context.js";
-import { AWS_CALLS as C } from "./permissions.js";
-import { loadS3ControlSdk, loadS3Sdk } from "./sdk.js";
+import { S3BucketFactsSchema } from "../../../core/facts/aws.js";
+import { paginate } from "../../kit/bounded.js";
+import { type ApiCall, apiCall } from "../../kit/calls.js";
+import type { FactsRecord } from "../../kit/facts.js";
+import { defineResourceType, type TypeContext } from "../../kit/resource-type.js";
+import type { AccountFactsCollector } from "../account.js";
+import type { AccountScope } from "../context.js";
+import { loadS3ControlSdk, loadS3Sdk } from "../sdk.js";
 
-const {
-  GetBucketAclCommand,
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketLocationCommand,
-  GetBucketLoggingCommand,
-  GetBucketPolicyCommand,
-  GetBucketReplicationCommand,
-  GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
-  GetObjectLockConfigurationCommand,
-  GetPublicAccessBlockCommand,
-  ListBucketsCommand,
-  S3Client,
-} = loadS3Sdk();
-type S3Client = InstanceType<typeof S3Client>;
-const { GetPublicAccessBlockCommand: GetAccountPublicAccessBlockCommand, S3ControlClient } =
-  loadS3ControlSdk();
+const C = {
+  s3ListBuckets: apiCall("s3:ListBuckets", "s3:ListAllMyBuckets"),
+  s3GetBucketLocation: apiCall("s3:GetBucketLocation"),
+  s3GetBucketEncryption: apiCall("s3:GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+  s3GetPublicAccessBlock: apiCall("s3:GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+  s3GetBucketPolicy: apiCall("s3:GetBucketPolicy"),
+  s3GetBucketAcl: apiCall("s3:GetBucketAcl"),
+  s3GetBucketVersioning: apiCall("s3:GetBucketVersioning"),
+  s3GetBucketReplication: apiCall("s3:GetBucketReplication", "s3:GetReplicationConfiguration"),
+  s3GetBucketLifecycle: apiCall("s3:GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
+  s3GetObjectLock: apiCall("s3:GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
+  s3GetBucketLogging: apiCall("s3:GetBucketLogging"),
+  s3GetBucketTagging: apiCall("s3:GetBucketTagging"),
+  s3ControlGetPublicAccessBlock: apiCall("s3control:GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),
+};
+
+type Ctx = TypeContext<AccountScope>;
+
+/** The SDK modules, loaded on first use (require() caches them), never when the registry imports this file. */
+let loaded: (ReturnType<typeof loadS3Sdk> & { control: ReturnType<typeof loadS3ControlSdk> }) | undefined;
+const sdk = () => {
+  loaded ??= Object.assign(Object.create(loadS3Sdk()), { control: loadS3ControlSdk() });
+  return loaded as NonNullable<typeof loaded>;
+};
 
 type PabFlags = {
   blockPublicAcls: boolean;
@@ -54,7 +62,8 @@ export function normaliseBucketRegion(constraint: string | undefined | null): st
   return constraint;
 }
 
-function s3Client(scope: AccountScope, region: string): S3Client {
+function s3Client(scope: AccountScope, region: string) {
+  const { S3Client } = sdk();
   return scope.client(
     "s3",
     region,
@@ -68,7 +77,9 @@ function s3Client(scope: AccountScope, region: string): S3Client {
   );
 }
 
-async function readAccountPab(scope: AccountScope, account: AccountFactsCollector): Promise<AccountPab> {
+async function readAccountPab(ctx: Ctx, account: AccountFactsCollector): Promise<AccountPab> {
+  const scope = ctx.provider;
+  const { GetPublicAccessBlockCommand: GetAccountPublicAccessBlockCommand, S3ControlClient } = sdk().control;
   const region = scope.homeRegion;
   const endpoint = scope.settings.endpoint;
   const client = scope.client(
@@ -85,12 +96,10 @@ async function readAccountPab(scope: AccountScope, account: AccountFactsCollecto
       }),
   );
   try {
-    const reply = await scope.callOrAbsent(
-      "s3control",
-      region,
+    const reply = await ctx.callOrAbsent(
       C.s3ControlGetPublicAccessBlock,
-      ["NoSuchPublicAccessBlockConfiguration"],
       () => client.send(new GetAccountPublicAccessBlockCommand({ AccountId: scope.accountId })),
+      ["NoSuchPublicAccessBlockConfiguration"],
     );
     const f = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
     const value = f ?? flags(undefined);
@@ -119,50 +128,65 @@ export function bucketsInFlight(concurrency: number, region: string): number {
   return region ? Math.ceil((2 * concurrency) / CALLS_PER_BUCKET) + 1 : 2 * concurrency;
 }
 
-export async function collectS3(scope: AccountScope, account: AccountFactsCollector): Promise<number> {
-  const home = s3Client(scope, scope.homeRegion);
-  const accountPab = readAccountPab(scope, account);
-  let count = 0;
-  const buckets = paginate(
-    (token) =>
-      scope.call("s3", scope.homeRegion, C.s3ListBuckets, () =>
-        home.send(new ListBucketsCommand({ MaxBuckets: LIST_PAGE_SIZE, ContinuationToken: token })),
-      ),
-    (page) => page.Buckets,
-    (page) => page.ContinuationToken,
-  );
-  try {
-    await forEachBoundedPerLane(
-      buckets,
-      (bucket) => bucket.BucketRegion ?? "",
-      (region) => bucketsInFlight(scope.settings.concurrency, region),
-      LIST_PAGE_SIZE,
-      async (bucket) => {
-        const resource = await collectBucket(scope, bucket, await accountPab);
-        if (resource) {
-          scope.ctx.emit(resource);
-          count += 1;
-        }
-      },
-    );
-  } catch (err) {
-    scope.reportListFailure("global/s3", err, ["aws.s3.bucket"]);
-  }
-  await accountPab;
-  return count;
-}
+/**
+ * S3 buckets (global listing, per-bucket calls in the bucket's region). The account-level Block Public Access
+ * is read once (prepare) and combined with each bucket's; buckets are read in per-region lanes so each region's
+ * limiter stays busy without holding thousands of buckets' replies at once (bench/aws-scan).
+ */
+export const s3Bucket = defineResourceType<AccountScope, Bucket, AccountPab>({
+  type: "aws.s3.bucket",
+  service: "s3",
+  scope: "global",
+  facts: S3BucketFactsSchema,
+  calls: Object.values(C),
+  lanes: {
+    of: (bucket) => bucket.BucketRegion ?? "",
+    inFlight: (region, ctx) => bucketsInFlight(ctx.provider.settings.concurrency, region),
+    waiting: LIST_PAGE_SIZE,
+  },
 
-async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: AccountPab) {
+  prepare: (ctx) => readAccountPab(ctx, ctx.provider.accountFacts),
+
+  list(ctx) {
+    const { ListBucketsCommand } = sdk();
+    const scope = ctx.provider;
+    const home = s3Client(scope, scope.homeRegion);
+    return paginate(
+      (token) =>
+        ctx.call(C.s3ListBuckets, () =>
+          home.send(new ListBucketsCommand({ MaxBuckets: LIST_PAGE_SIZE, ContinuationToken: token })),
+        ),
+      (page) => page.Buckets,
+      (page) => page.ContinuationToken,
+    );
+  },
+
+  read: (ctx, bucket, facts, accountPab) => collectBucket(ctx, bucket, facts, accountPab),
+});
+
+async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accountPab: AccountPab) {
+  const {
+    GetBucketAclCommand,
+    GetBucketEncryptionCommand,
+    GetBucketLifecycleConfigurationCommand,
+    GetBucketLocationCommand,
+    GetBucketLoggingCommand,
+    GetBucketPolicyCommand,
+    GetBucketReplicationCommand,
+    GetBucketTaggingCommand,
+    GetBucketVersioningCommand,
+    GetObjectLockConfigurationCommand,
+    GetPublicAccessBlockCommand,
+  } = sdk();
+  const scope = ctx.provider;
   const name = bucket.Name;
   if (!name) return undefined;
-  const facts = new FactsBuilder();
-  const partition = scope.partition;
   let region = bucket.BucketRegion;
   if (!region) {
     // Older listings carry no region; ask the bucket (the only per-bucket call the list does not answer).
     try {
       const home = s3Client(scope, scope.homeRegion);
-      const reply = await scope.call("s3", scope.homeRegion, C.s3GetBucketLocation, () =>
+      const reply = await ctx.call(C.s3GetBucketLocation, () =>
         home.send(new GetBucketLocationCommand({ Bucket: name })),
       );
       region = normaliseBucketRegion(reply.LocationConstraint);
@@ -177,8 +201,8 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
   if (bucket.CreationDate) facts.set("createdAt", bucket.CreationDate.toISOString(), C.s3ListBuckets);
 
   const client = s3Client(scope, region);
-  const send = <T>(api: (typeof C)[keyof typeof C], absent: string[], fn: () => Promise<T>) =>
-    scope.callOrAbsent("s3", region, api, absent, fn);
+  const send = <T>(api: ApiCall, absent: string[], fn: () => Promise<T>) =>
+    ctx.callOrAbsent(api, fn, absent, region);
   let tags: Record<string, string> = {};
   let bucketPab: PabFlags | null | undefined;
   let pabError: unknown;
@@ -354,14 +378,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
   ]);
 
   applyPublicAccess(facts, bucketPab, pabError, accountPab);
-  return facts.buildResource(S3BucketFactsSchema, {
-    uid: `arn:${partition}:s3:::${name}`,
-    type: "aws.s3.bucket",
-    name,
-    account: scope.accountId,
-    region,
-    tags,
-  });
+  return { uid: `arn:${scope.partition}:s3:::${name}`, name, account: scope.accountId, region, tags };
 }
 
 /**
@@ -369,7 +386,7 @@ async function collectBucket(scope: AccountScope, bucket: Bucket, accountPab: Ac
  * be read, the effective value is still known when the other level already blocks everything.
  */
 function applyPublicAccess(
-  facts: FactsBuilder,
+  facts: FactsRecord,
   bucketPab: PabFlags | null | undefined,
   pabError: unknown,
   accountPab: AccountPab,
