@@ -22,8 +22,9 @@ export interface TypeContext<P> {
   /** `at`: the concurrency lane of another place (an S3 bucket's region); default `where`. */
   call<T>(api: ApiCall, send: () => Promise<T>, at?: string): Promise<T>;
   /**
-   * Like call(), but the listed wire codes ("this is not configured": NoSuchBucketPolicy, NoSuchEntity) give
-   * undefined. Only those: another not-found (the bucket itself vanished) is still an error.
+   * Like call(), but "not there" gives undefined: with `absentCodes`, only those wire codes (NoSuchBucketPolicy,
+   * NoSuchEntity: "not configured", while another not-found such as a vanished bucket stays an error); without
+   * them, any error the classifier calls `notFound`.
    */
   callOrAbsent<T>(
     api: ApiCall,

@@ -51,11 +51,14 @@ export function typeContext<P>(
     provider: binding.handle,
     where,
     call,
-    async callOrAbsent(api, send, absentCodes = [], at) {
+    async callOrAbsent(api, send, absentCodes, at) {
       try {
         return await call(api, send, at);
       } catch (err) {
-        if (err instanceof CallError && absentCodes.includes(err.wireCode)) {
+        const absent = absentCodes
+          ? absentCodes.includes((err as CallError).wireCode)
+          : (err as CallError).kind === "notFound";
+        if (err instanceof CallError && absent) {
           return undefined;
         }
         throw err;

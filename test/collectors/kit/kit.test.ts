@@ -6,7 +6,7 @@ import { apiCall, permissionsOf } from "../../../src/collectors/kit/calls.js";
 import { CallError, classify, type ErrorClassifier } from "../../../src/collectors/kit/errors.js";
 import { FactsRecord } from "../../../src/collectors/kit/facts.js";
 import { defineResourceType } from "../../../src/collectors/kit/resource-type.js";
-import { collectType, type ProviderBinding } from "../../../src/collectors/kit/runner.js";
+import { collectType, type ProviderBinding, typeContext } from "../../../src/collectors/kit/runner.js";
 import type { ResourceInput } from "../../../src/core/resource.js";
 
 const GET = apiCall("svc:GetThing", "svc:ReadThing");
@@ -238,6 +238,49 @@ describe("collectType: one declaration, run by the kit", () => {
     expect(errors[0]?.message).toBe(
       "test.thing calls svc:DeleteThing, which its declaration does not list in calls",
     );
+  });
+
+  it("callOrAbsent: listed wire codes only when given, else any notFound", async () => {
+    const notFoundClassifier: ErrorClassifier = (err) => {
+      const e = err as { code?: string };
+      return e.code?.startsWith("NoSuch") ? { kind: "notFound", code: e.code } : classifier(err);
+    };
+    const b = { ...binding([], []), classifier: notFoundClassifier };
+    const ctx = typeContext(b, thing(), "r");
+    const fail = (code: string) => async () => {
+      throw failure({ code });
+    };
+    await expect(ctx.callOrAbsent(GET, fail("NoSuchPolicy"), ["NoSuchPolicy"])).resolves.toBeUndefined();
+    // A vanished bucket is not "not configured": with codes given, it stays an error.
+    await expect(ctx.callOrAbsent(GET, fail("NoSuchBucket"), ["NoSuchPolicy"])).rejects.toMatchObject({
+      kind: "notFound",
+    });
+    await expect(ctx.callOrAbsent(GET, fail("NoSuchBucket"))).resolves.toBeUndefined();
+    await expect(ctx.callOrAbsent(GET, fail("Denied"))).rejects.toMatchObject({ kind: "denied" });
+  });
+
+  it("reads items lane by lane when the declaration has lanes", async () => {
+    const inFlight = new Map<string, number>();
+    let most = 0;
+    const laned = defineResourceType<{ account: string }, Raw>({
+      ...thing(),
+      lanes: { of: (raw) => (raw.id < "m" ? "eu" : "us"), inFlight: () => 1, waiting: 10 },
+      async *list() {
+        for (const id of ["a", "b", "c", "x", "y", "z"]) yield { id };
+      },
+      async read(_ctx, raw, facts) {
+        const lane = raw.id < "m" ? "eu" : "us";
+        inFlight.set(lane, (inFlight.get(lane) ?? 0) + 1);
+        most = Math.max(most, inFlight.get(lane) ?? 0);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight.set(lane, (inFlight.get(lane) ?? 0) - 1);
+        facts.set("id", raw.id, LIST);
+        return { uid: raw.id, name: raw.id };
+      },
+    });
+    const emitted: ResourceInput[] = [];
+    expect(await collectType(binding(emitted, []), laned, "r", "s")).toBe(6);
+    expect(most).toBe(1);
   });
 
   it("permissionsOf lists each declared permission once, sorted", () => {
