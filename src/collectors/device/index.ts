@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseSettings } from "../kit/settings.js";
 import type { Collector } from "../types.js";
 import { DEFAULT_TIMEOUT_MS } from "./exec.js";
 import { realHost } from "./probe.js";
@@ -29,6 +30,10 @@ export const deviceCollector: Collector = {
   provider: "device",
   produces: ["device"],
   permissions: [],
+  /** Before any collector runs (scan/run.ts): a bad setting stops the scan with exit 2, naming it. */
+  checkSettings(settings) {
+    parseSettings("device", DeviceSettingsSchema, settings ?? undefined);
+  },
   async collect(ctx) {
     const settings = DeviceSettingsSchema.safeParse(ctx.settings ?? undefined);
     if (!settings.success) {

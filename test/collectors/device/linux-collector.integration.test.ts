@@ -120,4 +120,14 @@ describe("device collector on other platforms", () => {
     });
     expect(errors[0]?.code).toBe("SETTINGS_INVALID");
   });
+
+  it("refuses invalid device settings before any collector runs, naming the setting", () => {
+    expect(() => deviceCollector.checkSettings?.({ timeoutMs: "soon" })).toThrow(
+      /the device settings are not valid, so nothing was scanned:\n {2}device\.timeoutMs: /,
+    );
+    expect(() => deviceCollector.checkSettings?.({ cacheDirectory: "/tmp" })).toThrow(
+      /device: unknown setting "cacheDirectory"/,
+    );
+    expect(() => deviceCollector.checkSettings?.(undefined)).not.toThrow();
+  });
 });
