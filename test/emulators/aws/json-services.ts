@@ -1,4 +1,12 @@
-import { EmuError, type EmuOperation, isoSeconds, jsonReply, page, type ServiceHandler } from "./protocol.js";
+import {
+  EmuError,
+  type EmuOperation,
+  inRange,
+  isoSeconds,
+  jsonReply,
+  page,
+  type ServiceHandler,
+} from "./protocol.js";
 import type { EmuAccount, EmuKey } from "./state.js";
 
 /** The AWS JSON 1.1 services Assay reads: KMS, CloudTrail and Organizations (`X-Amz-Target: Prefix.Operation`). */
@@ -39,7 +47,9 @@ export const jsonHandler: ServiceHandler = {
           return {
             action: "kms:ListKeys",
             run: () => {
-              const { slice, next } = page(regionKeys(), str(body.Marker), num(body.Limit), world);
+              // https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html: Limit 1-1000.
+              const limit = inRange("ValidationException", "Limit", num(body.Limit), 1, 1000);
+              const { slice, next } = page(regionKeys(), str(body.Marker), limit, world);
               return jsonReply({
                 Keys: slice.map((k) => ({ KeyId: k.keyId, KeyArn: keyArn(account, k) })),
                 Truncated: next !== undefined,
@@ -52,7 +62,9 @@ export const jsonHandler: ServiceHandler = {
             action: "kms:ListAliases",
             run: () => {
               const aliases = regionKeys().flatMap((k) => k.aliases.map((a) => ({ alias: a, key: k })));
-              const { slice, next } = page(aliases, str(body.Marker), num(body.Limit), world);
+              // https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html: Limit 1-100.
+              const limit = inRange("ValidationException", "Limit", num(body.Limit), 1, 100);
+              const { slice, next } = page(aliases, str(body.Marker), limit, world);
               return jsonReply({
                 Aliases: slice.map(({ alias, key }) => ({
                   AliasName: alias,

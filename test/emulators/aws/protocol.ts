@@ -53,6 +53,23 @@ export function notFoundOperation(what: string): never {
   throw new EmuError("InvalidAction", 400, `The emulator does not implement ${what}`);
 }
 
+/**
+ * Refuse a page size the real API refuses (each call site cites its API reference), so a collector that asks for
+ * more than the service allows fails here as it would on AWS instead of passing against a lenient emulator.
+ */
+export function inRange(
+  code: string,
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value !== undefined && (value < min || value > max)) {
+    throw new EmuError(code, 400, `${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
 /** Slice a list for one page: `token` is the start index as a string. */
 export function page<T>(
   items: T[],

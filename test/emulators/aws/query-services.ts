@@ -3,6 +3,7 @@ import {
   EmuError,
   type EmuOperation,
   type EmuReply,
+  inRange,
   page,
   queryReply,
   type ServiceHandler,
@@ -288,7 +289,9 @@ export const queryHandler: ServiceHandler = {
     if (req.service === "rds" && action === "DescribeDBInstances") {
       return q(action, RDS_NS, () => {
         const dbs = account.dbInstances.filter((d) => d.region === req.region);
-        const { slice, next } = page(dbs, req.form.get("Marker"), intParam(req.form, "MaxRecords"), world);
+        // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html: MaxRecords 20-100.
+        const max = inRange("InvalidParameterValue", "MaxRecords", intParam(req.form, "MaxRecords"), 20, 100);
+        const { slice, next } = page(dbs, req.form.get("Marker"), max, world);
         return xml({
           DBInstances: list(
             "DBInstance",
@@ -353,12 +356,15 @@ export const ec2Handler: ServiceHandler = {
         return op(() => xml({ kmsKeyId: account.ebsDefaults[req.region]?.kmsKeyId ?? "alias/aws/ebs" }));
       case "DescribeVolumes":
         return op(() => {
-          const { slice, next } = page(
-            inRegion(account.volumes),
-            req.form.get("NextToken"),
+          // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVolumes.html: MaxResults 5-500.
+          const max = inRange(
+            "InvalidParameterValue",
+            "MaxResults",
             intParam(req.form, "MaxResults"),
-            world,
+            5,
+            500,
           );
+          const { slice, next } = page(inRegion(account.volumes), req.form.get("NextToken"), max, world);
           return xml({
             volumeSet: list(
               "item",
@@ -387,10 +393,18 @@ export const ec2Handler: ServiceHandler = {
         });
       case "DescribeSecurityGroups":
         return op(() => {
+          // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html: MaxResults 5-1000.
+          const max = inRange(
+            "InvalidParameterValue",
+            "MaxResults",
+            intParam(req.form, "MaxResults"),
+            5,
+            1000,
+          );
           const { slice, next } = page(
             inRegion(account.securityGroups),
             req.form.get("NextToken"),
-            intParam(req.form, "MaxResults"),
+            max,
             world,
           );
           return xml({

@@ -3,6 +3,7 @@ import {
   type EmuOperation,
   type EmuReply,
   type EmuRequest,
+  inRange,
   page,
   type ServiceHandler,
   xmlReply,
@@ -49,7 +50,10 @@ function findBucket(account: EmuAccount, name: string): EmuBucket {
 function listBuckets(req: EmuRequest, account: EmuAccount, world: EmuWorld): EmuReply {
   const maxParam = req.query.get("max-buckets");
   // Without max-buckets real S3 returns every bucket in one reply; with it, pages and a continuation token.
-  const requested = maxParam ? Number.parseInt(maxParam, 10) : Number.MAX_SAFE_INTEGER;
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html: max-buckets 1-10000.
+  const requested = maxParam
+    ? inRange("InvalidArgument", "max-buckets", Number.parseInt(maxParam, 10), 1, 10000)
+    : Number.MAX_SAFE_INTEGER;
   const { slice, next } = maxParam
     ? page(account.buckets, req.query.get("continuation-token"), requested, world)
     : { slice: account.buckets, next: undefined };
