@@ -72,10 +72,14 @@ export const S3BucketFactsSchema = z.strictObject({
       }),
     )
     .optional(),
+  /**
+   * GetBucketVersioning as returned: `status` absent when versioning was never enabled, `mfaDelete` absent when
+   * MFA delete was never configured (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html).
+   */
   versioning: z
     .strictObject({
-      status: z.enum(["Enabled", "Suspended", "Disabled"]),
-      mfaDelete: z.boolean(),
+      status: z.enum(["Enabled", "Suspended"]).optional(),
+      mfaDelete: z.boolean().optional(),
     })
     .optional(),
   replication: z.strictObject({ enabled: z.boolean(), rules: z.number().int().nonnegative() }).optional(),

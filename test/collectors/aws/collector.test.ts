@@ -91,8 +91,9 @@ describe("AWS collector against the seeded emulator", () => {
       ]),
       policy: { exists: true, document: { Statement: expect.anything() } },
       publicAccessBlock: { allEnabled: false, bucket: null },
-      versioning: { status: "Disabled", mfaDelete: false },
     });
+    // Never versioned: S3 sends neither Status nor MfaDelete, so both stay absent.
+    expect(pub.attributes.versioning).toEqual({});
     expect(run.find("aws.s3.bucket", "org-bucket").attributes.policy).toMatchObject({
       exists: true,
       document: { Statement: expect.anything() },

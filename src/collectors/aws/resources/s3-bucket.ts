@@ -294,11 +294,14 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
           client.send(new GetBucketVersioningCommand({ Bucket: name })),
         ),
       (reply) => {
-        const status =
-          reply?.Status === "Enabled" || reply?.Status === "Suspended" ? reply.Status : "Disabled";
+        // As returned: S3 sends no Status for a bucket that never had versioning, and no MFADelete for one
+        // never configured with it; the rules state what that absence means.
         facts.set(
           "versioning",
-          { status, mfaDelete: reply?.MFADelete === "Enabled" },
+          {
+            ...(reply?.Status ? { status: reply.Status } : {}),
+            ...(reply?.MFADelete ? { mfaDelete: reply.MFADelete === "Enabled" } : {}),
+          },
           C.s3GetBucketVersioning,
         );
       },
