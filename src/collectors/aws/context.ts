@@ -5,7 +5,6 @@ import type { z } from "zod";
 import type { ResourceInput } from "../../core/resource.js";
 import { type AttemptPolicy, attemptCall } from "../kit/attempts.js";
 import type { ApiCall } from "../kit/calls.js";
-import { CallError } from "../kit/errors.js";
 import { FactsRecord } from "../kit/facts.js";
 import { errorRecord, type ProviderBinding } from "../kit/runner.js";
 import type { CollectContext } from "../types.js";
@@ -162,22 +161,6 @@ export class AccountScope {
       service,
       region,
     )(() => attemptCall(api, send, classifyAwsError, this.env.policy, this.signal));
-  }
-
-  /** Like call(), but the listed "not configured" error codes resolve to undefined instead of failing. */
-  async callOrAbsent<T>(
-    service: string,
-    region: string,
-    api: ApiCall,
-    absentCodes: readonly string[],
-    send: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await this.call(service, region, api, send);
-    } catch (err) {
-      if (err instanceof CallError && absentCodes.includes(err.wireCode)) return undefined;
-      throw err;
-    }
   }
 
   /** What the kit's runner needs to collect declared resource types in this account. */
