@@ -152,6 +152,7 @@ export class ReportWriter {
       const out: IngestResult[] = [];
       const accepted: { prepared: PreparedReport; seq: number }[] = [];
       for (const [i, prepared] of batch.entries()) {
+        ownership.assertNotRevoked(prepared.agentId);
         const before = known.get(prepared.report.id);
         if (before) {
           if (before.hash !== prepared.hash) {

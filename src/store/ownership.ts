@@ -76,7 +76,17 @@ export class OwnershipCheck {
   private constructor(
     private readonly owners: Map<string, ResourceOwnersTable>,
     private readonly scopes: Map<string, Set<string>>,
+    private readonly revoked: Set<string>,
   ) {}
+
+  /**
+   * Revocation is checked here, inside the ledger transaction, on the agent row as committed by any store
+   * process: the auth hook may have let the request in on a few seconds' cached row, but a revoked agent's
+   * report is refused with 401 and nothing of it is stored.
+   */
+  assertNotRevoked(agentId: string): void {
+    if (this.revoked.has(agentId)) throw new HttpError(401, "STORE_BAD_TOKEN", "The token is not valid.");
+  }
 
   static async load(
     trx: Transaction<Database>,
@@ -93,15 +103,19 @@ export class OwnershipCheck {
       for (const row of rows) owners.set(row.uid, { ...row, ledger_seq: Number(row.ledger_seq) });
     }
     const scopes = new Map<string, Set<string>>();
+    const revoked = new Set<string>();
     for (let i = 0; i < agentIds.length; i += 500) {
       const rows = await trx
         .selectFrom("agents")
-        .select(["id", "scopes"])
+        .select(["id", "scopes", "revoked_at"])
         .where("id", "in", agentIds.slice(i, i + 500))
         .execute();
-      for (const row of rows) scopes.set(row.id, new Set(parseScopes(row.scopes)));
+      for (const row of rows) {
+        scopes.set(row.id, new Set(parseScopes(row.scopes)));
+        if (row.revoked_at !== null) revoked.add(row.id);
+      }
     }
-    return new OwnershipCheck(owners, scopes);
+    return new OwnershipCheck(owners, scopes, revoked);
   }
 
   /**

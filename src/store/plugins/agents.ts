@@ -155,9 +155,13 @@ export default async function agentRoutes(app: FastifyInstance): Promise<void> {
       await app.assay.store.db.transaction().execute(async (trx) => {
         const before = await trx
           .selectFrom("agents")
-          .select(["spool_depth", "spool_growing_since"])
+          .select(["spool_depth", "spool_growing_since", "revoked_at"])
           .where("id", "=", principal.agentId)
           .executeTakeFirst();
+        // The auth hook may hold this agent's row for a few seconds; the revocation is decided here.
+        if (!before || before.revoked_at !== null) {
+          throw new HttpError(401, "STORE_BAD_TOKEN", "The token is not valid.");
+        }
         await trx
           .updateTable("agents")
           .set({
