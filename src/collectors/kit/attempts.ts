@@ -5,7 +5,9 @@ import { type CallError, classify, type ErrorClassifier, retryLimit } from "./er
  * How hard one call is tried. The SDKs' own retries are switched off (maxAttempts 1) and the kit retries by
  * error kind instead: throttling up to `maxAttempts` with exponential backoff and full jitter, a 5xx or a
  * dropped socket once more, nothing else (a denial, a DNS failure or a bad request do not change on retry).
- * `budgetMs` bounds the whole call, waits included, so one slow API cannot hold a scan for minutes.
+ * `budgetMs` bounds the whole call, waits included, so one slow API cannot hold a scan for minutes. A throttled
+ * reply's `Retry-After` (seconds or an HTTP date, as AWS, Azure and Google send it) is waited out when it is
+ * longer than the backoff; one that reaches past the budget ends the call at once.
  */
 export interface AttemptPolicy {
   maxAttempts: number;
@@ -46,11 +48,35 @@ export async function attemptCall<T>(
       if (signal.aborted) throw signal.reason;
       error = classify(err, call, classifier, attempt);
     }
-    const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * Math.random();
+    const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)) * Math.random();
+    const delay = error.kind === "throttled" ? Math.max(backoff, retryAfterMs(error.cause) ?? 0) : backoff;
     const limit = retryLimit(error, policy.maxAttempts);
     if (attempt >= limit || Date.now() + delay >= deadline) throw error;
     await sleep(delay, signal);
   }
+}
+
+/**
+ * The `Retry-After` header of a failed reply, in milliseconds, whichever SDK raised it: the AWS SDK keeps the
+ * raw reply in `$response`, Azure's RestError and Google's GaxiosError in `response` (headers as a plain object
+ * or a Headers-like `get`). Undefined when there is none or it does not parse.
+ */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  const e = err as { $response?: { headers?: unknown }; response?: { headers?: unknown } } | undefined;
+  const value = headerValue(e?.$response?.headers) ?? headerValue(e?.response?.headers);
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function headerValue(headers: unknown): string | undefined {
+  if (!headers || typeof headers !== "object") return undefined;
+  const h = headers as { get?: (name: string) => unknown } & Record<string, unknown>;
+  const value = typeof h.get === "function" ? h.get("retry-after") : (h["retry-after"] ?? h["Retry-After"]);
+  if (Array.isArray(value)) return typeof value[0] === "string" ? value[0] : undefined;
+  return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
 }
 
 async function withinDeadline<T>(work: Promise<T>, deadline: number, budgetMs: number): Promise<T> {

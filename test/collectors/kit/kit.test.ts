@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type AttemptPolicy, attemptCall } from "../../../src/collectors/kit/attempts.js";
+import { type AttemptPolicy, attemptCall, retryAfterMs } from "../../../src/collectors/kit/attempts.js";
 import { apiCall, permissionsOf } from "../../../src/collectors/kit/calls.js";
 import { CallError, classify, type ErrorClassifier } from "../../../src/collectors/kit/errors.js";
 import { FactsRecord } from "../../../src/collectors/kit/facts.js";
@@ -45,6 +45,38 @@ describe("attemptCall: bounded attempts by error kind", () => {
     const f = flaky(failure({ code: "SlowDown" }), failure({ code: "SlowDown" }));
     await expect(attemptCall(GET, f.send, classifier, fast, never)).resolves.toBe("ok");
     expect(f.state.attempts).toBe(3);
+  });
+
+  it("waits out a throttled reply's Retry-After, and gives up at once when it reaches past the budget", async () => {
+    const throttled = (retryAfter: string) =>
+      failure({ code: "SlowDown", $response: { statusCode: 429, headers: { "retry-after": retryAfter } } });
+    const f = flaky(throttled("1"));
+    const started = Date.now();
+    await expect(attemptCall(GET, f.send, classifier, { ...fast, budgetMs: 5_000 }, never)).resolves.toBe(
+      "ok",
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(f.state.attempts).toBe(2);
+
+    const late = flaky(throttled("30"));
+    const before = Date.now();
+    const err = (await attemptCall(GET, late.send, classifier, { ...fast, budgetMs: 5_000 }, never).catch(
+      (e: unknown) => e,
+    )) as CallError;
+    expect(err.kind).toBe("throttled");
+    expect(late.state.attempts).toBe(1);
+    expect(Date.now() - before).toBeLessThan(500);
+  });
+
+  it("reads Retry-After as the AWS, Azure and Google SDKs carry it", () => {
+    const now = Date.parse("2026-12-05T10:00:00Z");
+    expect(retryAfterMs({ $response: { headers: { "retry-after": "3" } } }, now)).toBe(3000);
+    expect(retryAfterMs({ response: { headers: new Map([["retry-after", "7"]]) } }, now)).toBe(7000);
+    expect(
+      retryAfterMs({ response: { headers: { "retry-after": "Sat, 05 Dec 2026 10:00:04 GMT" } } }, now),
+    ).toBe(4000);
+    expect(retryAfterMs({ response: { headers: { "retry-after": "soon" } } }, now)).toBeUndefined();
+    expect(retryAfterMs(new Error("no reply"), now)).toBeUndefined();
   });
 
   it("gives up on throttling after maxAttempts and says how many", async () => {
