@@ -69,10 +69,13 @@ export function credentialFacts(row: ReportRow, now: Date) {
   const active = keys.filter((k) => k.active);
   const passwordSince = passwordLastUsed ?? reportTime(row.password_last_changed) ?? created;
   const passwordDaysSinceUse = passwordEnabled && passwordSince ? daysBetween(passwordSince, now) : undefined;
-  const uses = [
-    ...(passwordDaysSinceUse !== undefined ? [passwordDaysSinceUse] : []),
-    ...active.map((k) => k.daysSinceUse ?? 0),
-  ];
+  // A maximum over credentials one of which the report does not date is not known: it stays absent.
+  const uses = [...(passwordEnabled ? [passwordDaysSinceUse] : []), ...active.map((k) => k.daysSinceUse)];
+  const ages = active.map((k) => k.ageDays);
+  const maxOf = (values: (number | undefined)[]) =>
+    values.length > 0 && values.every((v) => v !== undefined) ? Math.max(...(values as number[])) : undefined;
+  const oldestActiveAccessKeyAgeDays = maxOf(ages);
+  const maxDaysSinceCredentialUse = maxOf(uses);
   return {
     passwordEnabled,
     ...(passwordLastUsed ? { passwordLastUsedAt: passwordLastUsed.toISOString() } : {}),
@@ -80,7 +83,7 @@ export function credentialFacts(row: ReportRow, now: Date) {
     mfaActive: row.mfa_active === "true",
     accessKeys: keys,
     activeAccessKeys: active.length,
-    oldestActiveAccessKeyAgeDays: Math.max(0, ...active.map((k) => k.ageDays ?? 0)),
-    maxDaysSinceCredentialUse: Math.max(0, ...uses),
+    ...(oldestActiveAccessKeyAgeDays !== undefined ? { oldestActiveAccessKeyAgeDays } : {}),
+    ...(maxDaysSinceCredentialUse !== undefined ? { maxDaysSinceCredentialUse } : {}),
   };
 }

@@ -27,9 +27,10 @@ export const S3BucketFactsSchema = z.strictObject({
    */
   encryption: z
     .strictObject({
-      enabled: z.boolean(),
-      /** `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none`. */
-      algorithm: z.string(),
+      /** Both absent when a reply named no algorithm. */
+      enabled: z.boolean().optional(),
+      /** `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none` (S3 answered that no configuration exists). */
+      algorithm: z.string().optional(),
       kmsKeyId: z.string().optional(),
       bucketKeyEnabled: z.boolean(),
       /**
@@ -149,10 +150,13 @@ export const IamUserFactsSchema = z.strictObject({
       mfaActive: z.boolean(),
       accessKeys: z.array(AccessKeyFactsSchema),
       activeAccessKeys: z.number().int().nonnegative(),
-      /** Largest age in days of an active access key, 0 when there is none. */
-      oldestActiveAccessKeyAgeDays: days,
-      /** Largest days-since-use of any active credential (password or key), 0 when none is active. */
-      maxDaysSinceCredentialUse: days,
+      /** Largest age in days of an active access key; absent when there is none or one's age is not reported. */
+      oldestActiveAccessKeyAgeDays: days.optional(),
+      /**
+       * Largest days-since-use of any active credential (password or key); absent when none is active or one's
+       * use is not reported.
+       */
+      maxDaysSinceCredentialUse: days.optional(),
     })
     .optional(),
   /** From the authorization details: policies attached to the user itself and through its groups. */
@@ -190,15 +194,17 @@ export const AwsAccountFactsSchema = z.strictObject({
   passwordPolicy: z
     .strictObject({
       exists: z.boolean(),
-      minimumLength: z.number().int().nonnegative(),
+      minimumLength: z.number().int().nonnegative().optional(),
       requireSymbols: z.boolean(),
       requireNumbers: z.boolean(),
       requireUppercase: z.boolean(),
       requireLowercase: z.boolean(),
-      /** 0 when passwords never expire. */
-      maxAgeDays: days,
-      /** 0 when reuse is not prevented. */
-      reusePrevention: z.number().int().nonnegative(),
+      /** ExpirePasswords as returned. */
+      expirePasswords: z.boolean().optional(),
+      /** MaxPasswordAge as returned (absent when passwords do not expire). */
+      maxAgeDays: days.optional(),
+      /** PasswordReusePrevention as returned (absent when reuse is not prevented). */
+      reusePrevention: z.number().int().nonnegative().optional(),
       hardExpiry: z.boolean(),
     })
     .optional(),

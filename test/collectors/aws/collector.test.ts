@@ -172,8 +172,7 @@ describe("AWS collector against the seeded emulator", () => {
         requireNumbers: true,
         requireUppercase: true,
         requireLowercase: true,
-        maxAgeDays: 0,
-        reusePrevention: 0,
+        expirePasswords: false,
         hardExpiry: false,
       },
       s3PublicAccessBlock: {

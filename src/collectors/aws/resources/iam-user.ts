@@ -102,13 +102,16 @@ async function readPasswordPolicy(ctx: Ctx, account: AccountFactsCollector): Pro
         "passwordPolicy",
         {
           exists: p !== undefined,
-          minimumLength: p?.MinimumPasswordLength ?? 0,
+          // As returned: a field the reply leaves out stays absent, and the rules state what AWS documents
+          // its absence to mean (AWS-IAM-007/009/010).
+          ...(p?.MinimumPasswordLength !== undefined ? { minimumLength: p.MinimumPasswordLength } : {}),
           requireSymbols: p?.RequireSymbols === true,
           requireNumbers: p?.RequireNumbers === true,
           requireUppercase: p?.RequireUppercaseCharacters === true,
           requireLowercase: p?.RequireLowercaseCharacters === true,
-          maxAgeDays: p?.ExpirePasswords ? (p.MaxPasswordAge ?? 0) : 0,
-          reusePrevention: p?.PasswordReusePrevention ?? 0,
+          ...(p?.ExpirePasswords !== undefined ? { expirePasswords: p.ExpirePasswords } : {}),
+          ...(p?.MaxPasswordAge !== undefined ? { maxAgeDays: p.MaxPasswordAge } : {}),
+          ...(p?.PasswordReusePrevention !== undefined ? { reusePrevention: p.PasswordReusePrevention } : {}),
           hardExpiry: p?.HardExpiry === true,
         },
         CALLS.getAccountPasswordPolicy,

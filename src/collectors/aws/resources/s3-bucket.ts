@@ -217,12 +217,13 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
       (reply) => {
         const rule = reply?.ServerSideEncryptionConfiguration?.Rules?.[0];
         const byDefault = rule?.ApplyServerSideEncryptionByDefault;
-        const algorithm = byDefault?.SSEAlgorithm ?? "none";
+        // "none" only when S3 said so (ServerSideEncryptionConfigurationNotFoundError: no reply); a reply
+        // without an algorithm leaves it absent, so the rules reading it give error.
+        const algorithm = reply === undefined ? "none" : byDefault?.SSEAlgorithm;
         facts.set(
           "encryption",
           {
-            enabled: algorithm !== "none",
-            algorithm,
+            ...(algorithm !== undefined ? { enabled: algorithm !== "none", algorithm } : {}),
             ...(byDefault?.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
             bucketKeyEnabled: rule?.BucketKeyEnabled === true,
             // As returned (NONE | SSE-C); absent when the reply has no BlockedEncryptionTypes.
