@@ -1,5 +1,7 @@
+import type { Transaction } from "kysely";
 import { enqueueAlerts } from "./alerts/route.js";
 import type { StoreDb } from "./db/connect.js";
+import type { Database } from "./db/schema.js";
 import type { StoredDriftEvent } from "./drift.js";
 import type { StoreOptions } from "./options.js";
 
@@ -34,29 +36,14 @@ export async function checkSilentAgents(
         .returning("id")
         .executeTakeFirst();
       if (!won) return undefined;
-      const row = {
-        at: now.toISOString(),
-        type: "agent-silent",
-        agent_id: agent.id,
-        resource_uid: null,
-        rule_id: null,
-        from_status: null,
-        to_status: null,
-        severity: "high",
-        policy: null,
-        controls: "",
-        message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) has not checked in since ${agent.last_seen_at}; its window is ${windowSeconds}s.`,
-        report_id: null,
-        ledger_seq: null,
-      };
-      const inserted = await trx
-        .insertInto("drift_events")
-        .values(row)
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const stored: StoredDriftEvent = { ...row, id: Number(inserted.id) };
-      await enqueueAlerts(trx, [stored], options.alerts, now);
-      return stored;
+      return recordAgentEvent(
+        trx,
+        options,
+        now,
+        "agent-silent",
+        agent.id,
+        `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) has not checked in since ${agent.last_seen_at}; its window is ${windowSeconds}s.`,
+      );
     });
     if (event) raised.push(event);
   }
@@ -94,31 +81,46 @@ export async function checkStuckAgents(
         .returning("id")
         .executeTakeFirst();
       if (!won) return undefined;
-      const row = {
-        at: now.toISOString(),
-        type: "agent-stuck",
-        agent_id: agent.id,
-        resource_uid: null,
-        rule_id: null,
-        from_status: null,
-        to_status: null,
-        severity: "high",
-        policy: null,
-        controls: "",
-        message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) is alive but its spool has grown since ${agent.spool_growing_since} to ${agent.spool_depth} report(s) without being delivered${agent.last_error ? `; its last error: ${agent.last_error}` : ""}.`,
-        report_id: null,
-        ledger_seq: null,
-      };
-      const inserted = await trx
-        .insertInto("drift_events")
-        .values(row)
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const stored: StoredDriftEvent = { ...row, id: Number(inserted.id) };
-      await enqueueAlerts(trx, [stored], options.alerts, now);
-      return stored;
+      return recordAgentEvent(
+        trx,
+        options,
+        now,
+        "agent-stuck",
+        agent.id,
+        `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) is alive but its spool has grown since ${agent.spool_growing_since} to ${agent.spool_depth} report(s) without being delivered${agent.last_error ? `; its last error: ${agent.last_error}` : ""}.`,
+      );
     });
     if (event) raised.push(event);
   }
   return raised;
+}
+
+/** Stores one event about an agent (no resource, rule or report) and queues its alerts, in the caller's transaction. */
+async function recordAgentEvent(
+  trx: Transaction<Database>,
+  options: StoreOptions,
+  now: Date,
+  type: "agent-silent" | "agent-stuck",
+  agentId: string,
+  message: string,
+): Promise<StoredDriftEvent> {
+  const row = {
+    at: now.toISOString(),
+    type,
+    agent_id: agentId,
+    resource_uid: null,
+    rule_id: null,
+    from_status: null,
+    to_status: null,
+    severity: "high",
+    policy: null,
+    controls: "",
+    message,
+    report_id: null,
+    ledger_seq: null,
+  };
+  const inserted = await trx.insertInto("drift_events").values(row).returning("id").executeTakeFirstOrThrow();
+  const stored: StoredDriftEvent = { ...row, id: Number(inserted.id) };
+  await enqueueAlerts(trx, [stored], options.alerts, now);
+  return stored;
 }
