@@ -68,6 +68,7 @@ export async function buildApp(
       (options.enrolmentSecret ? sha256Hex(options.enrolmentSecret) : undefined),
     now,
     routes: [],
+    pages: [],
   };
   app.decorate("assay", context);
 
@@ -130,6 +131,11 @@ export async function buildApp(
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === "HEAD") continue;
+      // Dashboard pages authenticate with the session cookie and are listed apart from the API.
+      if (route.config?.page !== undefined) {
+        context.pages.push({ method, url: route.url, page: route.config.page });
+        continue;
+      }
       context.routes.push({ method, url: route.url, access: route.config?.access });
     }
   });
@@ -149,6 +155,7 @@ export async function buildApp(
   await app.register((await import("./plugins/ingest.js")).default);
   await app.register((await import("./plugins/read.js")).default);
   await app.register((await import("./plugins/admin.js")).default);
+  if (options.dashboard.enabled) await app.register((await import("./dashboard/plugin.js")).default);
 
   const jobs = options.backgroundJobs ? startBackgroundJobs(context, app.log) : undefined;
   app.addHook("onClose", async () => {

@@ -30,6 +30,8 @@ export interface StoreContext {
   now(): Date;
   /** Every route with who may call it, recorded as routes register (the OpenAPI and the role tests use it). */
   routes: { method: string; url: string; access: Access | undefined }[];
+  /** Every dashboard page with who may open it (signed in with a session cookie, not a bearer token). */
+  pages: { method: string; url: string; page: "public" | readonly Role[] }[];
 }
 
 declare module "fastify" {

@@ -143,6 +143,21 @@ export const StoreOptionsSchema = z.strictObject({
     })
     .prefault({}),
   alerts: AlertsOptionsSchema.prefault({}),
+  /** The pages served at `/` for people (src/store/dashboard). */
+  dashboard: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A sign-in lasts this long; signing out or revoking the token used ends it at once. */
+      sessionHours: z.number().positive().max(24 * 30).default(8),
+      /**
+       * Session cookies are `Secure` (`__Host-` prefix) unless set false: only for plain-HTTP development,
+       * since a browser sends a Secure cookie over HTTPS or to localhost only.
+       */
+      secureCookies: z.boolean().default(true),
+      /** How often an open drift page's live feed looks for new events. */
+      livePollMs: z.number().int().min(100).max(60_000).default(2_000),
+    })
+    .prefault({}),
   /** Folder of framework control catalogues (rules/frameworks); missing folder = no catalogue. */
   frameworksDir: z.string().optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -268,6 +268,26 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    "0009_dashboard_sessions": {
+      async up(db: Db) {
+        // A signed-in person's browser session: only SHA-256 of the cookie's secret is kept, like a token.
+        await db.schema
+          .createTable("dashboard_sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("token_id", "text")
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("role", "text", (c) => c.notNull())
+          .addColumn("csrf", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("dashboard_sessions_expires")
+          .on("dashboard_sessions")
+          .column("expires_at")
+          .execute();
+      },
+    },
   };
 }
 

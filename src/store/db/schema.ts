@@ -192,6 +192,17 @@ export interface LedgerRecordsTable {
   body: string;
 }
 
+/** A dashboard sign-in: by a person's API token (`token_id`) or through the identity provider (`subject`). */
+export interface DashboardSessionsTable {
+  id_hash: string;
+  token_id: string | null;
+  subject: string;
+  role: string;
+  csrf: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
@@ -206,4 +217,5 @@ export interface Database {
   disposals: DisposalsTable;
   resource_owners: ResourceOwnersTable;
   ledger_records: LedgerRecordsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }

@@ -1,0 +1,90 @@
+import { sql } from "kysely";
+import type { StoreContext } from "../context.js";
+import { decodeControls } from "../drift.js";
+
+export interface Counts {
+  pass: number;
+  fail: number;
+  error: number;
+  skip: number;
+}
+export const emptyCounts = (): Counts => ({ pass: 0, fail: 0, error: 0, skip: 0 });
+
+/** Share of evaluated results that pass: skips are not evaluations, errors count against. */
+export function passRate(c: Counts): number | undefined {
+  const evaluated = c.pass + c.fail + c.error;
+  return evaluated === 0 ? undefined : c.pass / evaluated;
+}
+
+function add(map: Map<string, Counts>, key: string, status: string, n: number): void {
+  let c = map.get(key);
+  if (!c) {
+    c = emptyCounts();
+    map.set(key, c);
+  }
+  if (status in c) c[status as keyof Counts] += n;
+}
+
+/** Current results grouped by one column of `current_state` (controls split into frameworks). */
+export async function postureBy(
+  ctx: StoreContext,
+  column: "policy" | "severity" | "controls",
+): Promise<Map<string, Counts>> {
+  const rows = await ctx.store.db
+    .selectFrom("current_state")
+    .select([column, "status", (eb) => eb.fn.countAll().as("n")])
+    .groupBy([column, "status"])
+    .execute();
+  const map = new Map<string, Counts>();
+  for (const row of rows) {
+    const key = String(row[column as keyof typeof row]);
+    const n = Number(row.n);
+    if (column === "controls") {
+      // A result counts once per framework it evidences, however many of its controls it maps to.
+      const frameworks = new Set(decodeControls(key).map((c) => c.split(":")[0]!));
+      for (const f of frameworks) add(map, f, row.status, n);
+    } else {
+      add(map, key, row.status, n);
+    }
+  }
+  return map;
+}
+
+/** Per UTC day of the last `days` days: how the findings reported that day came out. */
+export async function dailyResults(
+  ctx: StoreContext,
+  days: number,
+): Promise<{ day: string; counts: Counts }[]> {
+  const now = ctx.now();
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+  const day = sql<string>`substr(observed_at, 1, 10)`;
+  const rows = await ctx.store.db
+    .selectFrom("findings")
+    .select([day.as("day"), "status", (eb) => eb.fn.countAll().as("n")])
+    .where("observed_at", ">=", from.toISOString())
+    .groupBy([day, "status"])
+    .execute();
+  const byDay = new Map<string, Counts>();
+  for (const r of rows) add(byDay, r.day, r.status, Number(r.n));
+  const out: { day: string; counts: Counts }[] = [];
+  for (let i = 0; i < days; i++) {
+    const d = new Date(from.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    out.push({ day: d, counts: byDay.get(d) ?? emptyCounts() });
+  }
+  return out;
+}
+
+export async function silentAgents(ctx: StoreContext, limit: number) {
+  return ctx.store.db
+    .selectFrom("agents")
+    .select(["id", "hostname", "group_name", "last_seen_at", "silent_since", "stuck_since"])
+    .where((eb) => eb.or([eb("silent_since", "is not", null), eb("stuck_since", "is not", null)]))
+    .where("revoked_at", "is", null)
+    .orderBy("last_seen_at")
+    .limit(limit)
+    .execute();
+}
+
+export async function latestDrift(ctx: StoreContext, limit: number) {
+  return ctx.store.db.selectFrom("drift_events").selectAll().orderBy("id", "desc").limit(limit).execute();
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Role } from "../context.js";
+import { parseToken, secretMatches } from "../tokens.js";
+import { parseInput } from "../validate.js";
+import { html, type SafeHtml } from "./html.js";
+import { layout, type PageContext } from "./layout.js";
+import { driftLive, driftPage } from "./pages/drift.js";
+import { overviewPage } from "./pages/overview.js";
+import { type PageAccess, type PageDeps, pageContext } from "./plugin.js";
+
+const EVERYONE: readonly Role[] = ["admin", "lead", "auditor"];
+
+const SignInForm = z.strictObject({
+  token: z.string().trim().min(1, "Paste your API token.").max(200),
+  next: z.string().max(2000).optional(),
+});
+
+/** Only a path on this site may follow sign-in (no `//host`, no scheme): an open redirect otherwise. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : "/";
+}
+
+export async function registerPages(app: FastifyInstance, deps: PageDeps): Promise<void> {
+  const { store } = app.assay;
+  const send = (reply: FastifyReply, page: SafeHtml) =>
+    reply.type("text/html; charset=utf-8").send(page.value);
+  const render = (request: FastifyRequest, title: string, body: SafeHtml) =>
+    layout(pageContext(request), title, body, deps.assetVersion);
+  const page = (
+    url: string,
+    access: PageAccess,
+    build: (request: FastifyRequest, ctx: PageContext) => Promise<{ title: string; body: SafeHtml }>,
+  ) =>
+    app.get(url, { config: { page: access }, schema: { hide: true } }, async (request, reply) => {
+      const { title, body } = await build(request, pageContext(request));
+      return send(reply, render(request, title, body));
+    });
+
+  app.get("/sign-in", { config: { page: "public" }, schema: { hide: true } }, async (request, reply) => {
+    const next = safeNext((request.query as { next?: string }).next);
+    if (request.session) return reply.redirect(next, 303);
+    return send(reply, render(request, "Sign in", signInForm(next)));
+  });
+
+  app.post("/sign-in", { config: { page: "public" }, schema: { hide: true } }, async (request, reply) => {
+    const form = parseInput(SignInForm, request.body ?? {}, "form");
+    const next = safeNext(form.next);
+    const parsed = parseToken(form.token);
+    const row =
+      parsed?.kind === "person"
+        ? await store.db
+            .selectFrom("api_tokens")
+            .select(["id", "name", "role", "token_hash", "revoked_at"])
+            .where("id", "=", parsed.id)
+            .executeTakeFirst()
+        : undefined;
+    if (!parsed || !row || row.revoked_at !== null || !secretMatches(parsed.secret, row.token_hash)) {
+      const message =
+        parsed?.kind === "agent"
+          ? "That is an agent's token; people sign in with a person's API token (asp_…)."
+          : "That token is not valid.";
+      return reply
+        .code(401)
+        .type("text/html; charset=utf-8")
+        .send(render(request, "Sign in", signInForm(next, message)).value);
+    }
+    const { secret } = await deps.sessions.create({
+      tokenId: row.id,
+      subject: row.name,
+      role: row.role as Role,
+    });
+    reply.setCookie(deps.cookieName, secret, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: deps.secureCookies,
+      maxAge: Math.floor(app.assay.options.dashboard.sessionHours * 3600),
+    });
+    return reply.redirect(next, 303);
+  });
+
+  app.post("/sign-out", { config: { page: EVERYONE }, schema: { hide: true } }, async (request, reply) => {
+    if (request.session) await deps.sessions.destroy(request.session.idHash);
+    reply.clearCookie(deps.cookieName, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: deps.secureCookies,
+    });
+    return reply.redirect("/sign-in", 303);
+  });
+
+  page("/", EVERYONE, async () => ({ title: "Overview", body: await overviewPage(app.assay) }));
+  page("/drift", EVERYONE, async (request) => ({
+    title: "Drift",
+    body: await driftPage(app.assay, request),
+  }));
+  app.get("/drift/live", { config: { page: EVERYONE }, schema: { hide: true } }, (request, reply) =>
+    driftLive(app.assay, request, reply, deps.livePollMs),
+  );
+}
+
+function signInForm(next: string, problem?: string): SafeHtml {
+  return html`${problem ? html`<p class="error" role="alert">${problem}</p>` : html``}
+<form method="post" action="/sign-in" class="sign-in">
+<input type="hidden" name="next" value="${next}">
+<label for="token">API token</label>
+<input id="token" name="token" type="password" autocomplete="off" required>
+<button type="submit">Sign in</button>
+</form>`;
+}
