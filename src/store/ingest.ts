@@ -5,6 +5,7 @@ import { insertRows, upsertSuffix } from "./db/raw-insert.js";
 import type { Database, ResourceOwnersTable } from "./db/schema.js";
 import { applyStateDiff, diffState, encodeControls, loadState, pairKey, type StateDiff } from "./drift.js";
 import { HttpError } from "./http-error.js";
+import { assetInventory } from "./inventory.js";
 import { LedgerAppender } from "./ledger.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { AlertsOptions } from "./options.js";
@@ -56,11 +57,12 @@ const ASSET_COLUMNS = [
   "first_seen_at",
   "last_seen_at",
   "report_id",
+  "inventory",
 ] as const;
 // first_seen_at keeps its first value; everything else follows the latest report.
 const ASSET_UPSERT = upsertSuffix(
   ["uid"],
-  ["type", "provider", "name", "account", "region", "agent_id", "last_seen_at", "report_id"],
+  ["type", "provider", "name", "account", "region", "agent_id", "last_seen_at", "report_id", "inventory"],
 );
 
 interface Pending {
@@ -261,6 +263,7 @@ export class ReportWriter {
           nowIso,
           nowIso,
           prepared.report.id,
+          assetInventory(r),
         ]);
       }
     }

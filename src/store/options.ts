@@ -148,7 +148,11 @@ export const StoreOptionsSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       /** A sign-in lasts this long; signing out or revoking the token used ends it at once. */
-      sessionHours: z.number().positive().max(24 * 30).default(8),
+      sessionHours: z
+        .number()
+        .positive()
+        .max(24 * 30)
+        .default(8),
       /**
        * Session cookies are `Secure` (`__Host-` prefix) unless set false: only for plain-HTTP development,
        * since a browser sends a Secure cookie over HTTPS or to localhost only.

@@ -1,6 +1,7 @@
 import type { ScanReport } from "../core/report.js";
 import type { AssetsTable, CurrentStateTable, DriftEventsTable, ResourceOwnersTable } from "./db/schema.js";
 import { type DriftEventRow, diffState, pairKey } from "./drift.js";
+import { assetInventory } from "./inventory.js";
 import { AGENT_EVENT_TYPES } from "./options.js";
 import { resourceScope } from "./ownership.js";
 import type { BrokenEntry } from "./verify.js";
@@ -57,6 +58,7 @@ export class Replay {
         first_seen_at: before?.first_seen_at ?? at,
         last_seen_at: at,
         report_id: report.id,
+        inventory: assetInventory(resource),
       });
     }
     const diff = diffState(this.state, report, { agentId, ledgerSeq: seq, at });
@@ -163,6 +165,7 @@ const ASSET_COLUMNS = [
   "first_seen_at",
   "last_seen_at",
   "report_id",
+  "inventory",
 ] as const;
 const OWNER_COLUMNS = ["agent_id", "scope", "bound_at", "ledger_seq"] as const;
 const EVENT_COLUMNS = [

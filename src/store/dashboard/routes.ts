@@ -5,8 +5,10 @@ import { parseToken, secretMatches } from "../tokens.js";
 import { parseInput } from "../validate.js";
 import { html, type SafeHtml } from "./html.js";
 import { layout, type PageContext } from "./layout.js";
+import { assetsPage } from "./pages/assets.js";
 import { driftLive, driftPage } from "./pages/drift.js";
 import { overviewPage } from "./pages/overview.js";
+import { resourcePage } from "./pages/resource.js";
 import { type PageAccess, type PageDeps, pageContext } from "./plugin.js";
 
 const EVERYONE: readonly Role[] = ["admin", "lead", "auditor"];
@@ -96,6 +98,11 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
     title: "Drift",
     body: await driftPage(app.assay, request),
   }));
+  page("/assets", EVERYONE, async (request) => ({
+    title: "Assets",
+    body: await assetsPage(app.assay, request),
+  }));
+  page("/resource", EVERYONE, (request) => resourcePage(app.assay, request));
   app.get("/drift/live", { config: { page: EVERYONE }, schema: { hide: true } }, (request, reply) =>
     driftLive(app.assay, request, reply, deps.livePollMs),
   );

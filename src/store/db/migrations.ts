@@ -286,6 +286,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on("dashboard_sessions")
           .column("expires_at")
           .execute();
+        // The Assets page's inventory (OS, version, model, serial) from each device's latest report.
+        await db.schema.alterTable("assets").addColumn("inventory", "text").execute();
+        // A resource's page reads its findings in the report that last set its state, and its timeline.
+        await db.schema
+          .createIndex("findings_report_resource")
+          .on("findings")
+          .columns(["report_id", "resource_uid"])
+          .execute();
+        await db.schema.dropIndex("findings_report_id").execute();
+        await db.schema
+          .createIndex("drift_events_resource")
+          .on("drift_events")
+          .columns(["resource_uid", "id"])
+          .execute();
       },
     },
   };

@@ -118,6 +118,8 @@ export interface AssetsTable {
   first_seen_at: string;
   last_seen_at: string;
   report_id: string;
+  /** Device inventory from the latest report (OS, version, model, serial) as JSON; null for cloud resources. */
+  inventory: string | null;
 }
 
 export interface DriftEventsTable {

@@ -17,6 +17,7 @@ export const DriftFilterSchema = z.strictObject({
   policy: QueryText.optional(),
   group: QueryText.optional(),
   agent: QueryText.optional(),
+  resource: QueryText.optional(),
   from: Day.or(z.literal("")).optional(),
   to: Day.or(z.literal("")).optional(),
   before: z.coerce.number().int().positive().optional(),
@@ -31,6 +32,7 @@ export async function findDrift(ctx: StoreContext, f: DriftFilter, limit: number
   if (f.severity) q = q.where("e.severity", "=", f.severity);
   if (f.policy) q = q.where("e.policy", "=", f.policy);
   if (f.agent) q = q.where("e.agent_id", "=", f.agent);
+  if (f.resource) q = q.where("e.resource_uid", "=", f.resource);
   if (f.group) {
     const group = f.group;
     q = q.where("e.agent_id", "in", (eb) =>
@@ -90,6 +92,7 @@ ${select("severity", "Severity", SEVERITIES, f.severity)}
 ${select("policy", "Policy", policies, f.policy)}
 ${select("group", "Group", groups, f.group)}
 <label>Agent<input name="agent" value="${f.agent ?? ""}" size="28"></label>
+<label>Resource<input name="resource" value="${f.resource ?? ""}" size="28"></label>
 <label>From<input type="date" name="from" value="${f.from ?? ""}"></label>
 <label>To<input type="date" name="to" value="${f.to ?? ""}"></label>
 <button type="submit">Filter</button> <a href="/drift">Clear</a>

@@ -1,0 +1,107 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signReport } from "../../../src/core/signing.js";
+import {
+  buildReport,
+  databases,
+  enrolAgent,
+  freshDatabase,
+  personToken,
+  postReport,
+  signedReport,
+  type TestAgent,
+  type TestDatabase,
+  testApp,
+} from "../fixtures.js";
+
+const HOSTILE = `<script>alert(1)</script>\u202Egnp.exe "'&`;
+
+async function cookieFor(app: FastifyInstance, role: "admin" | "lead" | "auditor"): Promise<string> {
+  const token = await personToken(app, role);
+  const res = await app.inject({
+    method: "POST",
+    url: "/sign-in",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({ token }).toString(),
+  });
+  const match = /(__Host-assay_session=[^;]+)/.exec(String(res.headers["set-cookie"]));
+  if (!match) throw new Error("sign-in failed");
+  return match[1]!;
+}
+
+describe.each(databases())("dashboard pages on $name", (database) => {
+  let tdb: TestDatabase;
+  let app: FastifyInstance;
+  let agent: TestAgent;
+  let cookie: string;
+  const get = (url: string) => app.inject({ method: "GET", url, headers: { cookie } });
+
+  beforeAll(async () => {
+    tdb = await freshDatabase(database);
+    app = await testApp(tdb.options);
+    agent = await enrolAgent(app, "laptops", "laptop-7");
+    cookie = await cookieFor(app, "auditor");
+    const first = signedReport(
+      agent,
+      [
+        { ruleId: "DEV-ENC-001", resourceUid: "device:laptop-7", status: "pass" },
+        { ruleId: "DEV-SSH-001", resourceUid: "device:laptop-7", status: "pass" },
+      ],
+      new Date(Date.now() - 3_600_000),
+    );
+    expect((await postReport(app, agent, first)).statusCode).toBe(201);
+    // The second report regresses DEV-SSH-001 with a hostile message and reports the device's inventory.
+    const report = buildReport(agent, [
+      { ruleId: "DEV-ENC-001", resourceUid: "device:laptop-7", status: "pass" },
+      { ruleId: "DEV-SSH-001", resourceUid: "device:laptop-7", status: "fail" },
+    ]);
+    const device = report.resources.find((r) => r.uid === "device:laptop-7")!;
+    device.type = "device";
+    device.attributes = {
+      ...device.attributes,
+      os: { platform: "linux", distro: "Debian GNU/Linux", release: "12", kernel: "6.1.0", arch: "x64" },
+      hardware: { manufacturer: "LENOVO", model: HOSTILE, serial: "PF3XYZ12" },
+    };
+    for (const f of report.findings) if (f.ruleId === "DEV-SSH-001") f.message = HOSTILE;
+    expect(
+      (await postReport(app, agent, signReport(report, agent.keys.privateKeyPem, agent.agentId))).statusCode,
+    ).toBe(201);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await tdb?.drop();
+  });
+
+  it("lists drift with filters, escaping what agents reported", async () => {
+    const all = await get("/drift");
+    expect(all.statusCode).toBe(200);
+    expect(all.body).toContain("regressed");
+    expect(all.body).not.toContain("<script>alert(1)</script>");
+    expect(all.body).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    const none = await get("/drift?type=resolved");
+    expect(none.body).toContain("No drift events.");
+    const bad = await get("/drift?type=%3Cx%3E");
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers["content-type"]).toContain("text/html");
+  });
+
+  it("lists assets with their inventory and open failures, and searches them", async () => {
+    const page = await get("/assets");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("PF3XYZ12");
+    expect(page.body).toContain("Debian GNU/Linux 12");
+    expect(page.body).not.toContain("<script>alert(1)</script>");
+    const found = await get("/assets?q=pf3xyz");
+    expect(found.body).toContain("device:laptop-7");
+    const missing = await get("/assets?q=%25_nothing");
+    expect(missing.body).toContain("No assets match.");
+  });
+
+  it("shows a resource's findings with evidence and a timeline per rule", async () => {
+    const page = await get(`/resource?uid=${encodeURIComponent("device:laptop-7")}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("DEV-SSH-001");
+    expect(page.body).toMatch(/regressed<\/span> pass → fail/);
+    expect((await get("/resource?uid=device%3Anope")).statusCode).toBe(404);
+  });
+});
