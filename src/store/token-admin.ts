@@ -22,3 +22,14 @@ export async function createApiToken(
     .execute();
   return { id: issued.id, token: issued.token, role: input.role, name: input.name };
 }
+
+/** Revokes an active token; false when there is no active token with that id. Its sessions end with it. */
+export async function revokeApiToken(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable("api_tokens")
+    .set({ revoked_at: now.toISOString() })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -1,17 +1,31 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Role } from "../context.js";
+import { HttpError } from "../http-error.js";
+import { revokeAgent } from "../ownership-admin.js";
+import { createApiToken, revokeApiToken } from "../token-admin.js";
 import { parseToken, secretMatches } from "../tokens.js";
 import { parseInput } from "../validate.js";
+import { verifyLedger } from "../verify.js";
 import { html, type SafeHtml } from "./html.js";
 import { layout, type PageContext } from "./layout.js";
+import { adminPage, CreateTokenForm, IdForm } from "./pages/admin.js";
 import { assetsPage } from "./pages/assets.js";
 import { driftLive, driftPage } from "./pages/drift.js";
+import { ledgerPage } from "./pages/ledger.js";
 import { overviewPage } from "./pages/overview.js";
 import { resourcePage } from "./pages/resource.js";
 import { type PageAccess, type PageDeps, pageContext } from "./plugin.js";
 
 const EVERYONE: readonly Role[] = ["admin", "lead", "auditor"];
+const ADMIN: readonly Role[] = ["admin"];
+
+/** Who made a change from the dashboard, as its ledger entry records it. */
+function sessionActor(request: FastifyRequest): string {
+  const s = request.session;
+  if (!s) return "unknown";
+  return s.tokenId ? `token:${s.tokenId}` : `oidc:${s.subject}`;
+}
 
 const SignInForm = z.strictObject({
   token: z.string().trim().min(1, "Paste your API token.").max(200),
@@ -103,6 +117,65 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
     body: await assetsPage(app.assay, request),
   }));
   page("/resource", EVERYONE, (request) => resourcePage(app.assay, request));
+  page("/ledger", EVERYONE, async (request, ctx) => ({
+    title: "Ledger",
+    body: await ledgerPage(app.assay, request, ctx),
+  }));
+  app.post(
+    "/ledger/verify",
+    { config: { page: EVERYONE }, schema: { hide: true } },
+    async (request, reply) => {
+      const result = await verifyLedger(store.db);
+      const ctx = pageContext(request);
+      return send(reply, render(request, "Ledger", await ledgerPage(app.assay, request, ctx, result)));
+    },
+  );
+
+  page("/admin", ADMIN, async (_request, ctx) => ({ title: "Admin", body: await adminPage(app.assay, ctx) }));
+  app.post("/admin/tokens", { config: { page: ADMIN }, schema: { hide: true } }, async (request, reply) => {
+    const form = parseInput(CreateTokenForm, request.body, "form");
+    const created = await createApiToken(store.db, {
+      role: form.role,
+      name: form.name,
+      now: app.assay.now(),
+    });
+    const body = await adminPage(app.assay, pageContext(request), { created });
+    return reply
+      .code(201)
+      .type("text/html; charset=utf-8")
+      .send(render(request, "Admin", body).value);
+  });
+  app.post(
+    "/admin/tokens/revoke",
+    { config: { page: ADMIN }, schema: { hide: true } },
+    async (request, reply) => {
+      const form = parseInput(IdForm, request.body, "form");
+      if (!(await revokeApiToken(store.db, form.id, app.assay.now()))) {
+        throw new HttpError(404, "STORE_NOT_FOUND", `No active token ${form.id}.`);
+      }
+      const body = await adminPage(app.assay, pageContext(request), {
+        message: "Token revoked; its sessions have ended.",
+      });
+      return send(reply, render(request, "Admin", body));
+    },
+  );
+  app.post(
+    "/admin/agents/revoke",
+    { config: { page: ADMIN }, schema: { hide: true } },
+    async (request, reply) => {
+      const form = parseInput(IdForm, request.body, "form");
+      await revokeAgent(store.db, store.dialect, {
+        agentId: form.id,
+        by: sessionActor(request),
+        now: app.assay.now(),
+      });
+      const body = await adminPage(app.assay, pageContext(request), {
+        message: "Agent revoked (a ledger entry).",
+      });
+      return send(reply, render(request, "Admin", body));
+    },
+  );
+
   app.get("/drift/live", { config: { page: EVERYONE }, schema: { hide: true } }, (request, reply) =>
     driftLive(app.assay, request, reply, deps.livePollMs),
   );

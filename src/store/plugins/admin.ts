@@ -6,7 +6,7 @@ import { parseScopes } from "../ownership.js";
 import { rebindResource, revokeAgent, ScopeSchema, setAgentScopes } from "../ownership-admin.js";
 import { QueryText } from "../query-text.js";
 import { disposalRecord, runRetention } from "../retention.js";
-import { createApiToken } from "../token-admin.js";
+import { createApiToken, revokeApiToken } from "../token-admin.js";
 import { parseInput } from "../validate.js";
 import { verifyLedger } from "../verify.js";
 
@@ -74,13 +74,7 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
     { config: { access: ["admin"] }, schema: { summary: "Revoke an API token", tags: ["admin"] } },
     async (request, reply) => {
       const { id } = parseInput(IdParams, request.params, "path");
-      const result = await store.db
-        .updateTable("api_tokens")
-        .set({ revoked_at: app.assay.now().toISOString() })
-        .where("id", "=", id)
-        .where("revoked_at", "is", null)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0)
+      if (!(await revokeApiToken(store.db, id, app.assay.now())))
         throw new HttpError(404, "STORE_NOT_FOUND", `No active token ${id}.`);
       return reply.code(204).send();
     },

@@ -104,4 +104,51 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     expect(page.body).toMatch(/regressed<\/span> pass → fail/);
     expect((await get("/resource?uid=device%3Anope")).statusCode).toBe(404);
   });
+
+  it("verifies the ledger on request and shows the result", async () => {
+    const page = await get("/ledger");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("agent-enrolled");
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const res = await app.inject({
+      method: "POST",
+      url: "/ledger/verify",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      payload: new URLSearchParams({ _csrf: csrf }).toString(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain("<strong>Verified.</strong>");
+  });
+
+  it("keeps Admin to admins: tokens created once and revoked, agents revoked as ledger entries", async () => {
+    expect((await get("/admin")).statusCode).toBe(403);
+    const admin = await cookieFor(app, "admin");
+    const page = await app.inject({ method: "GET", url: "/admin", headers: { cookie: admin } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("laptop-7");
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const post = (url: string, form: Record<string, string>) =>
+      app.inject({
+        method: "POST",
+        url,
+        headers: { cookie: admin, "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
+      });
+    const created = await post("/admin/tokens", { name: HOSTILE, role: "lead" });
+    expect(created.statusCode).toBe(201);
+    const token = /<code>(asp_[^<]+)<\/code>/.exec(created.body)![1]!;
+    expect(created.body).not.toContain("<script>alert(1)</script>");
+    const again = await app.inject({ method: "GET", url: "/admin", headers: { cookie: admin } });
+    expect(again.body).not.toContain(token);
+    const bad = await post("/admin/tokens", { name: "x", role: "root" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain("role");
+    const id = token.slice(4, 30);
+    expect((await post("/admin/tokens/revoke", { id })).statusCode).toBe(200);
+    expect((await post("/admin/tokens/revoke", { id })).statusCode).toBe(404);
+    const revoked = await post("/admin/agents/revoke", { id: agent.agentId });
+    expect(revoked.statusCode).toBe(200);
+    const entries = await app.assay.store.db.selectFrom("ledger").select("kind").execute();
+    expect(entries.map((e) => e.kind)).toContain("agent-revoked");
+  });
 });
