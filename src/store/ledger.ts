@@ -11,7 +11,10 @@ export type LedgerKind =
   | "agent-enrolled"
   | "agent-revoked"
   | "agent-scopes"
-  | "resource-rebound";
+  | "resource-rebound"
+  | "exception-requested"
+  | "exception-approved"
+  | "exception-revoked";
 
 export interface LedgerEntryInput {
   kind: LedgerKind;

@@ -34,7 +34,22 @@ export type IdentityRecord =
       reason: string;
       at: string;
       by: string;
-    };
+    }
+  | {
+      kind: "exception-requested";
+      exceptionId: string;
+      ruleId: string;
+      /** A resource uid or name glob (`*` wildcard); absent = every resource of the rule. */
+      resource?: string;
+      owner: string;
+      reason: string;
+      /** Inclusive UTC date (YYYY-MM-DD). */
+      expires: string;
+      at: string;
+      by: string;
+    }
+  | { kind: "exception-approved"; exceptionId: string; at: string; by: string }
+  | { kind: "exception-revoked"; exceptionId: string; at: string; by: string };
 
 export type RecordKind = IdentityRecord["kind"];
 export const RECORD_KINDS: readonly RecordKind[] = [
@@ -42,6 +57,9 @@ export const RECORD_KINDS: readonly RecordKind[] = [
   "agent-revoked",
   "agent-scopes",
   "resource-rebound",
+  "exception-requested",
+  "exception-approved",
+  "exception-revoked",
 ];
 
 export function isRecordKind(kind: string): kind is RecordKind {

@@ -2,8 +2,15 @@ import type { Kysely } from "kysely";
 import { canonicalJson, sha256Hex } from "../core/canonical.js";
 import type { ScanReport } from "../core/report.js";
 import { verifyReportSignature } from "../core/signing.js";
-import type { Database, DisposalsTable, LedgerRecordsTable, LedgerTable } from "./db/schema.js";
+import type {
+  Database,
+  DisposalsTable,
+  LedgerRecordsTable,
+  LedgerTable,
+  StoreExceptionsTable,
+} from "./db/schema.js";
 import { decodeControls } from "./drift.js";
+import { foldException } from "./exceptions.js";
 import { entryHash, GENESIS_HASH } from "./ledger.js";
 import { type IdentityRecord, isRecordKind, recordBody } from "./records.js";
 import { disposalRecord } from "./retention.js";
@@ -89,6 +96,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   for (const r of await db.selectFrom("ledger_records").selectAll().execute()) records.set(r.id, r);
   const identities = foldIdentities(records);
   const replay = new Replay();
+  const exceptions = new Map<string, StoreExceptionsTable>();
   const referenced = new Set<string>();
 
   let prev = GENESIS_HASH;
@@ -126,6 +134,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
         if (record) {
           result.recordsChecked += 1;
           if (record.kind === "resource-rebound") replay.applyRebind(record, entry.seq);
+          foldException(exceptions, record, entry.seq);
         }
       } else fail("chain", `unknown entry kind ${entry.kind}`);
       result.entries += 1;
@@ -170,6 +179,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
     });
   }
   await checkAgents(db, identities, problems);
+  await checkExceptions(db, exceptions, problems);
 
   let derivedChecked = false;
   let derivedNote: string | undefined;
@@ -257,6 +267,59 @@ function checkRecord(
     return undefined;
   }
   return record as IdentityRecord;
+}
+
+const EXCEPTION_COLUMNS = [
+  "rule_id",
+  "resource",
+  "owner",
+  "reason",
+  "expires",
+  "requested_by",
+  "requested_at",
+  "approved_by",
+  "approved_at",
+  "revoked_by",
+  "revoked_at",
+  "ledger_seq",
+] as const;
+
+/** The store's exceptions table against the fold of its ledger records: an approval nobody made is named. */
+async function checkExceptions(
+  db: Kysely<Database>,
+  folded: ReadonlyMap<string, StoreExceptionsTable>,
+  problems: Problems,
+): Promise<void> {
+  const rows = await db.selectFrom("store_exceptions").selectAll().execute();
+  const seen = new Set<string>();
+  for (const row of rows) {
+    seen.add(row.id);
+    const expected = folded.get(row.id);
+    const where = { seq: Number(row.ledger_seq), ref: row.id, kind: "store_exceptions" };
+    if (!expected) {
+      problems.add("exceptions", { ...where, problem: "an exception with no ledger record" });
+      continue;
+    }
+    for (const column of EXCEPTION_COLUMNS) {
+      const a = column === "ledger_seq" ? Number(row[column]) : row[column];
+      if (a !== expected[column]) {
+        problems.add("exceptions", {
+          ...where,
+          problem: `${column} is ${JSON.stringify(a)} but its ledger records say ${JSON.stringify(expected[column])}`,
+        });
+      }
+    }
+  }
+  for (const [id, e] of folded) {
+    if (!seen.has(id)) {
+      problems.add("exceptions", {
+        seq: e.ledger_seq,
+        ref: id,
+        kind: "store_exceptions",
+        problem: "a recorded exception is missing from the table",
+      });
+    }
+  }
 }
 
 /** The agents table against the identity entries: key, token hash, enrolment, revocation, scopes. */

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import { SEVERITY_ORDER, type Severity } from "../../core/finding.js";
 import type { Database } from "../db/schema.js";
 import { decodeControls, type StoredDriftEvent } from "../drift.js";
+import { activeExceptions, exceptionFor } from "../exceptions.js";
 import type { AlertsOptions } from "../options.js";
 
 /** What a channel renders: one drift event with the context a reader needs. */
@@ -80,7 +81,13 @@ export async function enqueueAlerts(
   if (options.routes.length === 0) return 0;
   let queued = 0;
   const nowIso = now.toISOString();
+  // A failure covered by an approved store exception is an accepted risk: recorded, not sent.
+  const excepted = events.some((e) => e.to_status === "fail") ? await activeExceptions(trx, now) : [];
   for (const event of events) {
+    const exception =
+      event.to_status === "fail" && event.resource_uid && event.rule_id
+        ? exceptionFor(excepted, event.rule_id, event.resource_uid)
+        : undefined;
     for (const channel of channelsFor(event, options)) {
       const message = toAlertMessage(event);
       const last = await trx
@@ -97,7 +104,10 @@ export async function enqueueAlerts(
         : Number.POSITIVE_INFINITY;
       let status = options.channels[channel]?.digest ? "digest" : "pending";
       let reason: string | null = null;
-      if (last && OPPOSITE[event.type] === last.event_type && ageSeconds < options.flapWindowSeconds) {
+      if (exception) {
+        status = "suppressed";
+        reason = `excepted: ${exception.owner} until ${exception.expires} (exception ${exception.id})`;
+      } else if (last && OPPOSITE[event.type] === last.event_type && ageSeconds < options.flapWindowSeconds) {
         status = "suppressed";
         reason = `flapping: ${last.event_type} ${Math.round(ageSeconds)}s earlier`;
       } else if (last && last.event_type === event.type && ageSeconds < options.dedupWindowSeconds) {

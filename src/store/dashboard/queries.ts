@@ -1,18 +1,21 @@
 import { sql } from "kysely";
 import type { StoreContext } from "../context.js";
 import { decodeControls } from "../drift.js";
+import { activeExceptions, exceptionFor } from "../exceptions.js";
 
 export interface Counts {
   pass: number;
   fail: number;
+  /** Failures covered by an approved store exception (an accepted risk, not a pass). */
+  excepted: number;
   error: number;
   skip: number;
 }
-export const emptyCounts = (): Counts => ({ pass: 0, fail: 0, error: 0, skip: 0 });
+export const emptyCounts = (): Counts => ({ pass: 0, fail: 0, excepted: 0, error: 0, skip: 0 });
 
-/** Share of evaluated results that pass: skips are not evaluations, errors count against. */
+/** Share of evaluated results that pass: skips are not evaluations; errors and excepted failures count against. */
 export function passRate(c: Counts): number | undefined {
-  const evaluated = c.pass + c.fail + c.error;
+  const evaluated = c.pass + c.fail + c.excepted + c.error;
   return evaluated === 0 ? undefined : c.pass / evaluated;
 }
 
@@ -36,15 +39,35 @@ export async function postureBy(
     .groupBy([column, "status"])
     .execute();
   const map = new Map<string, Counts>();
+  const keysOf = (value: string) =>
+    // A result counts once per framework it evidences, however many of its controls it maps to.
+    column === "controls" ? [...new Set(decodeControls(value).map((c) => c.split(":")[0]!))] : [value];
   for (const row of rows) {
-    const key = String(row[column as keyof typeof row]);
-    const n = Number(row.n);
-    if (column === "controls") {
-      // A result counts once per framework it evidences, however many of its controls it maps to.
-      const frameworks = new Set(decodeControls(key).map((c) => c.split(":")[0]!));
-      for (const f of frameworks) add(map, f, row.status, n);
-    } else {
-      add(map, key, row.status, n);
+    for (const key of keysOf(String(row[column as keyof typeof row])))
+      add(map, key, row.status, Number(row.n));
+  }
+  // Failures an approved exception covers move from fail to excepted.
+  const active = await activeExceptions(ctx.store.db, ctx.now());
+  if (active.length > 0) {
+    const failing = await ctx.store.db
+      .selectFrom("current_state")
+      .select(["resource_uid", "rule_id", column])
+      .where("status", "=", "fail")
+      .where(
+        "rule_id",
+        "in",
+        active.map((e) => e.rule_id),
+      )
+      .execute();
+    for (const row of failing) {
+      if (!exceptionFor(active, row.rule_id, row.resource_uid)) continue;
+      for (const key of keysOf(String(row[column as keyof typeof row]))) {
+        const c = map.get(key);
+        if (c && c.fail > 0) {
+          c.fail -= 1;
+          c.excepted += 1;
+        }
+      }
     }
   }
   return map;

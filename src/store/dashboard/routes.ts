@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Role } from "../context.js";
+import {
+  approveException,
+  ExceptionRequestSchema,
+  requestException,
+  revokeException,
+} from "../exceptions.js";
 import { HttpError } from "../http-error.js";
 import { revokeAgent } from "../ownership-admin.js";
 import { createApiToken, revokeApiToken } from "../token-admin.js";
@@ -12,6 +18,7 @@ import { layout, type PageContext } from "./layout.js";
 import { adminPage, CreateTokenForm, IdForm } from "./pages/admin.js";
 import { assetsPage } from "./pages/assets.js";
 import { driftLive, driftPage } from "./pages/drift.js";
+import { ExceptionIdForm, exceptionsPage } from "./pages/exceptions.js";
 import { ledgerPage } from "./pages/ledger.js";
 import { overviewPage } from "./pages/overview.js";
 import { resourcePage } from "./pages/resource.js";
@@ -19,6 +26,7 @@ import { type PageAccess, type PageDeps, pageContext } from "./plugin.js";
 
 const EVERYONE: readonly Role[] = ["admin", "lead", "auditor"];
 const ADMIN: readonly Role[] = ["admin"];
+const ADMIN_LEAD: readonly Role[] = ["admin", "lead"];
 
 /** Who made a change from the dashboard, as its ledger entry records it. */
 function sessionActor(request: FastifyRequest): string {
@@ -173,6 +181,77 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
         message: "Agent revoked (a ledger entry).",
       });
       return send(reply, render(request, "Admin", body));
+    },
+  );
+
+  const exceptions = (request: FastifyRequest, notice?: string) =>
+    exceptionsPage(app.assay, request, pageContext(request), sessionActor(request), notice);
+  page("/exceptions", EVERYONE, async (request) => ({
+    title: "Exceptions",
+    body: await exceptions(request),
+  }));
+  app.post(
+    "/exceptions",
+    { config: { page: ADMIN_LEAD }, schema: { hide: true } },
+    async (request, reply) => {
+      const { _csrf, ...input } = request.body as Record<string, unknown>;
+      void _csrf;
+      const form = parseInput(ExceptionRequestSchema, input, "form");
+      const row = await requestException(
+        store.db,
+        store.dialect,
+        form,
+        sessionActor(request),
+        app.assay.now(),
+      );
+      const body = await exceptions(
+        request,
+        `Exception for ${row.rule_id} requested; a second lead or admin approves it.`,
+      );
+      return reply
+        .code(201)
+        .type("text/html; charset=utf-8")
+        .send(render(request, "Exceptions", body).value);
+    },
+  );
+  app.post(
+    "/exceptions/approve",
+    { config: { page: ADMIN_LEAD }, schema: { hide: true } },
+    async (request, reply) => {
+      const form = parseInput(ExceptionIdForm, request.body, "form");
+      const row = await approveException(
+        store.db,
+        store.dialect,
+        form.id,
+        sessionActor(request),
+        app.assay.now(),
+      );
+      return send(
+        reply,
+        render(
+          request,
+          "Exceptions",
+          await exceptions(request, `Exception for ${row.rule_id} approved until ${row.expires}.`),
+        ),
+      );
+    },
+  );
+  app.post(
+    "/exceptions/revoke",
+    { config: { page: ADMIN_LEAD }, schema: { hide: true } },
+    async (request, reply) => {
+      const form = parseInput(ExceptionIdForm, request.body, "form");
+      const row = await revokeException(
+        store.db,
+        store.dialect,
+        form.id,
+        sessionActor(request),
+        app.assay.now(),
+      );
+      return send(
+        reply,
+        render(request, "Exceptions", await exceptions(request, `Exception for ${row.rule_id} revoked.`)),
+      );
     },
   );
 

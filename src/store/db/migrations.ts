@@ -296,6 +296,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.dropIndex("findings_report_id").execute();
         await db.schema
+          .createTable("store_exceptions")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("rule_id", "text", (c) => c.notNull())
+          .addColumn("resource", "text")
+          .addColumn("owner", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("expires", "text", (c) => c.notNull())
+          .addColumn("requested_by", "text", (c) => c.notNull())
+          .addColumn("requested_at", "text", (c) => c.notNull())
+          .addColumn("approved_by", "text")
+          .addColumn("approved_at", "text")
+          .addColumn("revoked_by", "text")
+          .addColumn("revoked_at", "text")
+          .addColumn("ledger_seq", "integer", (c) => c.notNull())
+          .execute();
+        await db.schema
           .createIndex("drift_events_resource")
           .on("drift_events")
           .columns(["resource_uid", "id"])

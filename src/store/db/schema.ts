@@ -205,6 +205,26 @@ export interface DashboardSessionsTable {
   expires_at: string;
 }
 
+/**
+ * Accepted risks managed in the store: requested, approved by a second person, revoked or expired. Each
+ * change is a ledger record; this table is their fold (verify recomputes it).
+ */
+export interface StoreExceptionsTable {
+  id: string;
+  rule_id: string;
+  resource: string | null;
+  owner: string;
+  reason: string;
+  expires: string;
+  requested_by: string;
+  requested_at: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  revoked_by: string | null;
+  revoked_at: string | null;
+  ledger_seq: number;
+}
+
 export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
@@ -220,4 +240,5 @@ export interface Database {
   resource_owners: ResourceOwnersTable;
   ledger_records: LedgerRecordsTable;
   dashboard_sessions: DashboardSessionsTable;
+  store_exceptions: StoreExceptionsTable;
 }

@@ -3,6 +3,7 @@ import { passRateChart } from "../chart.js";
 import { html, queryString, type SafeHtml } from "../html.js";
 import { type Counts, dailyResults, latestDrift, passRate, postureBy, silentAgents } from "../queries.js";
 import { driftTable } from "./drift-table.js";
+import { expiringSoon } from "./exceptions.js";
 
 const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"];
 
@@ -19,21 +20,22 @@ function countsTable(
 ): SafeHtml {
   if (rows.length === 0) return html`<p class="empty">No results yet for ${caption.toLowerCase()}.</p>`;
   return html`<table class="counts"><caption>${caption}</caption>
-<thead><tr><th scope="col">${heading}</th><th scope="col">Pass rate</th><th scope="col">Pass</th><th scope="col">Fail</th><th scope="col">Error</th><th scope="col">Skip</th></tr></thead>
+<thead><tr><th scope="col">${heading}</th><th scope="col">Pass rate</th><th scope="col">Pass</th><th scope="col">Fail</th><th scope="col">Excepted</th><th scope="col">Error</th><th scope="col">Skip</th></tr></thead>
 <tbody>${rows.map(
     ([key, c]) =>
-      html`<tr><th scope="row">${link ? html`<a href="${link(key)}">${key}</a>` : key}</th><td>${percent(c)}</td><td>${c.pass}</td><td class="${c.fail ? "bad" : ""}">${c.fail}</td><td>${c.error}</td><td>${c.skip}</td></tr>`,
+      html`<tr><th scope="row">${link ? html`<a href="${link(key)}">${key}</a>` : key}</th><td>${percent(c)}</td><td>${c.pass}</td><td class="${c.fail ? "bad" : ""}">${c.fail}</td><td>${c.excepted}</td><td>${c.error}</td><td>${c.skip}</td></tr>`,
   )}</tbody></table>`;
 }
 
 export async function overviewPage(ctx: StoreContext): Promise<SafeHtml> {
-  const [byFramework, byPolicy, bySeverity, days, silent, drift] = await Promise.all([
+  const [byFramework, byPolicy, bySeverity, days, silent, drift, expiring] = await Promise.all([
     postureBy(ctx, "controls"),
     postureBy(ctx, "policy"),
     postureBy(ctx, "severity"),
     dailyResults(ctx, 90),
     silentAgents(ctx, 20),
     latestDrift(ctx, 10),
+    expiringSoon(ctx, 30),
   ]);
   const sorted = (m: Map<string, Counts>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   const severities = [...bySeverity.entries()].sort(
@@ -54,5 +56,13 @@ ${countsTable("By severity", "Severity", severities, (s) => `/drift${queryString
             html`<tr><td><a href="/assets${queryString({ agent: a.id })}">${a.hostname}</a></td><td>${a.group_name}</td><td><time>${a.last_seen_at}</time></td><td>${a.silent_since ?? "–"}</td><td>${a.stuck_since ?? "–"}</td></tr>`,
         )}</tbody></table>`
   }</section>
+<section aria-labelledby="expiring"><h2 id="expiring">Exceptions expiring within 30 days</h2>${
+    expiring.length === 0
+      ? html`<p class="empty">None.</p>`
+      : html`<table><thead><tr><th scope="col">Expires</th><th scope="col">Rule</th><th scope="col">Resources</th><th scope="col">Owner</th></tr></thead><tbody>${expiring.map(
+          (e) =>
+            html`<tr><td>${e.expires}</td><td>${e.rule_id}</td><td>${e.resource ?? "all"}</td><td>${e.owner}</td></tr>`,
+        )}</tbody></table>`
+  }<p><a href="/exceptions">All exceptions</a></p></section>
 <section aria-labelledby="latest"><h2 id="latest">Latest drift</h2>${driftTable(drift)}<p><a href="/drift">All drift events</a></p></section>`;
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { EvidenceValue } from "../../../core/finding.js";
 import type { StoreContext } from "../../context.js";
+import { activeExceptions, exceptionFor } from "../../exceptions.js";
 import { HttpError } from "../../http-error.js";
 import { parseInventory } from "../../inventory.js";
 import { QueryText } from "../../query-text.js";
@@ -51,7 +52,7 @@ export async function resourcePage(
     .where("a.uid", "=", uid)
     .executeTakeFirst();
   if (!asset) throw new HttpError(404, "STORE_NOT_FOUND", `No asset ${uid} has been reported.`);
-  const [state, findings, timeline] = await Promise.all([
+  const [state, findings, timeline, active] = await Promise.all([
     db.selectFrom("current_state").selectAll().where("resource_uid", "=", uid).orderBy("rule_id").execute(),
     db
       .selectFrom("findings")
@@ -76,6 +77,7 @@ export async function resourcePage(
       .orderBy("id", "desc")
       .limit(500)
       .execute(),
+    activeExceptions(db, ctx.now()),
   ]);
   const latest = new Map(findings.map((f) => [f.rule_id, f]));
   const byRule = new Map<string, typeof timeline>();
@@ -118,7 +120,13 @@ ${
 <h3 id="${`h-${s.rule_id}`}">${s.rule_id} <span class="status ${s.status}">${s.status}</span> <span class="sev ${s.severity}">${s.severity}</span></h3>
 <p>${f?.message ?? ""}</p>
 <p>Since <time datetime="${s.since}">${s.since}</time> · policy ${s.policy} · ledger entry ${Number(s.ledger_seq)}</p>
-${exception ? html`<p class="exception">Excepted by ${exception.owner} until ${exception.expires}: ${exception.reason}</p>` : html``}
+${exception ? html`<p class="exception">Excepted in the scan by ${exception.owner} until ${exception.expires}: ${exception.reason}</p>` : html``}
+${(() => {
+  const e = s.status === "fail" ? exceptionFor(active, s.rule_id, uid, asset.name) : undefined;
+  return e
+    ? html`<p class="exception">Accepted risk: ${e.owner} until ${e.expires}, approved by ${e.approved_by ?? "–"}: ${e.reason} (<a href="/exceptions">exception ${e.id}</a>)</p>`
+    : html``;
+})()}
 ${
   Object.keys(evidence).length
     ? html`<table class="evidence"><caption>Evidence</caption><thead><tr><th scope="col">Fact</th><th scope="col">Value</th><th scope="col">Source</th></tr></thead><tbody>${Object.entries(
