@@ -158,6 +158,33 @@ export const StoreOptionsSchema = z.strictObject({
        * since a browser sends a Secure cookie over HTTPS or to localhost only.
        */
       secureCookies: z.boolean().default(true),
+      /** Sign-in through the organisation's identity provider (OpenID Connect, authorization code + PKCE). */
+      oidc: z
+        .strictObject({
+          /** The issuer URL; its /.well-known/openid-configuration is read on first use. */
+          issuer: z.url(),
+          clientId: z.string().min(1),
+          /** Name of the environment variable holding the client secret (never in the config file). */
+          clientSecretEnv: z.string().min(1).optional(),
+          /** This store's callback, as registered with the provider: https://<store>/sign-in/oidc/callback */
+          redirectUri: z.url(),
+          scopes: z.array(z.string().min(1)).default(["openid", "email", "profile"]),
+          /** The claim naming the person's groups or roles (a string or a list of strings). */
+          roleClaim: z.string().min(1).default("groups"),
+          /** Which claim values give which role; the most privileged match wins; no match = no access. */
+          roles: z
+            .strictObject({
+              admin: z.array(z.string()).default([]),
+              lead: z.array(z.string()).default([]),
+              auditor: z.array(z.string()).default([]),
+            })
+            .prefault({}),
+          /** The claim shown as the person's name and recorded on their changes. */
+          subjectClaim: z.string().min(1).default("email"),
+          /** Button text on the sign-in page. */
+          label: z.string().min(1).max(60).default("Sign in with your organisation"),
+        })
+        .optional(),
       /** How often an open drift page's live feed looks for new events. */
       livePollMs: z.number().int().min(100).max(60_000).default(2_000),
     })

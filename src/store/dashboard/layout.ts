@@ -45,6 +45,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, assetVer
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Assay</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/dashboard.css${v}">
 <script src="/assets/dashboard.js${v}" defer></script>
 </head>

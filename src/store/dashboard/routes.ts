@@ -13,8 +13,9 @@ import { createApiToken, revokeApiToken } from "../token-admin.js";
 import { parseToken, secretMatches } from "../tokens.js";
 import { parseInput } from "../validate.js";
 import { verifyLedger } from "../verify.js";
-import { html, type SafeHtml } from "./html.js";
+import { html, queryString, type SafeHtml } from "./html.js";
 import { layout, type PageContext } from "./layout.js";
+import { OidcSignIn } from "./oidc.js";
 import { adminPage, CreateTokenForm, IdForm } from "./pages/admin.js";
 import { assetsPage } from "./pages/assets.js";
 import { driftLive, driftPage } from "./pages/drift.js";
@@ -61,11 +62,43 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
       return send(reply, render(request, title, body));
     });
 
+  const oidcOptions = app.assay.options.dashboard.oidc;
+  const oidc = oidcOptions ? new OidcSignIn(app.assay, oidcOptions, deps.secureCookies) : undefined;
+  const signInForm = (next: string, problem?: string) => signInPage(next, oidc?.label, problem);
+  const startSession = async (
+    reply: FastifyReply,
+    input: { tokenId: string | null; subject: string; role: Role },
+  ) => {
+    const { secret } = await deps.sessions.create(input);
+    reply.setCookie(deps.cookieName, secret, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: deps.secureCookies,
+      maxAge: Math.floor(app.assay.options.dashboard.sessionHours * 3600),
+    });
+  };
+
   app.get("/sign-in", { config: { page: "public" }, schema: { hide: true } }, async (request, reply) => {
     const next = safeNext((request.query as { next?: string }).next);
     if (request.session) return reply.redirect(next, 303);
     return send(reply, render(request, "Sign in", signInForm(next)));
   });
+
+  if (oidc) {
+    app.get("/sign-in/oidc", { config: { page: "public" }, schema: { hide: true } }, async (request, reply) =>
+      oidc.start(reply, safeNext((request.query as { next?: string }).next)),
+    );
+    app.get(
+      "/sign-in/oidc/callback",
+      { config: { page: "public" }, schema: { hide: true } },
+      async (request, reply) => {
+        const person = await oidc.finish(request, reply);
+        await startSession(reply, { tokenId: null, subject: person.subject, role: person.role });
+        return reply.redirect(safeNext(person.next), 303);
+      },
+    );
+  }
 
   app.post("/sign-in", { config: { page: "public" }, schema: { hide: true } }, async (request, reply) => {
     const form = parseInput(SignInForm, request.body ?? {}, "form");
@@ -260,8 +293,9 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
   );
 }
 
-function signInForm(next: string, problem?: string): SafeHtml {
+function signInPage(next: string, oidcLabel: string | undefined, problem?: string): SafeHtml {
   return html`${problem ? html`<p class="error" role="alert">${problem}</p>` : html``}
+${oidcLabel ? html`<p><a class="button" href="${`/sign-in/oidc${queryString({ next })}`}">${oidcLabel}</a></p><p>or with a personal API token:</p>` : html``}
 <form method="post" action="/sign-in" class="sign-in">
 <input type="hidden" name="next" value="${next}">
 <label for="token">API token</label>

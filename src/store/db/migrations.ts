@@ -296,6 +296,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.dropIndex("findings_report_id").execute();
         await db.schema
+          .createTable("dashboard_logins")
+          .addColumn("state_hash", "text", (c) => c.primaryKey())
+          .addColumn("code_verifier", "text", (c) => c.notNull())
+          .addColumn("nonce", "text", (c) => c.notNull())
+          .addColumn("next", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
           .createTable("store_exceptions")
           .addColumn("id", "text", (c) => c.primaryKey())
           .addColumn("rule_id", "text", (c) => c.notNull())

@@ -225,6 +225,15 @@ export interface StoreExceptionsTable {
   ledger_seq: number;
 }
 
+/** An OpenID Connect sign-in under way: single use, minutes long; the browser holds the state in a cookie. */
+export interface DashboardLoginsTable {
+  state_hash: string;
+  code_verifier: string;
+  nonce: string;
+  next: string;
+  expires_at: string;
+}
+
 export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
@@ -241,4 +250,5 @@ export interface Database {
   ledger_records: LedgerRecordsTable;
   dashboard_sessions: DashboardSessionsTable;
   store_exceptions: StoreExceptionsTable;
+  dashboard_logins: DashboardLoginsTable;
 }
