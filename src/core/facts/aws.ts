@@ -218,17 +218,19 @@ export const AwsAccountFactsSchema = z.strictObject({
     .strictObject({
       exists: z.boolean(),
       minimumLength: z.number().int().nonnegative().optional(),
-      requireSymbols: z.boolean(),
-      requireNumbers: z.boolean(),
-      requireUppercase: z.boolean(),
-      requireLowercase: z.boolean(),
+      /** The four Require… flags as returned; absent when the reply leaves them out (AWS-IAM-008). */
+      requireSymbols: z.boolean().optional(),
+      requireNumbers: z.boolean().optional(),
+      requireUppercase: z.boolean().optional(),
+      requireLowercase: z.boolean().optional(),
       /** ExpirePasswords as returned. */
       expirePasswords: z.boolean().optional(),
       /** MaxPasswordAge as returned (absent when passwords do not expire). */
       maxAgeDays: days.optional(),
       /** PasswordReusePrevention as returned (absent when reuse is not prevented). */
       reusePrevention: z.number().int().nonnegative().optional(),
-      hardExpiry: z.boolean(),
+      /** HardExpiry as returned. */
+      hardExpiry: z.boolean().optional(),
     })
     .optional(),
   /** The account's Block Public Access configuration as s3control:GetPublicAccessBlock returned it. */

@@ -103,16 +103,20 @@ async function readPasswordPolicy(ctx: Ctx, account: AccountFactsCollector): Pro
         {
           exists: p !== undefined,
           // As returned: a field the reply leaves out stays absent, and the rules state what AWS documents
-          // its absence to mean (AWS-IAM-007/009/010).
+          // its absence to mean (AWS-IAM-007/008/009/010).
           ...(p?.MinimumPasswordLength !== undefined ? { minimumLength: p.MinimumPasswordLength } : {}),
-          requireSymbols: p?.RequireSymbols === true,
-          requireNumbers: p?.RequireNumbers === true,
-          requireUppercase: p?.RequireUppercaseCharacters === true,
-          requireLowercase: p?.RequireLowercaseCharacters === true,
+          ...(p?.RequireSymbols !== undefined ? { requireSymbols: p.RequireSymbols } : {}),
+          ...(p?.RequireNumbers !== undefined ? { requireNumbers: p.RequireNumbers } : {}),
+          ...(p?.RequireUppercaseCharacters !== undefined
+            ? { requireUppercase: p.RequireUppercaseCharacters }
+            : {}),
+          ...(p?.RequireLowercaseCharacters !== undefined
+            ? { requireLowercase: p.RequireLowercaseCharacters }
+            : {}),
           ...(p?.ExpirePasswords !== undefined ? { expirePasswords: p.ExpirePasswords } : {}),
           ...(p?.MaxPasswordAge !== undefined ? { maxAgeDays: p.MaxPasswordAge } : {}),
           ...(p?.PasswordReusePrevention !== undefined ? { reusePrevention: p.PasswordReusePrevention } : {}),
-          hardExpiry: p?.HardExpiry === true,
+          ...(p?.HardExpiry !== undefined ? { hardExpiry: p.HardExpiry } : {}),
         },
         CALLS.getAccountPasswordPolicy,
       );
