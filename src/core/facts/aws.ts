@@ -28,17 +28,20 @@ export const S3BucketFactsSchema = z.strictObject({
   region: z.string().optional(),
   createdAt: isoTime.optional(),
   /**
-   * Default encryption of new objects. Since January 2023 every bucket has one (SSE-S3 unless configured), so
-   * `enabled` is false only for S3-compatible endpoints that still answer "not configured".
+   * Default encryption of new objects as GetBucketEncryption returned it. Since January 2023 every bucket has one
+   * (SSE-S3 unless configured), so `algorithm` is `none` only for S3-compatible endpoints that still answer "not
+   * configured".
    */
   encryption: z
     .strictObject({
-      /** Both absent when a reply named no algorithm. */
-      enabled: z.boolean().optional(),
-      /** `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none` (S3 answered that no configuration exists). */
+      /**
+       * `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none` (S3 answered that no configuration exists);
+       * absent when a reply named no algorithm.
+       */
       algorithm: z.string().optional(),
       kmsKeyId: z.string().optional(),
-      bucketKeyEnabled: z.boolean(),
+      /** BucketKeyEnabled as returned. */
+      bucketKeyEnabled: z.boolean().optional(),
       /**
        * Encryption types S3 refuses for new objects (`SSE-C`, or `NONE`), as GetBucketEncryption returned
        * them; absent when the reply did not include BlockedEncryptionTypes.

@@ -60,7 +60,6 @@ describe("AWS collector against the seeded emulator", () => {
     // Two throttled replies per the seed, then one success for each of the four buckets.
     expect(emu.world.calls.get("s3:GetEncryptionConfiguration")).toBe(6);
     expect(run.find("aws.s3.bucket", "secure-bucket").attributes.encryption).toEqual({
-      enabled: true,
       algorithm: "aws:kms",
       kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k-rotating",
       bucketKeyEnabled: true,
@@ -109,7 +108,6 @@ describe("AWS collector against the seeded emulator", () => {
     });
     // Nothing configured: S3 answers its SSE-S3 default (since 2023), as the emulator does.
     expect(run.find("aws.s3.bucket", "log-bucket").attributes.encryption).toEqual({
-      enabled: true,
       algorithm: "AES256",
       bucketKeyEnabled: false,
       blockedEncryptionTypes: ["NONE"],

@@ -218,9 +218,9 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
         facts.set(
           "encryption",
           {
-            ...(algorithm !== undefined ? { enabled: algorithm !== "none", algorithm } : {}),
+            ...(algorithm !== undefined ? { algorithm } : {}),
             ...(byDefault?.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
-            bucketKeyEnabled: rule?.BucketKeyEnabled === true,
+            ...(rule?.BucketKeyEnabled !== undefined ? { bucketKeyEnabled: rule.BucketKeyEnabled } : {}),
             // As returned (NONE | SSE-C); absent when the reply has no BlockedEncryptionTypes.
             ...(rule?.BlockedEncryptionTypes?.EncryptionType
               ? { blockedEncryptionTypes: [...rule.BlockedEncryptionTypes.EncryptionType] }
