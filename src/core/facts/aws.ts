@@ -149,16 +149,15 @@ export const KmsKeyFactsSchema = z.strictObject({
     .optional(),
 });
 
+/** One access key as the credential report states it; a date the report gives as N/A is absent. */
 const AccessKeyFactsSchema = z.strictObject({
   /** 1 or 2, the slot in the credential report. */
   slot: z.number().int().min(1).max(2),
   active: z.boolean(),
+  /** access_key_N_last_rotated: when the key was created or last rotated. */
   lastRotatedAt: isoTime.optional(),
-  ageDays: days.optional(),
+  /** access_key_N_last_used_date; absent when the key was never used (N/A). */
   lastUsedAt: isoTime.optional(),
-  /** Days since last use, or since rotation when never used. */
-  daysSinceUse: days.optional(),
-  neverUsed: z.boolean(),
 });
 
 export const IamUserFactsSchema = z.strictObject({
@@ -170,19 +169,12 @@ export const IamUserFactsSchema = z.strictObject({
   credentials: z
     .strictObject({
       passwordEnabled: z.boolean(),
+      /** password_last_used; absent when never used or not reported (no_information, N/A). */
       passwordLastUsedAt: isoTime.optional(),
-      /** Days since the console password was last used, or since it was set when never used. */
-      passwordDaysSinceUse: days.optional(),
+      /** password_last_changed. */
+      passwordLastChangedAt: isoTime.optional(),
       mfaActive: z.boolean(),
       accessKeys: z.array(AccessKeyFactsSchema),
-      activeAccessKeys: z.number().int().nonnegative(),
-      /** Largest age in days of an active access key; absent when there is none or one's age is not reported. */
-      oldestActiveAccessKeyAgeDays: days.optional(),
-      /**
-       * Largest days-since-use of any active credential (password or key); absent when none is active or one's
-       * use is not reported.
-       */
-      maxDaysSinceCredentialUse: days.optional(),
     })
     .optional(),
   /** From the authorization details: policies attached to the user itself and through its groups. */

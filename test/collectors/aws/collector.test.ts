@@ -140,9 +140,15 @@ describe("AWS collector against the seeded emulator", () => {
       credentials: {
         passwordEnabled: true,
         mfaActive: false,
-        activeAccessKeys: 1,
-        oldestActiveAccessKeyAgeDays: 200,
-        maxDaysSinceCredentialUse: 100,
+        // Dates as the report gives them; AWS-IAM-004/005 compute ages against the scan's now.
+        accessKeys: [
+          expect.objectContaining({
+            slot: 1,
+            active: true,
+            lastRotatedAt: expect.any(String),
+            lastUsedAt: expect.any(String),
+          }),
+        ],
       },
       policies: { directPolicies: [{ arn: "arn:aws:iam::aws:policy/AdministratorAccess" }] },
     });
@@ -152,7 +158,7 @@ describe("AWS collector against the seeded emulator", () => {
     });
     // A customer managed policy carries its default version's document; the rule judges it (AWS-IAM-006).
     expect(run.find("aws.iam.user", "dormant").attributes).toMatchObject({
-      credentials: { passwordEnabled: true, passwordDaysSinceUse: 120, activeAccessKeys: 0 },
+      credentials: { passwordEnabled: true, passwordLastChangedAt: expect.any(String), accessKeys: [] },
       policies: {
         directPolicies: [
           {

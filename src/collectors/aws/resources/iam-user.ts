@@ -187,7 +187,6 @@ export const iamUser = defineResourceType<AccountScope, string, IamReads>({
 
   async read(ctx, name, facts, { report, details, rows, detailByName }) {
     const scope = ctx.provider;
-    const now = scope.ctx.now;
     const reportSource = REPORT_SOURCE;
     const detail = detailByName.get(name);
     const row = rows.get(name);
@@ -203,7 +202,7 @@ export const iamUser = defineResourceType<AccountScope, string, IamReads>({
         detail ? CALLS.getAccountAuthorizationDetails : reportSource,
       );
 
-    if (row) facts.set("credentials", credentialFacts(row, now), reportSource);
+    if (row) facts.set("credentials", credentialFacts(row), reportSource);
     else if (report.status === "rejected") facts.fail("credentials", report.reason);
     // A user created after the report was generated is not in it yet: say so instead of guessing.
     else
