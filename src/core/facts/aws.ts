@@ -107,8 +107,18 @@ export const S3BucketFactsSchema = z.strictObject({
   lifecycle: z
     .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
     .optional(),
+  /**
+   * GetObjectLockConfiguration as returned: `configured` false for ObjectLockConfigurationNotFoundError;
+   * ObjectLockEnabled (`Enabled`), the default retention's Mode and its Days or Years.
+   */
   objectLock: z
-    .strictObject({ enabled: z.boolean(), mode: z.string().optional(), retentionDays: days.optional() })
+    .strictObject({
+      configured: z.boolean(),
+      objectLockEnabled: z.string().optional(),
+      mode: z.string().optional(),
+      retentionDays: days.optional(),
+      retentionYears: z.number().int().nonnegative().optional(),
+    })
     .optional(),
   /**
    * GetBucketLogging as returned: the LoggingEnabled element's target, absent when the reply has no

@@ -77,7 +77,7 @@ describe("AWS collector against the seeded emulator", () => {
       versioning: { status: "Enabled", mfaDelete: true },
       replication: { rules: [expect.objectContaining({ status: "Enabled" })] },
       lifecycle: { rules: 1, enabledRules: 1 },
-      objectLock: { enabled: true, mode: "GOVERNANCE", retentionDays: 30 },
+      objectLock: { configured: true, objectLockEnabled: "Enabled", mode: "GOVERNANCE", retentionDays: 30 },
       publicAccessBlock: {
         configured: true,
         blockPublicAcls: true,

@@ -339,16 +339,17 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
           client.send(new GetObjectLockConfigurationCommand({ Bucket: name })),
         ),
       (reply) => {
+        // As returned; no reply means S3 answered ObjectLockConfigurationNotFoundError (never configured).
         const config = reply?.ObjectLockConfiguration;
         const retention = config?.Rule?.DefaultRetention;
-        const retentionDays =
-          retention?.Days ?? (retention?.Years !== undefined ? retention.Years * 365 : undefined);
         facts.set(
           "objectLock",
           {
-            enabled: config?.ObjectLockEnabled === "Enabled",
+            configured: reply !== undefined,
+            ...(config?.ObjectLockEnabled ? { objectLockEnabled: config.ObjectLockEnabled } : {}),
             ...(retention?.Mode ? { mode: retention.Mode } : {}),
-            ...(retentionDays !== undefined ? { retentionDays } : {}),
+            ...(retention?.Days !== undefined ? { retentionDays: retention.Days } : {}),
+            ...(retention?.Years !== undefined ? { retentionYears: retention.Years } : {}),
           },
           C.s3GetObjectLock,
         );
