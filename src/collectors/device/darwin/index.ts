@@ -464,8 +464,7 @@ async function probeAccounts(host: Host): Promise<ProbeResult> {
     "cmd: dscl . -list /Users UniqueID; dscl . -read /Groups/admin GroupMembership",
   );
   // Directory Services keeps only password hashes; telling an empty password apart needs a login attempt.
-  result.unreadable["accounts.emptyPasswordUsers"] =
-    "macOS cannot tell an empty password without trying to log in";
+  result.fail("accounts.emptyPasswordUsers", "macOS cannot tell an empty password without trying to log in");
   if (!localAdmins) result.fail("accounts.localAdmins", describeFailure(admins));
   return result;
 }
