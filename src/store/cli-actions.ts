@@ -41,6 +41,9 @@ export async function loadStoreOptions(cli: StoreCliOptions): Promise<StoreOptio
   const input: StoreOptionsInput = { ...fromFile } as StoreOptionsInput;
   if (process.env.ASSAY_DATABASE_URL) input.databaseUrl = process.env.ASSAY_DATABASE_URL;
   if (process.env.ASSAY_ENROLMENT_SECRET) input.enrolmentSecret = process.env.ASSAY_ENROLMENT_SECRET;
+  if (process.env.ASSAY_STORE_SIGNING_KEY) {
+    input.checkpoints = { ...input.checkpoints, signingKey: process.env.ASSAY_STORE_SIGNING_KEY };
+  }
   if (cli.dataDir) input.dataDir = cli.dataDir;
   if (cli.databaseUrl) input.databaseUrl = cli.databaseUrl;
   if (cli.host) input.host = cli.host;
