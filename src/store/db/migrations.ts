@@ -345,8 +345,8 @@ async function backfillOwnership(db: Kysely<Database>, dialect: Dialect): Promis
     const revoked: IdentityRecord[] = agents
       .filter((a) => a.revoked_at !== null)
       .map((a) => ({ kind: "agent-revoked", agentId: a.id, at: a.revoked_at!, by: "migration" }));
-    // biome-ignore lint/suspicious/noExplicitAny: the migrator's transaction is untyped
     // No Merkle nodes yet: their table comes with 0005, which builds the tree over every entry.
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator's transaction is untyped
     await appendRecords(trx as any, dialect, [...records, ...revoked], { tree: false });
     for (let i = 0; i < firstSeen.length; i += 200) {
       const chunk = firstSeen.slice(i, i + 200);
