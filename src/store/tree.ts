@@ -110,7 +110,11 @@ export async function inclusionProof(
   }
   const entry = await db.selectFrom("ledger").select("entry_hash").where("seq", "=", seq).executeTakeFirst();
   if (!entry) throw new AssayError("STORE_NOT_FOUND", `No ledger entry ${seq}.`);
-  const get = await readNodes(db, [...nodesForInclusion(seq - 1, size), ...nodesForRoot(size)]);
+  const get = await readNodes(db, [
+    { level: 0, index: seq - 1 },
+    ...nodesForInclusion(seq - 1, size),
+    ...nodesForRoot(size),
+  ]);
   return {
     seq,
     leafIndex: seq - 1,
