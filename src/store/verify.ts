@@ -75,7 +75,8 @@ export interface AgentIdentity {
  * link to the one before. Reports: the stored body against its entry's hash, its signature against the
  * key its agent enrolled with (an enrolment entry), the report row and every field of every findings row
  * exported to auditors against the signed body. Identity entries against their records, and the agents
- * table against them. Then current state, drift events, assets and resource owners are recomputed by
+ * table against them. The Merkle tree and the stored checkpoints (verify-tree.ts). Then current state,
+ * drift events, assets and resource owners are recomputed by
  * replaying the ledger and compared row by row. Every problem is reported, not only the first.
  */
 export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> {

@@ -343,3 +343,31 @@ describe.each(databases())("the ledger's Merkle tree, checkpoints and proofs on 
     expect(result.checkpointsChecked).toBe(3);
   });
 });
+
+describe("scheduled checkpoints", () => {
+  it("signs a checkpoint on its schedule once the tree has grown, and not again until it grows", async () => {
+    const tdb = await freshDatabase({ name: "sqlite" });
+    const app = await testApp(tdb.options, { backgroundJobs: true, checkpoints: { intervalMs: 20 } });
+    try {
+      const waitFor = async (size: number) => {
+        for (let i = 0; i < 200; i++) {
+          const rows = await app.assay.store.db.selectFrom("checkpoints").select("size").execute();
+          if (rows.some((r) => Number(r.size) === size)) return rows.length;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        throw new Error(`no checkpoint of size ${size} was signed`);
+      };
+      const agent = await enrolAgent(app, undefined, "scheduled");
+      expect(await waitFor(1)).toBe(1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await app.assay.store.db.selectFrom("checkpoints").select("size").execute()).toHaveLength(1);
+      expect((await postReport(app, agent, signedReport(agent, realisticFindings("sched")))).statusCode).toBe(
+        201,
+      );
+      expect(await waitFor(2)).toBe(2);
+    } finally {
+      await app.close();
+      await tdb.drop();
+    }
+  });
+});
