@@ -19,14 +19,21 @@ export async function runScanJob(
   identity: ScanJobIdentity,
   signal: AbortSignal,
 ): Promise<ScanReport> {
-  const [{ loadConfig }, { loadRules }, { loadExceptions }, { BUILTIN_RULES_DIR }, { runScan }] =
-    await Promise.all([
-      import("../core/config.js"),
-      import("../engine/load.js"),
-      import("../engine/exceptions.js"),
-      import("../engine/paths.js"),
-      import("../scan/run.js"),
-    ]);
+  const [
+    { loadConfig },
+    { loadRules },
+    { loadExceptions },
+    { BUILTIN_RULES_DIR },
+    { runScan },
+    { resolveProfile },
+  ] = await Promise.all([
+    import("../core/config.js"),
+    import("../engine/load.js"),
+    import("../engine/exceptions.js"),
+    import("../engine/paths.js"),
+    import("../scan/run.js"),
+    import("../core/profile.js"),
+  ]);
   // Without a job config, use defaults only: never pick up an assay.yaml from the service's working folder.
   const { config } = await loadConfig(job.config, {});
   const scan = config.scan;
@@ -40,6 +47,7 @@ export async function runScanJob(
     ruleDirs,
     exceptions,
     settings: config as Record<string, unknown>,
+    profile: resolveProfile(config.profile),
     concurrency: scan.concurrency,
     agent: { id: identity.agentId, hostname: hostname(), version: ASSAY_VERSION },
     signal: AbortSignal.any([signal, timeout]),

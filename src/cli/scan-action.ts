@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { loadConfig } from "../core/config.js";
 import { AssayError } from "../core/errors.js";
 import { SeveritySchema } from "../core/finding.js";
+import { resolveProfile } from "../core/profile.js";
 import type { ScanReport } from "../core/report.js";
 import { loadExceptions } from "../engine/exceptions.js";
 import { loadRules } from "../engine/load.js";
@@ -59,6 +60,7 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
     ruleDirs,
     exceptions,
     settings: config as Record<string, unknown>,
+    profile: resolveProfile(config.profile),
     concurrency: scan.concurrency,
     onProgress: progress.update,
   });

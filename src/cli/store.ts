@@ -66,6 +66,25 @@ export function registerStoreCommand(program: Command): void {
 
   common(
     store
+      .command("key")
+      .description("Print the checkpoint signing key's public key (created on first use) and earlier keys")
+      .option("--rotate", "replace the signing key; the old one stays listed so its checkpoints verify"),
+  ).action(async (options: StoreCliOptions & { rotate?: boolean }) => {
+    const { keyCommand } = await import("../store/cli-actions.js");
+    process.exitCode = await keyCommand(options);
+  });
+
+  common(
+    store
+      .command("checkpoint")
+      .description("Sign a checkpoint of the ledger's Merkle tree now and print it (C2SP tlog-checkpoint)"),
+  ).action(async (options: StoreCliOptions) => {
+    const { checkpointCommand } = await import("../store/cli-actions.js");
+    process.exitCode = await checkpointCommand(options);
+  });
+
+  common(
+    store
       .command("verify")
       .description("Re-check the evidence ledger chain and every report signature")
       .option("--json", "print the result as JSON"),

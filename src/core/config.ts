@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { AssayError, DiagnosticsError } from "./errors.js";
 import { SeveritySchema } from "./finding.js";
+import { ProfileOverridesSchema } from "./profile.js";
 
 /**
  * assay.yaml: one file configures scans, the cloud scopes and (later) the agent and the store. Provider and
@@ -34,6 +35,8 @@ export const AssayConfigSchema = z.strictObject({
   gcp: z.record(z.string(), z.unknown()).optional(),
   agent: z.record(z.string(), z.unknown()).optional(),
   store: z.record(z.string(), z.unknown()).optional(),
+  /** The organisation profile: thresholds the rules read as `profile.*`, merged over the shipped defaults. */
+  profile: ProfileOverridesSchema.optional(),
 });
 export type AssayConfig = z.infer<typeof AssayConfigSchema>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FindingSchema, FindingStatusSchema, SeveritySchema } from "./finding.js";
 import { ULID_PATTERN } from "./ids.js";
+import { AppliedProfileSchema } from "./profile.js";
 import { ResourceSchema } from "./resource.js";
 import { RuleSummarySchema } from "./rule.js";
 
@@ -89,6 +90,8 @@ export const ScanReportSchema = z.strictObject({
   findings: z.array(FindingSchema),
   collectorErrors: z.array(CollectorErrorSchema),
   summary: ReportSummarySchema,
+  /** The organisation profile the rules' thresholds came from (absent in reports written before profiles). */
+  profile: AppliedProfileSchema.optional(),
   signature: ReportSignatureSchema.optional(),
 });
 

@@ -72,6 +72,13 @@ export function parseNoteSignerKey(text: string): NoteSignerKey {
   return signer;
 }
 
+/** `PRIVATE+KEY+name+hexid+base64(0x01‖seed)`: the form a signer key is kept in (a secret). */
+export function formatNoteSignerKey(key: NoteSignerKey): string {
+  const der = key.privateKey.export({ format: "der", type: "pkcs8" });
+  const seed = der.subarray(der.length - 32);
+  return `PRIVATE+KEY+${key.name}+${formatKeyId(key.keyId)}+${Buffer.concat([Uint8Array.of(ED25519_TYPE), seed]).toString("base64")}`;
+}
+
 /** `name+hexid+base64(0x01‖key)`: what `assay store key` prints and an auditor pins. */
 export function formatNoteVerifierKey(key: NoteVerifierKey): string {
   return `${key.name}+${formatKeyId(key.keyId)}+${Buffer.concat([Uint8Array.of(ED25519_TYPE), key.raw]).toString("base64")}`;

@@ -5,7 +5,8 @@ import { registerAssayFunctions } from "./functions/index.js";
 
 /**
  * CEL, the policy language of Kubernetes admission policies and Google Cloud IAM conditions. One environment
- * for every rule: `resource` (the Resource as a map) and `now` (a timestamp bound once per scan), plus Assay's
+ * for every rule: `resource` (the Resource as a map), `now` (a timestamp bound once per scan) and `profile`
+ * (the organisation profile's thresholds, `core/profile.ts`, also bound once per scan), plus Assay's
  * functions for addresses, ports and IAM statements (`functions/`).
  */
 let environment: Environment | undefined;
@@ -14,12 +15,20 @@ export function celEnvironment(): Environment {
   environment ??= registerAssayFunctions(
     new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false })
       .registerVariable("resource", "map")
-      .registerVariable("now", "google.protobuf.Timestamp"),
+      .registerVariable("now", "google.protobuf.Timestamp")
+      .registerVariable("profile", "map"),
   );
   return environment;
 }
 
-export type CompiledExpression = (context: { resource: unknown; now: Date }) => unknown;
+/** What an expression is evaluated against: one resource, and the scan's time and profile values. */
+export interface EvaluationContext {
+  resource: unknown;
+  now: Date;
+  profile: unknown;
+}
+
+export type CompiledExpression = (context: EvaluationContext) => unknown;
 
 export interface CelAstNode {
   op: string;
@@ -85,6 +94,8 @@ export interface ExpressionReferences {
   attributes: AttributeReference[];
   /** Top-level Resource members read directly (`resource.tags`, `resource.name`). */
   resourceMembers: { name: string; offset: number }[];
+  /** Paths read below `profile` (`["password", "minLength"]`), checked against the profile schema. */
+  profile: AttributeReference[];
 }
 
 const ITERATING_MACROS = new Set(["all", "exists", "exists_one", "map", "filter"]);
@@ -95,7 +106,7 @@ const ITERATING_MACROS = new Set(["all", "exists", "exists_one", "map", "filter"
  * check paths against the facts schema at lint time and to match unreadable facts at evaluation time.
  */
 export function collectReferences(ast: CelAstNode): ExpressionReferences {
-  const result: ExpressionReferences = { attributes: [], resourceMembers: [] };
+  const result: ExpressionReferences = { attributes: [], resourceMembers: [], profile: [] };
   const seen = new Set<string>();
   const add = (path: string[], offset: number) => {
     const key = path.join(".");
@@ -115,6 +126,8 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
       if (chain.kind === "attributes") add(chain.path, node.start ?? node.pos ?? 0);
       else if (chain.kind === "member")
         result.resourceMembers.push({ name: chain.name, offset: node.start ?? node.pos ?? 0 });
+      else if (chain.kind === "profile")
+        result.profile.push({ path: chain.path, offset: node.start ?? node.pos ?? 0 });
       // Visit computed index expressions inside the chain (`m[x]`), which may read other facts.
       for (const index of chain.dynamicIndexes) visit(index, scope);
       return;
@@ -141,6 +154,7 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
 type Chain =
   | { kind: "attributes"; path: string[]; dynamicIndexes: unknown[] }
   | { kind: "member"; name: string; dynamicIndexes: unknown[] }
+  | { kind: "profile"; path: string[]; dynamicIndexes: unknown[] }
   | { kind: "other"; dynamicIndexes: unknown[] };
 
 /** Walk a select/index chain down to its root identifier. */
@@ -170,6 +184,7 @@ function selectChain(node: CelAstNode, scope: Map<string, string[]>): Chain | un
   }
   const bound = scope.get(root);
   if (bound) return { kind: "attributes", path: [...bound, ...segments], dynamicIndexes };
+  if (root === "profile") return { kind: "profile", path: segments, dynamicIndexes };
   return { kind: "other", dynamicIndexes };
 }
 

@@ -1,11 +1,17 @@
 import type { EvidenceValue, Finding } from "../core/finding.js";
+import { DEFAULT_PROFILE } from "../core/profile.js";
 import type { CollectorError } from "../core/report.js";
 import type { Resource } from "../core/resource.js";
+import type { EvaluationContext } from "./cel.js";
 import type { CompiledRule } from "./load.js";
 import { offendingIndices } from "./offending.js";
 
+/** The context of one resource's evaluation: the resource, and the scan's `now` and profile values. */
+export type ResourceContext = EvaluationContext & { resource: Resource };
+
 /**
- * Apply one compiled rule to one resource. Pure: no I/O, `now` is bound once per scan by the caller.
+ * Apply one compiled rule to one resource. Pure: no I/O, `now` and the profile are bound once per scan by the
+ * caller (the shipped default profile when the caller gives none).
  * Fail closed: a fact the collector could not read, a missing attribute, an expression that throws or does
  * not yield a boolean all give `error` with the reason, never `pass`.
  */
@@ -14,7 +20,7 @@ export function evaluateRule(
   resource: Resource,
   now: Date,
   // Callers evaluating many rules against one resource pass one context object for all of them.
-  context: { resource: Resource; now: Date } = { resource, now },
+  context: ResourceContext = { resource, now, profile: DEFAULT_PROFILE.values },
   unreadableKeys: readonly string[] = Object.keys(resource.unreadable),
 ): Finding {
   return evaluatePrepared(prepareRule(rule), resource, context, unreadableKeys);
@@ -66,7 +72,7 @@ export function prepareRule(rule: CompiledRule): PreparedRule {
 export function evaluatePrepared(
   prepared: PreparedRule,
   resource: Resource,
-  context: { resource: Resource; now: Date },
+  context: ResourceContext,
   unreadableKeys: readonly string[],
 ): Finding {
   let status: Finding["status"];
@@ -123,10 +129,7 @@ export function evaluatePrepared(
 
 type Outcome = boolean | { error: string; debug?: string } | { value: unknown };
 
-function runExpression(
-  expression: CompiledRule["assert"],
-  context: { resource: Resource; now: Date },
-): Outcome {
+function runExpression(expression: CompiledRule["assert"], context: ResourceContext): Outcome {
   try {
     const value = expression(context);
     return typeof value === "boolean" ? value : { value };
@@ -322,11 +325,7 @@ function compileTemplate(template: string | undefined): MessagePart[] | null {
  * Why a rule failed. The rule's `message` expression when it has one and it gives a string or a list of strings
  * (one per offending element); otherwise the `failMessage` template; otherwise the title.
  */
-function failMessage(
-  prepared: PreparedRule,
-  resource: Resource,
-  context: { resource: Resource; now: Date },
-): string {
+function failMessage(prepared: PreparedRule, resource: Resource, context: ResourceContext): string {
   const expression = prepared.rule.message;
   if (expression) {
     let value: unknown;
@@ -344,11 +343,7 @@ function failMessage(
 }
 
 /** Mark, in list-valued evidence, the elements that decided the failure (`offending.ts`). */
-function markOffending(
-  rule: CompiledRule,
-  finding: Finding,
-  context: { resource: Resource; now: Date },
-): void {
+function markOffending(rule: CompiledRule, finding: Finding, context: ResourceContext): void {
   let evidence: Record<string, EvidenceValue> | undefined;
   for (const list of rule.offendingLists) {
     const current = finding.evidence[list.path];

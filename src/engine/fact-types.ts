@@ -1,5 +1,12 @@
 import type { z } from "zod";
+import { ProfileValuesSchema } from "../core/profile.js";
 import { ResourceSchema } from "../core/resource.js";
+
+/**
+ * The first step of a TypeOf path that reads the `profile` variable instead of `resource`: a name no Resource
+ * member can have, so the two never collide.
+ */
+export const PROFILE_ROOT = "$profile";
 
 /**
  * What the facts schemas say about a value a rule reads, for the two static decisions made when a rule is
@@ -139,7 +146,8 @@ function typeIn(schema: z.ZodType, path: readonly string[]): FactType | undefine
 
 /**
  * TypeOf for the facts schemas of a rule's resource types: `attributes…` paths come from the facts schemas,
- * other members (`name`, `tags`, `region`) from the Resource schema. Several schemas must agree on the kind.
+ * other members (`name`, `tags`, `region`) from the Resource schema, `$profile…` paths from the profile schema.
+ * Several facts schemas must agree on the kind.
  */
 export function typeOfFor(factsSchemas: readonly z.ZodType[]): TypeOf {
   const cache = new Map<string, FactType | undefined>();
@@ -159,7 +167,9 @@ export function typeOfFor(factsSchemas: readonly z.ZodType[]): TypeOf {
             nullable: types.some((t) => t?.nullable),
           };
       }
-    } else result = typeIn(ResourceSchema, path);
+    } else if (path[0] === PROFILE_ROOT)
+      result = typeIn(ProfileValuesSchema as unknown as z.ZodType, path.slice(1));
+    else result = typeIn(ResourceSchema, path);
     cache.set(key, result);
     return result;
   };

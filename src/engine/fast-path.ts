@@ -1,5 +1,5 @@
 import type { CelAstNode, CompiledExpression } from "./cel.js";
-import type { FactKind, TypeOf } from "./fact-types.js";
+import { type FactKind, PROFILE_ROOT, type TypeOf } from "./fact-types.js";
 
 /**
  * Most rule expressions are field reads, comparisons and boolean logic over JSON facts. cel-js interprets
@@ -167,7 +167,7 @@ class Emitter {
     return undefined;
   }
 
-  /** A select/index chain rooted at `resource`, typed step by step from the schemas. */
+  /** A select/index chain rooted at `resource` or `profile`, typed step by step from the schemas. */
   private read(node: CelAstNode): Emitted | undefined {
     const steps: string[] = [];
     let current: CelAstNode = node;
@@ -183,12 +183,15 @@ class Emitter {
       steps.unshift(name);
       current = target;
     }
-    if (current.op !== "id" || current.args !== "resource") return undefined;
-    let code = "c.resource";
+    if (current.op !== "id" || (current.args !== "resource" && current.args !== "profile")) return undefined;
+    const profile = current.args === "profile";
+    // `profile` is typed from the profile schema under a root name no Resource member has.
+    if (profile) steps.unshift(PROFILE_ROOT);
+    let code = profile ? "c.profile" : "c.resource";
     let mayThrow = false;
     let kind: FactKind | undefined;
-    for (let i = 0; i < steps.length; i++) {
-      if (i > 0 && kind !== "map") return undefined;
+    for (let i = profile ? 1 : 0; i < steps.length; i++) {
+      if (i > (profile ? 1 : 0) && kind !== "map") return undefined;
       const type = this.typeOf(steps.slice(0, i + 1));
       if (!type || type.nullable) return undefined;
       code = `F(${code}, ${this.constant(steps[i])})`;

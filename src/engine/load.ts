@@ -4,6 +4,7 @@ import { basename, join, relative } from "node:path";
 import type { z } from "zod";
 import { type Diagnostic, DiagnosticsError } from "../core/errors.js";
 import { factsSchemaFor } from "../core/facts/index.js";
+import { ProfileValuesSchema } from "../core/profile.js";
 import { ResourceSchema } from "../core/resource.js";
 import { type RuleDefinition, RuleSchema, type RuleSummary, ruleResourceTypes } from "../core/rule.js";
 import {
@@ -213,6 +214,16 @@ export function compileRuleSource(
         if (!RESOURCE_MEMBERS.has(member.name)) {
           problem(field, "RULE_UNKNOWN_ATTRIBUTE", `resource has no member "${member.name}"`, member.offset);
         }
+      }
+      for (const ref of refs.profile) {
+        // Thresholds come from the organisation profile; a key it does not have is a typo, not a default.
+        if (!schemaHasPath(ProfileValuesSchema as unknown as z.ZodType, ref.path))
+          problem(
+            field,
+            "RULE_UNKNOWN_PROFILE_KEY",
+            `the organisation profile has no key "${ref.path.join(".")}"`,
+            ref.offset,
+          );
       }
       for (const ref of refs.attributes) {
         const path = ref.path.filter((s) => s !== "*");

@@ -1,5 +1,5 @@
 import { serialize } from "@marcbachmann/cel-js";
-import { type CelAstNode, celEnvironment } from "./cel.js";
+import { type CelAstNode, celEnvironment, type EvaluationContext } from "./cel.js";
 
 /**
  * Which elements of a list-valued fact decided a failure. For an assertion `volumes.all(v, v.encrypted)`, the
@@ -14,7 +14,7 @@ export interface OffendingList {
   /** The evidence path of the list (`diskEncryption.volumes`). */
   path: string;
   /** The predicate for one element. */
-  predicate: (context: { resource: unknown; now: Date }, element: unknown) => unknown;
+  predicate: (context: EvaluationContext, element: unknown) => unknown;
   /** true: an element is offending when its predicate is true (negated exists); false: when it is not true (all). */
   offendingWhen: boolean;
 }
@@ -61,13 +61,13 @@ function elementPredicate(variable: string, body: CelAstNode): OffendingList["pr
   const environment = celEnvironment().clone().registerVariable(variable, "dyn");
   const evaluate = environment.parse(serialize(body as never)) as unknown as (context: Bound) => unknown;
   return (context, element) =>
-    evaluate({ resource: context.resource, now: context.now, [variable]: element });
+    evaluate({ resource: context.resource, now: context.now, profile: context.profile, [variable]: element });
 }
 
 /** The indices of the offending elements of one list, or undefined when it is not a list. */
 export function offendingIndices(
   list: OffendingList,
-  context: { resource: unknown; now: Date },
+  context: EvaluationContext,
   value: unknown,
 ): number[] | undefined {
   if (!Array.isArray(value)) return undefined;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Diagnostic } from "../core/errors.js";
 import { factsSchemaFor } from "../core/facts/index.js";
 import { FindingStatusSchema } from "../core/finding.js";
+import { type ProfileOverrides, ProfileOverridesSchema, resolveProfile } from "../core/profile.js";
 import { ResourceSchema } from "../core/resource.js";
 import { evaluateRule } from "./evaluate.js";
 import type { CompiledRule, RuleSet } from "./load.js";
@@ -29,6 +30,8 @@ export const RuleTestFileSchema = z.strictObject({
   rule: z.string(),
   /** Evaluation time for every case, so time-based rules are deterministic. */
   now: z.iso.datetime().optional(),
+  /** Profile values for every case, over the shipped defaults (a case may override them again). */
+  profile: ProfileOverridesSchema.optional(),
   cases: z
     .array(
       z.strictObject({
@@ -36,6 +39,8 @@ export const RuleTestFileSchema = z.strictObject({
         expect: FindingStatusSchema,
         /** The finding's message, when the case checks it (a rule's `message` expression). */
         message: z.string().optional(),
+        /** Profile values for this case, over the file's and the shipped defaults. */
+        profile: ProfileOverridesSchema.optional(),
         resource: CaseResourceSchema,
       }),
     )
@@ -136,7 +141,12 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
       );
       return;
     }
-    const finding = evaluateRule(rule, resource.data, now);
+    const profile = resolveProfile(mergeOverrides(spec.profile, testCase.profile));
+    const finding = evaluateRule(rule, resource.data, now, {
+      resource: resource.data,
+      now,
+      profile: profile.values,
+    });
     result.cases.push({
       name: testCase.name,
       expected: testCase.message === undefined ? testCase.expect : `${testCase.expect}: ${testCase.message}`,
@@ -158,4 +168,21 @@ async function runRuleTest(rule: CompiledRule): Promise<RuleTestResult> {
     }
   }
   return result;
+}
+
+/** A case's profile overrides over the file's, section by section. */
+function mergeOverrides(
+  file: ProfileOverrides | undefined,
+  testCase: ProfileOverrides | undefined,
+): ProfileOverrides | undefined {
+  if (!file || !testCase) return testCase ?? file;
+  const merged: Record<string, unknown> = { ...file };
+  for (const [key, value] of Object.entries(testCase)) {
+    const base = merged[key];
+    merged[key] =
+      typeof value === "object" && value !== null && typeof base === "object" && base !== null
+        ? { ...base, ...value }
+        : value;
+  }
+  return merged as ProfileOverrides;
 }

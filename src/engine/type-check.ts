@@ -1,5 +1,5 @@
 import type { CelAstNode } from "./cel.js";
-import type { FactKind, TypeOf } from "./fact-types.js";
+import { type FactKind, PROFILE_ROOT, type TypeOf } from "./fact-types.js";
 import { ASSAY_CEL_FUNCTIONS } from "./functions/index.js";
 
 /**
@@ -74,6 +74,7 @@ function analyse(ast: CelAstNode, typeOf: TypeOf): { problems: TypeProblem[]; ki
           kind: type?.kind,
           label: `"${path
             .filter((s) => s !== "attributes")
+            .map((s) => (s === PROFILE_ROOT ? "profile" : s))
             .join(".")
             .replaceAll(".[]", "[]")}"`,
         };
@@ -229,7 +230,7 @@ function article(kind: Kind): string {
   }
 }
 
-/** The path below `resource` a select chain reads (macro variables resolved), or undefined. */
+/** The path below `resource` (or `$profile`…) a select chain reads (macro variables resolved), or undefined. */
 function chainPath(
   node: CelAstNode,
   scope: Map<string, string[]>,
@@ -253,7 +254,8 @@ function chainPath(
   const root = String(current.args);
   if (root === "resource") return steps;
   const bound = scope.get(root);
-  return bound ? [...bound, ...steps] : undefined;
+  if (bound) return [...bound, ...steps];
+  return root === "profile" ? [PROFILE_ROOT, ...steps] : undefined;
 }
 
 function isNode(value: unknown): value is CelAstNode {

@@ -5,6 +5,7 @@ import type { Collector, ProgressEvent } from "../collectors/types.js";
 import { AssayError } from "../core/errors.js";
 import { factsSchemaFor } from "../core/facts/index.js";
 import { newReportId } from "../core/ids.js";
+import { type AppliedProfile, DEFAULT_PROFILE } from "../core/profile.js";
 import type { CollectorError, ScanReport } from "../core/report.js";
 import { type Resource, ResourceSchema } from "../core/resource.js";
 import { ASSAY_VERSION } from "../core/version.js";
@@ -23,6 +24,8 @@ export interface ScanOptions {
   /** Each collector's settings section, by collector name. */
   settings?: Record<string, unknown>;
   now?: Date;
+  /** The organisation profile rules read as `profile.*` (the shipped defaults when absent). */
+  profile?: AppliedProfile;
   concurrency?: number;
   agent?: ScanReport["agent"];
   signal?: AbortSignal;
@@ -47,6 +50,7 @@ export interface ScanResult {
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const startedAt = new Date();
   const now = options.now ?? startedAt;
+  const profile = options.profile ?? DEFAULT_PROFILE;
   const source = options.collectorSource ?? { load: loadCollector, produces: collectorProduces };
   const plan = planScan(options.collectors, options.ruleSet.rules, source.produces);
   if (plan.rules.length === 0) {
@@ -109,7 +113,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   );
 
   const evaluated = [
-    ...evaluateAll(plan.rules, resources.values(), now),
+    ...evaluateAll(plan.rules, resources.values(), now, profile.values),
     ...findingsForCollectorErrors(plan.rules, collectorErrors),
   ];
   const { findings, expired } = applyExceptions(evaluated, resources, options.exceptions ?? [], now);
@@ -132,6 +136,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     findings,
     collectorErrors,
     summary: summarize(findings, resourceList.length, plan.rules.length, collectorErrors.length),
+    profile,
   };
   return { report, expiredExceptions: expired, idleCollectors: plan.idle, resourcesByCollector };
 }

@@ -15,6 +15,7 @@ import { startBackgroundJobs } from "./jobs.js";
 import { createMetrics } from "./metrics.js";
 import { type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
 import { PreparePool } from "./prepare-pool.js";
+import { loadStoreSigner, type StoreSigner } from "./store-key.js";
 import { sha256Hex } from "./tokens.js";
 import "./context.js";
 
@@ -36,8 +37,11 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const options = StoreOptionsSchema.parse(input);
   const store = await openDatabase(options);
+  const now = overrides.now ?? (() => new Date());
+  let signer: StoreSigner;
   try {
     await migrateToLatest(store.db, store.dialect);
+    signer = await loadStoreSigner(store.db, options, now());
   } catch (error) {
     await store.close();
     throw error;
@@ -54,10 +58,10 @@ export async function buildApp(
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
-  const now = overrides.now ?? (() => new Date());
   const context: StoreContext = {
     options,
     store,
+    signer,
     metrics,
     writer: new ReportWriter(store, options.alerts, metrics, now),
     preparePool: new PreparePool(options.ingestWorkers ?? defaultIngestWorkers(), app.log),
@@ -155,6 +159,7 @@ export async function buildApp(
   await app.register((await import("./plugins/ingest.js")).default);
   await app.register((await import("./plugins/read.js")).default);
   await app.register((await import("./plugins/admin.js")).default);
+  await app.register((await import("./plugins/tree.js")).default);
   if (options.dashboard.enabled) await app.register((await import("./dashboard/plugin.js")).default);
 
   const jobs = options.backgroundJobs ? startBackgroundJobs(context, app.log) : undefined;
@@ -164,7 +169,13 @@ export async function buildApp(
     await store.close();
   });
   app.log.info(
-    { database: store.location, dialect: store.dialect, instance: context.instanceId },
+    {
+      database: store.location,
+      dialect: store.dialect,
+      instance: context.instanceId,
+      checkpointKey: signer.vkey,
+      checkpointKeyFrom: signer.source,
+    },
     "store ready",
   );
   return app;

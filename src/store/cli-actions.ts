@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { AssayError } from "../core/errors.js";
+import { issueCheckpoint } from "./checkpoints.js";
 import { ROLES, type Role } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
 import { ledgerHead } from "./ledger.js";
 import { type StoreOptions, type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
 import { rebindResource, ScopeSchema, setAgentScopes } from "./ownership-admin.js";
+import { listStoreKeys, loadStoreSigner, rotateStoreKey } from "./store-key.js";
 import { createApiToken } from "./token-admin.js";
 import { verifyLedger } from "./verify.js";
 
@@ -41,6 +43,9 @@ export async function loadStoreOptions(cli: StoreCliOptions): Promise<StoreOptio
   const input: StoreOptionsInput = { ...fromFile } as StoreOptionsInput;
   if (process.env.ASSAY_DATABASE_URL) input.databaseUrl = process.env.ASSAY_DATABASE_URL;
   if (process.env.ASSAY_ENROLMENT_SECRET) input.enrolmentSecret = process.env.ASSAY_ENROLMENT_SECRET;
+  if (process.env.ASSAY_STORE_SIGNING_KEY) {
+    input.checkpoints = { ...input.checkpoints, signingKey: process.env.ASSAY_STORE_SIGNING_KEY };
+  }
   if (cli.dataDir) input.dataDir = cli.dataDir;
   if (cli.databaseUrl) input.databaseUrl = cli.databaseUrl;
   if (cli.host) input.host = cli.host;
@@ -115,6 +120,9 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
     else if (result.ok) {
       process.stdout.write(
         `Ledger verified: ${result.entries} entries, ${result.reportsChecked} reports and ${result.signaturesChecked} signatures checked, ${result.recordsChecked} identity entries checked, ${result.disposedReports} reports disposed of under recorded disposals.\n`,
+      );
+      process.stdout.write(
+        `Merkle tree verified: ${result.treeNodesChecked} stored nodes match the tree of the ledger's entries; ${result.checkpointsChecked} signed checkpoints checked.\n`,
       );
       process.stdout.write(
         result.derivedChecked
@@ -202,4 +210,56 @@ export async function scopesCommand(
       : `Agent ${cli.agentId} may report on ${scopes.join(", ")}.\n`,
   );
   return 0;
+}
+
+/**
+ * `assay store key`: the checkpoint signing key's public half (C2SP verifier key string, PEM, raw base64),
+ * creating the key if the store has none yet, and the earlier keys that still verify old checkpoints.
+ * `--rotate` replaces the key (see store-key.ts); running store processes pick it up on restart.
+ */
+export async function keyCommand(cli: StoreCliOptions & { rotate?: boolean }): Promise<number> {
+  const options = await loadStoreOptions(cli);
+  return withStore(cli, async (store) => {
+    const now = new Date();
+    let signer = await loadStoreSigner(store.db, options, now);
+    if (cli.rotate) {
+      const rotated = await rotateStoreKey(store.db, options, now);
+      signer = rotated.current;
+      process.stderr.write(
+        `Rotated: ${rotated.old} is retired (still listed, so what it signed verifies).\n`,
+      );
+    }
+    const pem = signer.signer.publicKey.export({ format: "pem", type: "spki" }).toString();
+    process.stdout.write(`${signer.vkey}\n`);
+    process.stdout.write(pem.endsWith("\n") ? pem : `${pem}\n`);
+    process.stdout.write(`ed25519 ${Buffer.from(signer.signer.raw).toString("base64")}\n`);
+    process.stderr.write(`Checkpoint origin: ${signer.origin}. Key from ${signer.source}.\n`);
+    const older = (await listStoreKeys(store.db)).filter((k) => k.vkey !== signer.vkey);
+    for (const k of older) {
+      process.stdout.write(
+        `earlier key ${k.vkey} (listed ${k.createdAt}${k.retiredAt ? `, retired ${k.retiredAt}` : ""})\n`,
+      );
+    }
+    return 0;
+  });
+}
+
+/** `assay store checkpoint`: signs the current tree now (or prints the checkpoint that already covers it). */
+export async function checkpointCommand(cli: StoreCliOptions): Promise<number> {
+  const options = await loadStoreOptions(cli);
+  return withStore(cli, async (store) => {
+    const now = new Date();
+    const signer = await loadStoreSigner(store.db, options, now);
+    const { checkpoint, issued } = await issueCheckpoint(store.db, signer.signer, signer.origin, now);
+    if (!checkpoint) {
+      throw new AssayError("STORE_TREE_EMPTY", "The ledger is empty: there is no tree to sign yet.");
+    }
+    process.stdout.write(checkpoint.note);
+    process.stderr.write(
+      issued
+        ? `Signed a checkpoint of ${checkpoint.size} entries.\n`
+        : `The checkpoint of ${checkpoint.size} entries (signed ${checkpoint.issuedAt}) is current.\n`,
+    );
+    return 0;
+  });
 }

@@ -5,6 +5,7 @@ import type { ReportWriter } from "./ingest.js";
 import type { StoreMetrics } from "./metrics.js";
 import type { StoreOptions } from "./options.js";
 import type { PreparePool } from "./prepare-pool.js";
+import type { StoreSigner } from "./store-key.js";
 
 export const ROLES = ["admin", "lead", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,6 +21,8 @@ export type Access = "public" | ReadonlyArray<"agent" | Role>;
 export interface StoreContext {
   options: StoreOptions;
   store: StoreDb;
+  /** The checkpoint signing key (public half listed in store_keys) and origin. */
+  signer: StoreSigner;
   metrics: StoreMetrics;
   writer: ReportWriter;
   preparePool: PreparePool;

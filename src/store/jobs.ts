@@ -1,11 +1,13 @@
 import type { FastifyBaseLogger } from "fastify";
 import { buildDigests, dispatchOutbox } from "./alerts/outbox.js";
+import { issueCheckpoint } from "./checkpoints.js";
 import type { StoreContext } from "./context.js";
 import { runRetention } from "./retention.js";
 import { checkSilentAgents, checkStuckAgents } from "./silence.js";
 
 /**
- * The store's scheduled work: outbox delivery, check-in windows, the daily digest and retention. Each
+ * The store's scheduled work: outbox delivery, check-in windows, the daily digest, retention and signed
+ * checkpoints of the ledger tree (when it grew). Each
  * loop never overlaps itself, and everything it does is claimed in the database, so any number of store
  * processes may run the same loops.
  */
@@ -52,6 +54,15 @@ export function startBackgroundJobs(ctx: StoreContext, log: FastifyBaseLogger): 
   every("check-in", options.checkIn.intervalMs, async () => {
     await checkSilentAgents(store, options, ctx.now());
     await checkStuckAgents(store, options, ctx.now());
+  });
+  every("checkpoint", options.checkpoints.intervalMs, async () => {
+    const { issued, checkpoint } = await issueCheckpoint(
+      store.db,
+      ctx.signer.signer,
+      ctx.signer.origin,
+      ctx.now(),
+    );
+    if (issued && checkpoint) log.info({ size: checkpoint.size }, "signed a ledger checkpoint");
   });
   const days = options.retention.days;
   if (days) {

@@ -1,7 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
 import { canonicalJson, sha256Hex } from "../core/canonical.js";
+import type { MerkleAppender, StoredNode } from "../core/merkle.js";
 import type { Dialect } from "./db/connect.js";
 import type { Database, LedgerTable } from "./db/schema.js";
+import { entryLeaf, loadAppender, writeNodes } from "./tree.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -40,19 +42,32 @@ export function entryHash(entry: Omit<LedgerTable, "entry_hash">): string {
 /**
  * Holds the chain tip for the rest of a transaction. On PostgreSQL the head row is locked, so appends by
  * several store processes queue behind each other and never fork the chain; SQLite has a single writer.
+ * It also holds the right edge of the Merkle tree (read once per transaction: at most log n nodes), so
+ * each entry adds its leaf and the subtrees it completes (amortised two rows) in the same transaction.
  */
 export class LedgerAppender {
   private constructor(
     private readonly trx: Transaction<Database>,
     private seq: number,
     private tip: string,
+    private readonly tree: MerkleAppender | undefined,
   ) {}
 
-  static async lock(trx: Transaction<Database>, dialect: Dialect): Promise<LedgerAppender> {
+  /**
+   * `tree: false` only for migration 0003, which appends entries before the tree's table exists
+   * (migration 0005 then builds the tree over the whole ledger).
+   */
+  static async lock(
+    trx: Transaction<Database>,
+    dialect: Dialect,
+    options: { tree?: boolean } = {},
+  ): Promise<LedgerAppender> {
     let query = trx.selectFrom("ledger_head").select(["seq", "entry_hash"]).where("id", "=", 1);
     if (dialect === "postgres") query = query.forUpdate();
     const head = await query.executeTakeFirstOrThrow();
-    return new LedgerAppender(trx, Number(head.seq), head.entry_hash);
+    const seq = Number(head.seq);
+    const tree = options.tree === false ? undefined : await loadAppender(trx, seq);
+    return new LedgerAppender(trx, seq, head.entry_hash, tree);
   }
 
   /** Assigns the next sequence number and entry hash; rows are written by flush(). */
@@ -69,10 +84,12 @@ export class LedgerAppender {
     const full: LedgerTable = { ...row, entry_hash: entryHash(row) };
     this.tip = full.entry_hash;
     this.pending.push(full);
+    if (this.tree) this.pendingNodes.push(...this.tree.append(entryLeaf(full.entry_hash)));
     return full;
   }
 
   private pending: LedgerTable[] = [];
+  private pendingNodes: StoredNode[] = [];
 
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
@@ -83,6 +100,8 @@ export class LedgerAppender {
         .execute();
     }
     this.pending = [];
+    await writeNodes(this.trx, this.pendingNodes);
+    this.pendingNodes = [];
     await this.trx
       .updateTable("ledger_head")
       .set({ seq: this.seq, entry_hash: this.tip })

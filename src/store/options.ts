@@ -143,6 +143,22 @@ export const StoreOptionsSchema = z.strictObject({
     })
     .prefault({}),
   alerts: AlertsOptionsSchema.prefault({}),
+  /** Signed checkpoints of the ledger's Merkle tree (store-key.ts, checkpoints.ts). */
+  checkpoints: z
+    .strictObject({
+      /** How often a checkpoint is signed when the tree has grown since the last one. */
+      intervalMs: z.number().int().positive().default(600_000),
+      /** The checkpoint origin line; default: the one chosen at random for this store on first start. */
+      origin: z
+        .string()
+        .regex(/^[^\s+]+$/u, "an origin has no spaces or +")
+        .optional(),
+      /** File of the signing key (default: store-signing.key in dataDir, created 0600 on first start). */
+      keyFile: z.string().optional(),
+      /** The signing key itself, from ASSAY_STORE_SIGNING_KEY (several processes sharing a database). */
+      signingKey: z.string().optional(),
+    })
+    .prefault({}),
   /** The pages served at `/` for people (src/store/dashboard). */
   dashboard: z
     .strictObject({

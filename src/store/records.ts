@@ -76,8 +76,9 @@ export async function appendRecords(
   trx: Transaction<Database>,
   dialect: Dialect,
   records: IdentityRecord[],
+  options: { tree?: boolean } = {},
 ): Promise<number[]> {
-  const appender = await LedgerAppender.lock(trx, dialect);
+  const appender = await LedgerAppender.lock(trx, dialect, options);
   const seqs: number[] = [];
   const rows: Database["ledger_records"][] = [];
   for (const record of records) {

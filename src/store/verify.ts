@@ -15,6 +15,7 @@ import { entryHash, GENESIS_HASH } from "./ledger.js";
 import { type IdentityRecord, isRecordKind, recordBody } from "./records.js";
 import { disposalRecord } from "./retention.js";
 import { type DerivedTables, Replay } from "./verify-derived.js";
+import { TreeCheck } from "./verify-tree.js";
 
 export interface BrokenEntry {
   /** The ledger entry the problem belongs to (0 when a table row names none). */
@@ -34,6 +35,9 @@ export interface VerifyResult {
   disposedReports: number;
   /** Identity and ownership entries (enrolments, revocations, scopes, re-binds) checked. */
   recordsChecked: number;
+  /** Stored Merkle tree nodes compared with the tree recomputed from the ledger, and signed checkpoints checked. */
+  treeNodesChecked: number;
+  checkpointsChecked: number;
   /**
    * Whether current state, drift events, assets and resource owners were recomputed from the ledger and
    * compared row by row. Not possible once reports have been disposed of (their bodies are gone).
@@ -78,7 +82,8 @@ export interface AgentIdentity {
  * link to the one before. Reports: the stored body against its entry's hash, its signature against the
  * key its agent enrolled with (an enrolment entry), the report row and every field of every findings row
  * exported to auditors against the signed body. Identity entries against their records, and the agents
- * table against them. Then current state, drift events, assets and resource owners are recomputed by
+ * table against them. The Merkle tree and the stored checkpoints (verify-tree.ts). Then current state,
+ * drift events, assets and resource owners are recomputed by
  * replaying the ledger and compared row by row. Every problem is reported, not only the first.
  */
 export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> {
@@ -98,6 +103,9 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   const replay = new Replay();
   const exceptions = new Map<string, StoreExceptionsTable>();
   const referenced = new Set<string>();
+  const tree = await TreeCheck.load(db, (category, seq, ref, problem) =>
+    problems.add(category, { seq, ref, kind: category, problem }),
+  );
 
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -138,12 +146,15 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
         }
       } else fail("chain", `unknown entry kind ${entry.kind}`);
       result.entries += 1;
+      tree.add(entry.seq, entry.entry_hash);
       // Later links are checked against what is stored, so one broken entry does not hide the next.
       prev = entry.entry_hash;
       expectedSeq = entry.seq + 1;
       lastSeq = entry.seq;
     }
+    await tree.flush(db);
   }
+  await tree.finish(db);
 
   const head = await db.selectFrom("ledger_head").selectAll().where("id", "=", 1).executeTakeFirst();
   if (!head || Number(head.seq) !== lastSeq || head.entry_hash !== prev) {
@@ -196,6 +207,8 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   return {
     ok: problems.total === 0,
     ...result,
+    treeNodesChecked: tree.nodesChecked,
+    checkpointsChecked: tree.checkpointsChecked,
     derivedChecked,
     ...(derivedNote ? { derivedNote } : {}),
     problems: problems.total,

@@ -7,7 +7,7 @@ import { compileNode } from "../../src/engine/fast-path.js";
 
 /** Evaluate an expression the way rules are evaluated: `resource.attributes` holds the facts. */
 function run(expression: string, attributes: Record<string, unknown> = {}): unknown {
-  return compileCel(expression).evaluate({ resource: { attributes }, now: new Date(0) });
+  return compileCel(expression).evaluate({ resource: { attributes }, now: new Date(0), profile: {} });
 }
 
 function errorOf(expression: string, attributes: Record<string, unknown> = {}): string {

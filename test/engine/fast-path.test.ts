@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { factsSchemaFor } from "../../src/core/facts/index.js";
+import { DEFAULT_PROFILE, profileDefaults } from "../../src/core/profile.js";
 import { type CelAstNode, celEnvironment, compileCel } from "../../src/engine/cel.js";
 import { typeOfFor } from "../../src/engine/fact-types.js";
 import { compileNode } from "../../src/engine/fast-path.js";
@@ -35,6 +36,9 @@ function expressionsOf(rule: CompiledRule): string[] {
 function poolsFor(expression: string): Pools {
   const strings = new Set(["", "a", "none", "deny", "allow", "0.0.0.0/0", "Enabled", "Disabled", "true"]);
   const numbers = new Set([0, 1, 2, 5, 30, 90, 365, 1000, -1]);
+  // Thresholds read from the profile: facts sometimes equal them and sometimes sit either side.
+  for (const { default: value } of profileDefaults())
+    if (typeof value === "number") for (const near of [value - 1, value, value + 1]) numbers.add(near);
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) for (const child of value) visit(child);
     else if (value && typeof value === "object" && "op" in value) {
@@ -139,7 +143,7 @@ describe("CEL fast path", () => {
           }
         }
         for (const [i, attributes] of samples.entries()) {
-          const context = { resource: resourceWith(rule, attributes), now };
+          const context = { resource: resourceWith(rule, attributes), now, profile: DEFAULT_PROFILE.values };
           expect(
             outcome(() => fast(context as never)),
             `${rule.definition.id}: ${expression} on ${JSON.stringify(attributes)}`,

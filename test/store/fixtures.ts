@@ -58,9 +58,14 @@ export async function freshDatabase(db: {
   await admin.end();
   const url = new URL(db.pgUrl!);
   url.pathname = `/${name}`;
+  // The store keeps its checkpoint signing key in its data folder whatever the database.
+  const dir = mkdtempSync(join(tmpdir(), "assay-store-"));
   return {
-    options: { databaseUrl: url.toString() },
-    drop: () => dropDatabase(db.pgUrl!, name),
+    options: { databaseUrl: url.toString(), dataDir: dir },
+    drop: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await dropDatabase(db.pgUrl!, name);
+    },
   };
 }
 

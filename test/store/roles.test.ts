@@ -97,6 +97,16 @@ const ROUTES: RouteCase[] = [
   },
   { method: "GET", url: "/v1/alerts", pattern: "/v1/alerts", allowed: ["admin", "lead"] },
   { method: "POST", url: "/v1/retention/run", pattern: "/v1/retention/run", allowed: ["admin"] },
+  { method: "GET", url: "/v1/checkpoint", pattern: "/v1/checkpoint", allowed: READERS },
+  { method: "POST", url: "/v1/checkpoint", pattern: "/v1/checkpoint", allowed: ["admin"] },
+  { method: "GET", url: "/v1/checkpoint/keys", pattern: "/v1/checkpoint/keys", allowed: READERS },
+  { method: "GET", url: "/v1/proof/inclusion?seq=1", pattern: "/v1/proof/inclusion", allowed: READERS },
+  {
+    method: "GET",
+    url: "/v1/proof/consistency?from=1",
+    pattern: "/v1/proof/consistency",
+    allowed: READERS,
+  },
 ];
 
 describe.each(databases())("access control on $name", (database) => {

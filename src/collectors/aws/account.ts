@@ -1,29 +1,27 @@
-import { AwsAccountFactsSchema } from "../../core/facts/aws.js";
+import { type AwsAccountFacts, AwsAccountFactsSchema } from "../../core/facts/aws.js";
 import type { ResourceInput } from "../../core/resource.js";
 import { FactsBuilder } from "./context.js";
 
 export const NOT_SELECTED = (service: string) =>
   `not collected: the ${service} service is not in aws.services`;
 
-interface TrailSummary {
-  multiRegion: boolean;
-  logging: boolean | undefined;
-  validated: boolean;
-  encrypted: boolean;
-}
+type AccountTrail = NonNullable<AwsAccountFacts["cloudtrail"]>["trails"][number];
+type AccountBackupPlan = NonNullable<AwsAccountFacts["backup"]>["plans"][number];
 
 /**
  * The `aws.account` resource, assembled from several services (IAM root and password policy, S3 account
- * Block Public Access, CloudTrail and Backup across regions). Regional summaries are facts only when every
- * region was read, or when what was read already settles the question (a logging multi-region trail exists).
+ * Block Public Access, CloudTrail and Backup across regions). The regional parts are lists of what the APIs
+ * returned (each trail with its status, each plan with its selection count), facts only when every region and
+ * item was read: a list with a gap could make "no logging trail" or "no plan backs anything up" look proven.
+ * What the lists mean (a logging multi-region trail exists) is the rules' judgement.
  */
 export class AccountFactsCollector {
   readonly facts = new FactsBuilder();
-  private readonly trails = new Map<string, TrailSummary>();
+  private readonly trails = new Map<string, AccountTrail>();
   private trailFailure: unknown;
-  private readonly backup = { plans: 0, withSelections: 0, regions: new Set<string>() };
+  private readonly backupPlans: AccountBackupPlan[] = [];
   private backupFailure: unknown;
-  /** Set when the service ran; a summary of a service that did not run is unreadable, not "none found". */
+  /** Set when the service ran; a list of a service that did not run is unreadable, not "none found". */
   cloudtrailScanned = false;
   backupScanned = false;
 
@@ -34,18 +32,16 @@ export class AccountFactsCollector {
     this.facts.set("accountId", accountId, "sts: GetCallerIdentity");
   }
 
-  addTrail(arn: string, summary: TrailSummary): void {
-    this.trails.set(arn, summary);
+  addTrail(trail: AccountTrail): void {
+    this.trails.set(trail.arn, trail);
   }
 
   trailRegionFailed(err: unknown): void {
     this.trailFailure ??= err;
   }
 
-  addBackupPlan(region: string, hasSelections: boolean): void {
-    this.backup.plans += 1;
-    if (hasSelections) this.backup.withSelections += 1;
-    this.backup.regions.add(region);
+  addBackupPlan(plan: AccountBackupPlan): void {
+    this.backupPlans.push(plan);
   }
 
   backupRegionFailed(err: unknown): void {
@@ -53,31 +49,19 @@ export class AccountFactsCollector {
   }
 
   build(): ResourceInput {
-    const trails = [...this.trails.values()];
-    const multiRegionLogging = trails.some((t) => t.multiRegion && t.logging === true);
-    const validated = trails.some((t) => t.multiRegion && t.logging === true && t.validated && t.encrypted);
     if (!this.cloudtrailScanned) this.facts.fail("cloudtrail", NOT_SELECTED("cloudtrail"));
-    else if (this.trailFailure !== undefined && !validated) this.facts.fail("cloudtrail", this.trailFailure);
+    else if (this.trailFailure !== undefined) this.facts.fail("cloudtrail", this.trailFailure);
     else {
-      this.facts.set(
-        "cloudtrail",
-        { trails: trails.length, multiRegionLogging, multiRegionLoggingValidated: validated },
-        "api: cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus",
-      );
+      const trails = [...this.trails.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+      this.facts.set("cloudtrail", { trails }, "api: cloudtrail:DescribeTrails, cloudtrail:GetTrailStatus");
     }
     if (!this.backupScanned) this.facts.fail("backup", NOT_SELECTED("backup"));
-    else if (this.backupFailure !== undefined && this.backup.withSelections === 0) {
-      this.facts.fail("backup", this.backupFailure);
-    } else {
-      this.facts.set(
-        "backup",
-        {
-          plans: this.backup.plans,
-          plansWithSelections: this.backup.withSelections,
-          regionsWithPlans: [...this.backup.regions].sort(),
-        },
-        "api: backup:ListBackupPlans, backup:ListBackupSelections",
+    else if (this.backupFailure !== undefined) this.facts.fail("backup", this.backupFailure);
+    else {
+      const plans = [...this.backupPlans].sort(
+        (a, b) => a.region.localeCompare(b.region) || a.planId.localeCompare(b.planId),
       );
+      this.facts.set("backup", { plans }, "api: backup:ListBackupPlans, backup:ListBackupSelections");
     }
     return this.facts.buildResource(AwsAccountFactsSchema, {
       uid: `arn:${this.partition}:iam::${this.accountId}:root`,

@@ -1,6 +1,5 @@
 /** The IAM credential report: parsing and the credential facts of one row (resources/iam-user.ts reads it). */
 import { z } from "zod";
-import { daysBetween } from "../kit/bounded.js";
 
 export const ROOT_ROW = "<root_account>";
 
@@ -45,45 +44,33 @@ export function reportTime(value: string): Date | undefined {
   return Number.isNaN(t.getTime()) ? undefined : t;
 }
 
-export function credentialFacts(row: ReportRow, now: Date) {
-  const passwordEnabled = row.password_enabled === "true";
+/**
+ * The credential facts of one report row, as the report states them: which credentials are enabled or active,
+ * and their dates (absent for N/A, no_information, not_supported). How old is too old, and from when a
+ * never-used credential counts, is the rules' judgement (AWS-IAM-004/005), against the scan's `now`.
+ */
+export function credentialFacts(row: ReportRow) {
   const passwordLastUsed = reportTime(row.password_last_used);
-  const created = reportTime(row.user_creation_time);
+  const passwordLastChanged = reportTime(row.password_last_changed);
   const keys = ([1, 2] as const).flatMap((slot) => {
     const rotated = reportTime(slot === 1 ? row.access_key_1_last_rotated : row.access_key_2_last_rotated);
     const active = (slot === 1 ? row.access_key_1_active : row.access_key_2_active) === "true";
     if (!rotated && !active) return [];
     const used = reportTime(slot === 1 ? row.access_key_1_last_used_date : row.access_key_2_last_used_date);
-    const since = used ?? rotated;
     return [
       {
         slot,
         active,
-        ...(rotated ? { lastRotatedAt: rotated.toISOString(), ageDays: daysBetween(rotated, now) } : {}),
+        ...(rotated ? { lastRotatedAt: rotated.toISOString() } : {}),
         ...(used ? { lastUsedAt: used.toISOString() } : {}),
-        ...(since ? { daysSinceUse: daysBetween(since, now) } : {}),
-        neverUsed: used === undefined,
       },
     ];
   });
-  const active = keys.filter((k) => k.active);
-  const passwordSince = passwordLastUsed ?? reportTime(row.password_last_changed) ?? created;
-  const passwordDaysSinceUse = passwordEnabled && passwordSince ? daysBetween(passwordSince, now) : undefined;
-  // A maximum over credentials one of which the report does not date is not known: it stays absent.
-  const uses = [...(passwordEnabled ? [passwordDaysSinceUse] : []), ...active.map((k) => k.daysSinceUse)];
-  const ages = active.map((k) => k.ageDays);
-  const maxOf = (values: (number | undefined)[]) =>
-    values.length > 0 && values.every((v) => v !== undefined) ? Math.max(...(values as number[])) : undefined;
-  const oldestActiveAccessKeyAgeDays = maxOf(ages);
-  const maxDaysSinceCredentialUse = maxOf(uses);
   return {
-    passwordEnabled,
+    passwordEnabled: row.password_enabled === "true",
     ...(passwordLastUsed ? { passwordLastUsedAt: passwordLastUsed.toISOString() } : {}),
-    ...(passwordDaysSinceUse !== undefined ? { passwordDaysSinceUse } : {}),
+    ...(passwordLastChanged ? { passwordLastChangedAt: passwordLastChanged.toISOString() } : {}),
     mfaActive: row.mfa_active === "true",
     accessKeys: keys,
-    activeAccessKeys: active.length,
-    ...(oldestActiveAccessKeyAgeDays !== undefined ? { oldestActiveAccessKeyAgeDays } : {}),
-    ...(maxDaysSinceCredentialUse !== undefined ? { maxDaysSinceCredentialUse } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { AssayError } from "../../core/errors.js";
 import type { DeviceFacts } from "../../core/facts/device.js";
+import { FactsRecord } from "../kit/facts.js";
 import {
   type ExecOptions,
   type ExecResult,
@@ -31,38 +32,17 @@ export interface Host {
   cacheDir?: string;
 }
 
-/** One fact group's outcome: facts, where each came from, and what could not be read (with why). */
-export interface ProbeResult {
-  attributes: Partial<DeviceFacts>;
-  sources: Record<string, string>;
-  unreadable: Record<string, string>;
-}
+/**
+ * One fact group's outcome: facts, where each came from, and what could not be read (with why). It is the
+ * collector kit's FactsRecord, the record cloud resource types build too, typed to the device facts:
+ * `deviceRecord().set("firewall", value, "cmd: ufw status")`, `deviceRecord().fail("firewall", reason,
+ * source?)`, and `deviceRecord().merge(...results)` for the whole device.
+ */
+export type ProbeResult = FactsRecord<DeviceFacts>;
 
-export function emptyResult(): ProbeResult {
-  return { attributes: {}, sources: {}, unreadable: {} };
-}
-
-/** A probe result holding one fact group read from `source`. */
-export function factResult<K extends keyof DeviceFacts>(
-  key: K,
-  value: DeviceFacts[K],
-  source: string,
-): ProbeResult {
-  return { attributes: { [key]: value } as Partial<DeviceFacts>, sources: { [key]: source }, unreadable: {} };
-}
-
-export function unreadableResult(key: keyof DeviceFacts, reason: string, source?: string): ProbeResult {
-  return { attributes: {}, sources: source ? { [key]: source } : {}, unreadable: { [key]: reason } };
-}
-
-export function mergeResults(results: readonly ProbeResult[]): ProbeResult {
-  const merged = emptyResult();
-  for (const r of results) {
-    Object.assign(merged.attributes, r.attributes);
-    Object.assign(merged.sources, r.sources);
-    Object.assign(merged.unreadable, r.unreadable);
-  }
-  return merged;
+/** A new, empty device record. */
+export function deviceRecord(): ProbeResult {
+  return new FactsRecord<DeviceFacts>();
 }
 
 /** The real machine. `processes` is read lazily once. */

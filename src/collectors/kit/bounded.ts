@@ -114,8 +114,3 @@ export async function* paginate<P, T>(
     }
   } while (token !== undefined);
 }
-
-/** Whole days from `from` to `to`, never negative. */
-export function daysBetween(from: Date, to: Date): number {
-  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 86_400_000));
-}

@@ -9,11 +9,17 @@ import { z } from "zod";
 const days = z.number().int().nonnegative();
 const isoTime = z.iso.datetime();
 
-const PublicAccessBlockFlagsSchema = z.strictObject({
-  blockPublicAcls: z.boolean(),
-  ignorePublicAcls: z.boolean(),
-  blockPublicPolicy: z.boolean(),
-  restrictPublicBuckets: z.boolean(),
+/**
+ * A Block Public Access configuration as GetPublicAccessBlock (bucket: s3, account: s3control) returned it:
+ * `configured` is false when S3 answered NoSuchPublicAccessBlockConfiguration; a flag the reply left out is
+ * absent. What the two levels mean together is the rules' judgement (AWS-S3-007/008/010).
+ */
+const PublicAccessBlockSchema = z.strictObject({
+  configured: z.boolean(),
+  blockPublicAcls: z.boolean().optional(),
+  ignorePublicAcls: z.boolean().optional(),
+  blockPublicPolicy: z.boolean().optional(),
+  restrictPublicBuckets: z.boolean().optional(),
 });
 
 export const S3BucketFactsSchema = z.strictObject({
@@ -22,17 +28,20 @@ export const S3BucketFactsSchema = z.strictObject({
   region: z.string().optional(),
   createdAt: isoTime.optional(),
   /**
-   * Default encryption of new objects. Since January 2023 every bucket has one (SSE-S3 unless configured), so
-   * `enabled` is false only for S3-compatible endpoints that still answer "not configured".
+   * Default encryption of new objects as GetBucketEncryption returned it. Since January 2023 every bucket has one
+   * (SSE-S3 unless configured), so `algorithm` is `none` only for S3-compatible endpoints that still answer "not
+   * configured".
    */
   encryption: z
     .strictObject({
-      /** Both absent when a reply named no algorithm. */
-      enabled: z.boolean().optional(),
-      /** `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none` (S3 answered that no configuration exists). */
+      /**
+       * `AES256` (SSE-S3), `aws:kms`, `aws:kms:dsse`, or `none` (S3 answered that no configuration exists);
+       * absent when a reply named no algorithm.
+       */
       algorithm: z.string().optional(),
       kmsKeyId: z.string().optional(),
-      bucketKeyEnabled: z.boolean(),
+      /** BucketKeyEnabled as returned. */
+      bucketKeyEnabled: z.boolean().optional(),
       /**
        * Encryption types S3 refuses for new objects (`SSE-C`, or `NONE`), as GetBucketEncryption returned
        * them; absent when the reply did not include BlockedEncryptionTypes.
@@ -40,18 +49,13 @@ export const S3BucketFactsSchema = z.strictObject({
       blockedEncryptionTypes: z.array(z.string()).optional(),
     })
     .optional(),
+  /** The bucket's own Block Public Access configuration (s3:GetPublicAccessBlock). */
+  publicAccessBlock: PublicAccessBlockSchema.optional(),
   /**
-   * Block Public Access in effect: each flag is true when the bucket's or the account's setting has it.
-   * `allEnabled` is the conjunction; `bucket`/`account` keep the two levels for evidence.
+   * The account's Block Public Access configuration (s3control:GetPublicAccessBlock, read once per scan), carried
+   * on each bucket because S3 applies both levels to it and a rule sees one resource at a time.
    */
-  publicAccessBlock: z
-    .strictObject({
-      ...PublicAccessBlockFlagsSchema.shape,
-      allEnabled: z.boolean(),
-      bucket: PublicAccessBlockFlagsSchema.nullable(),
-      account: PublicAccessBlockFlagsSchema.nullable(),
-    })
-    .optional(),
+  accountPublicAccessBlock: PublicAccessBlockSchema.optional(),
   /**
    * The bucket policy as GetBucketPolicy returned it (parsed JSON) when there is one. Whether it makes the bucket
    * public or refuses plain HTTP is judged in the rules' CEL (AWS-S3-008, AWS-S3-003).
@@ -83,14 +87,46 @@ export const S3BucketFactsSchema = z.strictObject({
       mfaDelete: z.boolean().optional(),
     })
     .optional(),
-  replication: z.strictObject({ enabled: z.boolean(), rules: z.number().int().nonnegative() }).optional(),
+  /**
+   * GetBucketReplication's rules as returned (`rules` empty when S3 answered
+   * ReplicationConfigurationNotFoundError); whether the bucket is replicated is judged in AWS-S3-006.
+   */
+  replication: z
+    .strictObject({
+      rules: z.array(
+        z.strictObject({
+          id: z.string().optional(),
+          /** `Enabled` or `Disabled`, as returned. */
+          status: z.string().optional(),
+          destinationBucket: z.string().optional(),
+          destinationAccount: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
   lifecycle: z
     .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
     .optional(),
+  /**
+   * GetObjectLockConfiguration as returned: `configured` false for ObjectLockConfigurationNotFoundError;
+   * ObjectLockEnabled (`Enabled`), the default retention's Mode and its Days or Years.
+   */
   objectLock: z
-    .strictObject({ enabled: z.boolean(), mode: z.string().optional(), retentionDays: days.optional() })
+    .strictObject({
+      configured: z.boolean(),
+      objectLockEnabled: z.string().optional(),
+      mode: z.string().optional(),
+      retentionDays: days.optional(),
+      retentionYears: z.number().int().nonnegative().optional(),
+    })
     .optional(),
-  logging: z.strictObject({ enabled: z.boolean(), targetBucket: z.string().optional() }).optional(),
+  /**
+   * GetBucketLogging as returned: the LoggingEnabled element's target, absent when the reply has no
+   * LoggingEnabled (AWS-S3-011 states what that absence means).
+   */
+  logging: z
+    .strictObject({ targetBucket: z.string().optional(), targetPrefix: z.string().optional() })
+    .optional(),
 });
 
 /**
@@ -123,16 +159,15 @@ export const KmsKeyFactsSchema = z.strictObject({
     .optional(),
 });
 
+/** One access key as the credential report states it; a date the report gives as N/A is absent. */
 const AccessKeyFactsSchema = z.strictObject({
   /** 1 or 2, the slot in the credential report. */
   slot: z.number().int().min(1).max(2),
   active: z.boolean(),
+  /** access_key_N_last_rotated: when the key was created or last rotated. */
   lastRotatedAt: isoTime.optional(),
-  ageDays: days.optional(),
+  /** access_key_N_last_used_date; absent when the key was never used (N/A). */
   lastUsedAt: isoTime.optional(),
-  /** Days since last use, or since rotation when never used. */
-  daysSinceUse: days.optional(),
-  neverUsed: z.boolean(),
 });
 
 export const IamUserFactsSchema = z.strictObject({
@@ -144,19 +179,12 @@ export const IamUserFactsSchema = z.strictObject({
   credentials: z
     .strictObject({
       passwordEnabled: z.boolean(),
+      /** password_last_used; absent when never used or not reported (no_information, N/A). */
       passwordLastUsedAt: isoTime.optional(),
-      /** Days since the console password was last used, or since it was set when never used. */
-      passwordDaysSinceUse: days.optional(),
+      /** password_last_changed. */
+      passwordLastChangedAt: isoTime.optional(),
       mfaActive: z.boolean(),
       accessKeys: z.array(AccessKeyFactsSchema),
-      activeAccessKeys: z.number().int().nonnegative(),
-      /** Largest age in days of an active access key; absent when there is none or one's age is not reported. */
-      oldestActiveAccessKeyAgeDays: days.optional(),
-      /**
-       * Largest days-since-use of any active credential (password or key); absent when none is active or one's
-       * use is not reported.
-       */
-      maxDaysSinceCredentialUse: days.optional(),
     })
     .optional(),
   /** From the authorization details: policies attached to the user itself and through its groups. */
@@ -195,37 +223,54 @@ export const AwsAccountFactsSchema = z.strictObject({
     .strictObject({
       exists: z.boolean(),
       minimumLength: z.number().int().nonnegative().optional(),
-      requireSymbols: z.boolean(),
-      requireNumbers: z.boolean(),
-      requireUppercase: z.boolean(),
-      requireLowercase: z.boolean(),
+      /** The four Require… flags as returned; absent when the reply leaves them out (AWS-IAM-008). */
+      requireSymbols: z.boolean().optional(),
+      requireNumbers: z.boolean().optional(),
+      requireUppercase: z.boolean().optional(),
+      requireLowercase: z.boolean().optional(),
       /** ExpirePasswords as returned. */
       expirePasswords: z.boolean().optional(),
       /** MaxPasswordAge as returned (absent when passwords do not expire). */
       maxAgeDays: days.optional(),
       /** PasswordReusePrevention as returned (absent when reuse is not prevented). */
       reusePrevention: z.number().int().nonnegative().optional(),
-      hardExpiry: z.boolean(),
+      /** HardExpiry as returned. */
+      hardExpiry: z.boolean().optional(),
     })
     .optional(),
-  s3PublicAccessBlock: z
-    .strictObject({ ...PublicAccessBlockFlagsSchema.shape, configured: z.boolean(), allEnabled: z.boolean() })
-    .optional(),
+  /** The account's Block Public Access configuration as s3control:GetPublicAccessBlock returned it. */
+  s3PublicAccessBlock: PublicAccessBlockSchema.optional(),
+  /**
+   * Every trail DescribeTrails listed in the scanned regions, with GetTrailStatus's IsLogging, as returned.
+   * Unreadable (never partial) when a region's listing or a trail's status could not be read.
+   */
   cloudtrail: z
     .strictObject({
-      trails: z.number().int().nonnegative(),
-      /** A multi-region trail that is logging. */
-      multiRegionLogging: z.boolean(),
-      /** …that also validates log files and encrypts with KMS. */
-      multiRegionLoggingValidated: z.boolean(),
+      trails: z.array(
+        z.strictObject({
+          arn: z.string(),
+          homeRegion: z.string(),
+          multiRegion: z.boolean().optional(),
+          logging: z.boolean().optional(),
+          logFileValidation: z.boolean().optional(),
+          kmsKeyId: z.string().optional(),
+        }),
+      ),
     })
     .optional(),
+  /**
+   * Every AWS Backup plan in the scanned regions with the number of resource selections ListBackupSelections
+   * returned for it. Unreadable (never partial) when a region's plans or a plan's selections could not be read.
+   */
   backup: z
     .strictObject({
-      plans: z.number().int().nonnegative(),
-      /** Plans that have at least one resource selection, so they actually back something up. */
-      plansWithSelections: z.number().int().nonnegative(),
-      regionsWithPlans: z.array(z.string()),
+      plans: z.array(
+        z.strictObject({
+          planId: z.string(),
+          region: z.string(),
+          selections: z.number().int().nonnegative(),
+        }),
+      ),
     })
     .optional(),
 });
@@ -240,9 +285,8 @@ export const CloudTrailTrailFactsSchema = z.strictObject({
   logging: z.boolean().optional(),
   latestDeliveryAt: isoTime.optional(),
   logFileValidation: z.boolean().optional(),
+  /** KmsKeyId as DescribeTrails returned it; AWS-CT-003 states what its absence means. */
   kmsKeyId: z.string().optional(),
-  /** KmsKeyId is present: the logs are encrypted with SSE-KMS. */
-  encrypted: z.boolean(),
   s3BucketName: z.string().optional(),
   includeGlobalServiceEvents: z.boolean().optional(),
 });
@@ -256,15 +300,13 @@ export const BackupPlanFactsSchema = z.strictObject({
         name: z.string(),
         schedule: z.string().optional(),
         targetVault: z.string(),
-        deleteAfterDays: days.optional(),
+        /** Lifecycle.DeleteAfterDays as returned (-1: kept indefinitely); AWS-BAK-002 states what absence means. */
+        deleteAfterDays: z.number().int().min(-1).optional(),
         moveToColdStorageAfterDays: days.optional(),
         copiesToOtherVaults: z.number().int().nonnegative(),
       }),
     )
     .optional(),
-  /** Smallest retention across rules; absent when a rule keeps recovery points forever. */
-  minRetentionDays: days.optional(),
-  scheduledRules: z.number().int().nonnegative().optional(),
   selections: z.number().int().nonnegative().optional(),
 });
 

@@ -1,6 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { ulid } from "ulid";
 import { AssayError } from "../../core/errors.js";
 import { appendRecords, type IdentityRecord } from "../records.js";
+import { backfillTree } from "../tree.js";
 import type { Dialect } from "./connect.js";
 import type { Database } from "./schema.js";
 
@@ -268,7 +270,55 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
-    "0009_dashboard_sessions": {
+    // The Merkle tree over the ledger (issue 13): complete subtree roots, the keys that sign checkpoints, the
+    // signed checkpoints, and the log's origin line (random per store unless configured). A ledger written
+    // before this migration gets its tree built here, once.
+    "0005_merkle_tree_and_checkpoints": {
+      async up(db: Db) {
+        let nodes = db.schema
+          .createTable("merkle_nodes")
+          .addColumn("level", "integer", (c) => c.notNull())
+          .addColumn("idx", "bigint", (c) => c.notNull())
+          .addColumn("hash", dialect === "postgres" ? "bytea" : "blob", (c) => c.notNull())
+          .addPrimaryKeyConstraint("merkle_nodes_pk", ["level", "idx"]);
+        // The key is the row: no separate rowid b-tree on SQLite.
+        if (dialect === "sqlite") nodes = nodes.modifyEnd(sql`without rowid`);
+        await nodes.execute();
+        await db.schema
+          .createTable("store_keys")
+          .addColumn("vkey", "text", (c) => c.primaryKey())
+          .addColumn("key_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("retired_at", "text")
+          .execute();
+        await db.schema
+          .createTable("checkpoints")
+          .addColumn("size", "bigint", (c) => c.notNull())
+          .addColumn("root_hash", "text", (c) => c.notNull())
+          .addColumn("vkey", "text", (c) => c.notNull())
+          .addColumn("note", "text", (c) => c.notNull())
+          .addColumn("issued_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("checkpoints_pk", ["size", "vkey"])
+          .execute();
+        await db.schema
+          .createTable("store_meta")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("value", "text", (c) => c.notNull())
+          .execute();
+        await db
+          .insertInto("store_meta")
+          .values({ name: "origin", value: `assay-store/${ulid().toLowerCase()}` })
+          .execute();
+        await backfillTree(db as unknown as Kysely<Database>);
+      },
+      async down(db: Db) {
+        for (const table of ["store_meta", "checkpoints", "store_keys", "merkle_nodes"]) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
+    "0007_dashboard_sessions_inventory_exceptions": {
       async up(db: Db) {
         // A signed-in person's browser session: only SHA-256 of the cookie's secret is kept, like a token.
         await db.schema
@@ -353,8 +403,9 @@ async function backfillOwnership(db: Kysely<Database>, dialect: Dialect): Promis
     const revoked: IdentityRecord[] = agents
       .filter((a) => a.revoked_at !== null)
       .map((a) => ({ kind: "agent-revoked", agentId: a.id, at: a.revoked_at!, by: "migration" }));
+    // No Merkle nodes yet: their table comes with 0005, which builds the tree over every entry.
     // biome-ignore lint/suspicious/noExplicitAny: the migrator's transaction is untyped
-    await appendRecords(trx as any, dialect, [...records, ...revoked]);
+    await appendRecords(trx as any, dialect, [...records, ...revoked], { tree: false });
     for (let i = 0; i < firstSeen.length; i += 200) {
       const chunk = firstSeen.slice(i, i + 200);
       const seqs = chunk.map((r) => Number(r.seq));

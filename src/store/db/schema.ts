@@ -194,6 +194,47 @@ export interface LedgerRecordsTable {
   body: string;
 }
 
+/**
+ * The Merkle tree over the ledger (RFC 6962 hashing): node (level, idx) is the root of the complete subtree
+ * over leaves [idx·2^level, (idx+1)·2^level); leaf i is the leaf hash of the raw `entry_hash` of entry i+1.
+ * Only complete subtrees are stored, written in the ledger append's transaction, and never change.
+ */
+export interface MerkleNodesTable {
+  level: number;
+  /** bigint on PostgreSQL: read back as a string there. */
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** Every key that has signed a checkpoint: older keys stay listed so their checkpoints still verify. */
+export interface StoreKeysTable {
+  /** The C2SP verifier key string `name+hexid+base64(0x01‖key)`. */
+  vkey: string;
+  key_id: string;
+  name: string;
+  created_at: string;
+  /** Set when the key was rotated out; it signs nothing new but still verifies what it signed. */
+  retired_at: string | null;
+}
+
+/** Signed checkpoints (C2SP tlog-checkpoint notes), each kept so any past one can be served. */
+export interface CheckpointsTable {
+  size: number;
+  /** Hex of the tree root at `size`. */
+  root_hash: string;
+  /** The verifier key string of the key that signed it. */
+  vkey: string;
+  /** The signed note exactly as served. */
+  note: string;
+  issued_at: string;
+}
+
+/** Small store-wide settings written once (the checkpoint origin). */
+export interface StoreMetaTable {
+  name: string;
+  value: string;
+}
+
 /** A dashboard sign-in: by a person's API token (`token_id`) or through the identity provider (`subject`). */
 export interface DashboardSessionsTable {
   id_hash: string;
@@ -248,6 +289,10 @@ export interface Database {
   disposals: DisposalsTable;
   resource_owners: ResourceOwnersTable;
   ledger_records: LedgerRecordsTable;
+  merkle_nodes: MerkleNodesTable;
+  store_keys: StoreKeysTable;
+  checkpoints: CheckpointsTable;
+  store_meta: StoreMetaTable;
   dashboard_sessions: DashboardSessionsTable;
   store_exceptions: StoreExceptionsTable;
   dashboard_logins: DashboardLoginsTable;

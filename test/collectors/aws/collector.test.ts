@@ -60,7 +60,6 @@ describe("AWS collector against the seeded emulator", () => {
     // Two throttled replies per the seed, then one success for each of the four buckets.
     expect(emu.world.calls.get("s3:GetEncryptionConfiguration")).toBe(6);
     expect(run.find("aws.s3.bucket", "secure-bucket").attributes.encryption).toEqual({
-      enabled: true,
       algorithm: "aws:kms",
       kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/k-rotating",
       bucketKeyEnabled: true,
@@ -69,17 +68,25 @@ describe("AWS collector against the seeded emulator", () => {
     expect(run.ofType("aws.kms.key")).toHaveLength(6);
   });
 
-  it("normalises S3 facts, combining bucket and account Block Public Access", () => {
+  it("keeps S3 facts as returned: each level of Block Public Access, replication rules, logging target", () => {
     const secure = run.find("aws.s3.bucket", "secure-bucket");
     expect(secure.region).toBe("us-east-1");
     expect(secure.tags).toEqual({ env: "prod" });
     expect(secure.attributes).toMatchObject({
       policy: { exists: true, document: { Statement: expect.any(Array) } },
       versioning: { status: "Enabled", mfaDelete: true },
-      replication: { enabled: true, rules: 1 },
+      replication: { rules: [expect.objectContaining({ status: "Enabled" })] },
       lifecycle: { rules: 1, enabledRules: 1 },
-      objectLock: { enabled: true, mode: "GOVERNANCE", retentionDays: 30 },
-      publicAccessBlock: { allEnabled: true, account: null },
+      objectLock: { configured: true, objectLockEnabled: "Enabled", mode: "GOVERNANCE", retentionDays: 30 },
+      publicAccessBlock: {
+        configured: true,
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: true,
+        restrictPublicBuckets: true,
+      },
+      // The account has no configuration (NoSuchPublicAccessBlockConfiguration); carried on every bucket.
+      accountPublicAccessBlock: { configured: false },
     });
     expect(secure.attributes).not.toHaveProperty("publiclyAccessible");
     const pub = run.find("aws.s3.bucket", "public-bucket");
@@ -90,7 +97,8 @@ describe("AWS collector against the seeded emulator", () => {
         expect.objectContaining({ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }),
       ]),
       policy: { exists: true, document: { Statement: expect.anything() } },
-      publicAccessBlock: { allEnabled: false, bucket: null },
+      publicAccessBlock: { configured: false },
+      accountPublicAccessBlock: { configured: false },
     });
     // Never versioned: S3 sends neither Status nor MfaDelete, so both stay absent.
     expect(pub.attributes.versioning).toEqual({});
@@ -100,7 +108,6 @@ describe("AWS collector against the seeded emulator", () => {
     });
     // Nothing configured: S3 answers its SSE-S3 default (since 2023), as the emulator does.
     expect(run.find("aws.s3.bucket", "log-bucket").attributes.encryption).toEqual({
-      enabled: true,
       algorithm: "AES256",
       bucketKeyEnabled: false,
       blockedEncryptionTypes: ["NONE"],
@@ -133,9 +140,15 @@ describe("AWS collector against the seeded emulator", () => {
       credentials: {
         passwordEnabled: true,
         mfaActive: false,
-        activeAccessKeys: 1,
-        oldestActiveAccessKeyAgeDays: 200,
-        maxDaysSinceCredentialUse: 100,
+        // Dates as the report gives them; AWS-IAM-004/005 compute ages against the scan's now.
+        accessKeys: [
+          expect.objectContaining({
+            slot: 1,
+            active: true,
+            lastRotatedAt: expect.any(String),
+            lastUsedAt: expect.any(String),
+          }),
+        ],
       },
       policies: { directPolicies: [{ arn: "arn:aws:iam::aws:policy/AdministratorAccess" }] },
     });
@@ -145,7 +158,7 @@ describe("AWS collector against the seeded emulator", () => {
     });
     // A customer managed policy carries its default version's document; the rule judges it (AWS-IAM-006).
     expect(run.find("aws.iam.user", "dormant").attributes).toMatchObject({
-      credentials: { passwordEnabled: true, passwordDaysSinceUse: 120, activeAccessKeys: 0 },
+      credentials: { passwordEnabled: true, passwordLastChangedAt: expect.any(String), accessKeys: [] },
       policies: {
         directPolicies: [
           {
@@ -175,17 +188,37 @@ describe("AWS collector against the seeded emulator", () => {
         expirePasswords: false,
         hardExpiry: false,
       },
-      s3PublicAccessBlock: {
-        blockPublicAcls: false,
-        ignorePublicAcls: false,
-        blockPublicPolicy: false,
-        restrictPublicBuckets: false,
-        configured: false,
-        allEnabled: false,
+      s3PublicAccessBlock: { configured: false },
+      // Every trail and plan as the APIs returned them; AWS-CT-001 and AWS-BAK-001 judge the lists.
+      cloudtrail: {
+        trails: [
+          {
+            arn: `arn:aws:cloudtrail:eu-west-1:${MAIN}:trail/regional`,
+            homeRegion: "eu-west-1",
+            multiRegion: false,
+            logging: false,
+            logFileValidation: false,
+          },
+          {
+            arn: `arn:aws:cloudtrail:us-east-1:${MAIN}:trail/main`,
+            homeRegion: "us-east-1",
+            multiRegion: true,
+            logging: true,
+            logFileValidation: true,
+            kmsKeyId: `arn:aws:kms:us-east-1:${MAIN}:key/k-rotating`,
+          },
+        ],
       },
-      cloudtrail: { trails: 2, multiRegionLogging: true, multiRegionLoggingValidated: true },
-      backup: { plans: 2, plansWithSelections: 1, regionsWithPlans: ["eu-west-1", "us-east-1"] },
+      backup: {
+        plans: [
+          { planId: expect.any(String), region: "eu-west-1", selections: expect.any(Number) },
+          { planId: expect.any(String), region: "us-east-1", selections: expect.any(Number) },
+        ],
+      },
     });
+    // One plan with a selection (daily: 3), one without (empty): AWS-BAK-001 passes on the first.
+    const plans = (account.attributes.backup as { plans: { selections: number }[] }).plans;
+    expect(plans.map((p) => p.selections).sort()).toEqual([0, 3]);
   });
 
   it("emits each trail once, with its status read in its home region", () => {
@@ -194,24 +227,25 @@ describe("AWS collector against the seeded emulator", () => {
       multiRegion: true,
       logging: true,
       logFileValidation: true,
-      encrypted: true,
+      kmsKeyId: expect.any(String),
     });
     expect(run.find("aws.cloudtrail.trail", "regional").attributes).toMatchObject({
       multiRegion: false,
       logging: false,
-      encrypted: false,
       homeRegion: "eu-west-1",
     });
+    // No KmsKeyId in the reply: absent, and AWS-CT-003 states what that means.
+    expect(run.find("aws.cloudtrail.trail", "regional").attributes).not.toHaveProperty("kmsKeyId");
     expect(emu.world.calls.get("cloudtrail:GetTrailStatus")).toBe(2);
   });
 
   it("reads backup plans, RDS, EBS and security groups per region", () => {
     expect(run.find("aws.backup.plan", "daily").attributes).toMatchObject({
-      minRetentionDays: 35,
+      rules: [expect.objectContaining({ deleteAfterDays: 35 })],
       selections: 3,
     });
     expect(run.find("aws.backup.plan", "empty").attributes).toMatchObject({
-      minRetentionDays: 3,
+      rules: [expect.objectContaining({ deleteAfterDays: 3 })],
       selections: 0,
     });
     expect(run.find("aws.rds.instance", "db-bad").attributes).toMatchObject({

@@ -22,6 +22,37 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * An STS endpoint that answers every request with one AWS error, in the query protocol's documented XML error
+ * shape (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html; ErrorResponse/Error/Code), or
+ * the JSON shape when the SDK speaks JSON (x-amz-target).
+ */
+async function awsErrorEndpoint(status: number, code: string, message: string) {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      seen.push(/Action=(\w+)/.exec(body)?.[1] ?? String(req.headers["x-amz-target"] ?? ""));
+      if (req.headers["x-amz-target"]) {
+        res.writeHead(status, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-query-error": `${code};Sender`,
+        });
+        res.end(JSON.stringify({ __type: code, message }));
+        return;
+      }
+      res.writeHead(status, { "content-type": "text/xml" });
+      res.end(
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>4d0c1f3a-0000-4000-8000-000000000000</RequestId></ErrorResponse>`,
+      );
+    });
+  });
+  return { server, url: await listen(server), seen };
+}
+
 let html500: Server;
 let html500Url: string;
 const requests: string[] = [];
@@ -72,5 +103,49 @@ describe("AWS error kinds with the real SDK", () => {
     expect(error?.message).not.toMatch(/Deserialization|hidden field|permission/);
     expect(error).not.toHaveProperty("permission");
     expect(requests.filter((r) => r === "GetCallerIdentity")).toHaveLength(2);
+  });
+
+  it("rejected credentials are an invalid configuration, tried once, never a missing permission", async () => {
+    const sts = await awsErrorEndpoint(
+      403,
+      "InvalidClientTokenId",
+      "The security token included in the request is invalid.",
+    );
+    try {
+      const run = await collect(emulatorSettings(sts.url, { regions: ["eu-west-1"], maxAttempts: 5 }));
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatchObject({ kind: "invalidConfiguration", code: "InvalidClientTokenId" });
+      expect(run.errors[0]).not.toHaveProperty("permission");
+      expect(run.errors[0]?.message).not.toMatch(/permission/i);
+      expect(sts.seen.filter((r) => r === "GetCallerIdentity")).toHaveLength(1);
+    } finally {
+      sts.server.close();
+    }
+  });
+
+  it("a call throttled on every attempt is throttled after maxAttempts, not denied", async () => {
+    const sts = await awsErrorEndpoint(400, "Throttling", "Rate exceeded");
+    try {
+      const run = await collect(emulatorSettings(sts.url, { regions: ["eu-west-1"], maxAttempts: 3 }));
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatchObject({ kind: "throttled", code: "Throttling" });
+      expect(run.errors[0]).not.toHaveProperty("permission");
+      expect(sts.seen.filter((r) => r === "GetCallerIdentity")).toHaveLength(3);
+    } finally {
+      sts.server.close();
+    }
+  });
+
+  it("a NoSuch… / …NotFound reply is not found, tried once", async () => {
+    const sts = await awsErrorEndpoint(404, "NoSuchEntity", "The role with name scanner cannot be found.");
+    try {
+      const run = await collect(emulatorSettings(sts.url, { regions: ["eu-west-1"], maxAttempts: 5 }));
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatchObject({ kind: "notFound", code: "NoSuchEntity" });
+      expect(run.errors[0]).not.toHaveProperty("permission");
+      expect(sts.seen.filter((r) => r === "GetCallerIdentity")).toHaveLength(1);
+    } finally {
+      sts.server.close();
+    }
   });
 });

@@ -92,4 +92,17 @@ describe("AWS resource type declarations", () => {
       }
     }
   });
+
+  it("the type and service lists the registry reads without loading the declarations name nothing undeclared", async () => {
+    const { AWS_RESOURCE_DECLARATIONS } = await import("../../../src/collectors/aws/resources/index.js");
+    const { AWS_RESOURCE_TYPES } = await import("../../../src/collectors/aws/produces.js");
+    const { AWS_SERVICES } = await import("../../../src/collectors/aws/settings.js");
+    // aws.account is assembled from several declarations (account.ts), so it has none of its own.
+    expect([...AWS_RESOURCE_TYPES].sort()).toEqual(
+      ["aws.account", ...AWS_RESOURCE_DECLARATIONS.map((d) => d.type)].sort(),
+    );
+    expect([...AWS_SERVICES].sort()).toEqual(
+      [...new Set(AWS_RESOURCE_DECLARATIONS.map((d) => d.service))].sort(),
+    );
+  });
 });

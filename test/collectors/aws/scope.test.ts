@@ -23,10 +23,11 @@ describe("AWS scope: accounts, roles, regions", () => {
     const { url } = await start();
     const run = await collect(emulatorSettings(url, { roleArns: [MEMBER_ROLE] }));
     expect(new Set(run.resources.map((r) => r.account))).toEqual(new Set([MEMBER]));
-    expect(run.find("aws.s3.bucket", "member-data").attributes.publicAccessBlock).toMatchObject({
-      allEnabled: true,
-      bucket: null,
-      account: {
+    // The member account's own Block Public Access, carried on its bucket beside the bucket's (none).
+    expect(run.find("aws.s3.bucket", "member-data").attributes).toMatchObject({
+      publicAccessBlock: { configured: false },
+      accountPublicAccessBlock: {
+        configured: true,
         blockPublicAcls: true,
         ignorePublicAcls: true,
         blockPublicPolicy: true,
@@ -109,17 +110,19 @@ describe("AWS denials fail closed", () => {
     ]);
   });
 
-  it("keeps the effective Block Public Access unknown when the account level is denied and the bucket does not block all", async () => {
+  it("marks the account level of Block Public Access unreadable on every bucket when it is denied", async () => {
     const { url } = await start((w) => w.accounts.get(MAIN)?.denied.add("s3:GetAccountPublicAccessBlock"));
     const run = await collect(emulatorSettings(url, { services: ["s3"] }));
     const pub = run.find("aws.s3.bucket", "public-bucket");
-    expect(pub.attributes.publicAccessBlock).toBeUndefined();
+    expect(pub.attributes.accountPublicAccessBlock).toBeUndefined();
     expect(pub.unreadable).toMatchObject({
-      publicAccessBlock: "AccessDenied: s3:GetAccountPublicAccessBlock",
+      accountPublicAccessBlock: "AccessDenied: s3:GetAccountPublicAccessBlock",
     });
-    // The bucket level alone blocks everything here, so the effective value is still known.
+    // The bucket's own level is still what S3 returned; the rules reading both levels give `error`.
+    expect(pub.attributes.publicAccessBlock).toEqual({ configured: false });
     expect(run.find("aws.s3.bucket", "secure-bucket").attributes.publicAccessBlock).toMatchObject({
-      allEnabled: true,
+      configured: true,
+      restrictPublicBuckets: true,
     });
     expect(run.find("aws.account", MAIN).unreadable.s3PublicAccessBlock).toBe(
       "AccessDenied: s3:GetAccountPublicAccessBlock",

@@ -340,4 +340,26 @@ describe("FactsRecord", () => {
     expect(facts.sources).toEqual({});
     expect(facts.unreadable).toEqual({ owner: "permission denied reading /etc/owner" });
   });
+
+  it("keeps where a failed read was attempted, and a part of a fact can be unreadable beside the rest", () => {
+    const facts = new FactsRecord()
+      .set("ssh", { serverInstalled: true }, "file: /usr/sbin/sshd")
+      .fail("ssh.permitRootLogin", "sshd -T: permission denied");
+    const failed = new FactsRecord().fail("firewall", "nft: permission denied", "cmd: nft list ruleset");
+    expect(failed.sources).toEqual({ firewall: "cmd: nft list ruleset" });
+    expect(failed.unreadable).toEqual({ firewall: "nft: permission denied" });
+    expect(facts.attributes).toEqual({ ssh: { serverInstalled: true } });
+    expect(facts.unreadable).toEqual({ "ssh.permitRootLogin": "sshd -T: permission denied" });
+  });
+
+  it("merges records: facts, sources and reasons of every part", () => {
+    const merged = new FactsRecord().merge(
+      new FactsRecord().set("os", "linux", "file: /etc/os-release"),
+      new FactsRecord().fail("firewall", "no firewall tool found"),
+      new FactsRecord().set("backup", { configured: false }, "proc: none"),
+    );
+    expect(merged.attributes).toEqual({ os: "linux", backup: { configured: false } });
+    expect(merged.sources).toEqual({ os: "file: /etc/os-release", backup: "proc: none" });
+    expect(merged.unreadable).toEqual({ firewall: "no firewall tool found" });
+  });
 });

@@ -17,8 +17,8 @@ const backupClient = (ctx: TypeContext<AccountScope>) =>
 
 /**
  * AWS Backup plans of a region: their rules (schedule, retention, copies) and how many selections use them
- * (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetBackupPlan.html). Each plan also feeds the
- * account's backup summary (account.ts).
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetBackupPlan.html). Each plan is also listed
+ * on the account resource with its selection count (account.ts).
  */
 export const backupPlan = defineResourceType<AccountScope, BackupPlansListMember>({
   type: "aws.backup.plan",
@@ -55,7 +55,7 @@ export const backupPlan = defineResourceType<AccountScope, BackupPlansListMember
     let selections: number | undefined;
     await Promise.all([
       facts.read(
-        ["rules", "minRetentionDays", "scheduledRules"],
+        "rules",
         () =>
           ctx.call(CALLS.getBackupPlan, () => client.send(new GetBackupPlanCommand({ BackupPlanId: id }))),
         (reply) => {
@@ -72,19 +72,8 @@ export const backupPlan = defineResourceType<AccountScope, BackupPlansListMember
             // REST-JSON replies omit empty lists: no CopyActions means no copies.
             copiesToOtherVaults: r.CopyActions?.length ?? 0,
           }));
+          // As returned; the rules judge retention (AWS-BAK-002 states what no DeleteAfterDays means).
           facts.set("rules", rules, CALLS.getBackupPlan);
-          facts.set(
-            "scheduledRules",
-            rules.filter((r) => r.schedule !== undefined).length,
-            CALLS.getBackupPlan,
-          );
-          // A rule without DeleteAfterDays keeps recovery points forever (API_Lifecycle.html), so it never
-          // lowers the minimum.
-          const retentions = rules.flatMap((r) =>
-            r.deleteAfterDays !== undefined ? [r.deleteAfterDays] : [],
-          );
-          if (retentions.length > 0)
-            facts.set("minRetentionDays", Math.min(...retentions), CALLS.getBackupPlan);
         },
       ),
       facts.read(
@@ -111,8 +100,8 @@ export const backupPlan = defineResourceType<AccountScope, BackupPlansListMember
       ),
     ]);
     const account = ctx.provider.accountFacts;
-    account.addBackupPlan(ctx.where, (selections ?? 0) > 0);
     if (selections === undefined) account.backupRegionFailed(new Error(facts.unreadable.selections));
+    else account.addBackupPlan({ planId: id, region: ctx.where, selections });
     const scope = ctx.provider;
     return {
       uid:

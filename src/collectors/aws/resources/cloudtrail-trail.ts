@@ -16,8 +16,8 @@ const cloudtrailClient = (ctx: TypeContext<AccountScope>, region: string) =>
 /**
  * Trails that apply to a region, including multi-region trails homed elsewhere (so a restricted region list
  * still sees the organisation's trail). Each trail is emitted once per account: the first region to see it
- * claims it, and its status is read in its home region, where GetTrailStatus answers. Every trail also feeds
- * the account's CloudTrail summary (account.ts), and a region that could not be listed marks it incomplete.
+ * claims it, and its status is read in its home region, where GetTrailStatus answers. Every trail is also
+ * listed on the account resource (account.ts), and a region that could not be listed marks it incomplete.
  */
 export const cloudtrailTrail = defineResourceType<AccountScope, Trail>({
   type: "aws.cloudtrail.trail",
@@ -58,9 +58,8 @@ export const cloudtrailTrail = defineResourceType<AccountScope, Trail>({
     set("multiRegion", trail.IsMultiRegionTrail);
     set("organizationTrail", trail.IsOrganizationTrail);
     set("logFileValidation", trail.LogFileValidationEnabled);
-    // KmsKeyId is present exactly when the trail's logs are encrypted with SSE-KMS (API_Trail.html).
+    // As returned; what an absent KmsKeyId means is stated in AWS-CT-003.
     if (trail.KmsKeyId) set("kmsKeyId", trail.KmsKeyId);
-    set("encrypted", trail.KmsKeyId !== undefined && trail.KmsKeyId !== "");
     if (trail.S3BucketName) set("s3BucketName", trail.S3BucketName);
     set("includeGlobalServiceEvents", trail.IncludeGlobalServiceEvents);
     const homeClient = cloudtrailClient(ctx, home);
@@ -79,11 +78,15 @@ export const cloudtrailTrail = defineResourceType<AccountScope, Trail>({
         new Error(facts.unreadable.logging ?? "cloudtrail:GetTrailStatus did not report IsLogging"),
       );
     }
-    account.addTrail(arn, {
-      multiRegion: trail.IsMultiRegionTrail === true,
-      logging,
-      validated: trail.LogFileValidationEnabled === true,
-      encrypted: facts.attributes.encrypted === true,
+    account.addTrail({
+      arn,
+      homeRegion: home,
+      ...(trail.IsMultiRegionTrail !== undefined ? { multiRegion: trail.IsMultiRegionTrail } : {}),
+      ...(logging !== undefined ? { logging } : {}),
+      ...(trail.LogFileValidationEnabled !== undefined
+        ? { logFileValidation: trail.LogFileValidationEnabled }
+        : {}),
+      ...(trail.KmsKeyId ? { kmsKeyId: trail.KmsKeyId } : {}),
     });
     return { uid: arn, name: trail.Name ?? arn, account: ctx.provider.accountId, region: home };
   },

@@ -103,16 +103,20 @@ async function readPasswordPolicy(ctx: Ctx, account: AccountFactsCollector): Pro
         {
           exists: p !== undefined,
           // As returned: a field the reply leaves out stays absent, and the rules state what AWS documents
-          // its absence to mean (AWS-IAM-007/009/010).
+          // its absence to mean (AWS-IAM-007/008/009/010).
           ...(p?.MinimumPasswordLength !== undefined ? { minimumLength: p.MinimumPasswordLength } : {}),
-          requireSymbols: p?.RequireSymbols === true,
-          requireNumbers: p?.RequireNumbers === true,
-          requireUppercase: p?.RequireUppercaseCharacters === true,
-          requireLowercase: p?.RequireLowercaseCharacters === true,
+          ...(p?.RequireSymbols !== undefined ? { requireSymbols: p.RequireSymbols } : {}),
+          ...(p?.RequireNumbers !== undefined ? { requireNumbers: p.RequireNumbers } : {}),
+          ...(p?.RequireUppercaseCharacters !== undefined
+            ? { requireUppercase: p.RequireUppercaseCharacters }
+            : {}),
+          ...(p?.RequireLowercaseCharacters !== undefined
+            ? { requireLowercase: p.RequireLowercaseCharacters }
+            : {}),
           ...(p?.ExpirePasswords !== undefined ? { expirePasswords: p.ExpirePasswords } : {}),
           ...(p?.MaxPasswordAge !== undefined ? { maxAgeDays: p.MaxPasswordAge } : {}),
           ...(p?.PasswordReusePrevention !== undefined ? { reusePrevention: p.PasswordReusePrevention } : {}),
-          hardExpiry: p?.HardExpiry === true,
+          ...(p?.HardExpiry !== undefined ? { hardExpiry: p.HardExpiry } : {}),
         },
         CALLS.getAccountPasswordPolicy,
       );
@@ -183,7 +187,6 @@ export const iamUser = defineResourceType<AccountScope, string, IamReads>({
 
   async read(ctx, name, facts, { report, details, rows, detailByName }) {
     const scope = ctx.provider;
-    const now = scope.ctx.now;
     const reportSource = REPORT_SOURCE;
     const detail = detailByName.get(name);
     const row = rows.get(name);
@@ -199,7 +202,7 @@ export const iamUser = defineResourceType<AccountScope, string, IamReads>({
         detail ? CALLS.getAccountAuthorizationDetails : reportSource,
       );
 
-    if (row) facts.set("credentials", credentialFacts(row, now), reportSource);
+    if (row) facts.set("credentials", credentialFacts(row), reportSource);
     else if (report.status === "rejected") facts.fail("credentials", report.reason);
     // A user created after the report was generated is not in it yet: say so instead of guessing.
     else

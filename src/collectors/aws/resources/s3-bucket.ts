@@ -1,5 +1,5 @@
 import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
-import { S3BucketFactsSchema } from "../../../core/facts/aws.js";
+import { type S3BucketFacts, S3BucketFactsSchema } from "../../../core/facts/aws.js";
 import { paginate } from "../../kit/bounded.js";
 import { type ApiCall, apiCall } from "../../kit/calls.js";
 import type { FactsRecord } from "../../kit/facts.js";
@@ -33,27 +33,27 @@ const sdk = () => {
   return loaded as NonNullable<typeof loaded>;
 };
 
-type PabFlags = {
-  blockPublicAcls: boolean;
-  ignorePublicAcls: boolean;
-  blockPublicPolicy: boolean;
-  restrictPublicBuckets: boolean;
-};
+type PublicAccessBlock = NonNullable<S3BucketFacts["publicAccessBlock"]>;
 
-/** Account-level Block Public Access: the flags, null when never configured, or the error that hid it. */
-type AccountPab = { ok: true; flags: PabFlags | null } | { ok: false; error: unknown };
+/** Account-level Block Public Access as returned, or the error that hid it. */
+type AccountPab = { ok: true; value: PublicAccessBlock } | { ok: false; error: unknown };
 
-function flags(c: PublicAccessBlockConfiguration | undefined): PabFlags {
+/**
+ * A GetPublicAccessBlock reply as returned: no reply (NoSuchPublicAccessBlockConfiguration) is "not
+ * configured", and a flag the reply left out stays absent. The rules decide what the two levels mean together.
+ */
+function publicAccessBlock(
+  reply: { PublicAccessBlockConfiguration?: PublicAccessBlockConfiguration } | undefined,
+) {
+  const c = reply?.PublicAccessBlockConfiguration;
   return {
-    blockPublicAcls: c?.BlockPublicAcls === true,
-    ignorePublicAcls: c?.IgnorePublicAcls === true,
-    blockPublicPolicy: c?.BlockPublicPolicy === true,
-    restrictPublicBuckets: c?.RestrictPublicBuckets === true,
-  };
+    configured: reply !== undefined,
+    ...(c?.BlockPublicAcls !== undefined ? { blockPublicAcls: c.BlockPublicAcls } : {}),
+    ...(c?.IgnorePublicAcls !== undefined ? { ignorePublicAcls: c.IgnorePublicAcls } : {}),
+    ...(c?.BlockPublicPolicy !== undefined ? { blockPublicPolicy: c.BlockPublicPolicy } : {}),
+    ...(c?.RestrictPublicBuckets !== undefined ? { restrictPublicBuckets: c.RestrictPublicBuckets } : {}),
+  } satisfies PublicAccessBlock;
 }
-
-const allOn = (f: PabFlags) =>
-  f.blockPublicAcls && f.ignorePublicAcls && f.blockPublicPolicy && f.restrictPublicBuckets;
 
 /** GetBucketLocation's answer: empty means us-east-1, the legacy `EU` means eu-west-1. */
 export function normaliseBucketRegion(constraint: string | undefined | null): string {
@@ -101,14 +101,9 @@ async function readAccountPab(ctx: Ctx, account: AccountFactsCollector): Promise
       () => client.send(new GetAccountPublicAccessBlockCommand({ AccountId: scope.accountId })),
       ["NoSuchPublicAccessBlockConfiguration"],
     );
-    const f = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
-    const value = f ?? flags(undefined);
-    account.facts.set(
-      "s3PublicAccessBlock",
-      { ...value, configured: f !== null, allEnabled: allOn(value) },
-      C.s3ControlGetPublicAccessBlock,
-    );
-    return { ok: true, flags: f };
+    const value = publicAccessBlock(reply);
+    account.facts.set("s3PublicAccessBlock", value, C.s3ControlGetPublicAccessBlock);
+    return { ok: true, value };
   } catch (error) {
     account.facts.fail("s3PublicAccessBlock", error);
     return { ok: false, error };
@@ -130,7 +125,7 @@ export function bucketsInFlight(concurrency: number, region: string): number {
 
 /**
  * S3 buckets (global listing, per-bucket calls in the bucket's region). The account-level Block Public Access
- * is read once (prepare) and combined with each bucket's; buckets are read in per-region lanes so each region's
+ * is read once (prepare) and carried on each bucket beside the bucket's own; buckets are read in per-region lanes so each region's
  * limiter stays busy without holding thousands of buckets' replies at once (bench/aws-scan).
  */
 export const s3Bucket = defineResourceType<AccountScope, Bucket, AccountPab>({
@@ -204,8 +199,8 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
   const send = <T>(api: ApiCall, absent: string[], fn: () => Promise<T>) =>
     ctx.callOrAbsent(api, fn, absent, region);
   let tags: Record<string, string> = {};
-  let bucketPab: PabFlags | null | undefined;
-  let pabError: unknown;
+  if (accountPab.ok) facts.set("accountPublicAccessBlock", accountPab.value, C.s3ControlGetPublicAccessBlock);
+  else facts.fail("accountPublicAccessBlock", accountPab.error);
 
   await Promise.all([
     facts.read(
@@ -223,9 +218,9 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
         facts.set(
           "encryption",
           {
-            ...(algorithm !== undefined ? { enabled: algorithm !== "none", algorithm } : {}),
+            ...(algorithm !== undefined ? { algorithm } : {}),
             ...(byDefault?.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
-            bucketKeyEnabled: rule?.BucketKeyEnabled === true,
+            ...(rule?.BucketKeyEnabled !== undefined ? { bucketKeyEnabled: rule.BucketKeyEnabled } : {}),
             // As returned (NONE | SSE-C); absent when the reply has no BlockedEncryptionTypes.
             ...(rule?.BlockedEncryptionTypes?.EncryptionType
               ? { blockedEncryptionTypes: [...rule.BlockedEncryptionTypes.EncryptionType] }
@@ -235,15 +230,13 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
         );
       },
     ),
-    send(C.s3GetPublicAccessBlock, ["NoSuchPublicAccessBlockConfiguration"], () =>
-      client.send(new GetPublicAccessBlockCommand({ Bucket: name })),
-    ).then(
-      (reply) => {
-        bucketPab = reply ? flags(reply.PublicAccessBlockConfiguration) : null;
-      },
-      (err: unknown) => {
-        pabError = err;
-      },
+    facts.read(
+      "publicAccessBlock",
+      () =>
+        send(C.s3GetPublicAccessBlock, ["NoSuchPublicAccessBlockConfiguration"], () =>
+          client.send(new GetPublicAccessBlockCommand({ Bucket: name })),
+        ),
+      (reply) => facts.set("publicAccessBlock", publicAccessBlock(reply), C.s3GetPublicAccessBlock),
     ),
     facts.read(
       "policy",
@@ -314,9 +307,14 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
           client.send(new GetBucketReplicationCommand({ Bucket: name })),
         ),
       (reply) => {
-        const rules = reply?.ReplicationConfiguration?.Rules ?? [];
-        const enabled = rules.filter((r) => r.Status === "Enabled").length;
-        facts.set("replication", { enabled: enabled > 0, rules: rules.length }, C.s3GetBucketReplication);
+        // No reply: S3 answered ReplicationConfigurationNotFoundError, so there are no rules.
+        const rules = (reply?.ReplicationConfiguration?.Rules ?? []).map((r) => ({
+          ...(r.ID ? { id: r.ID } : {}),
+          ...(r.Status ? { status: r.Status } : {}),
+          ...(r.Destination?.Bucket ? { destinationBucket: r.Destination.Bucket } : {}),
+          ...(r.Destination?.Account ? { destinationAccount: r.Destination.Account } : {}),
+        }));
+        facts.set("replication", { rules }, C.s3GetBucketReplication);
       },
     ),
     facts.read(
@@ -341,16 +339,17 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
           client.send(new GetObjectLockConfigurationCommand({ Bucket: name })),
         ),
       (reply) => {
+        // As returned; no reply means S3 answered ObjectLockConfigurationNotFoundError (never configured).
         const config = reply?.ObjectLockConfiguration;
         const retention = config?.Rule?.DefaultRetention;
-        const retentionDays =
-          retention?.Days ?? (retention?.Years !== undefined ? retention.Years * 365 : undefined);
         facts.set(
           "objectLock",
           {
-            enabled: config?.ObjectLockEnabled === "Enabled",
+            configured: reply !== undefined,
+            ...(config?.ObjectLockEnabled ? { objectLockEnabled: config.ObjectLockEnabled } : {}),
             ...(retention?.Mode ? { mode: retention.Mode } : {}),
-            ...(retentionDays !== undefined ? { retentionDays } : {}),
+            ...(retention?.Days !== undefined ? { retentionDays: retention.Days } : {}),
+            ...(retention?.Years !== undefined ? { retentionYears: retention.Years } : {}),
           },
           C.s3GetObjectLock,
         );
@@ -360,10 +359,13 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
       "logging",
       () => send(C.s3GetBucketLogging, [], () => client.send(new GetBucketLoggingCommand({ Bucket: name }))),
       (reply) => {
-        const target = reply?.LoggingEnabled?.TargetBucket;
+        const target = reply?.LoggingEnabled;
         facts.set(
           "logging",
-          { enabled: target !== undefined, ...(target ? { targetBucket: target } : {}) },
+          {
+            ...(target?.TargetBucket ? { targetBucket: target.TargetBucket } : {}),
+            ...(target?.TargetPrefix ? { targetPrefix: target.TargetPrefix } : {}),
+          },
           C.s3GetBucketLogging,
         );
       },
@@ -381,48 +383,5 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
     ),
   ]);
 
-  applyPublicAccess(facts, bucketPab, pabError, accountPab);
   return { uid: `arn:${scope.partition}:s3:::${name}`, name, account: scope.accountId, region, tags };
-}
-
-/**
- * Block Public Access in effect is the OR of the bucket's and the account's settings. If one level could not
- * be read, the effective value is still known when the other level already blocks everything.
- */
-function applyPublicAccess(
-  facts: FactsRecord,
-  bucketPab: PabFlags | null | undefined,
-  pabError: unknown,
-  accountPab: AccountPab,
-): void {
-  const accountFlags = accountPab.ok ? accountPab.flags : undefined;
-  const bucketKnown = pabError === undefined;
-  const source = "api: s3:GetPublicAccessBlock, s3control:GetPublicAccessBlock";
-  let effective: PabFlags | undefined;
-  if (bucketKnown && accountPab.ok) {
-    const b = bucketPab ?? flags(undefined);
-    const a = accountFlags ?? flags(undefined);
-    effective = {
-      blockPublicAcls: b.blockPublicAcls || a.blockPublicAcls,
-      ignorePublicAcls: b.ignorePublicAcls || a.ignorePublicAcls,
-      blockPublicPolicy: b.blockPublicPolicy || a.blockPublicPolicy,
-      restrictPublicBuckets: b.restrictPublicBuckets || a.restrictPublicBuckets,
-    };
-  } else if (bucketKnown && bucketPab && allOn(bucketPab)) effective = bucketPab;
-  else if (accountPab.ok && accountFlags && allOn(accountFlags)) effective = accountFlags;
-
-  if (!effective) {
-    facts.fail("publicAccessBlock", bucketKnown && !accountPab.ok ? accountPab.error : pabError);
-    return;
-  }
-  facts.set(
-    "publicAccessBlock",
-    {
-      ...effective,
-      allEnabled: allOn(effective),
-      bucket: bucketKnown ? (bucketPab ?? null) : null,
-      account: accountPab.ok ? (accountFlags ?? null) : null,
-    },
-    source,
-  );
 }

@@ -3,14 +3,7 @@ import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure, type ExecResult, firstLine } from "../exec.js";
 import type { DeviceIdentity } from "../linux/os.js";
-import {
-  deviceUid,
-  factResult,
-  type Host,
-  mergeResults,
-  type ProbeResult,
-  unreadableResult,
-} from "../probe.js";
+import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import {
   isMajorUpgrade,
   isSecurityUpdate,
@@ -98,11 +91,7 @@ async function guarded(
     return await probe(host);
   } catch (error) {
     // A bug in one probe costs that fact group only (its rules become `error`), not the whole device.
-    return {
-      attributes: {},
-      sources: {},
-      unreadable: { [name]: `probe failed: ${(error as Error).message}` },
-    };
+    return deviceRecord().fail(name, `probe failed: ${(error as Error).message}`);
   }
 }
 
@@ -110,15 +99,19 @@ export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
   const [identity, ...results] = await Promise.all([
     probeIdentity(host).catch(
       (error: Error): DarwinProbe => ({
-        result: { attributes: {}, sources: {}, unreadable: { os: `probe failed: ${error.message}` } },
+        result: deviceRecord().fail("os", `probe failed: ${error.message}`),
       }),
     ),
     ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
   ]);
-  const desktop = factResult("desktopSession", true, "platform: macOS always runs a graphical login session");
+  const desktop = deviceRecord().set(
+    "desktopSession",
+    true,
+    "platform: macOS always runs a graphical login session",
+  );
   return {
     ...(identity.identity ? { identity: identity.identity } : {}),
-    result: mergeResults([identity.result, desktop, ...results]),
+    result: deviceRecord().merge(identity.result, desktop, ...results),
   };
 }
 
@@ -152,7 +145,11 @@ async function probeIdentity(host: Host): Promise<DarwinProbe> {
     unreadable.os = version ? describeFailure(uname) : `${describeFailure(sw)}: no ProductVersion`;
   if (!uuid)
     unreadable.hardwareUuid = ioreg.ok ? `${ioreg.command}: no IOPlatformUUID` : describeFailure(ioreg);
-  if (!version || !uuid || !uname.ok) return { result: { attributes: {}, sources: {}, unreadable } };
+  if (!version || !uuid || !uname.ok) {
+    const result = deviceRecord();
+    for (const [key, reason] of Object.entries(unreadable)) result.fail(key, reason);
+    return { result };
+  }
   const codename = macosCodename(version.productVersion);
   const os: NonNullable<DeviceFacts["os"]> = {
     platform: "darwin",
@@ -165,15 +162,10 @@ async function probeIdentity(host: Host): Promise<DarwinProbe> {
   const name = hostname();
   return {
     identity: { os, hostname: name, hardwareUuid: uuid, uidSource: "hardware" },
-    result: {
-      attributes: { os, hostname: name, hardwareUuid: uuid },
-      sources: {
-        os: "cmd: sw_vers; uname -r",
-        hostname: "os.hostname()",
-        hardwareUuid: "cmd: ioreg -rd1 -c IOPlatformExpertDevice",
-      },
-      unreadable: {},
-    },
+    result: deviceRecord()
+      .set("os", os, "cmd: sw_vers; uname -r")
+      .set("hostname", name, "os.hostname()")
+      .set("hardwareUuid", uuid, "cmd: ioreg -rd1 -c IOPlatformExpertDevice"),
   };
 }
 
@@ -184,7 +176,7 @@ async function probeDiskEncryption(host: Host): Promise<ProbeResult> {
   ]);
   const state = parseFdesetupStatus(fde.stdout);
   if (!state)
-    return unreadableResult(
+    return deviceRecord().fail(
       "diskEncryption",
       fde.ok ? `${fde.command}: unexpected output: "${firstLine(fde.stdout)}"` : describeFailure(fde),
       "cmd: fdesetup status",
@@ -193,7 +185,7 @@ async function probeDiskEncryption(host: Host): Promise<ProbeResult> {
   // Until encryption finishes, data on the disk is not all protected: only "On" counts. Deferred enablement
   // ("will be enabled after the next restart") has not encrypted anything yet.
   const encrypted = state === "on";
-  return factResult(
+  return deviceRecord().set(
     "diskEncryption",
     {
       systemVolumeEncrypted: encrypted,
@@ -220,8 +212,8 @@ async function probeFirewall(host: Host): Promise<ProbeResult> {
   ]);
   const enabled = parseAlfGlobalState(state.stdout);
   if (enabled === undefined)
-    return unreadableResult("firewall", describeFailure(state), `cmd: ${ALF} --getglobalstate`);
-  return factResult(
+    return deviceRecord().fail("firewall", describeFailure(state), `cmd: ${ALF} --getglobalstate`);
+  return deviceRecord().set(
     "firewall",
     { enabled, backend: "macos-alf", ruleCount: (apps.ok ? parseAlfAppCount(apps.stdout) : undefined) ?? 0 },
     `cmd: ${ALF} --getglobalstate; --listapps`,
@@ -238,14 +230,14 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
     host.exec("/usr/bin/sw_vers", []),
   ]);
   const source = "cmd: softwareupdate -l";
-  if (!list.ok && !list.stdout.trim()) return unreadableResult("updates", describeFailure(list), source);
+  if (!list.ok && !list.stdout.trim()) return deviceRecord().fail("updates", describeFailure(list), source);
   const listing = parseSoftwareUpdateList(list.stdout, list.stderr);
-  if (!listing.ok) return unreadableResult("updates", `${list.command}: ${listing.reason}`, source);
+  if (!listing.ok) return deviceRecord().fail("updates", `${list.command}: ${listing.reason}`, source);
   const items = listing.items;
   // Whether an offered macOS is an upgrade to a new major release depends on the release running now.
   const running = sw.ok ? parseSwVers(sw.stdout)?.productVersion : undefined;
   if (!running && items.some((i) => /^macOS\b/i.test(i.title)))
-    return unreadableResult(
+    return deviceRecord().fail(
       "updates",
       `${describeFailure(sw)}: no ProductVersion, so an offered macOS cannot be told from a major upgrade`,
       source,
@@ -258,7 +250,7 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
   const criticalOn = critical.value === undefined ? true : parseDefaultsNumber(critical.value) !== 0;
   const automatic = checking === true && criticalOn;
   const refreshed = lastDate.value ? parseDefaultsDate(lastDate.value) : undefined;
-  return factResult(
+  return deviceRecord().set(
     "updates",
     {
       manager: "softwareupdate",
@@ -303,7 +295,7 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
   let delay = mDelay.value !== undefined ? parseDefaultsNumber(mDelay.value) : undefined;
   const sources = ["defaults read /Library/Managed Preferences/com.apple.screensaver"];
   if ((idle === undefined || requirePassword === undefined) && !user) {
-    return unreadableResult(
+    return deviceRecord().fail(
       "screenLock",
       "no user is logged in at the console and no managed screensaver profile is installed",
     );
@@ -321,7 +313,7 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
       const status = await host.exec("/usr/sbin/sysadminctl", ["-screenLock", "status"], as);
       const parsed = parseSysadminctlScreenLock(text(status));
       if (!parsed)
-        return unreadableResult(
+        return deviceRecord().fail(
           "screenLock",
           status.ok || status.stderr.trim()
             ? `${status.command}: unexpected output: "${firstLine(text(status))}"`
@@ -333,9 +325,9 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
       sources.push(`sysadminctl -screenLock status (as ${user.name})`);
     }
   }
-  if (idle === undefined) return unreadableResult("screenLock", "screensaver idleTime is not a number");
+  if (idle === undefined) return deviceRecord().fail("screenLock", "screensaver idleTime is not a number");
   const locks = idle > 0 && requirePassword === true;
-  return factResult(
+  return deviceRecord().set(
     "screenLock",
     {
       enabled: locks,
@@ -363,8 +355,8 @@ async function probeMalware(host: Host): Promise<ProbeResult> {
   );
   const source = `file: ${XPROTECT_PLISTS.join(", ")}`;
   const newest = found.sort((a, b) => b.number - a.number)[0];
-  if (!newest) return factResult("malware", { installed: false, running: false }, source);
-  return factResult(
+  if (!newest) return deviceRecord().set("malware", { installed: false, running: false }, source);
+  return deviceRecord().set(
     "malware",
     {
       installed: true,
@@ -385,11 +377,15 @@ async function probeBackup(host: Host): Promise<ProbeResult> {
   ]);
   const destinations = parseTmutilDestinations(text(dest));
   if (destinations === undefined)
-    return unreadableResult("backup", describeFailure(dest), "cmd: tmutil destinationinfo");
+    return deviceRecord().fail("backup", describeFailure(dest), "cmd: tmutil destinationinfo");
   if (destinations === 0)
-    return factResult("backup", { configured: false, tool: "time-machine" }, "cmd: tmutil destinationinfo");
+    return deviceRecord().set(
+      "backup",
+      { configured: false, tool: "time-machine" },
+      "cmd: tmutil destinationinfo",
+    );
   const at = latest.ok ? parseTmutilLatestBackup(latest.stdout) : undefined;
-  return factResult(
+  return deviceRecord().set(
     "backup",
     {
       configured: true,
@@ -417,12 +413,12 @@ async function probeRemovableMedia(host: Host): Promise<ProbeResult> {
   if (!r.ok) {
     // No managed mount-controls: nothing restricts external disks.
     if (/does not exist/i.test(text(r)))
-      return factResult("removableMedia", { usbStorageBlocked: false }, source);
-    return unreadableResult("removableMedia", describeFailure(r), source);
+      return deviceRecord().set("removableMedia", { usbStorageBlocked: false }, source);
+    return deviceRecord().fail("removableMedia", describeFailure(r), source);
   }
   const controls = parseMountControls(r.stdout);
-  if (!controls) return unreadableResult("removableMedia", `${r.command}: unexpected output`, source);
-  return factResult(
+  if (!controls) return deviceRecord().fail("removableMedia", `${r.command}: unexpected output`, source);
+  return deviceRecord().set(
     "removableMedia",
     {
       usbStorageBlocked: controls.blocked,
@@ -442,14 +438,14 @@ async function probeIntegrity(host: Host): Promise<ProbeResult> {
   const sip = parseCsrutilStatus(csr.stdout);
   const gatekeeper = parseSpctlStatus(text(spctl));
   if (sip === undefined && gatekeeper === undefined)
-    return unreadableResult("platformIntegrity", `${describeFailure(csr)}; ${describeFailure(spctl)}`);
-  const result = factResult(
+    return deviceRecord().fail("platformIntegrity", `${describeFailure(csr)}; ${describeFailure(spctl)}`);
+  const result = deviceRecord().set(
     "platformIntegrity",
     { ...(sip !== undefined ? { sip } : {}), ...(gatekeeper !== undefined ? { gatekeeper } : {}) },
     "cmd: csrutil status; spctl --status",
   );
-  if (sip === undefined) result.unreadable["platformIntegrity.sip"] = describeFailure(csr);
-  if (gatekeeper === undefined) result.unreadable["platformIntegrity.gatekeeper"] = describeFailure(spctl);
+  if (sip === undefined) result.fail("platformIntegrity.sip", describeFailure(csr));
+  if (gatekeeper === undefined) result.fail("platformIntegrity.gatekeeper", describeFailure(spctl));
   return result;
 }
 
@@ -461,16 +457,15 @@ async function probeAccounts(host: Host): Promise<ProbeResult> {
   const localAdmins = parseDsclGroupMembership(text(admins));
   const extraUidZeroUsers = uids.ok ? parseDsclUidZero(uids.stdout) : undefined;
   if (!extraUidZeroUsers)
-    return unreadableResult("accounts", describeFailure(uids), "cmd: dscl . -list /Users UniqueID");
-  const result = factResult(
+    return deviceRecord().fail("accounts", describeFailure(uids), "cmd: dscl . -list /Users UniqueID");
+  const result = deviceRecord().set(
     "accounts",
     { extraUidZeroUsers, ...(localAdmins ? { localAdmins } : {}) },
     "cmd: dscl . -list /Users UniqueID; dscl . -read /Groups/admin GroupMembership",
   );
   // Directory Services keeps only password hashes; telling an empty password apart needs a login attempt.
-  result.unreadable["accounts.emptyPasswordUsers"] =
-    "macOS cannot tell an empty password without trying to log in";
-  if (!localAdmins) result.unreadable["accounts.localAdmins"] = describeFailure(admins);
+  result.fail("accounts.emptyPasswordUsers", "macOS cannot tell an empty password without trying to log in");
+  if (!localAdmins) result.fail("accounts.localAdmins", describeFailure(admins));
   return result;
 }
 
@@ -478,24 +473,33 @@ async function probeTimeSync(host: Host): Promise<ProbeResult> {
   const r = await host.exec("/usr/sbin/systemsetup", ["-getusingnetworktime"]);
   const on = parseSystemsetupOnOff(text(r), "Network Time");
   if (on === undefined)
-    return unreadableResult("timeSync", describeFailure(r), "cmd: systemsetup -getusingnetworktime");
-  return factResult("timeSync", { active: on, service: "timed" }, "cmd: systemsetup -getusingnetworktime");
+    return deviceRecord().fail("timeSync", describeFailure(r), "cmd: systemsetup -getusingnetworktime");
+  return deviceRecord().set(
+    "timeSync",
+    { active: on, service: "timed" },
+    "cmd: systemsetup -getusingnetworktime",
+  );
 }
 
 async function probeRemoteLogin(host: Host): Promise<ProbeResult> {
   const r = await host.exec("/usr/sbin/systemsetup", ["-getremotelogin"]);
   const on = parseSystemsetupOnOff(text(r), "Remote Login");
   if (on === undefined)
-    return unreadableResult("ssh", describeFailure(r), "cmd: systemsetup -getremotelogin");
+    return deviceRecord().fail("ssh", describeFailure(r), "cmd: systemsetup -getremotelogin");
   // sshd ships with macOS; "Remote Login" is whether launchd lets it accept connections.
-  return factResult("ssh", { serverInstalled: true, serverRunning: on }, "cmd: systemsetup -getremotelogin");
+  return deviceRecord().set(
+    "ssh",
+    { serverInstalled: true, serverRunning: on },
+    "cmd: systemsetup -getremotelogin",
+  );
 }
 
 async function probePassword(host: Host): Promise<ProbeResult> {
   const r = await host.exec("/usr/bin/pwpolicy", ["-getaccountpolicies"]);
   const policy = parsePwpolicyAccountPolicies(text(r));
-  if (!policy) return unreadableResult("password", describeFailure(r), "cmd: pwpolicy -getaccountpolicies");
-  return factResult(
+  if (!policy)
+    return deviceRecord().fail("password", describeFailure(r), "cmd: pwpolicy -getaccountpolicies");
+  return deviceRecord().set(
     "password",
     {
       ...(policy.maxAgeDays !== undefined ? { maxAgeDays: policy.maxAgeDays } : {}),

@@ -1,5 +1,5 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import type { Host, ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type Accounts = NonNullable<DeviceFacts["accounts"]>;
 
@@ -46,18 +46,20 @@ export async function probeAccounts(host: Host): Promise<ProbeResult> {
     host.read("/etc/shadow"),
     host.read("/etc/group"),
   ]);
-  if (!passwd.ok) return { attributes: {}, sources: {}, unreadable: { accounts: passwd.reason } };
-  const result: ProbeResult = { attributes: {}, sources: {}, unreadable: {} };
+  if (!passwd.ok) return deviceRecord().fail("accounts", passwd.reason);
+  const result = deviceRecord();
   if (!shadow.ok) {
     // Without /etc/shadow (needs root) the empty-password check is unknown, not "none".
-    result.unreadable["accounts.emptyPasswordUsers"] = shadow.reason;
+    result.fail("accounts.emptyPasswordUsers", shadow.reason);
   }
   const accounts: Accounts = {
     ...(shadow.ok ? { emptyPasswordUsers: emptyPasswordUsers(shadow.text) } : {}),
     extraUidZeroUsers: extraUidZero(passwd.text),
     ...(group.ok ? { localAdmins: localAdmins(group.text, passwd.text) } : {}),
   };
-  result.attributes.accounts = accounts;
-  result.sources.accounts = `file: /etc/passwd, /etc/shadow${shadow.ok ? "" : " (unreadable)"}, /etc/group`;
-  return result;
+  return result.set(
+    "accounts",
+    accounts,
+    `file: /etc/passwd, /etc/shadow${shadow.ok ? "" : " (unreadable)"}, /etc/group`,
+  );
 }

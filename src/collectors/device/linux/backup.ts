@@ -1,5 +1,5 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import { factResult, type Host, type ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 import { anyProcess } from "./processes.js";
 
 type Backup = NonNullable<DeviceFacts["backup"]>;
@@ -72,7 +72,7 @@ export async function probeBackup(host: Host): Promise<ProbeResult> {
   const daemon = Object.keys(AGENT_DAEMONS).find((d) => anyProcess(processes, [d]));
   if (daemon) {
     const backup: Backup = { configured: true, tool: AGENT_DAEMONS[daemon] };
-    return factResult("backup", backup, `proc: ${daemon} (backup agent running)`);
+    return deviceRecord().set("backup", backup, `proc: ${daemon} (backup agent running)`);
   }
   const [cronLists, unitLists] = await Promise.all([
     Promise.all(CRON_DIRS.map(async (d) => (await host.list(d)).map((n) => `${d}/${n}`))),
@@ -102,5 +102,5 @@ export async function probeBackup(host: Host): Promise<ProbeResult> {
   const source = found
     ? `file: ${found.file}`
     : `file: /etc/crontab, ${CRON_DIRS.join(", ")}, systemd timers (no backup schedule); proc: ${Object.keys(AGENT_DAEMONS).join(", ")} (none running)`;
-  return factResult("backup", backup, source);
+  return deviceRecord().set("backup", backup, source);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { describeFailure } from "../exec.js";
-import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type DiskEncryption = NonNullable<DeviceFacts["diskEncryption"]>;
 
@@ -179,10 +179,10 @@ export async function probeEncryption(host: Host): Promise<ProbeResult> {
     host.read("/proc/mounts"),
     host.exec("dmsetup", ["table", "--target", "crypt"]),
   ]);
-  if (!lsblk.ok) return unreadableResult("diskEncryption", describeFailure(lsblk));
-  if (!mounts.ok) return unreadableResult("diskEncryption", mounts.reason);
+  if (!lsblk.ok) return deviceRecord().fail("diskEncryption", describeFailure(lsblk));
+  if (!mounts.ok) return deviceRecord().fail("diskEncryption", mounts.reason);
   const parsed = parseEncryption(lsblk.stdout, mounts.text, dmsetup.ok ? dmsetup.stdout : "");
   const source = `cmd: ${lsblk.command}; file: /proc/mounts${dmsetup.ok ? `; cmd: ${dmsetup.command}` : ""}`;
-  if ("unreadable" in parsed) return unreadableResult("diskEncryption", parsed.unreadable, source);
-  return factResult("diskEncryption", parsed.value, source);
+  if ("unreadable" in parsed) return deviceRecord().fail("diskEncryption", parsed.unreadable, source);
+  return deviceRecord().set("diskEncryption", parsed.value, source);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { describeFailure, type ExecResult } from "../exec.js";
-import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type Firewall = NonNullable<DeviceFacts["firewall"]>;
 
@@ -226,11 +226,11 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
     // image without the userland) still show in /proc; then the answer is "cannot tell", not "none".
     const tables = await host.read("/proc/net/ip_tables_names");
     if (tables.ok && tables.text.trim() !== "")
-      return unreadableResult(
+      return deviceRecord().fail(
         "firewall",
         `iptables tables are loaded (${tables.text.trim().split(/\s+/).join(", ")}) but no nft/iptables tool is installed to read them`,
       );
-    return factResult(
+    return deviceRecord().set(
       "firewall",
       decideFirewall({ installed: [] }),
       `cmd: nft, iptables-save, ufw, firewall-cmd (none installed); file: /proc/net/ip_tables_names (${tables.ok ? "no tables loaded" : "absent"})`,
@@ -238,7 +238,10 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
   }
   const denied = used.filter((r) => !r.ok && NEEDS_ROOT.test(`${r.stderr}${r.stdout}`));
   if (denied.length > 0 && denied.length === used.filter((r) => r !== firewalld).length) {
-    return unreadableResult("firewall", `${denied.map(describeFailure).join("; ")} (run the scan as root)`);
+    return deviceRecord().fail(
+      "firewall",
+      `${denied.map(describeFailure).join("; ")} (run the scan as root)`,
+    );
   }
   const installed: Firewall["backend"][] = [];
   if (!ufw.missing) installed.push("ufw");
@@ -260,7 +263,7 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
   inputs.iptables = tryParse(iptables, parseIptablesSave);
   inputs.ufw = tryParse(ufw, parseUfwStatus);
   if (!firewalld.missing) inputs.firewalldRunning = firewalld.ok && firewalld.stdout.trim() === "running";
-  if (problems.length) return unreadableResult("firewall", problems.join("; "));
+  if (problems.length) return deviceRecord().fail("firewall", problems.join("; "));
   const source =
     used.length === 0
       ? "cmd: nft, iptables-save, ufw, firewall-cmd (none installed)"
@@ -269,5 +272,5 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
             (r) => `cmd: ${r.command}${r.ok ? "" : ` (${describeFailure(r).slice(r.command.length + 2)})`}`,
           )
           .join("; ");
-  return factResult("firewall", decideFirewall(inputs), source);
+  return deviceRecord().set("firewall", decideFirewall(inputs), source);
 }

@@ -1,5 +1,5 @@
 import type { ResourceInput } from "../../../core/resource.js";
-import { deviceUid, type Host, mergeResults, type ProbeResult } from "../probe.js";
+import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import { probeAccounts } from "./accounts.js";
 import { probeBackup } from "./backup.js";
 import { probeEncryption } from "./encryption.js";
@@ -39,11 +39,7 @@ async function guarded(
     return await probe(host);
   } catch (error) {
     // A bug in one probe costs that fact group only (its rules become `error`), not the whole device.
-    return {
-      attributes: {},
-      sources: {},
-      unreadable: { [name]: `probe failed: ${(error as Error).message}` },
-    };
+    return deviceRecord().fail(name, `probe failed: ${(error as Error).message}`);
   }
 }
 
@@ -51,12 +47,12 @@ async function guarded(
 export async function collectLinuxDevice(host: Host): Promise<ResourceInput> {
   const [identity, ...groups] = await Promise.all([
     probeIdentity(host).catch((error: Error) => ({
-      result: { attributes: {}, sources: {}, unreadable: { os: `probe failed: ${error.message}` } },
+      result: deviceRecord().fail("os", `probe failed: ${error.message}`),
       identity: undefined,
     })),
     ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
   ]);
-  const merged = mergeResults([identity.result, ...groups]);
+  const merged = deviceRecord().merge(identity.result, ...groups);
   return {
     uid: deviceUid(identity.identity?.hardwareUuid, merged.unreadable),
     type: "device",

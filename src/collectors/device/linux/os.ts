@@ -1,6 +1,6 @@
 import { arch, hostname, release as kernelRelease } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import type { Host, ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 /**
  * Identity and operating system, read directly from /etc/os-release, the kernel (node:os) and
@@ -96,31 +96,21 @@ export async function probeIdentity(host: Host): Promise<IdentityProbe> {
   );
   if (!identity) {
     return {
-      result: {
-        attributes: {},
-        sources: {},
-        unreadable: { hardwareUuid: `no usable ${PRODUCT_UUID} and no /etc/machine-id` },
-      },
+      result: deviceRecord().fail("hardwareUuid", `no usable ${PRODUCT_UUID} and no /etc/machine-id`),
     };
   }
   // product_uuid is readable by root only: a scan without root falls back to the machine-id, and says so.
   const why = productUuid.ok ? "blank or all-zero SMBIOS UUID" : productUuid.reason;
-  const result: ProbeResult = {
-    attributes: { os: identity.os, hostname: identity.hostname, hardwareUuid: identity.hardwareUuid },
-    sources: {
-      os: `file: ${release.ok ? release.path : "/etc/os-release (absent)"}; kernel: uname (node:os)`,
-      hostname: "kernel: uname (node:os hostname)",
-      hardwareUuid:
-        identity.uidSource === "hardware"
-          ? `file: ${PRODUCT_UUID}`
-          : `file: /etc/machine-id (no hardware UUID: ${why})`,
-    },
-    unreadable: {},
-  };
-  if (!release.ok) {
-    delete result.attributes.os;
-    delete result.sources.os;
-    result.unreadable.os = release.reason;
-  }
+  const result = deviceRecord()
+    .set("hostname", identity.hostname, "kernel: uname (node:os hostname)")
+    .set(
+      "hardwareUuid",
+      identity.hardwareUuid,
+      identity.uidSource === "hardware"
+        ? `file: ${PRODUCT_UUID}`
+        : `file: /etc/machine-id (no hardware UUID: ${why})`,
+    );
+  if (release.ok) result.set("os", identity.os, `file: ${release.path}; kernel: uname (node:os)`);
+  else result.fail("os", release.reason);
   return { identity, result };
 }

@@ -1,5 +1,5 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type Password = NonNullable<DeviceFacts["password"]>;
 
@@ -137,7 +137,7 @@ export async function probePassword(host: Host): Promise<ProbeResult> {
   ]);
   const stack = stacks.find((s) => s.ok);
   if (!stack?.ok && !loginDefs.ok)
-    return unreadableResult("password", "neither /etc/login.defs nor a PAM password stack is readable");
+    return deviceRecord().fail("password", "neither /etc/login.defs nor a PAM password stack is readable");
   const pwqFiles = [
     "/etc/security/pwquality.conf",
     ...pwqDir.filter((n) => n.endsWith(".conf")).map((n) => `/etc/security/pwquality.conf.d/${n}`),
@@ -153,5 +153,5 @@ export async function probePassword(host: Host): Promise<ProbeResult> {
     stack?.ok ? `file: ${stack.path}` : undefined,
     ...pwq.flatMap((r) => (r.ok ? [`file: ${r.path}`] : [])),
   ].filter(Boolean);
-  return factResult("password", facts, sources.join("; "));
+  return deviceRecord().set("password", facts, sources.join("; "));
 }

@@ -1,4 +1,4 @@
-import type { Host, ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 const EFI = "/sys/firmware/efi";
 /** The UEFI global variable SecureBoot: 4 attribute bytes, then 1 when Secure Boot is enforcing. */
@@ -16,32 +16,23 @@ export function parseSecureBootVar(head: string): boolean | undefined {
  */
 export async function probePlatformIntegrity(host: Host): Promise<ProbeResult> {
   if (!(await host.exists(EFI))) {
-    return {
-      attributes: { platformIntegrity: { secureBoot: false } },
-      sources: { platformIntegrity: `file: ${EFI} (absent: not booted with UEFI)` },
-      unreadable: {},
-    };
+    return deviceRecord().set(
+      "platformIntegrity",
+      { secureBoot: false },
+      `file: ${EFI} (absent: not booted with UEFI)`,
+    );
   }
   const head = await host.readHead(SECURE_BOOT_VAR, 8);
   const enforcing = head === undefined ? undefined : parseSecureBootVar(head);
   if (enforcing === undefined) {
     // UEFI without the variable: firmware without Secure Boot support, or efivarfs not mounted.
     const mounted = await host.exists(`${EFI}/efivars`);
-    if (!mounted)
-      return {
-        attributes: {},
-        sources: {},
-        unreadable: { "platformIntegrity.secureBoot": `${EFI}/efivars is not mounted` },
-      };
-    return {
-      attributes: { platformIntegrity: { secureBoot: false } },
-      sources: { platformIntegrity: `file: ${SECURE_BOOT_VAR} (absent: firmware without Secure Boot)` },
-      unreadable: {},
-    };
+    if (!mounted) return deviceRecord().fail("platformIntegrity.secureBoot", `${EFI}/efivars is not mounted`);
+    return deviceRecord().set(
+      "platformIntegrity",
+      { secureBoot: false },
+      `file: ${SECURE_BOOT_VAR} (absent: firmware without Secure Boot)`,
+    );
   }
-  return {
-    attributes: { platformIntegrity: { secureBoot: enforcing } },
-    sources: { platformIntegrity: `file: ${SECURE_BOOT_VAR}` },
-    unreadable: {},
-  };
+  return deviceRecord().set("platformIntegrity", { secureBoot: enforcing }, `file: ${SECURE_BOOT_VAR}`);
 }

@@ -1,6 +1,6 @@
 import { release } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import { factResult, type Host, type ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type RemovableMedia = NonNullable<DeviceFacts["removableMedia"]>;
 
@@ -137,5 +137,5 @@ export async function probeRemovableMedia(host: Host): Promise<ProbeResult> {
     "file: /proc/modules, /sys/bus/usb",
     `file: /lib/modules/${kernel}/modules.dep`,
   ].join("; ");
-  return factResult("removableMedia", facts, source);
+  return deviceRecord().set("removableMedia", facts, source);
 }

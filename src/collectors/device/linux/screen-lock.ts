@@ -1,6 +1,6 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { describeFailure } from "../exec.js";
-import type { Host, ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 import { anyProcess } from "./processes.js";
 
 type ScreenLock = NonNullable<DeviceFacts["screenLock"]>;
@@ -137,36 +137,28 @@ async function desktopSessions(
 export async function probeScreenLock(host: Host): Promise<ProbeResult> {
   const found = await desktopSessions(host);
   if ("processOnly" in found) {
-    return {
-      attributes: { desktopSession: true },
-      sources: { desktopSession: found.source },
-      unreadable: {
-        screenLock: `a desktop (${found.processOnly}) runs but logind cannot say whose; its lock settings are per user`,
-      },
-    };
+    return deviceRecord()
+      .set("desktopSession", true, found.source)
+      .fail(
+        "screenLock",
+        `a desktop (${found.processOnly}) runs but logind cannot say whose; its lock settings are per user`,
+      );
   }
   const session = found.sessions[0];
-  if (!session)
-    return {
-      attributes: { desktopSession: false },
-      sources: { desktopSession: found.source },
-      unreadable: {},
-    };
+  if (!session) return deviceRecord().set("desktopSession", false, found.source);
 
-  const result: ProbeResult = {
-    attributes: { desktopSession: true },
-    sources: { desktopSession: found.source },
-    unreadable: {},
-  };
+  const result = deviceRecord().set("desktopSession", true, found.source);
   const passwd = await host.read("/etc/passwd");
   const entry = passwd.ok ? passwdEntry(passwd.text, session.user) : undefined;
   const home = entry?.home;
   const processes = await host.processes();
   if (anyProcess(processes, ["plasmashell", "kwin_wayland", "kwin_x11"]) && home) {
     const rc = await host.read(`${home}/.config/kscreenlockerrc`);
-    result.attributes.screenLock = decideKdeLock(rc.ok ? rc.text : undefined);
-    result.sources.screenLock = `file: ${home}/.config/kscreenlockerrc${rc.ok ? "" : " (absent: KDE defaults)"}`;
-    return result;
+    return result.set(
+      "screenLock",
+      decideKdeLock(rc.ok ? rc.text : undefined),
+      `file: ${home}/.config/kscreenlockerrc${rc.ok ? "" : " (absent: KDE defaults)"}`,
+    );
   }
   // Read the session user's own settings: as root, run gsettings under their uid with their environment.
   const asUser =
@@ -188,14 +180,14 @@ export async function probeScreenLock(host: Host): Promise<ProbeResult> {
     host.exec("gsettings", ["get", "org.gnome.desktop.screensaver", "lock-delay"], asUser),
   ]);
   if (!lock.ok || !idle.ok) {
-    result.unreadable.screenLock = `${session.type} session of ${session.user}: ${describeFailure(lock.ok ? idle : lock)}`;
-    return result;
+    return result.fail(
+      "screenLock",
+      `${session.type} session of ${session.user}: ${describeFailure(lock.ok ? idle : lock)}`,
+    );
   }
-  result.attributes.screenLock = decideGnomeLock(
-    lock.stdout,
-    idle.stdout,
-    delay.ok ? delay.stdout : "uint32 0",
+  return result.set(
+    "screenLock",
+    decideGnomeLock(lock.stdout, idle.stdout, delay.ok ? delay.stdout : "uint32 0"),
+    `cmd: gsettings get org.gnome.desktop.screensaver lock-enabled|lock-delay, org.gnome.desktop.session idle-delay (as ${session.user})`,
   );
-  result.sources.screenLock = `cmd: gsettings get org.gnome.desktop.screensaver lock-enabled|lock-delay, org.gnome.desktop.session idle-delay (as ${session.user})`;
-  return result;
 }

@@ -1,6 +1,6 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { describeFailure } from "../exec.js";
-import { factResult, type Host, type ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 import { processRunning } from "./processes.js";
 
 type Ssh = NonNullable<DeviceFacts["ssh"]>;
@@ -130,10 +130,10 @@ export async function probeSsh(host: Host): Promise<ProbeResult> {
   const present = await Promise.all(SSHD_PATHS.map((p) => host.exists(p)));
   const binary = SSHD_PATHS[present.indexOf(true)];
   if (!binary)
-    return factResult("ssh", { serverInstalled: false }, `file: ${SSHD_PATHS.join(", ")} (absent)`);
+    return deviceRecord().set("ssh", { serverInstalled: false }, `file: ${SSHD_PATHS.join(", ")} (absent)`);
   const [effective, running] = await Promise.all([host.exec(binary, ["-T"]), processRunning(host, ["sshd"])]);
   if (effective.ok) {
-    return factResult(
+    return deviceRecord().set(
       "ssh",
       { serverInstalled: true, serverRunning: running, ...parseSshdEffective(effective.stdout) },
       `cmd: ${effective.command}; proc: sshd process`,
@@ -142,17 +142,14 @@ export async function probeSsh(host: Host): Promise<ProbeResult> {
   // sshd -T needs root and host keys; the files give the same answer for the global settings.
   const config = await readSshdConfig(host);
   if ("reason" in config) {
-    return {
-      attributes: { ssh: { serverInstalled: true, serverRunning: running } },
-      sources: { ssh: `file: ${binary}; proc: sshd process` },
-      unreadable: {
-        "ssh.permitRootLogin": `${describeFailure(effective)}; ${config.reason}`,
-        "ssh.passwordAuthentication": `${describeFailure(effective)}; ${config.reason}`,
-        "ssh.permitEmptyPasswords": `${describeFailure(effective)}; ${config.reason}`,
-      },
-    };
+    return deviceRecord()
+      .set("ssh", { serverInstalled: true, serverRunning: running }, `file: ${binary}; proc: sshd process`)
+      .fail(
+        ["ssh.permitRootLogin", "ssh.passwordAuthentication", "ssh.permitEmptyPasswords"],
+        `${describeFailure(effective)}; ${config.reason}`,
+      );
   }
-  return factResult(
+  return deviceRecord().set(
     "ssh",
     { serverInstalled: true, serverRunning: running, ...parseSshdConfig(config.texts) },
     `file: ${config.files.join(", ")} (${describeFailure(effective)}); proc: sshd process`,

@@ -1,6 +1,6 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { describeFailure } from "../exec.js";
-import { factResult, type Host, type ProbeResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 import { anyProcess } from "./processes.js";
 
 type TimeSync = NonNullable<DeviceFacts["timeSync"]>;
@@ -75,5 +75,5 @@ export async function probeTimeSync(host: Host): Promise<ProbeResult> {
     chrony ? `cmd: ${chrony.command}` : undefined,
     ntpq ? `cmd: ${ntpq.command}` : undefined,
   ].filter(Boolean);
-  return factResult("timeSync", facts, source.join("; "));
+  return deviceRecord().set("timeSync", facts, source.join("; "));
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import { cachedByFingerprint, fingerprintFiles } from "../cache.js";
 import { describeFailure, type ExecResult } from "../exec.js";
-import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type Updates = NonNullable<DeviceFacts["updates"]>;
 
@@ -207,7 +207,10 @@ async function probeApt(host: Host): Promise<ProbeResult> {
     rebootRequiredDebian(host),
   ]);
   if (!simulation)
-    return unreadableResult("updates", failure ? describeFailure(failure) : "apt-get -s dist-upgrade failed");
+    return deviceRecord().fail(
+      "updates",
+      failure ? describeFailure(failure) : "apt-get -s dist-upgrade failed",
+    );
   const periodic = config.ok
     ? parseAptPeriodic(config.stdout)
     : { unattendedUpgrade: false, updateLists: false };
@@ -225,7 +228,7 @@ async function probeApt(host: Host): Promise<ProbeResult> {
   const reused = simulation.reused
     ? ` (result of ${simulation.computedAt} reused: dpkg status, package lists and apt configuration unchanged since)`
     : "";
-  return factResult(
+  return deviceRecord().set(
     "updates",
     updates,
     `cmd: apt-get -s -q -o Debug::NoLocking=true dist-upgrade${reused}; cmd: apt-config dump (APT::Periodic::Unattended-Upgrade=${periodic.unattendedUpgrade ? "on" : "off"}); cmd: dpkg-query -W unattended-upgrades (${installed ? "installed" : "not installed"}); file: /run/reboot-required, dir: /lib/modules (${rebootRequired.why}); dir: ${APT_LISTS}`,
@@ -269,7 +272,7 @@ async function probeDnf(host: Host, tool: "dnf" | "yum"): Promise<ProbeResult> {
     host.exec("needs-restarting", ["-r"]),
   ]);
   if (!lists)
-    return unreadableResult("updates", failure ? describeFailure(failure) : `${tool} check-update failed`);
+    return deviceRecord().fail("updates", failure ? describeFailure(failure) : `${tool} check-update failed`);
   const installTimer = timers.find((t) => /^dnf5?-automatic-install\.timer$/.test(t));
   const plainTimer = timers.find((t) => /^dnf5?-automatic\.timer$/.test(t));
   const applies = automaticConf.ok && parseDnfAutomaticConf(automaticConf.text);
@@ -284,12 +287,12 @@ async function probeDnf(host: Host, tool: "dnf" | "yum"): Promise<ProbeResult> {
     ...(automatic ? { automaticMechanism: installTimer ?? plainTimer ?? "dnf-automatic" } : {}),
     ...(rebootKnown ? { rebootRequired: restarting.code === 1 } : {}),
   };
-  const result = factResult(
+  const result = deviceRecord().set(
     "updates",
     updates,
     `cmd: ${tool} -C -q check-update; cmd: ${tool} -C -q updateinfo list --security${lists.reused ? ` (result of ${lists.computedAt} reused: rpm database and metadata unchanged)` : ""}; dir: /etc/systemd/system/timers.target.wants; cmd: needs-restarting -r`,
   );
-  if (!rebootKnown) result.unreadable["updates.rebootRequired"] = describeFailure(restarting);
+  if (!rebootKnown) result.fail("updates.rebootRequired", describeFailure(restarting));
   return result;
 }
 
@@ -302,5 +305,5 @@ export async function probeUpdates(host: Host): Promise<ProbeResult> {
   if (apt) return probeApt(host);
   if (dnf) return probeDnf(host, "dnf");
   if (yum) return probeDnf(host, "yum");
-  return unreadableResult("updates", "no supported package manager (apt, dnf, yum) found");
+  return deviceRecord().fail("updates", "no supported package manager (apt, dnf, yum) found");
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { DeviceIdentity } from "../linux/os.js";
-import type { ProbeResult } from "../probe.js";
+import { deviceRecord, type ProbeResult } from "../probe.js";
 
 /**
  * Pure: the JSON printed by the posture script (posture-script.ts) → device facts. Every section is validated
@@ -126,13 +126,12 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
     return { ok: true, value: parsed.data as Parsed[K] };
   };
 
-  const result: ProbeResult = { attributes: {}, sources: {}, unreadable: {} };
-  const set = <K extends keyof DeviceFacts>(key: K, value: DeviceFacts[K]) => {
-    result.attributes[key] = value;
-    result.sources[key] = SOURCE;
+  const result = deviceRecord();
+  const set = <K extends keyof DeviceFacts & string>(key: K, value: DeviceFacts[K]) => {
+    result.set(key, value, SOURCE);
   };
   const fail = (key: string, reason: string) => {
-    result.unreadable[key] = reason;
+    result.fail(key, reason);
   };
 
   // Identity
