@@ -118,6 +118,16 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain("<strong>Verified.</strong>");
+    expect(page.body).toContain("No checkpoint has been issued yet.");
+    const issued = await app.inject({
+      method: "POST",
+      url: "/v1/checkpoint",
+      headers: { authorization: `Bearer ${await personToken(app, "admin")}` },
+    });
+    expect(issued.statusCode).toBeLessThan(300);
+    const after = await get("/ledger");
+    expect(after.body).toContain("Latest signed checkpoint");
+    expect(after.body).toMatch(/<pre class="note">[^<]*\n— /);
   });
 
   it("keeps Admin to admins: tokens created once and revoked, agents revoked as ledger entries", async () => {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
+import { latestCheckpoint } from "../../checkpoints.js";
 import type { StoreContext } from "../../context.js";
 import { parseInput } from "../../validate.js";
 import type { VerifyResult } from "../../verify.js";
@@ -19,7 +20,7 @@ export async function ledgerPage(
   const db = ctx.store.db;
   let entries = db.selectFrom("ledger").selectAll().orderBy("seq", "desc").limit(PAGE_SIZE);
   if (q.before) entries = entries.where("seq", "<", q.before);
-  const [rows, head, disposals] = await Promise.all([
+  const [rows, head, disposals, checkpoint] = await Promise.all([
     entries.execute(),
     db.selectFrom("ledger_head").select(["seq", "entry_hash"]).executeTakeFirst(),
     db
@@ -28,6 +29,7 @@ export async function ledgerPage(
       .orderBy("disposed_at", "desc")
       .limit(10)
       .execute(),
+    latestCheckpoint(db),
   ]);
   const older =
     rows.length === PAGE_SIZE ? `/ledger${queryString({ before: Number(rows.at(-1)!.seq) })}` : undefined;
@@ -36,6 +38,11 @@ export async function ledgerPage(
 ${verified ? verificationResult(verified) : html`<p>Verification re-checks the hash chain, every report signature and every table derived from the ledger. It reads the whole ledger, so it takes a while on a large store.</p>`}
 <form method="post" action="/ledger/verify">${csrfField(page)}<button type="submit">Verify now</button></form>
 </section>
+<section aria-labelledby="checkpoint"><h2 id="checkpoint">Latest signed checkpoint</h2>${
+    checkpoint
+      ? html`<p>Tree size ${checkpoint.size}, issued <time datetime="${checkpoint.issuedAt}">${checkpoint.issuedAt}</time>. An auditor keeps this note and later checks that the ledger still extends it (<code>assay evidence verify --checkpoint</code>, <code>assay store verify --witness</code>).</p><pre class="note">${checkpoint.note}</pre>`
+      : html`<p class="empty">No checkpoint has been issued yet.</p>`
+  }</section>
 <section aria-labelledby="disposals"><h2 id="disposals">Retention disposals</h2>${
     disposals.length === 0
       ? html`<p class="empty">Nothing has been disposed of.</p>`
