@@ -376,6 +376,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Checkpoints archived to the S3 Object Lock witness (witness.ts) are marked, so each is published once and
+    // a failed upload is retried by the next round.
+    "0008_checkpoint_witness": {
+      async up(db: Db) {
+        await db.schema.alterTable("checkpoints").addColumn("witnessed_at", "text").execute();
+      },
+      async down(db: Db) {
+        await db.schema.alterTable("checkpoints").dropColumn("witnessed_at").execute();
+      },
+    },
   };
 }
 
