@@ -290,7 +290,7 @@ describe.each(databases())("the ledger's Merkle tree, checkpoints and proofs on 
         .execute();
       await db.updateTable("ledger_head").set({ entry_hash: hash }).where("id", "=", 1).execute();
       await db.deleteFrom("merkle_nodes").execute();
-      await backfillTree(db);
+      await backfillTree(db, app.assay.store.dialect);
     });
     expect(result.ok).toBe(false);
     expect(result.counts.tree).toBeUndefined();

@@ -324,7 +324,7 @@ describe.each(databases())("the S3 Object Lock witness of the store's checkpoint
       }
       await db.updateTable("ledger_head").set({ entry_hash: prev }).where("id", "=", 1).execute();
       await db.deleteFrom("merkle_nodes").execute();
-      await backfillTree(db);
+      await backfillTree(db, app.assay.store.dialect);
     });
     expect(result.ok).toBe(false);
     expect(result.problems).toHaveLength(3);
@@ -350,7 +350,7 @@ describe.each(databases())("the S3 Object Lock witness of the store's checkpoint
         .where("id", "=", 1)
         .execute();
       await db.deleteFrom("merkle_nodes").execute();
-      await backfillTree(db);
+      await backfillTree(db, app.assay.store.dialect);
     });
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([

@@ -310,7 +310,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .insertInto("store_meta")
           .values({ name: "origin", value: `assay-store/${ulid().toLowerCase()}` })
           .execute();
-        await backfillTree(db as unknown as Kysely<Database>);
+        await backfillTree(db as unknown as Kysely<Database>, dialect);
       },
       async down(db: Db) {
         for (const table of ["store_meta", "checkpoints", "store_keys", "merkle_nodes"]) {
