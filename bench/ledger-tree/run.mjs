@@ -131,8 +131,9 @@ async function proofBench() {
     const addLedger = raw.prepare(
       "INSERT OR IGNORE INTO ledger (seq, kind, ref, content_hash, prev_hash, entry_hash, appended_at) VALUES (?, 'report', ?, ?, ?, ?, ?)",
     );
+    const warm = Array.from({ length: 20 }, (_, i) => 1 + ((i * 3_000_017 + 7) % LEAVES));
     raw.transaction(() => {
-      for (const seq of seqs) {
+      for (const seq of [...seqs, ...warm]) {
         const entry = createHash("sha256")
           .update(`entry ${seq - 1}`)
           .digest("hex");
@@ -145,6 +146,14 @@ async function proofBench() {
     const root = appender.root();
 
     const opened = await openDatabase({ dataDir: dir });
+    // The first proofs of a fresh process pay for JIT, statement preparation and a cold page cache; they are
+    // reported apart (`firstMs`), then every entry of `seqs` is proven (`inclusionMs`).
+    const first = [];
+    for (const seq of warm) {
+      const t = process.hrtime.bigint();
+      await inclusionProof(opened.db, seq, LEAVES);
+      first.push(Math.round(Number(process.hrtime.bigint() - t) / 1e3) / 1e3);
+    }
     const times = [];
     for (const seq of seqs) {
       const t = process.hrtime.bigint();
@@ -185,7 +194,8 @@ async function proofBench() {
       nodes: 2 * LEAVES - LEAVES.toString(2).replaceAll("0", "").length,
       buildSeconds,
       databaseMB: Math.round(statSync(file).size / 1048576),
-      inclusionMs: { p50: pct(times, 0.5), p99: pct(times, 0.99), max: pct(times, 1) },
+      firstMs: first,
+      inclusionMs: { p50: pct(times, 0.5), p90: pct(times, 0.9), p99: pct(times, 0.99), max: pct(times, 1) },
       consistencyMs: { p50: pct(cons, 0.5), p99: pct(cons, 0.99), max: pct(cons, 1) },
     };
   } finally {
