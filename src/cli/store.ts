@@ -87,8 +87,18 @@ export function registerStoreCommand(program: Command): void {
     store
       .command("verify")
       .description("Re-check the evidence ledger chain and every report signature")
-      .option("--json", "print the result as JSON"),
-  ).action(async (options: StoreCliOptions & { json?: boolean }) => {
+      .option("--json", "print the result as JSON")
+      .option(
+        "--witness <s3url>",
+        "also check the live tree against every checkpoint archived at s3://bucket/prefix",
+      )
+      .option(
+        "--store-key <vkey>",
+        "with --witness: trust only this checkpoint key (repeatable; default: the store's listed keys)",
+        (v: string, all: string[]) => [...all, v],
+        [],
+      ),
+  ).action(async (options: StoreCliOptions & { json?: boolean; witness?: string; storeKey?: string[] }) => {
     const { verifyCommand } = await import("../store/cli-actions.js");
     process.exitCode = await verifyCommand(options);
   });

@@ -54,6 +54,7 @@ export async function issueCheckpoint(
     vkey,
     note,
     issued_at: now.toISOString(),
+    witnessed_at: null,
   };
   await db
     .insertInto("checkpoints")

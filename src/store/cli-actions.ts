@@ -1,16 +1,19 @@
 import { readFile } from "node:fs/promises";
+import type { Kysely } from "kysely";
 import { parse as parseYaml } from "yaml";
 import { AssayError } from "../core/errors.js";
 import { issueCheckpoint } from "./checkpoints.js";
 import { ROLES, type Role } from "./context.js";
 import { openDatabase } from "./db/connect.js";
 import { migrateToLatest } from "./db/migrations.js";
+import type { Database } from "./db/schema.js";
 import { ledgerHead } from "./ledger.js";
 import { type StoreOptions, type StoreOptionsInput, StoreOptionsSchema } from "./options.js";
 import { rebindResource, ScopeSchema, setAgentScopes } from "./ownership-admin.js";
-import { listStoreKeys, loadStoreSigner, rotateStoreKey } from "./store-key.js";
+import { listStoreKeys, loadStoreSigner, rotateStoreKey, storeOrigin } from "./store-key.js";
 import { createApiToken } from "./token-admin.js";
 import { verifyLedger } from "./verify.js";
+import { parseWitnessUrl, verifyWitness, type WitnessResult, witnessClient } from "./witness.js";
 
 export interface StoreCliOptions {
   config?: string;
@@ -104,8 +107,11 @@ export async function createTokenCommand(
   }
 }
 
-export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): Promise<number> {
+export async function verifyCommand(
+  cli: StoreCliOptions & { json?: boolean; witness?: string; storeKey?: string[] },
+): Promise<number> {
   const options = await loadStoreOptions(cli);
+  const target = cli.witness ? parseWitnessUrl(cli.witness) : undefined;
   const store = await openDatabase(options);
   try {
     // An empty or foreign database has no ledger: say so instead of failing on a missing table.
@@ -116,7 +122,10 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
       );
     });
     const result = await verifyLedger(store.db);
-    if (cli.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const witness = target ? await checkWitness(store.db, options, target, cli.storeKey ?? []) : undefined;
+    const ok = result.ok && (witness?.ok ?? true);
+    if (cli.json)
+      process.stdout.write(`${JSON.stringify(witness ? { ...result, ok, witness } : result, null, 2)}\n`);
     else if (result.ok) {
       process.stdout.write(
         `Ledger verified: ${result.entries} entries, ${result.reportsChecked} reports and ${result.signaturesChecked} signatures checked, ${result.recordsChecked} identity entries checked, ${result.disposedReports} reports disposed of under recorded disposals.\n`,
@@ -141,9 +150,56 @@ export async function verifyCommand(cli: StoreCliOptions & { json?: boolean }): 
         process.stdout.write(`  … ${result.problems - result.broken.length} more not listed.\n`);
       }
     }
-    return result.ok ? 0 : 1;
+    if (witness && !cli.json) printWitness(cli.witness!, witness);
+    return ok ? 0 : 1;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The witness part of verify: the store's listed keys (or the keys the auditor pinned with --store-key) and its
+ * origin, checked against every checkpoint archived under the S3 prefix. The S3 client takes region and
+ * endpoint from the config's `witness` section when there is one, credentials from the SDK's default chain.
+ */
+async function checkWitness(
+  db: Kysely<Database>,
+  options: StoreOptions,
+  target: { bucket: string; prefix: string },
+  pinned: string[],
+): Promise<WitnessResult> {
+  const vkeys = pinned.length > 0 ? pinned : (await listStoreKeys(db)).map((k) => k.vkey);
+  const origin = await storeOrigin(db, options);
+  const client = await witnessClient({
+    region: options.witness?.region,
+    endpoint: options.witness?.endpoint,
+    forcePathStyle: options.witness?.forcePathStyle ?? false,
+  });
+  try {
+    return await verifyWitness(db, client, target, { vkeys, origin });
+  } catch (error) {
+    throw new AssayError(
+      "STORE_WITNESS_UNREADABLE",
+      `Cannot read the witness s3://${target.bucket}/${target.prefix}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+function printWitness(url: string, witness: WitnessResult): void {
+  if (witness.ok) {
+    process.stdout.write(
+      `Witness ${url}: ${witness.archived} archived checkpoints, each signed by the store's key and extended by the live tree of ${witness.treeSize} entries.\n`,
+    );
+    return;
+  }
+  process.stdout.write(
+    `Witness ${url} BROKEN: ${witness.problems.length} of ${witness.archived} archived checkpoints fail.\n`,
+  );
+  for (const p of witness.problems) {
+    process.stdout.write(`  ${p.key}${p.size === undefined ? "" : ` (size ${p.size})`}: ${p.problem}.\n`);
   }
 }
 

@@ -4,6 +4,7 @@ import { issueCheckpoint } from "./checkpoints.js";
 import type { StoreContext } from "./context.js";
 import { runRetention } from "./retention.js";
 import { checkSilentAgents, checkStuckAgents } from "./silence.js";
+import { publishPendingCheckpoints, witnessClient } from "./witness.js";
 
 /**
  * The store's scheduled work: outbox delivery, check-in windows, the daily digest, retention and signed
@@ -64,6 +65,15 @@ export function startBackgroundJobs(ctx: StoreContext, log: FastifyBaseLogger): 
     );
     if (issued && checkpoint) log.info({ size: checkpoint.size }, "signed a ledger checkpoint");
   });
+  const witness = options.witness;
+  if (witness) {
+    const client = witnessClient(witness);
+    every("witness", witness.intervalMs, async () => {
+      const published = await publishPendingCheckpoints(store.db, await client, witness, ctx.now, log);
+      if (published > 0)
+        log.info({ published, bucket: witness.bucket }, "archived checkpoints to the S3 witness");
+    });
+  }
   const days = options.retention.days;
   if (days) {
     every("retention", options.retention.intervalMs, async () => {

@@ -51,6 +51,7 @@ export class LedgerAppender {
     private seq: number,
     private tip: string,
     private readonly tree: MerkleAppender | undefined,
+    private readonly dialect: Dialect,
   ) {}
 
   /**
@@ -67,7 +68,7 @@ export class LedgerAppender {
     const head = await query.executeTakeFirstOrThrow();
     const seq = Number(head.seq);
     const tree = options.tree === false ? undefined : await loadAppender(trx, seq);
-    return new LedgerAppender(trx, seq, head.entry_hash, tree);
+    return new LedgerAppender(trx, seq, head.entry_hash, tree, dialect);
   }
 
   /** Assigns the next sequence number and entry hash; rows are written by flush(). */
@@ -100,7 +101,7 @@ export class LedgerAppender {
         .execute();
     }
     this.pending = [];
-    await writeNodes(this.trx, this.pendingNodes);
+    await writeNodes(this.trx, this.dialect, this.pendingNodes);
     this.pendingNodes = [];
     await this.trx
       .updateTable("ledger_head")

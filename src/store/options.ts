@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SeveritySchema } from "../core/finding.js";
+import { WitnessOptionsSchema } from "./witness.js";
 
 /** One alert destination. Secrets come from the environment (`*Env`) so a config file never holds them. */
 const WebhookChannelSchema = z.strictObject({
@@ -143,6 +144,8 @@ export const StoreOptionsSchema = z.strictObject({
     })
     .prefault({}),
   alerts: AlertsOptionsSchema.prefault({}),
+  /** Archive every signed checkpoint to S3 under Object Lock (COMPLIANCE); absent = no witness (witness.ts). */
+  witness: WitnessOptionsSchema.optional(),
   /** Signed checkpoints of the ledger's Merkle tree (store-key.ts, checkpoints.ts). */
   checkpoints: z
     .strictObject({

@@ -15,7 +15,9 @@ import {
   rootHash,
   type StoredNode,
 } from "../core/merkle.js";
-import type { Database, MerkleNodesTable } from "./db/schema.js";
+import type { Dialect } from "./db/connect.js";
+import { insertRows } from "./db/raw-insert.js";
+import type { Database } from "./db/schema.js";
 
 /**
  * The store side of the Merkle tree over the ledger (`core/merkle.ts` does the hashing). Leaf i is the
@@ -69,15 +71,21 @@ export async function loadAppender(db: Kysely<Database>, size: number): Promise<
   return MerkleAppender.fromFrontier(size, get);
 }
 
-/** Inserts nodes made by an appender (inside the caller's transaction). */
-export async function writeNodes(db: Kysely<Database>, nodes: readonly StoredNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i += 500) {
-    const rows: MerkleNodesTable[] = nodes
-      .slice(i, i + 500)
-      .map((n) => ({ level: n.level, idx: n.index, hash: n.hash }));
-    await db.insertInto("merkle_nodes").values(rows).execute();
-  }
+/**
+ * Inserts nodes made by an appender (inside the caller's transaction), through the ingest path's prepared
+ * multi-row insert: two rows per entry on average, so Kysely's per-query compile would cost more than the hashing.
+ */
+export async function writeNodes(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  nodes: readonly StoredNode[],
+): Promise<void> {
+  if (nodes.length === 0) return;
+  const rows = nodes.map((n) => [n.level, n.index, n.hash]);
+  await insertRows(db as Transaction<Database>, dialect, "merkle_nodes", NODE_COLUMNS, rows, 500);
 }
+
+const NODE_COLUMNS = ["level", "idx", "hash"] as const;
 
 export async function rootAt(db: Kysely<Database>, size: number): Promise<Hash> {
   await checkSize(db, size, "size");
@@ -177,7 +185,7 @@ export async function consistencyProof(
  * Builds the tree for a ledger that predates it (migration 0005): one pass in sequence order, nodes
  * written as they complete. Runs once; every later entry adds its nodes as it is appended.
  */
-export async function backfillTree(db: Kysely<Database> | Transaction<Database>): Promise<number> {
+export async function backfillTree(db: Kysely<Database>, dialect: Dialect): Promise<number> {
   const appender = MerkleAppender.empty();
   let last = 0;
   for (;;) {
@@ -191,7 +199,7 @@ export async function backfillTree(db: Kysely<Database> | Transaction<Database>)
     if (page.length === 0) break;
     const nodes: StoredNode[] = [];
     for (const row of page) nodes.push(...appender.append(entryLeaf(row.entry_hash)));
-    await writeNodes(db, nodes);
+    await writeNodes(db, dialect, nodes);
     last = Number(page[page.length - 1]!.seq);
   }
   return appender.size;

@@ -290,7 +290,7 @@ describe.each(databases())("the ledger's Merkle tree, checkpoints and proofs on 
         .execute();
       await db.updateTable("ledger_head").set({ entry_hash: hash }).where("id", "=", 1).execute();
       await db.deleteFrom("merkle_nodes").execute();
-      await backfillTree(db);
+      await backfillTree(db, app.assay.store.dialect);
     });
     expect(result.ok).toBe(false);
     expect(result.counts.tree).toBeUndefined();
@@ -367,6 +367,38 @@ describe("scheduled checkpoints", () => {
       expect(await waitFor(2)).toBe(2);
     } finally {
       await app.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe("the signing key from the environment", () => {
+  it("uses ASSAY_STORE_SIGNING_KEY (checkpoints.signingKey) without writing a key file, and refuses a bad one without echoing it", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const { existsSync } = await import("node:fs");
+    const { formatNoteSignerKey, formatNoteVerifierKey, noteSignerFromPrivateKey } = await import(
+      "../../src/core/signed-note.js"
+    );
+    const signer = noteSignerFromPrivateKey("assay.example/store", generateKeyPairSync("ed25519").privateKey);
+    const tdb = await freshDatabase({ name: "sqlite" });
+    try {
+      const app = await testApp(tdb.options, { checkpoints: { signingKey: formatNoteSignerKey(signer) } });
+      try {
+        expect(app.assay.signer.vkey).toBe(formatNoteVerifierKey(signer));
+        expect(app.assay.signer.source).toContain("ASSAY_STORE_SIGNING_KEY");
+        expect(existsSync(join(String(tdb.options.dataDir), "store-signing.key"))).toBe(false);
+      } finally {
+        await app.close();
+      }
+      const bad = "PRIVATE+KEY+x+00000000+bm90LWEta2V5";
+      const refused = await testApp(tdb.options, { checkpoints: { signingKey: bad } }).then(
+        () => undefined,
+        (error: Error & { code?: string }) => error,
+      );
+      expect(refused?.code).toBe("STORE_SIGNING_KEY_INVALID");
+      expect(refused?.message).toContain("ASSAY_STORE_SIGNING_KEY");
+      expect(refused?.message).not.toContain("bm90LWEta2V5");
+    } finally {
       await tdb.drop();
     }
   });

@@ -310,7 +310,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .insertInto("store_meta")
           .values({ name: "origin", value: `assay-store/${ulid().toLowerCase()}` })
           .execute();
-        await backfillTree(db as unknown as Kysely<Database>);
+        await backfillTree(db as unknown as Kysely<Database>, dialect);
       },
       async down(db: Db) {
         for (const table of ["store_meta", "checkpoints", "store_keys", "merkle_nodes"]) {
@@ -374,6 +374,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .on("drift_events")
           .columns(["resource_uid", "id"])
           .execute();
+      },
+    },
+    // Checkpoints archived to the S3 Object Lock witness (witness.ts) are marked, so each is published once and
+    // a failed upload is retried by the next round.
+    "0008_checkpoint_witness": {
+      async up(db: Db) {
+        await db.schema.alterTable("checkpoints").addColumn("witnessed_at", "text").execute();
+      },
+      async down(db: Db) {
+        await db.schema.alterTable("checkpoints").dropColumn("witnessed_at").execute();
       },
     },
   };

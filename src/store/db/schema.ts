@@ -227,6 +227,8 @@ export interface CheckpointsTable {
   /** The signed note exactly as served. */
   note: string;
   issued_at: string;
+  /** When the checkpoint was archived to the S3 Object Lock witness; null until then (or with no witness). */
+  witnessed_at: string | null;
 }
 
 /** Small store-wide settings written once (the checkpoint origin). */

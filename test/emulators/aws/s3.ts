@@ -8,6 +8,7 @@ import {
   type ServiceHandler,
   xmlReply,
 } from "./protocol.js";
+import { objectOperation } from "./s3-objects.js";
 import type { EmuAccount, EmuBucket, EmuWorld, PabFlags } from "./state.js";
 import { list, xml } from "./xml.js";
 
@@ -239,6 +240,9 @@ const bucketOps: Record<string, { action: string; run: (b: EmuBucket) => EmuRepl
 export const s3Handler: ServiceHandler = {
   protocol: "restXml",
   resolve(req, account, world): EmuOperation {
+    // Objects, versions and Object Lock (the store's checkpoint witness): s3-objects.ts.
+    const objects = objectOperation(req, account);
+    if (objects) return objects;
     if (req.method !== "GET")
       throw new EmuError("MethodNotAllowed", 405, "The emulator serves read calls only");
     if (req.path.startsWith("/v20180820/configuration/publicAccessBlock")) {
