@@ -2,19 +2,31 @@ import type { Finding } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import type { Framework } from "../engine/catalogue.js";
 import { chunked } from "./chunks.js";
-import { type ControlStatus, countsByRule, statusFromCounts } from "./coverage-model.js";
+import { type ControlStatus, computeCoverage, countsByRule, statusFromCounts } from "./coverage-model.js";
+import {
+  ASSAY_OSCAL_NS,
+  assessmentPlan,
+  catalogueResources,
+  OSCAL_AP_MEDIA_TYPE,
+  OSCAL_VERSION,
+  oscalToken,
+  type PlanScope,
+  reviewedControls as planReviewedControls,
+} from "./oscal-plan.js";
 import { evidenceLines, indexReport, type ReportIndex, resourceName, splitControl } from "./report-index.js";
 import type { Renderer, RenderOptions } from "./types.js";
 import { uuidFor } from "./uuid.js";
 
-export const OSCAL_VERSION = "1.0.6";
-/** Namespace of Assay's own OSCAL props (OSCAL reserves un-namespaced names for NIST). */
-export const ASSAY_OSCAL_NS = "urn:assay:oscal";
+export { ASSAY_OSCAL_NS, OSCAL_VERSION };
 
-const prop = (name: string, value: string) => ({ name, ns: ASSAY_OSCAL_NS, value: oscalString(value) });
+export const prop = (name: string, value: string) => ({
+  name,
+  ns: ASSAY_OSCAL_NS,
+  value: oscalString(value),
+});
 
 /** OSCAL strings (StringDatatype) must be non-empty without surrounding whitespace. */
-function oscalString(value: string): string {
+export function oscalString(value: string): string {
   const trimmed = value.replace(/\s+/g, " ").trim();
   return trimmed.length > 0 ? trimmed : "-";
 }
@@ -54,7 +66,33 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
       props: [prop("resource-uid", uid), prop("resource-type", type), prop("provider", "unknown")],
     });
   }
-  const controlIds = [...new Set([...findingsByControl.keys()].map((ref) => splitControl(ref).control))];
+  // The controls reviewed: every control of the catalogues given (so those without automated evidence are
+  // listed too), else the controls the report's findings name.
+  const coverage = options?.frameworks?.length ? computeCoverage(report, options.frameworks) : undefined;
+  const coverageStatus = new Map<string, { status: ControlStatus; title: string; rules: string[] }>();
+  for (const fw of coverage ?? [])
+    for (const c of fw.controls)
+      coverageStatus.set(`${fw.framework}:${c.id}`, {
+        status: c.status,
+        title: c.title,
+        rules: c.rules.map((r) => r.id),
+      });
+  const byFramework = new Map<string, Set<string>>();
+  for (const ref of [...coverageStatus.keys(), ...findingsByControl.keys()]) {
+    const { framework, control } = splitControl(ref);
+    const name = framework || "unnamed";
+    byFramework.set(name, (byFramework.get(name) ?? new Set()).add(control));
+  }
+  const scope: PlanScope = {
+    key: `report:${report.id}`,
+    lastModified: report.finishedAt,
+    frameworks: [...byFramework.entries()].map(([name, ids]) => ({
+      name,
+      framework: options?.frameworks?.find((f) => f.framework === name),
+      controlIds: [...ids],
+    })),
+  };
+  const planResource = uuidFor(`plan-resource:${report.id}`);
 
   const head = {
     uuid: uuidFor(`report:${report.id}`),
@@ -66,9 +104,8 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
       props: [prop("agent-id", report.agent.id), prop("agent-version", report.agent.version)],
     },
     "import-ap": {
-      href: `#assay-automated-checks`,
-      remarks:
-        "Automated checks run by Assay from its rule files; there is no separate OSCAL assessment plan document.",
+      href: `#${planResource}`,
+      remarks: "The assessment plan is embedded in this document's back-matter (base64).",
     },
   };
   const result = {
@@ -79,13 +116,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
     end: report.finishedAt,
     props: [prop("report-id", report.id)],
   };
-  const reviewedControls = {
-    "control-selections": [
-      controlIds.length
-        ? { "include-controls": controlIds.map((id) => ({ "control-id": id })) }
-        : { "include-all": {} },
-    ],
-  };
+  const reviewedControls = planReviewedControls(scope);
   yield `{"assessment-results":${JSON.stringify(head).slice(0, -1)},"results":[${JSON.stringify(result).slice(0, -1)}`;
   // One inventory item per resource: stream them, a fleet scan has thousands.
   if (inventory.length) {
@@ -110,6 +141,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
   if (!first) yield "]";
 
   const refs = [...findingsByControl.keys()];
+  let firstExtra = true;
   if (refs.length) {
     yield ',"findings":[';
     let firstFinding = true;
@@ -118,7 +150,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
       const findings = findingsByControl.get(ref) ?? [];
       const counts = countsByRule(findings);
       const statuses = [...counts.values()].map((c) => statusFromCounts(c, true));
-      const status = worst(statuses);
+      const status = coverageStatus.get(ref)?.status ?? worst(statuses);
       const title = controlTitles.get(ref);
       const oscalFinding = {
         uuid: uuidFor(`finding:${report.id}:${ref}`),
@@ -134,7 +166,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
         props: [prop("framework", framework || "unnamed"), prop("control-status", status)],
         target: {
           type: "objective-id",
-          "target-id": control,
+          "target-id": oscalToken(control),
           status: targetStatus(status),
         },
       };
@@ -148,16 +180,45 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
       yield "]}";
       firstFinding = false;
     }
-    yield "]";
   }
-  yield "}]}}\n";
+  // Controls of the catalogues no finding of this report evidences: manual ones, or rules that did not run.
+  for (const [ref, c] of coverageStatus) {
+    if (findingsByControl.has(ref)) continue;
+    const { framework, control } = splitControl(ref);
+    const oscalFinding = {
+      uuid: uuidFor(`finding:${report.id}:${ref}`),
+      title: oscalString(`${framework} ${control} ${c.title}`),
+      description: oscalString(
+        c.rules.length
+          ? `Automated rule(s) ${c.rules.join(", ")} gave no finding in this scan.`
+          : "No automated rule covers this control: its evidence must be gathered by hand (manual).",
+      ),
+      props: [prop("framework", framework || "unnamed"), prop("control-status", c.status)],
+      target: { type: "objective-id", "target-id": oscalToken(control), status: targetStatus(c.status) },
+    };
+    yield `${refs.length === 0 && firstExtra ? ',"findings":[' : ","}${JSON.stringify(oscalFinding)}`;
+    firstExtra = false;
+  }
+  if (refs.length || !firstExtra) yield "]";
+  const plan = Buffer.from(JSON.stringify(assessmentPlan(scope))).toString("base64");
+  const backMatter = {
+    resources: [
+      {
+        uuid: planResource,
+        title: "Assessment plan",
+        base64: { filename: "assessment-plan.json", "media-type": OSCAL_AP_MEDIA_TYPE, value: plan },
+      },
+      ...catalogueResources(scope),
+    ],
+  };
+  yield `}],"back-matter":${JSON.stringify(backMatter)}}}\n`;
 }
 
 /**
  * Observations as JSON strings. The subject (per resource) and the rule's props (per rule and outcome) repeat
  * across findings, so they are serialised once and reused.
  */
-class ObservationWriter {
+export class ObservationWriter {
   private readonly subjects = new Map<string, string>();
   private readonly props = new Map<string, string>();
 
@@ -225,7 +286,7 @@ function worst(statuses: ControlStatus[]): ControlStatus {
   return order.find((s) => statuses.includes(s)) ?? "not-applicable";
 }
 
-function targetStatus(status: ControlStatus): { state: string; reason: string; remarks?: string } {
+export function targetStatus(status: ControlStatus): { state: string; reason: string; remarks?: string } {
   switch (status) {
     case "failing":
       return { state: "not-satisfied", reason: "fail" };
@@ -244,6 +305,18 @@ function targetStatus(status: ControlStatus): { state: string; reason: string; r
       };
     case "passing":
       return { state: "satisfied", reason: "pass" };
+    case "manual":
+      return {
+        state: "not-satisfied",
+        reason: "other",
+        remarks: "No automated check covers this control: its evidence must be gathered by hand (manual).",
+      };
+    case "not-evaluated":
+      return {
+        state: "not-satisfied",
+        reason: "other",
+        remarks: "The automated checks of this control did not run: there is no evidence for it.",
+      };
     default:
       return { state: "satisfied", reason: "other", remarks: "No resource in scope the checks apply to." };
   }
