@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { EntryLineSchema, PATHS } from "../../src/evidence/format.js";
 import { verifyBundle } from "../../src/evidence/verify.js";
 import { readZipStrict, ZipWriter } from "../../src/evidence/zip.js";
 import { entryHash } from "../../src/store/ledger.js";
+import { oscalValidator } from "../formats/validators.js";
 import {
   databases,
   enrolAgent,
@@ -115,7 +117,21 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     expect(jsonl.length).toBeGreaterThan(0);
     for (const line of jsonl) expect(JSON.parse(line).controls).toContain("iso27001-2022:A.8.24");
     const ar = JSON.parse(files.get(PATHS.assessmentResults)!.toString());
+    expect(oscalValidator()(ar)).toEqual([]);
     expect(ar["assessment-results"].metadata["oscal-version"]).toBe("1.2.0");
+    // import-ap resolves: a back-matter resource pointing at the plan beside it, with the plan's SHA-256.
+    const planRef = ar["assessment-results"]["import-ap"].href.slice(1);
+    const planResource = ar["assessment-results"]["back-matter"].resources.find(
+      (r: { uuid: string }) => r.uuid === planRef,
+    );
+    expect(planResource.rlinks[0].href).toBe("assessment-plan.json");
+    const planBytes = files.get(PATHS.assessmentPlan)!;
+    expect(planResource.rlinks[0].hashes[0].value).toBe(createHash("sha256").update(planBytes).digest("hex"));
+    expect(
+      JSON.parse(planBytes.toString())["assessment-plan"]["reviewed-controls"]["control-selections"][0][
+        "include-controls"
+      ],
+    ).toEqual([{ "control-id": "A.5.1" }, { "control-id": "A.8.24" }]);
     const manual = ar["assessment-results"].results[0].findings.find(
       (f: { target: { "target-id": string } }) => f.target["target-id"] === "A.5.1",
     );

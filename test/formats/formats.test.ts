@@ -142,7 +142,7 @@ describe("OCSF 1.8.0 Compliance Finding (class 2003)", () => {
   });
 });
 
-describe("OSCAL 1.0.6 assessment-results", () => {
+describe("OSCAL 1.2.0 assessment-results", () => {
   it("validates against the NIST schema, one observation per finding, findings targeting controls", () => {
     const doc = JSON.parse(out.oscal ?? "");
     expect(oscalValidator()(doc)).toEqual([]);
@@ -158,11 +158,38 @@ describe("OSCAL 1.0.6 assessment-results", () => {
     expect(enc.target.status.state).toBe("not-satisfied");
     const obsIds = new Set(result.observations.map((o: { uuid: string }) => o.uuid));
     for (const f of result.findings)
-      for (const rel of f["related-observations"]) expect(obsIds.has(rel["observation-uuid"])).toBe(true);
+      for (const rel of f["related-observations"] ?? [])
+        expect(obsIds.has(rel["observation-uuid"])).toBe(true);
     const withEvidence = result.observations.find((o: { title: string }) =>
       o.title.startsWith("FMT-ENC-001"),
     );
     expect(withEvidence["relevant-evidence"][0].description).toMatch(/diskEncryption\.systemVolumeEncrypted/);
+  });
+
+  it("imports an assessment plan it carries, names the catalogues and lists controls without automated evidence", () => {
+    const doc = JSON.parse(out.oscal ?? "")["assessment-results"];
+    const href: string = doc["import-ap"].href;
+    expect(href).toMatch(/^#/);
+    const resources = doc["back-matter"].resources as {
+      uuid: string;
+      title: string;
+      base64?: { value: string };
+    }[];
+    const plan = resources.find((r) => r.uuid === href.slice(1));
+    const ap = JSON.parse(Buffer.from(plan?.base64?.value ?? "", "base64").toString())["assessment-plan"];
+    expect(ap.metadata["oscal-version"]).toBe("1.2.0");
+    expect(ap["reviewed-controls"]["control-selections"].length).toBeGreaterThan(0);
+    // Each catalogue is a back-matter resource the reviewed controls link to.
+    const result = doc.results[0];
+    for (const link of result["reviewed-controls"].links)
+      expect(resources.some((r) => `#${r.uuid}` === link.href)).toBe(true);
+    expect(resources.map((r) => r.title)).toContain("ISO/IEC 27001:2022 Annex A");
+    // A.5.1 (policies) has no automated rule: listed, not satisfied, manual.
+    const manual = result.findings.find(
+      (f: { target: { "target-id": string } }) => f.target["target-id"] === "A.5.1",
+    );
+    expect(manual.target.status.state).toBe("not-satisfied");
+    expect(manual.props).toContainEqual(expect.objectContaining({ name: "control-status", value: "manual" }));
   });
 
   it("the validator rejects a document missing required parts", () => {

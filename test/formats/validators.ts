@@ -23,11 +23,11 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
     .map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
 }
 
-/** NIST OSCAL 1.0.6 assessment-results JSON Schema (draft-07). */
-export function oscalValidator(): Validate {
+/** NIST OSCAL assessment-results JSON Schema (draft-07), the version the renderer declares (1.2.0). */
+export function oscalValidator(version: "1.2.0" | "1.0.6" = "1.2.0"): Validate {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  const validate = ajv.compile(readJson("oscal/oscal_assessment-results_schema_v1.0.6.json"));
+  const validate = ajv.compile(readJson(`oscal/oscal_assessment-results_schema_v${version}.json`));
   return (data) => (validate(data) ? [] : describe(validate.errors));
 }
 
