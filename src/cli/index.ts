@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { AssayError } from "../core/errors.js";
 import { ASSAY_VERSION } from "../core/version.js";
 import { registerAgentCommand } from "./agent.js";
+import { registerEvidenceCommand } from "./evidence.js";
 import { registerPermissionsCommand } from "./permissions.js";
 import { registerReportCommand } from "./report.js";
 import { registerRulesCommand } from "./rules.js";
@@ -36,6 +37,7 @@ registerStoreCommand(program);
 registerAgentCommand(program);
 registerReportCommand(program);
 registerPermissionsCommand(program);
+registerEvidenceCommand(program);
 // Further commands register here, one line each.
 
 try {
