@@ -2,8 +2,8 @@ import { z } from "zod";
 
 /**
  * The evidence bundle: one zip an auditor verifies offline (`assay evidence verify`). Everything that can be
- * proven is proven against one signed checkpoint of the store's Merkle tree (leaf = the 32 bytes of a ledger
- * entry's hash, leaf index = seq − 1); everything derived (findings CSV / JSON lines) is re-derived by the
+ * proven is proven against one signed checkpoint of the store's Merkle tree (leaf = the RFC 6962 leaf hash of the 32
+ * bytes of a ledger entry's hash, leaf index = seq − 1); everything derived (findings CSV / JSON lines) is re-derived by the
  * verifier from the signed reports; the OSCAL documents and the summary are presentations covered only by the
  * manifest. Paths are fixed so the verifier needs no configuration.
  */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sha256Hex } from "../core/canonical.js";
-import { equalHashes, verifyConsistency, verifyInclusion } from "../core/merkle.js";
+import { equalHashes, leafHash, verifyConsistency, verifyInclusion } from "../core/merkle.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
 import {
   type Checkpoint,
@@ -151,7 +151,15 @@ export function verifyBundle(
     if (recomputed !== e.entryHash) failures.push(`${label}: its fields do not hash to its entry hash`);
     if (checkpoint) {
       const proof = e.inclusionProof.map(fromBase64);
-      if (!verifyInclusion(hexToBytes(e.entryHash), e.seq - 1, checkpoint.size, proof, checkpoint.rootHash))
+      if (
+        !verifyInclusion(
+          leafHash(hexToBytes(e.entryHash)),
+          e.seq - 1,
+          checkpoint.size,
+          proof,
+          checkpoint.rootHash,
+        )
+      )
         failures.push(`${label}: its inclusion proof does not lead to the checkpoint's root`);
     }
   }

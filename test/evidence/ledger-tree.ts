@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import type { Kysely } from "kysely";
-import { consistencyProof, inclusionProof, MemoryTree } from "../../src/core/merkle.js";
+import { consistencyProof, inclusionProof, leafHash, MemoryTree } from "../../src/core/merkle.js";
 import {
   formatCheckpoint,
   formatNoteVerifierKey,
@@ -13,7 +13,7 @@ import type { Database } from "../../src/store/db/schema.js";
 
 /**
  * A test stand-in for the store's tree: the RFC 6962 tree over the ledger as the database holds it now (leaf =
- * the 32 bytes of each entry hash, leaf index = seq − 1), rebuilt on every checkpoint, signed with a test key.
+ * the RFC 6962 leaf hash of the 32 bytes of each entry hash, leaf index = seq − 1), rebuilt on every checkpoint, signed with a test key.
  * Rebuilding from the rows is exactly what someone who rewrote the database would do, so it also plays the
  * forger in the consistency test.
  */
@@ -23,7 +23,7 @@ export function ledgerTree(db: Kysely<Database>, origin = "assay.test/store") {
   const rebuild = async () => {
     const rows = await db.selectFrom("ledger").select(["seq", "entry_hash"]).orderBy("seq").execute();
     tree = new MemoryTree();
-    for (const r of rows) tree.append(new Uint8Array(Buffer.from(r.entry_hash, "hex")));
+    for (const r of rows) tree.append(leafHash(Buffer.from(r.entry_hash, "hex")));
   };
   const proofs: TreeProofs = {
     async checkpoint() {
