@@ -45,7 +45,8 @@ export interface BundleRequest extends ControlSelection {
   witnessedSizes?: readonly number[];
 }
 
-const PAGE = 500;
+// Ledger entries read (and their reports parsed) per step: bounds the builder's memory.
+const PAGE = 100;
 const IDENTITY_KINDS = ["agent-enrolled", "agent-revoked"] as const;
 
 /**

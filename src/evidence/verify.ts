@@ -204,8 +204,9 @@ export function verifyBundle(
   }
 
   // 6. Reports: content hash, agent signature, disposal claims; findings re-derived from them.
-  let jsonl = "";
-  let csv = FINDINGS_CSV_HEADER;
+  const jsonl = new DerivedFile(PATHS.findingsJsonl, files.get(PATHS.findingsJsonl));
+  const csv = new DerivedFile(PATHS.findingsCsv, files.get(PATHS.findingsCsv));
+  csv.push(FINDINGS_CSV_HEADER);
   const selection = { framework: query?.framework, controls: query?.controls ?? [] };
   for (const e of entries) {
     if (e.kind !== "report") continue;
@@ -249,12 +250,12 @@ export function verifyBundle(
     if (revokedAt && revokedAt < e.appendedAt)
       failures.push(`${label}: appended after agent ${report.agent.id} was revoked (${revokedAt})`);
     const lines = findingLines(report, e.seq, selection);
-    jsonl += lines.jsonl;
-    csv += lines.csv;
+    jsonl.push(lines.jsonl);
+    csv.push(lines.csv);
     checked.findings += lines.count;
   }
-  compareDerived(PATHS.findingsJsonl, files.get(PATHS.findingsJsonl), jsonl, failures);
-  compareDerived(PATHS.findingsCsv, files.get(PATHS.findingsCsv), csv, failures);
+  jsonl.finish(failures);
+  csv.finish(failures);
 
   // 7. A checkpoint the auditor kept: the bundle's tree must extend it.
   if (witnessed !== undefined && checkpoint) {
@@ -385,21 +386,43 @@ function checkWitnessed(
     );
 }
 
-function compareDerived(
-  path: string,
-  actual: Buffer | undefined,
-  expected: string,
-  failures: string[],
-): void {
-  if (!actual) return; // missing is reported by the manifest check
-  const got = actual.toString("utf8");
-  if (got === expected) return;
-  const a = got.split("\n");
-  const b = expected.split("\n");
-  const line = a.findIndex((l, i) => l !== b[i]);
-  failures.push(
-    `${path}: line ${line < 0 ? b.length : line + 1} differs from the findings of the signed reports`,
-  );
+/**
+ * Compares a bundle file with the text re-derived from the signed reports piece by piece, so neither is held
+ * twice: the first differing line is named (a missing file is the manifest check's to report).
+ */
+class DerivedFile {
+  private offset = 0;
+  private lines = 0;
+  private differsAt: number | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly actual: Buffer | undefined,
+  ) {}
+
+  push(expected: string): void {
+    if (!this.actual || this.differsAt !== undefined || expected.length === 0) return;
+    const bytes = Buffer.from(expected, "utf8");
+    const got = this.actual.subarray(this.offset, this.offset + bytes.length);
+    if (got.equals(bytes)) {
+      this.offset += bytes.length;
+      for (const b of bytes) if (b === 0x0a) this.lines += 1;
+      return;
+    }
+    let i = 0;
+    while (i < got.length && got[i] === bytes[i]) {
+      if (bytes[i] === 0x0a) this.lines += 1;
+      i += 1;
+    }
+    this.differsAt = this.lines + 1;
+  }
+
+  finish(failures: string[]): void {
+    if (!this.actual) return;
+    if (this.differsAt === undefined && this.offset !== this.actual.length) this.differsAt = this.lines + 1;
+    if (this.differsAt !== undefined)
+      failures.push(`${this.path}: line ${this.differsAt} differs from the findings of the signed reports`);
+  }
 }
 
 function safeJson(text: string): unknown {

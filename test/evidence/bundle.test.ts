@@ -171,6 +171,39 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     expect(result.failures.some((f) => f.startsWith(`${report}: does not hash to ledger entry`))).toBe(true);
   });
 
+  it("re-derives the findings from the signed reports and names the first line that differs", async () => {
+    const files = readZipStrict(await build(tree.proofs));
+    const lines = files.get(PATHS.findingsJsonl)!.toString().split("\n");
+    const line = lines[2]!;
+    lines[2] = line.includes('"status":"fail"')
+      ? line.replace('"status":"fail"', '"status":"pass"')
+      : line.replace('"status":"pass"', '"status":"fail"');
+    const edited = new Map(files);
+    edited.set(PATHS.findingsJsonl, Buffer.from(lines.join("\n")));
+    // A forger who also rewrites the manifest still fails on the signed reports.
+    const manifest = JSON.parse(edited.get(PATHS.manifest)!.toString());
+    for (const f of manifest.files)
+      if (f.path === PATHS.findingsJsonl) {
+        const bytes = edited.get(PATHS.findingsJsonl)!;
+        f.sha256 = createHash("sha256").update(bytes).digest("hex");
+        f.bytes = bytes.length;
+      }
+    edited.set(PATHS.manifest, Buffer.from(JSON.stringify(manifest)));
+    const result = verifyBundle(await rezip(edited), keys());
+    expect(result.failures).toEqual([
+      `${PATHS.findingsJsonl}: line 3 differs from the findings of the signed reports`,
+    ]);
+    // A line dropped from the end is named too.
+    edited.set(
+      PATHS.findingsJsonl,
+      Buffer.from(
+        `${files.get(PATHS.findingsJsonl)!.toString().trim().split("\n").slice(0, -1).join("\n")}\n`,
+      ),
+    );
+    const truncated = verifyBundle(await rezip(edited), keys());
+    expect(truncated.failures.some((f) => f.startsWith(`${PATHS.findingsJsonl}: line`))).toBe(true);
+  });
+
   it("names a report removed, with or without its manifest line", async () => {
     const files = readZipStrict(await build(tree.proofs));
     const report = [...files.keys()].find((p) => p.startsWith("reports/"))!;
