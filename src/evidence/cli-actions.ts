@@ -26,12 +26,7 @@ export interface BundleCommandOptions {
 export async function verifyCommand(bundlePath: string, options: VerifyCommandOptions): Promise<number> {
   const bundle = await readInput(bundlePath, "bundle");
   const keyText = (await readInput(options.storeKey, "--store-key")).toString("utf8");
-  let keys: ReturnType<typeof parseStoreKeys>;
-  try {
-    keys = parseStoreKeys(keyText);
-  } catch (error) {
-    throw new AssayError("USAGE", `${options.storeKey}: ${(error as Error).message}`);
-  }
+  const keys = parseStoreKeys(keyText);
   if (keys.length === 0)
     throw new AssayError(
       "USAGE",

@@ -274,12 +274,22 @@ export function verifyBundle(
   return done();
 }
 
-/** Reads the store's verifier key(s): one `name+hexid+base64` line each (other lines, e.g. a PEM, ignored). */
+/**
+ * Reads the store's verifier key(s) from what `assay store key` prints: the current key's `name+hexid+base64`
+ * line and `earlier key <vkey> …` lines for rotated keys (so bundles signed before a rotation still verify);
+ * other lines (the PEM, the raw key) are skipped, as is anything that does not parse as a key.
+ */
 export function parseStoreKeys(text: string): NoteVerifierKey[] {
   const keys: NoteVerifierKey[] = [];
   for (const line of text.split(/\r?\n/u)) {
     const t = line.trim();
-    if (/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/u.test(t)) keys.push(parseNoteVerifierKey(t));
+    const candidate = t.startsWith("earlier key ") ? (t.split(/\s+/u)[2] ?? "") : t;
+    if (!/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/u.test(candidate)) continue;
+    try {
+      keys.push(parseNoteVerifierKey(candidate));
+    } catch {
+      // not a key after all (a PEM line can look like one)
+    }
   }
   return keys;
 }

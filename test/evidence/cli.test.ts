@@ -85,6 +85,18 @@ describe("assay evidence verify", () => {
     expect(res.stdout).toMatch(/^OK .*4 signed reports.*extends your checkpoint of \d+ entries/);
   });
 
+  it("reads the key file as `assay store key` prints it: current key, PEM, earlier keys", () => {
+    const printed = join(dir, "printed.pub");
+    const other = ledgerTree(app.assay.store.db).verifierKey;
+    writeFileSync(
+      printed,
+      `${other}\n-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA+0123abcd+ZZZ=\n-----END PUBLIC KEY-----\ned25519 AAAA\nearlier key ${readFileSync(keyPath, "utf8").trim()} (listed 2026-01-01T00:00:00.000Z, retired 2026-02-01T00:00:00.000Z)\n`,
+    );
+    const res = runCli(["evidence", "verify", bundlePath, "--store-key", printed]);
+    expect(res.stdout).toMatch(/^OK /);
+    expect(res.code).toBe(0);
+  });
+
   it("exits 1 naming every failure of an altered bundle", () => {
     const bytes = readFileSync(bundlePath);
     const at = Math.floor(bytes.length / 3);
