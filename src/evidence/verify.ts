@@ -402,7 +402,7 @@ function checkWitnessed(
  */
 class DerivedFile {
   private offset = 0;
-  private lines = 0;
+  /** Byte offset of the first difference, if any. */
   private differsAt: number | undefined;
 
   constructor(
@@ -416,22 +416,26 @@ class DerivedFile {
     const got = this.actual.subarray(this.offset, this.offset + bytes.length);
     if (got.equals(bytes)) {
       this.offset += bytes.length;
-      for (const b of bytes) if (b === 0x0a) this.lines += 1;
       return;
     }
     let i = 0;
-    while (i < got.length && got[i] === bytes[i]) {
-      if (bytes[i] === 0x0a) this.lines += 1;
-      i += 1;
-    }
-    this.differsAt = this.lines + 1;
+    while (i < got.length && got[i] === bytes[i]) i += 1;
+    this.differsAt = this.offset + i;
   }
 
   finish(failures: string[]): void {
     if (!this.actual) return;
-    if (this.differsAt === undefined && this.offset !== this.actual.length) this.differsAt = this.lines + 1;
-    if (this.differsAt !== undefined)
-      failures.push(`${this.path}: line ${this.differsAt} differs from the findings of the signed reports`);
+    if (this.differsAt === undefined && this.offset !== this.actual.length) this.differsAt = this.offset;
+    if (this.differsAt === undefined) return;
+    // The line is counted once, only when there is something to name.
+    let line = 1;
+    for (
+      let at = this.actual.indexOf(0x0a);
+      at !== -1 && at < this.differsAt;
+      at = this.actual.indexOf(0x0a, at + 1)
+    )
+      line += 1;
+    failures.push(`${this.path}: line ${line} differs from the findings of the signed reports`);
   }
 }
 
