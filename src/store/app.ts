@@ -160,6 +160,7 @@ export async function buildApp(
   await app.register((await import("./plugins/read.js")).default);
   await app.register((await import("./plugins/admin.js")).default);
   await app.register((await import("./plugins/tree.js")).default);
+  await app.register((await import("./plugins/bundle.js")).default);
   if (options.dashboard.enabled) await app.register((await import("./dashboard/plugin.js")).default);
 
   const jobs = options.backgroundJobs ? startBackgroundJobs(context, app.log) : undefined;

@@ -68,6 +68,12 @@ const ROUTES: RouteCase[] = [
     pattern: "/v1/evidence",
     allowed: READERS,
   },
+  {
+    method: "GET",
+    url: "/v1/evidence/bundle?from=2000-01-01&to=2100-01-01",
+    pattern: "/v1/evidence/bundle",
+    allowed: READERS,
+  },
   { method: "GET", url: "/v1/ledger", pattern: "/v1/ledger", allowed: READERS },
   { method: "GET", url: "/v1/ledger/verify", pattern: "/v1/ledger/verify", allowed: READERS },
   {
