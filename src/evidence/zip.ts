@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Writable } from "node:stream";
-import { crc32, createDeflateRaw, inflateRawSync } from "node:zlib";
+import { crc32, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 
 /**
  * The bundle's zip container, written and read here rather than by a general zip library so that the reader can
@@ -80,6 +80,19 @@ export class ZipWriter {
     let crc = 0;
     let size = 0;
     let compressed = 0;
+    if (typeof content === "string" || content instanceof Uint8Array) {
+      // In-memory content (every report, record, document) is deflated in one call: a zlib stream per small
+      // entry leaves its native buffers to the garbage collector, thousands of them at once.
+      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      if (bytes.length > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
+      hash.update(bytes);
+      crc = crc32(bytes);
+      size = bytes.length;
+      const deflated = deflateRawSync(bytes, { level: 6 });
+      compressed = deflated.length;
+      await this.write(deflated);
+      return this.finishEntry(path, name, offset, hash, crc, compressed, size);
+    }
     const deflate = createDeflateRaw({ level: 6 });
     const drained = (async () => {
       for await (const chunk of deflate) {
@@ -96,11 +109,21 @@ export class ZipWriter {
       if (size > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
       if (!deflate.write(bytes)) await new Promise<void>((resolve) => deflate.once("drain", resolve));
     };
-    if (typeof content === "string" || content instanceof Uint8Array) await feed(content);
-    else for await (const piece of content) await feed(piece);
+    for await (const piece of content) await feed(piece);
     deflate.end();
     await drained;
+    return this.finishEntry(path, name, offset, hash, crc, compressed, size);
+  }
 
+  private async finishEntry(
+    path: string,
+    name: Buffer,
+    offset: number,
+    hash: ReturnType<typeof createHash>,
+    crc: number,
+    compressed: number,
+    size: number,
+  ): Promise<WrittenEntry> {
     const descriptor = Buffer.alloc(DESCRIPTOR_LEN);
     descriptor.writeUInt32LE(DESCRIPTOR_SIG, 0);
     descriptor.writeUInt32LE(crc >>> 0, 4);
