@@ -27,7 +27,9 @@ const REPORTS = Number(process.env.BENCH_REPORTS ?? 2500);
 const PER_REPORT = 40;
 
 async function startServer(dir) {
-  const child = spawn(process.execPath, [join(here, "server.mjs"), dir], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--max-old-space-size=96") passes V8 flags to the store process.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(here, "server.mjs"), dir], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const line = await new Promise((resolve, reject) => {
