@@ -261,7 +261,16 @@ export async function buildBundle(
     written.push(
       await zip.add(
         PATHS.assessmentResults,
-        oscal.assessmentResults(createReadStream(join(dir, "observations.json")), planEntry.sha256),
+        oscal.assessmentResults(createReadStream(join(dir, "observations.json")), planEntry.sha256, [
+          ...(facts.reportsDisposed
+            ? [
+                `${facts.reportsDisposed} report(s) of the period were disposed of by retention: their findings are not in these results (disposals/ in the bundle).`,
+              ]
+            : []),
+          ...(facts.reportsIncluded === 0
+            ? ["No report in the period gives automated evidence for the selected controls."]
+            : []),
+        ]),
       ),
     );
     const consistency: ConsistencyProofs = [];

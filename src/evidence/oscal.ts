@@ -161,6 +161,8 @@ export class BundleOscal {
   async *assessmentResults(
     observations: AsyncIterable<string | Buffer>,
     planSha256: string,
+    /** What the result must say it lacks (reports disposed of by retention, none in the period). */
+    remarks: readonly string[] = [],
   ): AsyncGenerator<string | Buffer> {
     const key = this.scope.key;
     const planResource = uuidFor(`plan-resource:${key}`);
@@ -184,6 +186,7 @@ export class BundleOscal {
       description: `Findings of the signed reports appended to the evidence ledger between ${this.selection.from} and ${this.selection.to}.`,
       start: this.start ?? this.selection.from,
       end: this.end ?? this.selection.to,
+      ...(remarks.length ? { remarks: remarks.join("\n\n") } : {}),
     };
     yield `{"assessment-results":${JSON.stringify(head).slice(0, -1)},"results":[${JSON.stringify(result).slice(0, -1)}`;
     if (this.inventory.size) {

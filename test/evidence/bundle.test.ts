@@ -317,5 +317,10 @@ describe.each(databases())("evidence bundles on $name", (database) => {
       /DISPOSED: 3 report\(s\) of the period were disposed of/,
     );
     expect([...files.keys()].some((p) => p.startsWith("disposals/"))).toBe(true);
+    const ar = JSON.parse(files.get(PATHS.assessmentResults)!.toString());
+    expect(oscalValidator()(ar)).toEqual([]);
+    expect(ar["assessment-results"].results[0].remarks).toMatch(
+      /^3 report\(s\) of the period were disposed of/,
+    );
   });
 });
