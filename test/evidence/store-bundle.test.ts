@@ -215,7 +215,7 @@ describe.each(databases())("evidence bundles from the store on $name", (database
     await db.updateTable("ledger_head").set({ entry_hash: prev }).where("id", "=", 1).execute();
     await db.deleteFrom("merkle_nodes").execute();
     await db.deleteFrom("checkpoints").execute();
-    await backfillTree(db);
+    await backfillTree(db, app.assay.store.dialect);
     clock = new Date(START + 61 * day);
     expect(
       (await postReport(app, agent, signedReport(agent, realisticFindings("late"), clock))).statusCode,
