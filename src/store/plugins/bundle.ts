@@ -1,10 +1,11 @@
 import { PassThrough } from "node:stream";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import { buildBundle } from "../../evidence/build.js";
 import { storeTreeProofs } from "../../evidence/store-proofs.js";
+import type { StoreContext } from "../context.js";
 import { HttpError } from "../http-error.js";
 import { QueryText } from "../query-text.js";
 import { treeSize } from "../tree.js";
@@ -90,19 +91,12 @@ export default async function bundleRoutes(app: FastifyInstance): Promise<void> 
           "witnessed",
         );
 
-      const out = new PassThrough();
-      buildBundle(
-        store.db,
-        storeTreeProofs(store.db, signer, app.assay.now),
+      const out = streamEvidenceBundle(
+        app.assay,
         frameworks,
         { framework: q.framework, controls, from, to, witnessedSizes },
-        out,
-        app.assay.now(),
-      ).catch((error: unknown) => {
-        // Headers are gone: cut the stream so the client sees a broken download, never a short zip.
-        request.log.error({ err: error }, "evidence bundle failed while streaming");
-        out.destroy(error as Error);
-      });
+        request.log,
+      );
       const stamp = app.assay.now().toISOString().replaceAll(":", "").slice(0, 15);
       return reply
         .header("content-type", "application/zip")
@@ -110,4 +104,30 @@ export default async function bundleRoutes(app: FastifyInstance): Promise<void> 
         .send(out);
     },
   );
+}
+
+/**
+ * Builds a bundle into a stream as it goes (the store holds a page of ledger entries at a time). A failure after
+ * the headers are gone cuts the stream, so the client sees a broken download, never a short zip. The dashboard's
+ * control export uses it too.
+ */
+export function streamEvidenceBundle(
+  ctx: StoreContext,
+  frameworks: Framework[],
+  query: { framework?: string; controls: string[]; from: string; to: string; witnessedSizes: number[] },
+  log: FastifyBaseLogger,
+): PassThrough {
+  const out = new PassThrough();
+  buildBundle(
+    ctx.store.db,
+    storeTreeProofs(ctx.store.db, ctx.signer, ctx.now),
+    frameworks,
+    query,
+    out,
+    ctx.now(),
+  ).catch((error: unknown) => {
+    log.error({ err: error }, "evidence bundle failed while streaming");
+    out.destroy(error as Error);
+  });
+  return out;
 }
