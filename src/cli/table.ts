@@ -4,6 +4,7 @@ type Colors = ReturnType<typeof pc.createColors>;
 
 import { SEVERITY_ORDER, type Severity } from "../core/finding.js";
 import type { ScanReport, StatusCounts } from "../core/report.js";
+import { remediationFor } from "../core/rule.js";
 
 /** The human summary of a scan: counts by policy and severity, then what failed and how to fix it. */
 export function renderTable(report: ScanReport, { color }: { color: boolean }): string {
@@ -58,7 +59,8 @@ export function renderTable(report: ScanReport, { color }: { color: boolean }): 
         .map(([k, v]) => `${k}=${v.unreadable ? `unreadable (${v.unreadable})` : JSON.stringify(v.value)}`)
         .join(", ");
       if (values) lines.push(c.dim(`      evidence: ${truncate(values, 300)}`));
-      if (rule) lines.push(`      fix: ${rule.remediation}`);
+      const os = resources.get(f.resourceUid)?.attributes.os as { platform?: string } | undefined;
+      if (rule) lines.push(`      fix: ${remediationFor(rule, os?.platform)}`);
     }
   }
   const errors = report.findings.filter((f) => f.status === "error");

@@ -6,7 +6,13 @@ import { type Diagnostic, DiagnosticsError } from "../core/errors.js";
 import { factsSchemaFor } from "../core/facts/index.js";
 import { ProfileValuesSchema } from "../core/profile.js";
 import { ResourceSchema } from "../core/resource.js";
-import { type RuleDefinition, RuleSchema, type RuleSummary, ruleResourceTypes } from "../core/rule.js";
+import {
+  type RuleDefinition,
+  RuleSchema,
+  type RuleSummary,
+  remediationSummary,
+  ruleResourceTypes,
+} from "../core/rule.js";
 import {
   controlsByRule,
   type Framework,
@@ -304,7 +310,7 @@ export function compileRuleSource(
         resourceTypes,
         policy: definition.policy,
         policyName: policy?.name ?? definition.policy,
-        remediation: definition.remediation,
+        ...remediationSummary(definition.remediation),
         controls: controls.get(definition.id) ?? [],
       },
     },

@@ -1,7 +1,7 @@
 import type { ScanReport } from "../core/report.js";
 import { chunked } from "./chunks.js";
 import { csvField } from "./escape.js";
-import { evidenceLines, indexReport, outcomeOf } from "./report-index.js";
+import { evidenceLines, findingRemediation, indexReport, outcomeOf } from "./report-index.js";
 import type { Renderer } from "./types.js";
 
 export const CSV_COLUMNS = [
@@ -56,7 +56,7 @@ function* csvRows(report: ScanReport, excel: boolean): Generator<string> {
       f.message,
       evidenceLines(f.evidence).join("; "),
       f.controls.join(" "),
-      rule?.remediation,
+      findingRemediation(index, f),
       f.exception?.owner,
       f.exception?.reason,
       f.exception?.expires,

@@ -8,10 +8,13 @@ import { type ChartRow, stackedBarChart } from "./html-chart.js";
 import { HTML_STYLE } from "./html-style.js";
 import {
   evidenceLines,
+  findingRemediation,
   formatValue,
   indexReport,
+  PLATFORM_LABELS,
   type ReportIndex,
   resourceName,
+  resourcePlatform,
   SEVERITIES_DESC,
 } from "./report-index.js";
 import type { Renderer, RenderOptions } from "./types.js";
@@ -191,6 +194,26 @@ function changeRow(c: FindingChange, index: ReportIndex): string {
   return `<tr><td>${h(c.ruleId)}${title ? `<br><span class="muted">${h(title)}</span>` : ""}</td><td>${h(c.resourceName)}</td><td>${badge(`sev-${c.severity}`, c.severity)}</td><td>${c.before ? badge(`st-${c.before}`, c.before) : "—"}</td><td>${c.after ? badge(`st-${c.after}`, c.after) : "—"}</td><td>${message}</td></tr>`;
 }
 
+/**
+ * The remediation of one rule's group: one paragraph when every finding gets the same text, else one per
+ * device platform among the findings, labelled (a Mac owner is not shown the Linux commands).
+ */
+function* remediationHtml(index: ReportIndex, findings: readonly Finding[]): Generator<string> {
+  const texts = new Map<string, string>();
+  for (const f of findings) {
+    const platform = resourcePlatform(index, f.resourceUid);
+    const label = PLATFORM_LABELS[platform as keyof typeof PLATFORM_LABELS] ?? "Other";
+    texts.set(label, findingRemediation(index, f));
+  }
+  if (new Set(texts.values()).size <= 1) {
+    const text = [...texts.values()][0];
+    if (text) yield `<p class="remediation"><b>Remediation:</b> ${h(text)}</p>`;
+    return;
+  }
+  for (const [label, text] of [...texts].sort(([a], [b]) => a.localeCompare(b)))
+    yield `<p class="remediation"><b>Remediation (${h(label)}):</b> ${h(text)}</p>`;
+}
+
 /** Failing (not excepted) or unevaluable findings, grouped by rule, most severe rule first. */
 function* groupedByRule(report: ScanReport, index: ReportIndex, status: "fail" | "error"): Generator<string> {
   const groups = new Map<string, Finding[]>();
@@ -213,7 +236,7 @@ function* groupedByRule(report: ScanReport, index: ReportIndex, status: "fail" |
     const rule = index.rules.get(ruleId);
     yield `<div class="rule ${status}" data-rule="${h(ruleId)}"><h3>${badge(`sev-${rule?.severity ?? "info"}`, rule?.severity ?? "info")} ${h(ruleId)}: ${h(rule?.title ?? "")} <span class="muted">(${findings.length})</span></h3>`;
     yield `<p class="muted">Policy: ${h(rule?.policyName ?? findings[0]?.policy ?? "")}${rule?.controls.length ? ` · Controls: ${h(rule.controls.join(", "))}` : ""}</p>`;
-    if (rule?.remediation) yield `<p class="remediation"><b>Remediation:</b> ${h(rule.remediation)}</p>`;
+    if (rule?.remediation) yield* remediationHtml(index, findings);
     yield "<table><thead><tr><th>Resource</th><th>Type</th><th>Message</th><th>Evidence</th></tr></thead><tbody>";
     for (const f of findings) {
       const name = resourceName(index, f.resourceUid);

@@ -2,7 +2,13 @@ import type { Finding } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import { chunked } from "./chunks.js";
 import { xmlAttr, xmlText } from "./escape.js";
-import { evidenceLines, indexReport, type ReportIndex, resourceName } from "./report-index.js";
+import {
+  evidenceLines,
+  findingRemediation,
+  indexReport,
+  type ReportIndex,
+  resourceName,
+} from "./report-index.js";
 import type { Renderer } from "./types.js";
 
 /**
@@ -61,9 +67,7 @@ function testcase(f: Finding, index: ReportIndex): string {
     xmlText(
       [
         ...evidenceLines(f.evidence),
-        ...(index.rules.get(f.ruleId)?.remediation
-          ? [`remediation: ${index.rules.get(f.ruleId)?.remediation}`]
-          : []),
+        ...(findingRemediation(index, f) ? [`remediation: ${findingRemediation(index, f)}`] : []),
       ].join("\n"),
     );
   if (f.status === "fail" && f.exception) {

@@ -2,7 +2,13 @@ import type { Finding, Severity } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import type { Resource } from "../core/resource.js";
 import { chunked } from "./chunks.js";
-import { indexReport, type ReportIndex, splitControl } from "./report-index.js";
+import {
+  findingRemediation,
+  indexReport,
+  type ReportIndex,
+  resourcePlatform,
+  splitControl,
+} from "./report-index.js";
 import type { Renderer } from "./types.js";
 
 /** OCSF 1.8.0 Compliance Finding: category Findings (2), class 2003, activity Create (1). */
@@ -97,7 +103,8 @@ export class OcsfEventWriter {
   /** Everything before the message that depends only on the rule and severity, and the remediation after. */
   private ruleParts(f: Finding) {
     const severityName = eventSeverity(f);
-    const key = `${f.ruleId}\u0000${severityName}`;
+    // The remediation may differ by device platform (Linux commands are not shown for a Mac).
+    const key = `${f.ruleId}\u0000${severityName}\u0000${resourcePlatform(this.index, f.resourceUid) ?? ""}`;
     let parts = this.byRule.get(key);
     if (!parts) {
       const rule = this.index.rules.get(f.ruleId);
@@ -109,7 +116,7 @@ export class OcsfEventWriter {
       parts = {
         head,
         title: j(rule?.title ?? f.ruleId),
-        tail: rule?.remediation ? `,"remediation":{"desc":${j(rule.remediation)}}` : "",
+        tail: rule?.remediation ? `,"remediation":{"desc":${j(findingRemediation(this.index, f))}}` : "",
       };
       this.byRule.set(key, parts);
     }

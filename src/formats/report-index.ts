@@ -1,7 +1,7 @@
 import type { EvidenceValue, Finding, Severity } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import type { Resource } from "../core/resource.js";
-import type { RuleSummary } from "../core/rule.js";
+import { REMEDIATION_PLATFORMS, type RuleSummary, remediationFor } from "../core/rule.js";
 
 /** Lookups every renderer needs, built once per render (a report of 100,000 findings is walked a few times). */
 export interface ReportIndex {
@@ -42,6 +42,37 @@ export const SEVERITIES_DESC: readonly Severity[] = ["critical", "high", "medium
 export function resourceName(index: ReportIndex, uid: string): string {
   const name = index.resources.get(uid)?.name;
   return name && name.length > 0 ? name : uid;
+}
+
+/** The device platform (`os.platform` fact) of a resource, or undefined for anything else. */
+export function resourcePlatform(index: ReportIndex, uid: string): string | undefined {
+  const os = index.resources.get(uid)?.attributes.os;
+  const platform = os && typeof os === "object" ? (os as { platform?: unknown }).platform : undefined;
+  return typeof platform === "string" ? platform : undefined;
+}
+
+/** The remediation for one finding: its device platform's own text when the rule has one. */
+export function findingRemediation(index: ReportIndex, finding: Finding): string {
+  const rule = index.rules.get(finding.ruleId);
+  return rule ? remediationFor(rule, resourcePlatform(index, finding.resourceUid)) : "";
+}
+
+export const PLATFORM_LABELS: Record<(typeof REMEDIATION_PLATFORMS)[number], string> = {
+  linux: "Linux",
+  darwin: "macOS",
+  win32: "Windows",
+};
+
+/**
+ * Every remediation text of a rule, labelled by platform, for outputs that describe a rule once rather than per
+ * finding (SARIF's rule help): "Linux: …", "macOS: …", "Windows: …", then "Other: <default>".
+ */
+export function remediationAllPlatforms(rule: RuleSummary): string {
+  const own = REMEDIATION_PLATFORMS.flatMap((p) => {
+    const text = rule.remediationByPlatform?.[p];
+    return text ? [`${PLATFORM_LABELS[p]}: ${text}`] : [];
+  });
+  return own.length ? [...own, `Other: ${rule.remediation}`].join("\n") : rule.remediation;
 }
 
 /** A value as a reader sees it: strings bare, everything else as compact JSON. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Finding, Severity } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import { chunked } from "./chunks.js";
-import { indexReport, outcomeOf, resourceName } from "./report-index.js";
+import { indexReport, outcomeOf, remediationAllPlatforms, resourceName } from "./report-index.js";
 import type { Renderer } from "./types.js";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
@@ -64,7 +64,7 @@ function* sarifPieces(report: ScanReport, which: SarifResultSelection): Generato
       name: r.id,
       shortDescription: { text: r.title },
       fullDescription: { text: `${r.title} (policy: ${r.policyName}).` },
-      help: { text: r.remediation || r.title },
+      help: { text: remediationAllPlatforms(r) || r.title },
       defaultConfiguration: { level: LEVEL[r.severity] },
       properties: {
         // `security` files the alerts under security in code scanning; GitHub keeps at most 20 tags, and the
