@@ -110,6 +110,8 @@ export const DeviceFactsSchema = z.strictObject({
       /** Age of the newest signature database in hours; absent when no scanner is installed. */
       signatureAgeHours: z.number().nonnegative().optional(),
       realTimeProtection: z.boolean().optional(),
+      /** What is scanned when a file is opened, where the product's configuration lists it (ClamAV clamonacc). */
+      onAccessPaths: z.array(z.string()).optional(),
       /** Protection comes from the vendor's cloud (e.g. CrowdStrike Falcon): there is no local signature database to age. */
       cloudDelivered: z.boolean().optional(),
     })

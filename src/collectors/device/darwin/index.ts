@@ -360,7 +360,10 @@ async function probeMalware(host: Host): Promise<ProbeResult> {
     "malware",
     {
       installed: true,
-      // XProtect is part of the OS: it checks every app at launch and cannot be switched off by a user.
+      // XProtect is part of the OS and has no off switch: Apple Platform Security, "Protecting against malware
+      // in macOS" (https://support.apple.com/guide/security/sec469d47bd8/web): it checks for known malicious
+      // content when an app is first launched, when an app has been changed in the file system and when its
+      // signatures are updated. Present means on; its definitions' age is DEV-MAL-002's concern.
       running: true,
       product: `XProtect ${newest.version}`,
       signatureAgeHours: Math.max(0, Math.round(((host.now.getTime() - newest.mtime) / 3_600_000) * 10) / 10),
