@@ -117,6 +117,32 @@ export const DeviceFactsSchema = z.strictObject({
     })
     .optional(),
 
+  lockout: z
+    .strictObject({
+      /** Failed logins in a row before the account locks; 0 = accounts never lock. */
+      maxAttempts: count,
+      /** Seconds within which the failures count (faillock fail_interval, Windows ResetLockoutCount). */
+      windowSeconds: count.optional(),
+      /** Seconds an account stays locked; 0 = until an administrator unlocks it. */
+      unlockSeconds: count.optional(),
+      /** What enforces it: `pam_faillock`, `pam_tally2`, `windows-account-lockout`, `pwpolicy`, `none`. */
+      mechanism: z.string(),
+    })
+    .optional(),
+
+  mdm: z
+    .strictObject({
+      /** Enrolled in a mobile device management service. */
+      enrolled: z.boolean(),
+      /** Who manages it: Windows ProviderID (`MS DM Server` is Intune), the MDM server's host, the Linux agent. */
+      provider: z.string().optional(),
+      /** macOS: enrolled through Automated Device Enrollment (Apple Business Manager, "DEP"). */
+      automatedEnrollment: z.boolean().optional(),
+      /** macOS: the enrolment is user approved (or automated), which some payloads require. */
+      userApproved: z.boolean().optional(),
+    })
+    .optional(),
+
   removableMedia: z
     .strictObject({
       usbStorageBlocked: z.boolean(),

@@ -5,6 +5,7 @@ import { probeBackup } from "./backup.js";
 import { probeEncryption } from "./encryption.js";
 import { probeFirewall } from "./firewall.js";
 import { probeMalware } from "./malware.js";
+import { probeLockout } from "./lockout.js";
 import { probeIdentity } from "./os.js";
 import { probePassword } from "./password.js";
 import { probePlatformIntegrity } from "./platform-integrity.js";
@@ -21,6 +22,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   updates: probeUpdates,
   ssh: probeSsh,
   password: probePassword,
+  lockout: probeLockout,
   screenLock: probeScreenLock,
   malware: probeMalware,
   removableMedia: probeRemovableMedia,

@@ -83,6 +83,24 @@ const Sections = {
     MaximumPasswordAge: num,
     MinimumPasswordLength: num,
     PasswordComplexity: num,
+    LockoutBadCount: num,
+    ResetLockoutCount: num,
+    LockoutDuration: num,
+  }),
+  mdmEnrollments: list(
+    z.object({
+      key: z.string(),
+      providerId: z.string(),
+      enrollmentState: regValue,
+      upn: str,
+      discoveryUrl: str,
+    }),
+  ),
+  serverBackup: z.object({
+    installed: z.boolean(),
+    scheduled: bool,
+    lastSuccessfulBackupTime: str,
+    numberOfVersions: num,
   }),
   timeService: z.object({ status: z.string(), startType: str }),
   timeTriggers: z.object({ startTriggers: z.number().int().nonnegative(), ntpType: str, syncTaskState: str }),
@@ -190,7 +208,9 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
   else fail("ssh", `Get-Service sshd: ${sshd.ok ? "no status" : sshd.reason}`);
 
   decidePassword(read("passwordPolicy"), set, fail);
-  fail("backup", "backup status is not collected on Windows yet");
+  decideLockout(read("passwordPolicy"), set, fail);
+  decideMdm(read("mdmEnrollments"), set, fail);
+  decideBackup(read("serverBackup"), now, set, fail);
   return { ...(identity ? { identity } : {}), result };
 }
 
@@ -527,5 +547,95 @@ function decidePassword(policy: Read<"passwordPolicy">, set: Set, fail: Fail): v
     ...(p.MinimumPasswordLength != null ? { minLength: p.MinimumPasswordLength } : {}),
     minClasses: complex ? 3 : 1,
     qualityModule: complex ? "windows-password-complexity" : "none",
+  });
+}
+
+/**
+ * Account lockout from the same `secedit /export` ([System Access] keys, never translated): LockoutBadCount 0
+ * means accounts never lock (secedit then omits the other two); ResetLockoutCount and LockoutDuration are in
+ * minutes, and a LockoutDuration of -1 keeps the account locked until an administrator unlocks it.
+ */
+function decideLockout(policy: Read<"passwordPolicy">, set: Set, fail: Fail): void {
+  if (!policy.ok) {
+    fail("lockout", `secedit /export: ${policy.reason}`);
+    return;
+  }
+  const p = policy.value;
+  if (p.LockoutBadCount == null) {
+    fail("lockout", "secedit /export printed no LockoutBadCount");
+    return;
+  }
+  if (p.LockoutBadCount <= 0) {
+    set("lockout", { maxAttempts: 0, mechanism: "windows-account-lockout" });
+    return;
+  }
+  set("lockout", {
+    maxAttempts: p.LockoutBadCount,
+    ...(p.ResetLockoutCount != null && p.ResetLockoutCount >= 0
+      ? { windowSeconds: p.ResetLockoutCount * 60 }
+      : {}),
+    ...(p.LockoutDuration != null
+      ? { unlockSeconds: p.LockoutDuration < 0 ? 0 : p.LockoutDuration * 60 }
+      : {}),
+    mechanism: "windows-account-lockout",
+  });
+}
+
+/** The MDM bridge's local provider (Fleet's note: `mdm_bridge` registers it) is not a management service. */
+const NOT_MDM_PROVIDERS = new Set(["Local_Management"]);
+
+/**
+ * Enrolled when an enrolment of a management service is in EnrollmentState 1 ("enrolled" in Intune's
+ * enrollmentState enumeration); an entry without a state counts only with a discovery URL, the trace a
+ * completed MDM enrolment leaves. Stale entries of an earlier enrolment (another state) do not count.
+ */
+function decideMdm(enrollments: Read<"mdmEnrollments">, set: Set, fail: Fail): void {
+  if (!enrollments.ok) {
+    fail("mdm", `HKLM\\SOFTWARE\\Microsoft\\Enrollments: ${enrollments.reason}`);
+    return;
+  }
+  const active = enrollments.value.items.find(
+    (e) =>
+      !NOT_MDM_PROVIDERS.has(e.providerId) &&
+      (toNumber(e.enrollmentState) === 1 || (e.enrollmentState == null && !!e.discoveryUrl)),
+  );
+  if (!active) {
+    set("mdm", { enrolled: false });
+    return;
+  }
+  let host: string | undefined;
+  try {
+    host = active.discoveryUrl ? new URL(active.discoveryUrl).host : undefined;
+  } catch {
+    host = undefined;
+  }
+  set("mdm", { enrolled: true, provider: host ? `${active.providerId} (${host})` : active.providerId });
+}
+
+/**
+ * Windows Server Backup: configured when a backup schedule exists (Get-WBPolicy); the newest successful backup
+ * from Get-WBSummary. Client editions have no Windows Server Backup, and File History or third-party agents
+ * are not read here, so a client's backup stays unreadable (its rules `error`) rather than "not configured".
+ */
+function decideBackup(backup: Read<"serverBackup">, now: Date, set: Set, fail: Fail): void {
+  if (!backup.ok) {
+    fail("backup", `Get-WBPolicy/Get-WBSummary: ${backup.reason}`);
+    return;
+  }
+  const b = backup.value;
+  if (!b.installed) {
+    fail(
+      "backup",
+      "Windows Server Backup is not installed (client editions have none); File History and third-party backup agents are not read by this collector",
+    );
+    return;
+  }
+  const last = b.lastSuccessfulBackupTime ? Date.parse(b.lastSuccessfulBackupTime) : Number.NaN;
+  set("backup", {
+    configured: b.scheduled === true,
+    tool: "windows-server-backup",
+    ...(Number.isFinite(last)
+      ? { latestAgeHours: Math.max(0, Math.round(((now.getTime() - last) / 3_600_000) * 10) / 10) }
+      : {}),
   });
 }

@@ -23,7 +23,15 @@ export const USER_HIVE_PATTERN = "^S-1-(5-21|12-1)-[0-9-]+$";
 const W32TIME_KEY = String.raw`HKLM:\SYSTEM\CurrentControlSet\Services\W32Time`;
 
 /** The `[System Access]` lines of a `secedit /export` the password section keeps (key names are never translated). */
-export const SECEDIT_LINE_PATTERN = String.raw`^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity)\s*=\s*(-?\d+)`;
+export const SECEDIT_LINE_PATTERN = String.raw`^(MinimumPasswordAge|MaximumPasswordAge|MinimumPasswordLength|PasswordComplexity|LockoutBadCount|ResetLockoutCount|LockoutDuration)\s*=\s*(-?\d+)`;
+
+/**
+ * MDM enrolments: one subkey per enrolment under this key, with ProviderID ("MS DM Server" is Intune),
+ * EnrollmentState (1 = enrolled, the Intune enrollmentState values), UPN and DiscoveryServiceFullURL. SYSTEM
+ * reads it without any MDM tool; Fleet's Windows MDM detection reads the same values (fleetdm/fleet
+ * server/service/osquery_utils/queries.go, "mdm_windows").
+ */
+const ENROLLMENTS_KEY = String.raw`HKLM:\SOFTWARE\Microsoft\Enrollments`;
 
 export const POSTURE_SCRIPT = String.raw`
 $ErrorActionPreference = 'Stop'
@@ -108,6 +116,18 @@ $out.passwordPolicy = Section {
   foreach ($l in $lines) { if ($l -match '${SECEDIT_LINE_PATTERN}') { $v[$Matches[1]] = [int]$Matches[2] } }
   $v
 }
+# An absent Enrollments key means the device never enrolled; a denied read stays an error.
+$out.mdmEnrollments = Section { [ordered]@{ items = @(if (Test-Path -LiteralPath '${ENROLLMENTS_KEY}') {
+  Get-ChildItem -LiteralPath '${ENROLLMENTS_KEY}' | ForEach-Object { $p = Get-ItemProperty -LiteralPath $_.PSPath
+    if ($null -ne $p.ProviderID) { [ordered]@{ key = $_.PSChildName; providerId = "$($p.ProviderID)"; enrollmentState = $p.EnrollmentState;
+      upn = $p.UPN; discoveryUrl = $p.DiscoveryServiceFullURL } } } }) } }
+# Windows Server Backup (wbadmin's engine): the schedule (Get-WBPolicy, $null when none) and the newest
+# successful backup (Get-WBSummary). Client editions have no WindowsServerBackup module.
+$out.serverBackup = Section {
+  if (-not (Get-Command Get-WBSummary -ErrorAction SilentlyContinue)) { [ordered]@{ installed = $false } }
+  else { $policy = Get-WBPolicy; $s = Get-WBSummary
+    [ordered]@{ installed = $true; scheduled = ($null -ne $policy -and @($policy.Schedule).Count -gt 0);
+      lastSuccessfulBackupTime = (Iso $s.LastSuccessfulBackupTime); numberOfVersions = $s.NumberOfVersions } } }
 $out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
 # W32Time is trigger-started on most clients: "Stopped" between synchronisations is normal when a start trigger
 # or the SynchronizeTime task brings it back; Parameters\Type NoSync means it never synchronises.

@@ -267,6 +267,7 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       MaximumPasswordAge: 42,
       MinimumPasswordLength: 0,
       PasswordComplexity: 1,
+      LockoutBadCount: 0,
     });
     const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
     const posture = parseWindowsPosture(JSON.stringify({ ...raw, passwordPolicy: section }), now);
@@ -277,6 +278,78 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       minClasses: 3,
       qualityModule: "windows-password-complexity",
     });
+    // LockoutBadCount 0: accounts never lock (secedit then leaves out the duration and the reset window).
+    expect(posture?.result.attributes.lockout).toEqual({
+      maxAttempts: 0,
+      mechanism: "windows-account-lockout",
+    });
+  });
+
+  it("account lockout, MDM enrolment and Windows Server Backup", () => {
+    const laptop = parse("win11-laptop.json").result;
+    expect(laptop.attributes.lockout).toEqual({
+      maxAttempts: 10,
+      windowSeconds: 900,
+      unlockSeconds: 900,
+      mechanism: "windows-account-lockout",
+    });
+    // Intune's enrolment counts; the MDM bridge's Local_Management entry does not.
+    expect(laptop.attributes.mdm).toEqual({
+      enrolled: true,
+      provider: "MS DM Server (enrollment.manage.microsoft.com)",
+    });
+    // A client edition: no Windows Server Backup, and File History is not read, so backup is not judged.
+    expect(laptop.attributes.backup).toBeUndefined();
+    expect(laptop.unreadable.backup).toMatch(/Windows Server Backup is not installed/);
+
+    const server = parse("server2019-gaps.json").result;
+    expect(server.attributes.lockout).toEqual({ maxAttempts: 0, mechanism: "windows-account-lockout" });
+    expect(server.attributes.mdm).toEqual({ enrolled: false });
+    expect(server.attributes.backup).toEqual({
+      configured: true,
+      tool: "windows-server-backup",
+      latestAgeHours: 13.2,
+    });
+
+    const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
+    const variant = (changes: Record<string, unknown>) => {
+      const posture = parseWindowsPosture(JSON.stringify({ ...raw, ...changes }), now);
+      if (!posture) throw new Error("did not parse");
+      return posture.result;
+    };
+    // An administrator must unlock (LockoutDuration -1).
+    expect(
+      variant({ passwordPolicy: { ...raw.passwordPolicy, LockoutDuration: -1 } }).attributes.lockout
+        ?.unlockSeconds,
+    ).toBe(0);
+    // A stale entry of an earlier enrolment (state 3, failed) and the bridge alone: not enrolled.
+    expect(
+      variant({
+        mdmEnrollments: {
+          items: [
+            {
+              key: "A",
+              providerId: "MS DM Server",
+              enrollmentState: 3,
+              discoveryUrl: "https://x.example/d.svc",
+            },
+            { key: "B", providerId: "Local_Management", enrollmentState: 1 },
+          ],
+        },
+      }).attributes.mdm,
+    ).toEqual({ enrolled: false });
+    // No schedule: Windows Server Backup is installed but nothing runs.
+    expect(
+      variant({ serverBackup: { installed: true, scheduled: false, lastSuccessfulBackupTime: null } })
+        .attributes.backup,
+    ).toEqual({ configured: false, tool: "windows-server-backup" });
+    // A denied registry read stays unreadable, never "not enrolled".
+    const denied = variant({ mdmEnrollments: { error: "Requested registry access is not allowed." } });
+    expect(denied.attributes.mdm).toBeUndefined();
+    expect(denied.unreadable.mdm).toMatch(/Requested registry access is not allowed/);
+    // The script reads the enrolments and the backup schedule.
+    expect(POSTURE_SCRIPT).toContain("HKLM:\\SOFTWARE\\Microsoft\\Enrollments");
+    expect(POSTURE_SCRIPT).toContain("Get-WBSummary");
   });
 
   it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
