@@ -20,7 +20,9 @@ import {
   parseFdesetupStatus,
   parseIoregPlatformUuid,
   parseMountControls,
+  parseProfilesEnrollment,
   parsePwpolicyAccountPolicies,
+  parsePwpolicyLockout,
   parseSoftwareUpdateList,
   parseSoftwareUpdateSchedule,
   parseSpctlStatus,
@@ -80,6 +82,8 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   timeSync: probeTimeSync,
   ssh: probeRemoteLogin,
   password: probePassword,
+  lockout: probeLockout,
+  mdm: probeMdm,
 };
 
 async function guarded(
@@ -512,5 +516,49 @@ async function probePassword(host: Host): Promise<ProbeResult> {
       qualityModule: policy.contentPolicies > 0 ? "pwpolicy" : "none",
     },
     "cmd: pwpolicy -getaccountpolicies",
+  );
+}
+
+async function probeLockout(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/bin/pwpolicy", ["-getaccountpolicies"]);
+  const policy = parsePwpolicyLockout(text(r));
+  const source = "cmd: pwpolicy -getaccountpolicies";
+  if (!policy) return unreadableResult("lockout", describeFailure(r), source);
+  return factResult(
+    "lockout",
+    {
+      maxAttempts: policy.maxAttempts,
+      ...(policy.unlockSeconds !== undefined ? { unlockSeconds: policy.unlockSeconds } : {}),
+      mechanism: policy.maxAttempts > 0 ? "pwpolicy" : "none",
+    },
+    source,
+  );
+}
+
+async function probeMdm(host: Host): Promise<ProbeResult> {
+  const r = await host.exec("/usr/bin/profiles", ["status", "-type", "enrollment"]);
+  const status = parseProfilesEnrollment(text(r));
+  const source = "cmd: profiles status -type enrollment";
+  if (!status)
+    return unreadableResult(
+      "mdm",
+      r.ok ? `${r.command}: unexpected output: "${firstLine(text(r))}"` : describeFailure(r),
+      source,
+    );
+  let provider: string | undefined;
+  try {
+    provider = status.server ? new URL(status.server).host : undefined;
+  } catch {
+    provider = status.server;
+  }
+  return factResult(
+    "mdm",
+    {
+      enrolled: status.enrolled,
+      ...(provider ? { provider } : {}),
+      automatedEnrollment: status.automated,
+      userApproved: status.userApproved,
+    },
+    source,
   );
 }

@@ -392,3 +392,48 @@ export function parsePwpolicyAccountPolicies(text: string): MacPasswordPolicy | 
     contentPolicies: own.length,
   };
 }
+
+/**
+ * `pwpolicy -getaccountpolicies`: the account-lockout policy of the authentication category (the legacy
+ * `maxFailedLoginAttempts` or an MDM passcode profile's maxFailedAttempts), i.e. its
+ * policyAttributeMaximumFailedAuthentications, and autoEnableInSeconds when the account unlocks by itself
+ * (without it the account stays disabled until an administrator resets it). No such policy: never locks.
+ */
+export function parsePwpolicyLockout(
+  text: string,
+): { maxAttempts: number; unlockSeconds?: number } | undefined {
+  if (!/<plist/.test(text))
+    return /No global policies|no policies|No global account policies/i.test(text)
+      ? { maxAttempts: 0 }
+      : undefined;
+  const ints = (key: string) =>
+    [...text.matchAll(new RegExp(`<key>${key}</key>\\s*<integer>(\\d+)</integer>`, "g"))].map((m) =>
+      Number(m[1]),
+    );
+  const attempts = ints("policyAttributeMaximumFailedAuthentications").filter((n) => n > 0);
+  if (!attempts.length) return { maxAttempts: 0 };
+  const unlock = ints("autoEnableInSeconds");
+  return { maxAttempts: Math.min(...attempts), unlockSeconds: unlock.length ? Math.max(...unlock) : 0 };
+}
+
+/**
+ * `profiles status -type enrollment` (macOS 10.13.4 and later): "Enrolled via DEP: Yes|No", "MDM enrollment:
+ * Yes (User Approved)|Yes|No" and, when enrolled on recent releases, "MDM server: <url>".
+ */
+export function parseProfilesEnrollment(
+  text: string,
+): { enrolled: boolean; automated: boolean; userApproved: boolean; server?: string } | undefined {
+  const dep = /Enrolled via DEP:\s*(Yes|No)/i.exec(text)?.[1];
+  const mdm = /MDM enrollment:\s*(Yes|No)(\s*\(User Approved\))?/i.exec(text);
+  if (!dep || !mdm?.[1]) return undefined;
+  const server = /MDM server:\s*(\S+)/i.exec(text)?.[1];
+  const automated = /^yes$/i.test(dep);
+  const enrolled = /^yes$/i.test(mdm[1]);
+  return {
+    enrolled,
+    automated,
+    // Automated Device Enrollment is user approved by definition (Apple: "Device Enrollment … is always user approved").
+    userApproved: enrolled && (!!mdm[2] || automated),
+    ...(server ? { server } : {}),
+  };
+}

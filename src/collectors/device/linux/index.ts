@@ -6,6 +6,7 @@ import { probeEncryption } from "./encryption.js";
 import { probeFirewall } from "./firewall.js";
 import { probeLockout } from "./lockout.js";
 import { probeMalware } from "./malware.js";
+import { probeMdm } from "./mdm.js";
 import { probeIdentity } from "./os.js";
 import { probePassword } from "./password.js";
 import { probePlatformIntegrity } from "./platform-integrity.js";
@@ -23,6 +24,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   ssh: probeSsh,
   password: probePassword,
   lockout: probeLockout,
+  mdm: probeMdm,
   screenLock: probeScreenLock,
   malware: probeMalware,
   removableMedia: probeRemovableMedia,

@@ -89,7 +89,7 @@ export async function probeLockout(host: Host): Promise<ProbeResult> {
   if (!stack?.ok)
     return unreadableResult(
       "lockout",
-      `no PAM auth stack is readable (${stacks.map((s) => (s.ok ? s.path : `${s.path}: ${s.reason}`)).join("; ")})`,
+      `no PAM auth stack is readable (${stacks.map((s) => (s.ok ? s.path : s.reason)).join("; ")})`,
     );
   // A faillock.conf that exists but cannot be read would leave the documented defaults standing in for it.
   if (!conf.ok && !conf.missing && /pam_faillock/.test(stack.text))

@@ -66,6 +66,7 @@ function macbook(overrides: Record<string, Recording> = {}) {
       "/usr/sbin/systemsetup -getusingnetworktime": { stdout: f("systemsetup-networktime.txt") },
       "/usr/sbin/systemsetup -getremotelogin": { stdout: f("systemsetup-remotelogin.txt") },
       "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-accountpolicies.txt") },
+      "/usr/bin/profiles status -type enrollment": { stdout: f("profiles-enrollment-dep.txt") },
       ...overrides,
     },
     { now, mtimes: { [XPROTECT]: now.getTime() - 30 * 3_600_000 } },
@@ -263,6 +264,59 @@ describe("macOS device probe", () => {
       macbook({ "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-mdm-minlength.txt") } }),
     );
     expect(mdm.result.attributes.password).toEqual({ minLength: 7, qualityModule: "pwpolicy" });
+  });
+
+  it("account lockout from pwpolicy: the legacy maxFailedLoginAttempts, Apple's default (none), an unreadable tool", async () => {
+    const { result } = await probeDarwinDevice(macbook());
+    expect(result.attributes.lockout).toEqual({ maxAttempts: 10, unlockSeconds: 900, mechanism: "pwpolicy" });
+    const stock = await probeDarwinDevice(
+      macbook({ "/usr/bin/pwpolicy -getaccountpolicies": { stdout: f("pwpolicy-default-fde.txt") } }),
+    );
+    expect(stock.result.attributes.lockout).toEqual({ maxAttempts: 0, mechanism: "none" });
+    const denied = await probeDarwinDevice(
+      macbook({ "/usr/bin/pwpolicy -getaccountpolicies": { code: 1, stderr: "Error: permission denied\n" } }),
+    );
+    expect(denied.result.attributes.lockout).toBeUndefined();
+    expect(denied.result.unreadable.lockout).toMatch(/permission denied/);
+  });
+
+  it("MDM enrolment from profiles status (recorded ADE enrolment; not enrolled; enrolled but not user approved)", async () => {
+    const { result } = await probeDarwinDevice(macbook());
+    expect(result.attributes.mdm).toEqual({
+      enrolled: true,
+      provider: "mdmserver:8443",
+      automatedEnrollment: true,
+      userApproved: true,
+    });
+    expect(result.sources.mdm).toBe("cmd: profiles status -type enrollment");
+    const none = await probeDarwinDevice(
+      macbook({ "/usr/bin/profiles status -type enrollment": { stdout: f("profiles-enrollment-none.txt") } }),
+    );
+    expect(none.result.attributes.mdm).toEqual({
+      enrolled: false,
+      automatedEnrollment: false,
+      userApproved: false,
+    });
+    const manual = await probeDarwinDevice(
+      macbook({
+        "/usr/bin/profiles status -type enrollment": { stdout: f("profiles-enrollment-not-approved.txt") },
+      }),
+    );
+    expect(manual.result.attributes.mdm).toEqual({
+      enrolled: true,
+      provider: "acme.jamfcloud.com",
+      automatedEnrollment: false,
+      userApproved: false,
+    });
+    const old = await probeDarwinDevice(
+      macbook({
+        "/usr/bin/profiles status -type enrollment": {
+          stdout: "An enrollment profile is currently installed on this system\n",
+        },
+      }),
+    );
+    expect(old.result.attributes.mdm).toBeUndefined();
+    expect(old.result.unreadable.mdm).toMatch(/unexpected output/);
   });
 
   it("XProtect on macOS 15 is read from /var/protected/xprotect when it is newer than the legacy bundle", async () => {

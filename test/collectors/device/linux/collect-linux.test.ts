@@ -45,6 +45,7 @@ describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
       "/usr/sbin/sshd": "",
       "/etc/login.defs": recorded("ubuntu2204", "login.defs"),
       "/etc/pam.d/common-password": recorded("ubuntu2204", "pam-common-password"),
+      "/etc/pam.d/common-auth": recorded("pam-lockout", "common-auth-ubuntu"),
       "/etc/security/pwquality.conf": recorded("ubuntu2204", "pwquality.conf"),
       "/etc/modprobe.d/usb-storage.conf": recorded("ubuntu2204", "modprobe.d/usb-storage.conf"),
       "/etc/passwd": recorded("ubuntu2204", "passwd"),
@@ -62,6 +63,9 @@ describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
     expect(DeviceFactsSchema.parse(resource.attributes)).toEqual(resource.attributes);
     expect(Object.keys(resource.attributes).filter((k) => !resource.sources[k])).toEqual([]);
     expect(resource.unreadable).toEqual({});
+    // Ubuntu's stock auth stack has no pam_faillock; no MDM agent, so no MDM fact at all.
+    expect(resource.attributes.lockout).toEqual({ maxAttempts: 0, mechanism: "none" });
+    expect(resource.attributes.mdm).toBeUndefined();
     expect(resource.attributes).toMatchObject({
       diskEncryption: { systemVolumeEncrypted: true, method: "luks" },
       firewall: { enabled: true, backend: "ufw", defaultInboundPolicy: "deny" },
