@@ -37,6 +37,7 @@ const POLICY_FOLDERS = new Set([
   "networks",
   "data-security",
   "retention",
+  "device-security",
 ]);
 
 describe("shipped rules", () => {
