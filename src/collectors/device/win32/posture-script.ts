@@ -116,7 +116,10 @@ $out.passwordPolicy = Section {
   foreach ($l in $lines) { if ($l -match '${SECEDIT_LINE_PATTERN}') { $v[$Matches[1]] = [int]$Matches[2] } }
   $v
 }
-# An absent Enrollments key means the device never enrolled; a denied read stays an error.
+# An absent Enrollments key means the device never enrolled; a denied read stays an error. Only entries with a
+# ProviderID are enrolments of a management service: every Windows carries FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF
+# with EnrollmentState 1 and no ProviderID (recorded export: https://pastebin.com/C03hdew4), and the Context,
+# Status and ValidNodePaths subkeys.
 $out.mdmEnrollments = Section { [ordered]@{ items = @(if (Test-Path -LiteralPath '${ENROLLMENTS_KEY}') {
   Get-ChildItem -LiteralPath '${ENROLLMENTS_KEY}' | ForEach-Object { $p = Get-ItemProperty -LiteralPath $_.PSPath
     if ($null -ne $p.ProviderID) { [ordered]@{ key = $_.PSChildName; providerId = "$($p.ProviderID)"; enrollmentState = $p.EnrollmentState;

@@ -350,6 +350,8 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     // The script reads the enrolments and the backup schedule.
     expect(POSTURE_SCRIPT).toContain("HKLM:\\SOFTWARE\\Microsoft\\Enrollments");
     expect(POSTURE_SCRIPT).toContain("Get-WBSummary");
+    // The FFFFFFFF-… placeholder every Windows carries (EnrollmentState 1, no ProviderID) is never printed.
+    expect(POSTURE_SCRIPT).toContain("if ($null -ne $p.ProviderID)");
   });
 
   it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
