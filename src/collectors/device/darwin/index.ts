@@ -523,8 +523,8 @@ async function probeLockout(host: Host): Promise<ProbeResult> {
   const r = await host.exec("/usr/bin/pwpolicy", ["-getaccountpolicies"]);
   const policy = parsePwpolicyLockout(text(r));
   const source = "cmd: pwpolicy -getaccountpolicies";
-  if (!policy) return unreadableResult("lockout", describeFailure(r), source);
-  return factResult(
+  if (!policy) return deviceRecord().fail("lockout", describeFailure(r), source);
+  return deviceRecord().set(
     "lockout",
     {
       maxAttempts: policy.maxAttempts,
@@ -540,7 +540,7 @@ async function probeMdm(host: Host): Promise<ProbeResult> {
   const status = parseProfilesEnrollment(text(r));
   const source = "cmd: profiles status -type enrollment";
   if (!status)
-    return unreadableResult(
+    return deviceRecord().fail(
       "mdm",
       r.ok ? `${r.command}: unexpected output: "${firstLine(text(r))}"` : describeFailure(r),
       source,
@@ -551,7 +551,7 @@ async function probeMdm(host: Host): Promise<ProbeResult> {
   } catch {
     provider = status.server;
   }
-  return factResult(
+  return deviceRecord().set(
     "mdm",
     {
       enrolled: status.enrolled,

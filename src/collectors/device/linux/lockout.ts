@@ -1,5 +1,5 @@
 import type { DeviceFacts } from "../../../core/facts/device.js";
-import { factResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 
 type Lockout = NonNullable<DeviceFacts["lockout"]>;
 
@@ -87,15 +87,15 @@ export async function probeLockout(host: Host): Promise<ProbeResult> {
   ]);
   const stack = stacks.find((s) => s.ok);
   if (!stack?.ok)
-    return unreadableResult(
+    return deviceRecord().fail(
       "lockout",
       `no PAM auth stack is readable (${stacks.map((s) => (s.ok ? s.path : s.reason)).join("; ")})`,
     );
   // A faillock.conf that exists but cannot be read would leave the documented defaults standing in for it.
   if (!conf.ok && !conf.missing && /pam_faillock/.test(stack.text))
-    return unreadableResult("lockout", `${FAILLOCK_CONF}: ${conf.reason}`, `file: ${stack.path}`);
+    return deviceRecord().fail("lockout", `${FAILLOCK_CONF}: ${conf.reason}`, `file: ${stack.path}`);
   const facts = decideLockout(stack.text, conf.ok ? conf.text : undefined);
-  return factResult(
+  return deviceRecord().set(
     "lockout",
     facts,
     [

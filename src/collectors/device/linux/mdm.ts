@@ -1,4 +1,4 @@
-import { emptyResult, type Host, type ProbeResult, unreadableResult } from "../probe.js";
+import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
 import { anyProcess } from "./processes.js";
 
 /**
@@ -23,11 +23,11 @@ export async function probeMdm(host: Host): Promise<ProbeResult> {
     const present = (await Promise.all(agent.paths.map((p) => host.exists(p)))).some(Boolean);
     const running = anyProcess(processes, agent.processes);
     if (!present && !running) continue;
-    return unreadableResult(
+    return deviceRecord().fail(
       "mdm",
       `${agent.name} is installed${running ? ` (${running} running)` : ""}; its enrolment is kept in the user's session and not read by this collector`,
       `file: ${agent.paths.join(", ")}; proc: ${agent.processes.join(", ")}`,
     );
   }
-  return emptyResult();
+  return deviceRecord();
 }
