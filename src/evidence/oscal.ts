@@ -1,7 +1,12 @@
 import type { WriteStream } from "node:fs";
 import type { ScanReport } from "../core/report.js";
 import type { Framework } from "../engine/catalogue.js";
-import { type ControlStatus, type RuleOutcomeCounts, statusFromCounts } from "../formats/coverage-model.js";
+import {
+  type ControlStatus,
+  controlStatusOf,
+  type RuleOutcomeCounts,
+  ruleStatusFromCounts,
+} from "../formats/coverage-model.js";
 import { ObservationWriter, oscalString, prop, targetStatus } from "../formats/oscal.js";
 import {
   assessmentPlan,
@@ -27,15 +32,6 @@ export interface ControlTally {
   observations: string[];
   status: ControlStatus;
 }
-
-const PRECEDENCE: ControlStatus[] = [
-  "failing",
-  "error",
-  "excepted",
-  "passing",
-  "not-applicable",
-  "not-evaluated",
-];
 
 /**
  * The bundle's OSCAL assessment-results over a period: one result, an observation per selected finding
@@ -71,7 +67,7 @@ export class BundleOscal {
           rules: [...c.rules],
           counts: new Map(),
           observations: [],
-          status: c.rules.length ? "not-evaluated" : "manual",
+          status: c.rules.length ? "not-assessed" : "manual",
         });
       }
     }
@@ -147,9 +143,13 @@ export class BundleOscal {
       if (control.rules.length === 0) continue;
       const statuses = control.rules.map((id) => {
         const c = control.counts.get(id);
-        return statusFromCounts(c ?? { pass: 0, fail: 0, excepted: 0, error: 0, skip: 0 }, c !== undefined);
+        return ruleStatusFromCounts(
+          c ?? { pass: 0, fail: 0, excepted: 0, error: 0, skip: 0 },
+          c !== undefined,
+        );
       });
-      control.status = PRECEDENCE.find((s) => statuses.includes(s)) ?? "not-evaluated";
+      // The shared coverage model: satisfied only when every mapped rule ran and passed in the period.
+      control.status = controlStatusOf(statuses);
     }
   }
 

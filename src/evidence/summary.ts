@@ -19,12 +19,11 @@ export interface SummaryFacts {
 }
 
 const STATUS_WORDS: Record<string, string> = {
+  satisfied: "satisfied (every automated check ran and passed)",
   failing: "FAILING (a check failed)",
-  error: "NOT EVALUATED (a check could not run)",
-  excepted: "accepted risk (failures covered by exceptions)",
-  passing: "passing",
-  "not-applicable": "not applicable (no resource in scope)",
-  "not-evaluated": "NO EVIDENCE (its automated checks did not run in the period)",
+  excepted: "accepted risk (failures covered by exceptions; not satisfied)",
+  partial: "PARTIAL (some checks passed; others did not run, could not run or had nothing in scope)",
+  "not-assessed": "NO EVIDENCE (no automated check passed or failed in the period)",
   manual: "MANUAL (no automated check: gather evidence by hand)",
 };
 

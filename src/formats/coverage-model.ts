@@ -11,28 +11,40 @@ export interface RuleOutcomeCounts {
   skip: number;
 }
 
+/**
+ * How one rule came out within a control. `failing`: a failure not covered by an exception; `error`: could not
+ * evaluate on some resource; `excepted`: its only failures are accepted risks; `passing`: evaluated and passed
+ * on every resource it applies to; `not-applicable`: it ran but no resource was in its scope (only skips, or
+ * none of its resource type); `not-evaluated`: the scan did not run it at all.
+ */
+export type RuleStatus = "failing" | "error" | "excepted" | "passing" | "not-applicable" | "not-evaluated";
+
+/**
+ * How a control stands. Coverage means checked: `satisfied` only when every automated rule mapped to the
+ * control ran and passed on the resources in its scope. `failing`: a rule fails (no exception); `excepted`: the
+ * only failures are accepted risks (not satisfied either); `partial`: some rules passed, others could not be
+ * evaluated, were not run or had nothing in scope; `not-assessed`: no rule passed or failed (nothing ran,
+ * only skips, or only errors); `manual`: no automated rule, evidence must be gathered by hand.
+ */
+export type ControlStatus = "satisfied" | "failing" | "excepted" | "partial" | "not-assessed" | "manual";
+
+export const CONTROL_STATUSES: readonly ControlStatus[] = [
+  "failing",
+  "excepted",
+  "partial",
+  "not-assessed",
+  "satisfied",
+  "manual",
+];
+
 /** One rule's results within a control. `evaluated` is false when the scan did not run the rule at all. */
 export interface CoverageRule {
   id: string;
   title: string;
   evaluated: boolean;
   counts: RuleOutcomeCounts;
-  status: ControlStatus;
+  status: RuleStatus;
 }
-
-/**
- * `failing`: a failure not covered by an exception; `error`: could not evaluate; `excepted`: only accepted
- * risks fail; `passing`: evaluated, nothing fails; `not-applicable`: only skips; `not-evaluated`: mapped
- * rules exist but none ran in this scan; `manual`: no automated rule, evidence must be gathered by hand.
- */
-export type ControlStatus =
-  | "failing"
-  | "error"
-  | "excepted"
-  | "passing"
-  | "not-applicable"
-  | "not-evaluated"
-  | "manual";
 
 export interface CoverageControl {
   id: string;
@@ -51,9 +63,10 @@ export interface FrameworkCoverage {
   totals: Record<ControlStatus, number>;
 }
 
-const emptyCounts = (): RuleOutcomeCounts => ({ pass: 0, fail: 0, excepted: 0, error: 0, skip: 0 });
+export const emptyCounts = (): RuleOutcomeCounts => ({ pass: 0, fail: 0, excepted: 0, error: 0, skip: 0 });
 
-export function statusFromCounts(c: RuleOutcomeCounts, evaluated: boolean): ControlStatus {
+/** A rule's status from its counts; `evaluated` false means the scan did not run it. */
+export function ruleStatusFromCounts(c: RuleOutcomeCounts, evaluated: boolean): RuleStatus {
   if (!evaluated) return "not-evaluated";
   if (c.fail > 0) return "failing";
   if (c.error > 0) return "error";
@@ -62,14 +75,27 @@ export function statusFromCounts(c: RuleOutcomeCounts, evaluated: boolean): Cont
   return "not-applicable";
 }
 
-const PRECEDENCE: ControlStatus[] = [
-  "failing",
-  "error",
-  "excepted",
-  "passing",
-  "not-applicable",
-  "not-evaluated",
-];
+/**
+ * A control's status from the statuses of the automated rules mapped to it (see `ControlStatus`). Shared by
+ * every output (HTML, CSV, OSCAL) and the store's posture, so they cannot disagree.
+ */
+export function controlStatusOf(rules: readonly RuleStatus[]): ControlStatus {
+  if (rules.length === 0) return "manual";
+  if (rules.includes("failing")) return "failing";
+  if (rules.includes("excepted")) return "excepted";
+  if (rules.every((s) => s === "passing")) return "satisfied";
+  if (rules.includes("passing")) return "partial";
+  return "not-assessed";
+}
+
+export const emptyTotals = (): Record<ControlStatus, number> => ({
+  satisfied: 0,
+  failing: 0,
+  excepted: 0,
+  partial: 0,
+  "not-assessed": 0,
+  manual: 0,
+});
 
 /** Per rule id: how its findings came out. */
 export function countsByRule(findings: Iterable<Finding>): Map<string, RuleOutcomeCounts> {
@@ -88,24 +114,17 @@ export function countsByRule(findings: Iterable<Finding>): Map<string, RuleOutco
 /**
  * Every control of every framework with its automated rules and their status in this scan. With catalogues,
  * controls no rule covers are listed as `manual`; without, frameworks are reconstructed from the controls the
- * report's rules name (titles unknown, `complete: false`).
+ * report's rules name (titles unknown, `complete: false`). A rule the report lists but no finding names ran
+ * with nothing in scope (`not-applicable`); a mapped rule the report does not list was not run.
  */
 export function computeCoverage(report: ScanReport, frameworks?: Framework[]): FrameworkCoverage[] {
   const counts = countsByRule(report.findings);
   const ruleTitles = new Map(report.rules.map((r) => [r.id, r.title]));
   const catalogue = frameworks ?? frameworksFromReport(report);
   return catalogue.map((fw) => {
-    const totals: Record<ControlStatus, number> = {
-      failing: 0,
-      error: 0,
-      excepted: 0,
-      passing: 0,
-      "not-applicable": 0,
-      "not-evaluated": 0,
-      manual: 0,
-    };
+    const totals = emptyTotals();
     const controls = fw.controls.map((control) => {
-      const rules = control.rules.map((id) => {
+      const rules = control.rules.map((id): CoverageRule => {
         const c = counts.get(id);
         const evaluated = c !== undefined || ruleTitles.has(id);
         const ruleCounts = c ?? emptyCounts();
@@ -114,13 +133,10 @@ export function computeCoverage(report: ScanReport, frameworks?: Framework[]): F
           title: ruleTitles.get(id) ?? id,
           evaluated,
           counts: ruleCounts,
-          status: statusFromCounts(ruleCounts, evaluated),
+          status: ruleStatusFromCounts(ruleCounts, evaluated),
         };
       });
-      const status: ControlStatus =
-        rules.length === 0
-          ? "manual"
-          : (PRECEDENCE.find((s) => rules.some((r) => r.status === s)) ?? "not-evaluated");
+      const status = controlStatusOf(rules.map((r) => r.status));
       totals[status] += 1;
       return { id: control.id, title: control.title, rules, status };
     });

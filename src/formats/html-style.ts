@@ -30,9 +30,9 @@ code.cel { font-size: 12px; background: #f6f8fa; padding: 0 3px; overflow-wrap: 
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; }
 .sev-critical { background: #7b1fa2; } .sev-high { background: var(--fail); } .sev-medium { background: #ef6c00; }
 .sev-low { background: #1565c0; } .sev-info { background: #607d8b; }
-.st-pass, .st-passing { background: var(--pass); } .st-fail, .st-failing { background: var(--fail); }
+.st-pass, .st-passing, .st-satisfied { background: var(--pass); } .st-fail, .st-failing { background: var(--fail); }
 .st-excepted { background: var(--excepted); color: #1f2328; } .st-error { background: var(--error); }
-.st-skip, .st-not-applicable, .st-not-evaluated { background: var(--skip); } .st-manual { background: #fff; color: #1f2328; border: 1px dashed #57606a; }
+.st-skip, .st-not-applicable, .st-not-evaluated, .st-not-assessed { background: var(--skip); } .st-partial { background: var(--error); } .st-manual { background: #fff; color: #1f2328; border: 1px dashed #57606a; }
 .rule { border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 4px; padding: 8px 12px; margin: 12px 0; break-inside: avoid-page; }
 .rule.error { border-left-color: var(--error); }
 .rule p { margin: 4px 0; }

@@ -313,7 +313,7 @@ function* coverage(frameworks: FrameworkCoverage[]): Generator<string> {
     const t = fw.totals;
     const automated = fw.controls.length - t.manual;
     yield `<h3 id="coverage-${h(fw.framework)}">${h(fw.title)}${fw.version ? ` <span class="muted">${h(fw.version)}</span>` : ""}</h3>`;
-    yield `<p>${fw.controls.length} controls: ${automated} with automated evidence (${t.passing} passing, ${t.failing} failing, ${t.excepted} excepted, ${t.error} could not evaluate, ${t["not-applicable"]} not applicable, ${t["not-evaluated"]} not run), <b>${t.manual} need evidence by hand</b>.`;
+    yield `<p>${fw.controls.length} controls: ${automated} with automated rules (${t.satisfied} satisfied: every rule ran and passed; ${t.failing} failing; ${t.excepted} failing under accepted risks; ${t.partial} partial: some rules not evaluated; ${t["not-assessed"]} not assessed: no rule ran on anything in scope), <b>${t.manual} manual: need evidence by hand</b>.`;
     if (!fw.complete)
       yield " <i>Built from the report alone: controls without a rule are not known here.</i>";
     yield "</p>";
@@ -325,7 +325,7 @@ function* coverage(frameworks: FrameworkCoverage[]): Generator<string> {
           : c.rules
               .map(
                 (r) =>
-                  `${badge(`st-${r.status}`, r.status)} ${h(r.id)} <span class="muted">(${r.counts.pass} pass, ${r.counts.fail} fail, ${r.counts.excepted} excepted, ${r.counts.error} error)</span>`,
+                  `${badge(`st-${r.status}`, r.status)} ${h(r.id)} <span class="muted">${r.evaluated ? `(${r.counts.pass} pass, ${r.counts.fail} fail, ${r.counts.excepted} excepted, ${r.counts.error} error, ${r.counts.skip} not applicable)` : "(not run in this scan)"}</span>`,
               )
               .join("<br>");
       yield `<tr data-status="${c.status}"><td>${h(c.id)}</td><td>${h(c.title)}</td><td>${badge(`st-${c.status}`, c.status)}</td><td>${rules}</td></tr>`;

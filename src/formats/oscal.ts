@@ -2,7 +2,7 @@ import type { Finding } from "../core/finding.js";
 import type { ScanReport } from "../core/report.js";
 import type { Framework } from "../engine/catalogue.js";
 import { chunked } from "./chunks.js";
-import { type ControlStatus, computeCoverage, countsByRule, statusFromCounts } from "./coverage-model.js";
+import { type ControlStatus, type CoverageControl, computeCoverage } from "./coverage-model.js";
 import {
   ASSAY_OSCAL_NS,
   assessmentPlan,
@@ -67,22 +67,13 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
     });
   }
   // The controls reviewed: every control of the catalogues given (so those without automated evidence are
-  // listed too), else the controls the report's findings name.
-  const coverage = options?.frameworks?.length ? computeCoverage(report, options.frameworks) : undefined;
-  const coverageStatus = new Map<string, { status: ControlStatus; title: string; rules: string[] }>();
-  for (const fw of coverage ?? [])
-    for (const c of fw.controls)
-      coverageStatus.set(`${fw.framework}:${c.id}`, {
-        status: c.status,
-        title: c.title,
-        rules: c.rules.map((r) => r.id),
-      });
+  // listed too), else the controls the report's rules name. Their status comes from the shared coverage model,
+  // so OSCAL, HTML, CSV and the store cannot disagree.
+  const coverage = computeCoverage(report, options?.frameworks?.length ? options.frameworks : undefined);
   const byFramework = new Map<string, Set<string>>();
-  for (const ref of [...coverageStatus.keys(), ...findingsByControl.keys()]) {
-    const { framework, control } = splitControl(ref);
-    const name = framework || "unnamed";
-    byFramework.set(name, (byFramework.get(name) ?? new Set()).add(control));
-  }
+  for (const fw of coverage)
+    for (const c of fw.controls)
+      byFramework.set(fw.framework, (byFramework.get(fw.framework) ?? new Set()).add(c.id));
   const scope: PlanScope = {
     key: `report:${report.id}`,
     lastModified: report.finishedAt,
@@ -140,66 +131,35 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
   }
   if (!first) yield "]";
 
-  const refs = [...findingsByControl.keys()];
-  let firstExtra = true;
-  if (refs.length) {
-    yield ',"findings":[';
-    let firstFinding = true;
-    for (const ref of refs) {
-      const { framework, control } = splitControl(ref);
-      const findings = findingsByControl.get(ref) ?? [];
-      const counts = countsByRule(findings);
-      const statuses = [...counts.values()].map((c) => statusFromCounts(c, true));
-      const status = coverageStatus.get(ref)?.status ?? worst(statuses);
-      const title = controlTitles.get(ref);
+  let firstFinding = true;
+  for (const fw of coverage) {
+    for (const control of fw.controls) {
+      const ref = `${fw.framework}:${control.id}`;
+      const title = controlTitles.get(ref) ?? (control.title !== control.id ? control.title : undefined);
       const oscalFinding = {
         uuid: uuidFor(`finding:${report.id}:${ref}`),
-        title: oscalString(`${framework ? `${framework} ` : ""}${control}${title ? ` ${title}` : ""}`),
-        description: oscalString(
-          `${counts.size} automated rule(s) evaluated: ${[...counts.entries()]
-            .map(
-              ([id, c]) =>
-                `${id} pass ${c.pass}, fail ${c.fail}, excepted ${c.excepted}, error ${c.error}, skip ${c.skip}`,
-            )
-            .join("; ")}.`,
-        ),
-        props: [prop("framework", framework || "unnamed"), prop("control-status", status)],
+        title: oscalString(`${fw.framework} ${control.id}${title ? ` ${title}` : ""}`),
+        description: oscalString(controlDescription(control)),
+        props: [prop("framework", fw.framework), prop("control-status", control.status)],
         target: {
           type: "objective-id",
-          "target-id": oscalToken(control),
-          status: targetStatus(status),
+          "target-id": oscalToken(control.id),
+          status: targetStatus(control.status),
         },
       };
-      // A control can be evidenced by every finding of a large scan: stream its observation links.
-      yield `${firstFinding ? "" : ","}${JSON.stringify(oscalFinding).slice(0, -1)},"related-observations":[`;
-      let firstLink = true;
-      for (const u of observationsByControl.get(ref) ?? []) {
-        yield `${firstLink ? "" : ","}{"observation-uuid":"${u}"}`;
-        firstLink = false;
-      }
-      yield "]}";
+      yield `${firstFinding ? ',"findings":[' : ","}${JSON.stringify(oscalFinding).slice(0, -1)}`;
       firstFinding = false;
+      // A control can be evidenced by every finding of a large scan: stream its observation links.
+      const links = observationsByControl.get(ref) ?? [];
+      if (links.length) {
+        yield ',"related-observations":[';
+        for (const [i, u] of links.entries()) yield `${i ? "," : ""}{"observation-uuid":"${u}"}`;
+        yield "]";
+      }
+      yield "}";
     }
   }
-  // Controls of the catalogues no finding of this report evidences: manual ones, or rules that did not run.
-  for (const [ref, c] of coverageStatus) {
-    if (findingsByControl.has(ref)) continue;
-    const { framework, control } = splitControl(ref);
-    const oscalFinding = {
-      uuid: uuidFor(`finding:${report.id}:${ref}`),
-      title: oscalString(`${framework} ${control} ${c.title}`),
-      description: oscalString(
-        c.rules.length
-          ? `Automated rule(s) ${c.rules.join(", ")} gave no finding in this scan.`
-          : "No automated rule covers this control: its evidence must be gathered by hand (manual).",
-      ),
-      props: [prop("framework", framework || "unnamed"), prop("control-status", c.status)],
-      target: { type: "objective-id", "target-id": oscalToken(control), status: targetStatus(c.status) },
-    };
-    yield `${refs.length === 0 && firstExtra ? ',"findings":[' : ","}${JSON.stringify(oscalFinding)}`;
-    firstExtra = false;
-  }
-  if (refs.length || !firstExtra) yield "]";
+  if (!firstFinding) yield "]";
   const plan = Buffer.from(JSON.stringify(assessmentPlan(scope))).toString("base64");
   const backMatter = {
     resources: [
@@ -281,44 +241,55 @@ export class ObservationWriter {
   }
 }
 
-function worst(statuses: ControlStatus[]): ControlStatus {
-  const order: ControlStatus[] = ["failing", "error", "excepted", "passing", "not-applicable"];
-  return order.find((s) => statuses.includes(s)) ?? "not-applicable";
+function controlDescription(control: CoverageControl): string {
+  if (control.rules.length === 0)
+    return "Manual control: no automated rule evidences it; evidence must be gathered and assessed by hand.";
+  const rules = control.rules.map((r) => {
+    const c = r.counts;
+    return r.evaluated
+      ? `${r.id} ${r.status} (pass ${c.pass}, fail ${c.fail}, excepted ${c.excepted}, error ${c.error}, skip ${c.skip})`
+      : `${r.id} not run in this scan`;
+  });
+  return `${control.rules.length} automated rule(s): ${rules.join("; ")}.`;
 }
 
+/**
+ * OSCAL knows only satisfied and not-satisfied. Satisfied means every automated rule mapped to the control
+ * ran and passed on the resources in its scope; anything less (partly evaluated, nothing in scope, skipped,
+ * excepted, manual) is not-satisfied with the reason in the remarks.
+ */
 export function targetStatus(status: ControlStatus): { state: string; reason: string; remarks?: string } {
   switch (status) {
+    case "satisfied":
+      return { state: "satisfied", reason: "pass" };
     case "failing":
       return { state: "not-satisfied", reason: "fail" };
-    case "error":
+    case "excepted":
+      return {
+        state: "not-satisfied",
+        reason: "other",
+        remarks: "Failures are covered by accepted risk exceptions with an owner and an expiry.",
+      };
+    case "partial":
       return {
         state: "not-satisfied",
         reason: "other",
         remarks:
-          "At least one check could not be evaluated (a fact was unreadable or a collector was denied).",
+          "Partly assessed: some mapped rules passed, others could not be evaluated, were not run or had no resource in scope.",
       };
-    case "excepted":
+    case "not-assessed":
       return {
-        state: "satisfied",
+        state: "not-satisfied",
         reason: "other",
-        remarks: "Failures are covered by accepted risk exceptions with an owner and an expiry.",
+        remarks:
+          "Not assessed: no mapped rule passed or failed (not run, nothing in scope, or could not be evaluated).",
       };
-    case "passing":
-      return { state: "satisfied", reason: "pass" };
     case "manual":
       return {
         state: "not-satisfied",
         reason: "other",
         remarks: "No automated check covers this control: its evidence must be gathered by hand (manual).",
       };
-    case "not-evaluated":
-      return {
-        state: "not-satisfied",
-        reason: "other",
-        remarks: "The automated checks of this control did not run: there is no evidence for it.",
-      };
-    default:
-      return { state: "satisfied", reason: "other", remarks: "No resource in scope the checks apply to." };
   }
 }
 

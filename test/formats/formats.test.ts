@@ -160,6 +160,15 @@ describe("OSCAL 1.2.0 assessment-results", () => {
     for (const f of result.findings)
       for (const rel of f["related-observations"] ?? [])
         expect(obsIds.has(rel["observation-uuid"])).toBe(true);
+    // Every catalogue control is listed, manual ones as manual (93 ISO controls among them).
+    const iso = result.findings.filter((f: { props: { name: string; value: string }[] }) =>
+      f.props.some((p) => p.name === "framework" && p.value === "iso27001-2022"),
+    );
+    expect(iso).toHaveLength(93);
+    const a51 = iso.find((f: { target: { "target-id": string } }) => f.target["target-id"] === "A.5.1");
+    expect(a51.props).toContainEqual(expect.objectContaining({ name: "control-status", value: "manual" }));
+    expect(a51.target.status.state).toBe("not-satisfied");
+    expect(a51["related-observations"]).toBeUndefined();
     const withEvidence = result.observations.find((o: { title: string }) =>
       o.title.startsWith("FMT-ENC-001"),
     );
@@ -190,6 +199,59 @@ describe("OSCAL 1.2.0 assessment-results", () => {
     );
     expect(manual.target.status.state).toBe("not-satisfied");
     expect(manual.props).toContainEqual(expect.objectContaining({ name: "control-status", value: "manual" }));
+  });
+
+  it("takes each control's status from the coverage model: skipped-only, excepted-only and manual are not satisfied", async () => {
+    const only = (rule: string, findings: ScanReport["findings"]): ScanReport => ({
+      ...scan.report,
+      rules: scan.report.rules.filter((r) => r.id === rule),
+      findings,
+      summary: summarize(findings, scan.report.resources.length, 1, 0),
+    });
+    const template = scan.report.findings.find((f) => f.ruleId === "FMT-ENC-001");
+    if (!template) throw new Error("fixture scan has no FMT-ENC-001 finding");
+    const { exception: _none, ...base } = template;
+    const framework = {
+      framework: "fw",
+      title: "A framework",
+      controls: [
+        { id: "C-AUTO", title: "Automated", rules: ["FMT-ENC-001"] },
+        { id: "C-HAND", title: "By hand", rules: [] },
+      ],
+    };
+    const statusOf = async (report: ScanReport) => {
+      const doc = JSON.parse(await render("oscal", report, { frameworks: [framework] }));
+      expect(oscalValidator()(doc)).toEqual([]);
+      const findings = doc["assessment-results"].results[0].findings as {
+        target: { "target-id": string; status: { state: string; remarks?: string } };
+        props: { name: string; value: string }[];
+      }[];
+      return Object.fromEntries(
+        findings.map((f) => [
+          f.target["target-id"],
+          [f.props.find((p) => p.name === "control-status")?.value, f.target.status.state],
+        ]),
+      );
+    };
+    const excepted = {
+      ...base,
+      status: "fail" as const,
+      exception: { owner: "o", reason: "r", expires: "2099-01-01" },
+    };
+    expect(await statusOf(only("FMT-ENC-001", [{ ...base, status: "skip" }]))).toEqual({
+      "C-AUTO": ["not-assessed", "not-satisfied"],
+      "C-HAND": ["manual", "not-satisfied"],
+    });
+    expect((await statusOf(only("FMT-ENC-001", [excepted])))["C-AUTO"]).toEqual([
+      "excepted",
+      "not-satisfied",
+    ]);
+    expect((await statusOf(only("FMT-ENC-001", [{ ...base, status: "pass" }])))["C-AUTO"]).toEqual([
+      "satisfied",
+      "satisfied",
+    ]);
+    // Not run at all: the rule is not in the report.
+    expect((await statusOf(only("NOTHING", [])))["C-AUTO"]).toEqual(["not-assessed", "not-satisfied"]);
   });
 
   it("the validator rejects a document missing required parts", () => {

@@ -51,34 +51,69 @@ describe("control coverage", () => {
       { id: "FAILING", title: "t", rules: ["R-1", "R-2"] },
       { id: "ERROR", title: "t", rules: ["R-3"] },
       { id: "EXCEPTED", title: "t", rules: ["R-4"] },
-      { id: "NA", title: "t", rules: ["R-5"] },
+      { id: "SKIPPED-ONLY", title: "t", rules: ["R-5"] },
       { id: "NOT-RUN", title: "t", rules: ["R-9"] },
       { id: "MANUAL", title: "t", rules: [] },
+      { id: "ALL-PASS", title: "t", rules: ["R-2", "R-6"] },
+      { id: "ONE-OF-TWO-RAN", title: "t", rules: ["R-2", "R-9"] },
+      { id: "PASS-AND-SKIPPED-ONLY", title: "t", rules: ["R-2", "R-5"] },
+      { id: "PASS-AND-NOTHING-IN-SCOPE", title: "t", rules: ["R-2", "R-7"] },
+      { id: "PASS-AND-ERROR", title: "t", rules: ["R-2", "R-3"] },
+      { id: "PASS-AND-EXCEPTED", title: "t", rules: ["R-2", "R-8"] },
     ],
   };
-  const r = report([
-    finding("R-1", "a", "fail"),
-    finding("R-2", "a", "pass"),
-    finding("R-3", "a", "error"),
-    finding("R-3", "b", "pass"),
-    finding("R-4", "a", "fail", true),
-    finding("R-4", "b", "pass"),
-    finding("R-5", "a", "skip"),
-  ]);
+  const r = report(
+    [
+      finding("R-1", "a", "fail"),
+      finding("R-2", "a", "pass"),
+      finding("R-2", "b", "skip"),
+      finding("R-3", "a", "error"),
+      finding("R-3", "b", "pass"),
+      finding("R-4", "a", "fail", true),
+      finding("R-4", "b", "pass"),
+      finding("R-5", "a", "skip"),
+      finding("R-6", "a", "pass"),
+      finding("R-8", "a", "fail", true),
+    ],
+    ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6", "R-7", "R-8"],
+  );
 
-  it("gives each control the worst status of its rules, and `manual` when no rule covers it", () => {
+  it("is satisfied only when every mapped rule ran and passed; otherwise failing, excepted, partial, not assessed or manual", () => {
     const [coverage] = computeCoverage(r, [framework]);
     expect(Object.fromEntries(coverage?.controls.map((c) => [c.id, c.status]) ?? [])).toEqual({
       FAILING: "failing",
-      ERROR: "error",
+      ERROR: "not-assessed",
       EXCEPTED: "excepted",
-      NA: "not-applicable",
-      "NOT-RUN": "not-evaluated",
+      "SKIPPED-ONLY": "not-assessed",
+      "NOT-RUN": "not-assessed",
       MANUAL: "manual",
+      "ALL-PASS": "satisfied",
+      "ONE-OF-TWO-RAN": "partial",
+      "PASS-AND-SKIPPED-ONLY": "partial",
+      "PASS-AND-NOTHING-IN-SCOPE": "partial",
+      "PASS-AND-ERROR": "partial",
+      "PASS-AND-EXCEPTED": "excepted",
     });
     expect(coverage?.complete).toBe(true);
-    expect(coverage?.totals.manual).toBe(1);
+    expect(coverage?.totals).toEqual({
+      satisfied: 1,
+      failing: 1,
+      excepted: 2,
+      partial: 4,
+      "not-assessed": 3,
+      manual: 1,
+    });
     expect(coverage?.controls[0]?.rules.map((x) => x.status)).toEqual(["failing", "passing"]);
+    const ruleStatus = (control: string) => coverage?.controls.find((c) => c.id === control)?.rules[1];
+    expect(ruleStatus("ONE-OF-TWO-RAN")).toMatchObject({
+      id: "R-9",
+      evaluated: false,
+      status: "not-evaluated",
+    });
+    expect(ruleStatus("PASS-AND-NOTHING-IN-SCOPE")).toMatchObject({
+      evaluated: true,
+      status: "not-applicable",
+    });
   });
 
   it("without catalogues, rebuilds frameworks from the controls the report's rules name, marked incomplete", () => {
