@@ -34,6 +34,15 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
         "  - id: A.5.1",
         "    title: Policies for information security",
         "    rules: []",
+        "  - id: A.8.9",
+        "    title: Configuration management",
+        "    rules: [DEV-SSH-001]",
+        "  - id: A.8.8",
+        "    title: Management of technical vulnerabilities",
+        "    rules: [DEV-PATCH-001, DEV-NEVER-REPORTED-001]",
+        "  - id: A.5.15",
+        "    title: Access control",
+        "    rules: [AWS-IAM-001]",
       ].join("\n"),
     );
     tdb = await freshDatabase(database);
@@ -47,6 +56,10 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
         { ruleId: "DEV-ENC-001", resourceUid: "a", status: "pass" },
         { ruleId: "DEV-ENC-001", resourceUid: "b", status: "fail" },
         { ruleId: "DEV-ENC-001", resourceUid: "c", status: "skip" },
+        { ruleId: "DEV-SSH-001", resourceUid: "a", status: "pass" },
+        { ruleId: "DEV-SSH-001", resourceUid: "c", status: "skip" },
+        { ruleId: "DEV-PATCH-001", resourceUid: "a", status: "pass" },
+        { ruleId: "AWS-IAM-001", resourceUid: "a", status: "skip" },
       ]),
     );
     expect(res.statusCode).toBe(201);
@@ -77,6 +90,8 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
           passRate: null,
           title: "Policies for information security",
           automated: false,
+          status: "manual",
+          rules: [],
         },
         {
           control: "iso27001-2022:A.8.24",
@@ -87,9 +102,27 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
           passRate: 0.5,
           title: "Use of cryptography",
           automated: true,
+          status: "failing",
+          rules: [{ rule: "DEV-ENC-001", status: "failing", pass: 1, fail: 1, error: 0, skip: 1 }],
         },
       ]),
     );
+  });
+
+  it("says a control is satisfied only when every mapped rule has passed; otherwise partial or not assessed", async () => {
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/posture?by=control",
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    const rows = res.json().byControl as { control: string; status: string; rules: { status: string }[] }[];
+    const status = (id: string) => rows.find((r) => r.control === `iso27001-2022:${id}`);
+    expect(status("A.8.9")?.status).toBe("satisfied");
+    // One of its two rules has never been reported: not every automated check ran.
+    expect(status("A.8.8")?.status).toBe("partial");
+    expect(status("A.8.8")?.rules.map((r) => r.status)).toEqual(["passing", "not-evaluated"]);
+    // Skipped everywhere: nothing was in scope, so nothing was checked.
+    expect(status("A.5.15")?.status).toBe("not-assessed");
   });
 
   it("refuses an unknown grouping with the field named", async () => {

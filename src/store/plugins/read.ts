@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
+import { controlStatusOf, type RuleStatus, ruleStatusFromCounts } from "../../formats/coverage-model.js";
 import { decodeControls } from "../drift.js";
 import { type EvidenceQuery, evidenceChunks } from "../evidence.js";
 import { QueryText } from "../query-text.js";
@@ -59,6 +60,17 @@ const passRate = (c: Counts) => {
   return evaluated === 0 ? null : Math.round((c.pass / evaluated) * 10_000) / 10_000;
 };
 
+/**
+ * A rule's standing within a control, from its current state across all resources. The store keeps no
+ * exception per state row, so an excepted failure counts as a failure here; a rule no report has given a
+ * finding for is `not-evaluated`. Control status then comes from the same model as the scan's outputs.
+ */
+function ruleCoverage(rule: string, counts: Counts | undefined) {
+  const c = counts ?? emptyCounts();
+  const status: RuleStatus = ruleStatusFromCounts({ ...c, excepted: 0 }, counts !== undefined);
+  return { rule, status, ...c };
+}
+
 export default async function readRoutes(app: FastifyInstance): Promise<void> {
   const { store, options } = app.assay;
   let frameworks: Framework[] = [];
@@ -111,6 +123,21 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
               ({ [label]: key, ...rest }) as Record<string, unknown> & Counts,
           );
 
+      const rulesByControl = async () => {
+        const rows = await store.db
+          .selectFrom("current_state")
+          .select(["controls", "rule_id"])
+          .distinct()
+          .execute();
+        const map = new Map<string, Set<string>>();
+        for (const row of rows)
+          for (const control of decodeControls(row.controls)) {
+            const set = map.get(control) ?? new Set<string>();
+            set.add(row.rule_id);
+            map.set(control, set);
+          }
+        return map;
+      };
       const totals =
         tally((await groups("policy")).map((r) => ({ ...r, key: "all" }))).get("all") ?? emptyCounts();
       const body: Record<string, unknown> = {
@@ -119,21 +146,31 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
       };
       if (query.by.includes("control")) {
         const byControl = tally(await groups("controls"), decodeControls);
-        const titles = new Map<string, string>();
+        const byRule = tally(await groups("rule_id"));
+        const catalogue = new Map<string, { title: string; rules: string[] }>();
         for (const f of frameworks) {
           for (const c of f.controls) {
             const id = `${f.framework}:${c.id}`;
-            titles.set(id, c.title);
+            catalogue.set(id, { title: c.title, rules: c.rules });
             if (!byControl.has(id)) byControl.set(id, emptyCounts());
           }
         }
-        body.byControl = list(byControl, "control").map((row) => ({
-          ...row,
-          title: titles.get(String(row.control)) ?? null,
-          // A catalogue control no automated rule evidences needs manual evidence.
-          automated:
-            (row.pass as number) + (row.fail as number) + (row.error as number) + (row.skip as number) > 0,
-        }));
+        const rulesSeen = await rulesByControl();
+        body.byControl = list(byControl, "control").map((row) => {
+          const entry = catalogue.get(String(row.control));
+          // The catalogue says which rules evidence a control; without it, the rules whose findings name it.
+          const rules = (entry?.rules ?? [...(rulesSeen.get(String(row.control)) ?? [])].sort()).map((id) =>
+            ruleCoverage(id, byRule.get(id)),
+          );
+          return {
+            ...row,
+            title: entry?.title ?? null,
+            // A control no automated rule evidences needs manual evidence.
+            automated: rules.length > 0,
+            status: controlStatusOf(rules.map((r) => r.status)),
+            rules,
+          };
+        });
       }
       if (query.by.includes("policy")) body.byPolicy = list(tally(await groups("policy")), "policy");
       if (query.by.includes("rule")) body.byRule = list(tally(await groups("rule_id")), "rule");
