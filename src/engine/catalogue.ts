@@ -5,7 +5,11 @@ import { z } from "zod";
 import { type Diagnostic, DiagnosticsError } from "../core/errors.js";
 import { readYamlSource, zodDiagnostics } from "./yaml-source.js";
 
-/** rules/policies.yaml: the seed sentences rules cite, by key. */
+/**
+ * rules/policies.yaml: each technical control statement of the seeds, by key. Rules name the key they
+ * check; `manual` lists the evidence an auditor should ask for where no rule can answer (or only part of the
+ * statement is automated). A statement with neither is unaccounted for, which the shipped-rules test refuses.
+ */
 export const PolicyCatalogueSchema = z.strictObject({
   policies: z.record(
     z.string().regex(/^[a-z0-9-]+$/),
@@ -13,6 +17,7 @@ export const PolicyCatalogueSchema = z.strictObject({
       name: z.string().min(1),
       source: z.string().min(1),
       quote: z.string().min(10),
+      manual: z.array(z.string().min(10)).min(1).optional(),
     }),
   ),
 });
