@@ -431,7 +431,7 @@ describe("control coverage", () => {
     const iso = new Set(rows.filter((r) => r[0] === "iso27001-2022").map((r) => r[2]));
     expect(iso.size).toBe(93);
     const ce = rows.filter((r) => r[0] === "cyber-essentials");
-    expect(new Set(ce.map((r) => r[2])).size).toBe(26);
+    expect(new Set(ce.map((r) => r[2])).size).toBe(30);
     const byControl = (fw: string, id: string) => rows.filter((r) => r[0] === fw && r[2] === id);
     expect(byControl("iso27001-2022", "A.5.1")[0]?.[4]).toBe("manual");
     expect(byControl("iso27001-2022", "A.8.24")[0]?.[4]).toBe("failing");
