@@ -32,6 +32,28 @@ export const GcpBucketFactsSchema = z.strictObject({
       isLocked: z.boolean().optional(),
     })
     .optional(),
+  /**
+   * `lifecycle.rule[]`: each Object Lifecycle Management rule's action type (`Delete`, `SetStorageClass`,
+   * `AbortIncompleteMultipartUpload`) and the conditions it holds, all of which must match. Absent when the
+   * bucket has no lifecycle configuration.
+   */
+  lifecycleRules: z
+    .array(
+      z.strictObject({
+        action: z.string(),
+        /** Days since the object was created. */
+        age: z.number().int().nonnegative().optional(),
+        /** true: live objects only; false: noncurrent versions only. */
+        isLive: z.boolean().optional(),
+        daysSinceNoncurrentTime: z.number().int().nonnegative().optional(),
+        numNewerVersions: z.number().int().nonnegative().optional(),
+        createdBefore: z.string().optional(),
+        matchesPrefix: z.array(z.string()).optional(),
+        matchesSuffix: z.array(z.string()).optional(),
+        matchesStorageClass: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
   /** `encryption.defaultKmsKeyName`; absent when the bucket has no default Cloud KMS key. */
   defaultKmsKeyName: z.string().optional(),
   /** `billing.requesterPays`. */

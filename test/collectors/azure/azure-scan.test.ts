@@ -76,7 +76,8 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-004": "error", // requireInfrastructureEncryption omitted, no documented default
     "AZ-ST-005": "fail",
   },
-  [ids.kvExample]: { "AZ-KV-001": "error", "AZ-KV-002": "error" },
+  // enableRbacAuthorization omitted: Azure documents the default as false (access policies).
+  [ids.kvExample]: { "AZ-KV-001": "fail", "AZ-KV-002": "error" },
   [ids.keyExample]: { "AZ-KV-003": "error", "AZ-KV-004": "error", "AZ-KV-005": "fail" },
   [ids.diskExample]: { "AZ-DISK-001": "fail", "AZ-DISK-002": "error" },
   [ids.diskSetOnly]: { "AZ-DISK-001": "pass", "AZ-DISK-002": "error" },

@@ -48,6 +48,11 @@ describe("GCP collector against the Google API emulator", () => {
       publicAccessPrevention: "enforced",
       versioningEnabled: true,
       retentionPolicy: { periodDays: 30, isLocked: true },
+      lifecycleRules: [
+        { action: "Delete", age: 365, isLive: true },
+        { action: "Delete", daysSinceNoncurrentTime: 30 },
+        { action: "SetStorageClass", age: 90, matchesStorageClass: ["STANDARD"] },
+      ],
       defaultKmsKeyName: "projects/proj-a/locations/europe-west1/keyRings/ring-1/cryptoKeys/rotating",
       location: "EU",
       iamBindings: [{ role: "roles/storage.admin", members: ["group:ops@example.com"] }],

@@ -90,6 +90,19 @@ const goodBucket = (name: string) =>
       isLocked: true,
     },
     encryption: { defaultKmsKeyName: `${ring1}/cryptoKeys/rotating` },
+    // Bucket `lifecycle` as in the lifecycle configuration examples of
+    // https://cloud.google.com/storage/docs/lifecycle-configurations (JSON API: `age` and
+    // `daysSinceNoncurrentTime` are integers).
+    lifecycle: {
+      rule: [
+        { action: { type: "Delete" }, condition: { age: 365, isLive: true } },
+        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 30 } },
+        {
+          action: { type: "SetStorageClass", storageClass: "COLDLINE" },
+          condition: { age: 90, matchesStorageClass: ["STANDARD"] },
+        },
+      ],
+    },
     labels: { team: "data" },
   });
 const privatePolicy = { bindings: [{ role: "roles/storage.admin", members: ["group:ops@example.com"] }] };

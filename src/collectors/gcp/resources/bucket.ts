@@ -28,6 +28,29 @@ const BucketSchema = z.object({
     .object({ retentionPeriod: z.string().regex(/^\d+$/).nullish(), isLocked: z.boolean().nullish() })
     .nullish(),
   encryption: z.object({ defaultKmsKeyName: z.string().nullish() }).nullish(),
+  lifecycle: z
+    .object({
+      rule: z
+        .array(
+          z.object({
+            action: z.object({ type: z.string() }),
+            condition: z
+              .object({
+                age: z.number().int().nullish(),
+                isLive: z.boolean().nullish(),
+                daysSinceNoncurrentTime: z.number().int().nullish(),
+                numNewerVersions: z.number().int().nullish(),
+                createdBefore: z.string().nullish(),
+                matchesPrefix: z.array(z.string()).nullish(),
+                matchesSuffix: z.array(z.string()).nullish(),
+                matchesStorageClass: z.array(z.string()).nullish(),
+              })
+              .nullish(),
+          }),
+        )
+        .nullish(),
+    })
+    .nullish(),
   billing: z.object({ requesterPays: z.boolean().nullish() }).nullish(),
 });
 type Bucket = z.infer<typeof BucketSchema>;
@@ -72,9 +95,27 @@ export function bucketFacts(raw: Bucket): Facts {
           },
         }
       : {}),
+    ...(raw.lifecycle?.rule ? { lifecycleRules: raw.lifecycle.rule.map(lifecycleRuleFacts) } : {}),
     ...(kmsKey ? { defaultKmsKeyName: kmsKey } : {}),
     ...(requesterPays != null ? { requesterPays } : {}),
     ...(raw.location ? { location: raw.location } : {}),
+  };
+}
+
+/** One lifecycle rule: its action type and only the conditions the reply holds. */
+function lifecycleRuleFacts(rule: NonNullable<NonNullable<Bucket["lifecycle"]>["rule"]>[number]) {
+  const c = rule.condition ?? {};
+  const keep = <K extends keyof typeof c>(key: K) => (c[key] != null ? { [key]: c[key] } : {});
+  return {
+    action: rule.action.type,
+    ...keep("age"),
+    ...keep("isLive"),
+    ...keep("daysSinceNoncurrentTime"),
+    ...keep("numNewerVersions"),
+    ...keep("createdBefore"),
+    ...keep("matchesPrefix"),
+    ...keep("matchesSuffix"),
+    ...keep("matchesStorageClass"),
   };
 }
 
