@@ -1,5 +1,5 @@
 import type { admin_directory_v1 } from "@googleapis/admin";
-import type { cloudresourcemanager_v3 } from "@googleapis/cloudresourcemanager";
+import type { cloudresourcemanager_v1, cloudresourcemanager_v3 } from "@googleapis/cloudresourcemanager";
 import type { compute_v1 } from "@googleapis/compute";
 import type { sqladmin_v1 } from "@googleapis/sqladmin";
 import type { storage_v1 } from "@googleapis/storage";
@@ -15,6 +15,8 @@ export interface GoogleApis {
   compute: compute_v1.Compute;
   sqladmin: sqladmin_v1.Sqladmin;
   resourceManager: cloudresourcemanager_v3.Cloudresourcemanager;
+  /** Resource Manager v1, for the effective organization policy of a project (v3 has no such method). */
+  orgPolicies: cloudresourcemanager_v1.Cloudresourcemanager;
   kms: KmsClient;
   /** Only when Workspace is configured. */
   directory?: admin_directory_v1.Admin;
@@ -59,6 +61,7 @@ export async function createGoogleApis(
     compute: computeMod.compute({ version: "v1", ...options("compute") }),
     sqladmin: sqlMod.sqladmin({ version: "v1", ...options("sqladmin") }),
     resourceManager: crmMod.cloudresourcemanager({ version: "v3", ...options("cloudresourcemanager") }),
+    orgPolicies: crmMod.cloudresourcemanager({ version: "v1", ...options("cloudresourcemanager") }),
     kms: await createKmsClient(options("cloudkms")),
     ...(adminMod ? { directory: adminMod.admin({ version: "directory_v1", ...options("admin") }) } : {}),
   };

@@ -11,6 +11,12 @@ export const GcpBucketFactsSchema = z.strictObject({
   uniformBucketLevelAccess: z.boolean().optional(),
   /** `iamConfiguration.publicAccessPrevention` as returned: `enforced`, `inherited` (older replies: `unspecified`). */
   publicAccessPrevention: z.string().optional(),
+  /**
+   * The effective `constraints/storage.publicAccessPrevention` organization policy of the bucket's project
+   * (Resource Manager v1 `projects.getEffectiveOrgPolicy`): `enforced` is `booleanPolicy.enforced` as returned.
+   * Read only for a bucket whose own setting is not `enforced`, where the policy decides.
+   */
+  publicAccessPreventionOrgPolicy: z.strictObject({ enforced: z.boolean().optional() }).optional(),
   /** The bindings of the bucket's IAM policy, read at policy version 3 so conditional bindings are included. */
   iamBindings: z
     .array(

@@ -60,19 +60,36 @@ describe("GCP collector against the Google API emulator", () => {
     expect(attrs(ids.bPublic)).toEqual({
       uniformBucketLevelAccess: false,
       publicAccessPrevention: "inherited",
+      // proj-a's effective policy does not set the constraint: the reply is {constraint} alone.
+      publicAccessPreventionOrgPolicy: {},
       location: "US-CENTRAL1",
       iamBindings: [
         { role: "roles/storage.objectViewer", members: ["allUsers", "group:ops@example.com"] },
         { role: "roles/storage.legacyBucketReader", members: ["allAuthenticatedUsers"] },
       ],
     });
+    // Inherited on the bucket, enforced by proj-b's organization policy (read once for the project).
+    expect(attrs(ids.bProjB)).toMatchObject({
+      publicAccessPrevention: "inherited",
+      publicAccessPreventionOrgPolicy: { enforced: true },
+    });
+    expect(collected.resources.get(ids.bProjB)?.sources?.publicAccessPreventionOrgPolicy).toBe(
+      "api: cloudresourcemanager.projects.getEffectiveOrgPolicy",
+    );
+    // Buckets that enforce it themselves do not need the policy: one read per project that has others.
+    expect(
+      emulator.requests
+        .filter((r) => r.path.endsWith(":getEffectiveOrgPolicy"))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(["/v1/projects/proj-a:getEffectiveOrgPolicy", "/v1/projects/proj-b:getEffectiveOrgPolicy"]);
     expect(collected.resources.get(ids.bGood)?.tags).toEqual({ team: "data" });
     expect(collected.resources.get(ids.bGood)?.region).toBe("eu");
   });
 
   it("leaves out what the reply left out, instead of filling in a default", () => {
     // No iamConfiguration, versioning, retention policy, key, or bindings in the replies.
-    expect(attrs(ids.bMinimal)).toEqual({ location: "US" });
+    expect(attrs(ids.bMinimal)).toEqual({ location: "US", publicAccessPreventionOrgPolicy: {} });
     expect(collected.resources.get(ids.bMinimal)?.unreadable).toEqual({});
   });
 

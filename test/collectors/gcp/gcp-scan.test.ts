@@ -141,7 +141,9 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
     const message = (uid: string, rule: string) =>
       report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
     expect(message(ids.fwSsh, "GCP-FW-001")).toBe('TCP 22 is allowed from ["0.0.0.0/0"]');
-    expect(message(ids.bPublic, "GCP-GCS-003")).toBe("Public access prevention is inherited, not enforced");
+    expect(message(ids.bPublic, "GCP-GCS-003")).toBe(
+      "Public access prevention is inherited on the bucket and the organization policy constraint storage.publicAccessPrevention is not enforced on its project",
+    );
     expect(message(ids.kLong, "GCP-KMS-002")).toBe("The key rotates every 365 days");
     expect(message(ids.sqlBad, "GCP-SQL-002")).toBe("Point-in-time recovery is off (MYSQL_8_0)");
   });

@@ -283,7 +283,25 @@ export function gcpScenario(now: Date): GcpSeed {
         { ...goodBucket("a-conditional"), labels: { team: "partners" } },
         { ...goodBucket("a-requester-pays"), billing: { requesterPays: true } },
       ],
-      "proj-b": [goodBucket("b-logs")],
+      // Leaves public access prevention to the organization policy, which proj-b enforces.
+      "proj-b": [
+        {
+          ...goodBucket("b-logs"),
+          iamConfiguration: {
+            bucketPolicyOnly: { enabled: true, lockedTime: "2026-04-01T00:00:00.000Z" },
+            uniformBucketLevelAccess: { enabled: true, lockedTime: "2026-04-01T00:00:00.000Z" },
+            publicAccessPrevention: "inherited",
+          },
+        },
+      ],
+    },
+    effectiveOrgPolicies: {
+      "proj-b": {
+        "constraints/storage.publicAccessPrevention": {
+          constraint: "constraints/storage.publicAccessPrevention",
+          booleanPolicy: { enforced: true },
+        },
+      },
     },
     bucketIam: {
       "a-good": privatePolicy,

@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
- * A protocol-level stand-in for the Google JSON APIs Assay reads (Resource Manager v3, Cloud Storage v1,
+ * A protocol-level stand-in for the Google JSON APIs Assay reads (Resource Manager v3 and v1's effective
+ * organization policy, Cloud Storage v1,
  * Cloud KMS v1, Cloud SQL Admin v1, Compute v1, Admin SDK Directory v1): bearer tokens, `pageToken` /
  * `nextPageToken` paging, Google error bodies (ErrorInfo with the missing permission, or the Storage
  * style message), 429 with Retry-After and SERVICE_DISABLED. It serves what it is seeded with (scenario.ts
@@ -32,6 +33,11 @@ export interface GcpSeed {
   firewalls?: Record<string, Record<string, unknown>[]>;
   /** Customer id → users. */
   users?: Record<string, Record<string, unknown>[]>;
+  /**
+   * Project id → constraint → the effective `OrgPolicy` (Resource Manager v1). A constraint not listed
+   * answers `{constraint}` alone, as for a constraint no policy in the hierarchy sets.
+   */
+  effectiveOrgPolicies?: Record<string, Record<string, Record<string, unknown>>>;
   faults?: GcpFault[];
 }
 
@@ -332,6 +338,35 @@ export async function startGcpEmulator(
       updateTime: "2025-02-01T10:00:00.000Z",
       etag: `W/"${f.name}"`,
     });
+    // Resource Manager v1 `projects.getEffectiveOrgPolicy`: POST with `{constraint}`; the computed policy has
+    // no etag ("The returned Policy will not have an etag set"). Recorded shape: forseti-security
+    // tests/common/gcp_api/test_data/fake_crm_responses.py GET_EFFECTIVE_ORG_POLICY.
+    const effective = /^\/v1\/projects\/([^/:]+):getEffectiveOrgPolicy$/.exec(path);
+    if (effective) {
+      if (req.method !== "POST") return googleError(404, `Method not found: ${path}`, "NOT_FOUND");
+      const project = effective[1] ?? "";
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        let constraint: unknown;
+        try {
+          constraint = (JSON.parse(body || "{}") as { constraint?: unknown }).constraint;
+        } catch {
+          return badRequest("Invalid JSON payload received.");
+        }
+        if (typeof constraint !== "string" || !/^constraints\/[\w.]+$/.test(constraint)) {
+          return badRequest("Request contains an invalid argument: constraint.");
+        }
+        if (!seed.projects.some((p) => p.projectId === project)) {
+          return googleError(403, "The caller does not have permission", "PERMISSION_DENIED");
+        }
+        send(200, seed.effectiveOrgPolicies?.[project]?.[constraint] ?? { constraint });
+      });
+      return;
+    }
     if (path === "/v3/projects:search") return page("projects", seed.projects.map(projectReply));
     if (path === "/v3/projects" || path === "/v3/folders") {
       const parent = q.get("parent");

@@ -9,7 +9,22 @@ import type { GcpHandle } from "../handle.js";
 export const BUCKET_CALLS = {
   list: apiCall("storage.buckets.list"),
   getIamPolicy: apiCall("storage.buckets.getIamPolicy"),
+  // Resource Manager v1 reference: "Authorization requires the following IAM permission … orgpolicy.policy.get".
+  getEffectiveOrgPolicy: apiCall(
+    "cloudresourcemanager.projects.getEffectiveOrgPolicy",
+    "orgpolicy.policy.get",
+  ),
 };
+
+/** The organization policy constraint that enforces public access prevention on every bucket it applies to. */
+export const PUBLIC_ACCESS_PREVENTION_CONSTRAINT = "constraints/storage.publicAccessPrevention";
+const OrgPolicySchema = z.object({
+  constraint: z.string().nullish(),
+  booleanPolicy: z.object({ enforced: z.boolean().nullish() }).nullish(),
+});
+type OrgPolicy = z.infer<typeof OrgPolicySchema>;
+/** Per project: the effective public access prevention policy, read at most once and only when a bucket needs it. */
+type BucketShared = { publicAccessPreventionPolicy: () => Promise<OrgPolicy> };
 
 /** The fields of a `storage#bucket` (Storage JSON API v1, Bucket) that facts are read from. */
 const BucketSchema = z.object({
@@ -141,12 +156,29 @@ export function iamBindingFacts(policy: z.infer<typeof IamPolicySchema>): Facts[
  * Requester Pays bucket's read is billed to `userProject` ("Required for Requester Pays buckets"): the
  * configured billing project, else the bucket's own (Storage v1 discovery document, buckets.getIamPolicy).
  */
-export const storageBucket = defineResourceType<GcpHandle, unknown>({
+export const storageBucket = defineResourceType<GcpHandle, unknown, BucketShared>({
   type: "gcp.storage.bucket",
   service: "storage",
   scope: "perProject",
   facts: GcpBucketFactsSchema,
   calls: Object.values(BUCKET_CALLS),
+
+  async prepare(ctx) {
+    let policy: Promise<OrgPolicy> | undefined;
+    return {
+      publicAccessPreventionPolicy: () => {
+        policy ??= ctx
+          .call(BUCKET_CALLS.getEffectiveOrgPolicy, () =>
+            ctx.provider.apis.orgPolicies.projects.getEffectiveOrgPolicy({
+              resource: `projects/${ctx.where}`,
+              requestBody: { constraint: PUBLIC_ACCESS_PREVENTION_CONSTRAINT },
+            }),
+          )
+          .then((reply) => parseReply(BUCKET_CALLS.getEffectiveOrgPolicy, OrgPolicySchema, reply.data));
+        return policy;
+      },
+    };
+  },
 
   list(ctx) {
     const { storage } = ctx.provider.apis;
@@ -170,7 +202,7 @@ export const storageBucket = defineResourceType<GcpHandle, unknown>({
     );
   },
 
-  async read(ctx, item, facts) {
+  async read(ctx, item, facts, shared) {
     const parsed = BucketSchema.safeParse(item);
     if (!parsed.success) {
       return unreadableItem(facts, GcpBucketFactsSchema, BUCKET_CALLS.list, item, parsed.error, (name) => ({
@@ -181,6 +213,18 @@ export const storageBucket = defineResourceType<GcpHandle, unknown>({
     }
     const raw = parsed.data;
     for (const [key, value] of Object.entries(bucketFacts(raw))) facts.set(key, value, BUCKET_CALLS.list);
+    // A bucket that does not enforce public access prevention itself ("inherited") is covered when the
+    // organization policy constraint is enforced on its project; the rule decides, from this fact.
+    if (raw.iamConfiguration?.publicAccessPrevention !== "enforced") {
+      await facts.read("publicAccessPreventionOrgPolicy", shared.publicAccessPreventionPolicy, (policy) => {
+        const enforced = policy.booleanPolicy?.enforced;
+        facts.set(
+          "publicAccessPreventionOrgPolicy",
+          enforced != null ? { enforced } : {},
+          BUCKET_CALLS.getEffectiveOrgPolicy,
+        );
+      });
+    }
     let deleted = false;
     await facts.read(
       "iamBindings",
