@@ -42,8 +42,8 @@ export async function renderSavedReport(scanFile: string, options: ReportRenderO
     { existsSync },
     { AssayError },
     { loadRenderer, formatNames },
-    { loadFrameworks },
-    { BUILTIN_FRAMEWORKS_DIR },
+    { loadFrameworks, loadPolicyCatalogue, seedPolicyFramework },
+    { BUILTIN_FRAMEWORKS_DIR, BUILTIN_POLICIES_FILE },
     { formatFlags, writeChunks },
   ] = await Promise.all([
     import("node:fs"),
@@ -62,6 +62,21 @@ export async function renderSavedReport(scanFile: string, options: ReportRenderO
   if (options.frameworks && !existsSync(options.frameworks))
     throw new AssayError("USAGE", `framework folder not found: ${options.frameworks}`);
   const frameworks = await loadFrameworks(options.frameworks ?? BUILTIN_FRAMEWORKS_DIR);
+  // Seed control statements: the shipped catalogue with the shipped rules under their policy, plus any other
+  // rule the report ran (a rule the report did not run is listed as not run, as in `scan`).
+  const { loadRules } = await import("../engine/load.js");
+  const { BUILTIN_RULES_DIR } = await import("../engine/paths.js");
+  const shipped = (await loadRules({ dirs: [BUILTIN_RULES_DIR] })).rules.map((r) => ({
+    id: r.definition.id,
+    policy: r.definition.policy,
+  }));
+  const known = new Set(shipped.map((r) => r.id));
+  frameworks.push(
+    seedPolicyFramework(await loadPolicyCatalogue(BUILTIN_POLICIES_FILE), [
+      ...shipped,
+      ...report.rules.filter((r) => !known.has(r.id)).map((r) => ({ id: r.id, policy: r.policy })),
+    ]),
+  );
   await writeChunks(renderer.render(report, { baseline, frameworks, ...flags }), options.out);
 }
 

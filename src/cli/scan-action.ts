@@ -4,6 +4,7 @@ import { AssayError } from "../core/errors.js";
 import { SeveritySchema } from "../core/finding.js";
 import { resolveProfile } from "../core/profile.js";
 import type { ScanReport } from "../core/report.js";
+import { seedPolicyFramework } from "../engine/catalogue.js";
 import { loadExceptions } from "../engine/exceptions.js";
 import { loadRules } from "../engine/load.js";
 import { BUILTIN_RULES_DIR } from "../engine/paths.js";
@@ -66,7 +67,16 @@ export async function runScanCommand(options: ScanCommandOptions): Promise<numbe
   });
   progress.stop();
   // Coverage sections list every control of every framework, including those no rule covers.
-  const renderOptions: RenderOptions = { frameworks: ruleSet.frameworks };
+  // The seed control statements come last, with every loaded rule (selected or not) under its policy.
+  const renderOptions: RenderOptions = {
+    frameworks: [
+      ...ruleSet.frameworks,
+      seedPolicyFramework(
+        loaded.policies,
+        loaded.rules.map((r) => ({ id: r.definition.id, policy: r.definition.policy })),
+      ),
+    ],
+  };
 
   const outDir = options.outDir ?? scan.outDir;
   // With `-f json -o FILE` the output is the JSON report itself: save it once, there.

@@ -35,10 +35,38 @@ export const FrameworkSchema = z.strictObject({
       title: z.string().min(1),
       description: z.string().optional(),
       rules: z.array(z.string()).default([]),
+      /** Evidence gathered by hand that the control also needs (all of it when it has no rules). */
+      manual: z.array(z.string().min(1)).optional(),
     }),
   ),
 });
 export type Framework = z.infer<typeof FrameworkSchema>;
+
+/** The framework id under which coverage lists the seed control statements of rules/policies.yaml. */
+export const SEED_POLICIES_FRAMEWORK = "seed-policies";
+
+/**
+ * The seed control statements as a framework, so every coverage output lists them beside ISO 27001 and
+ * Cyber Essentials: each policy key with the rules that name it and the evidence to gather by hand. Only for
+ * coverage: rules do not gain it as a control (their findings name framework controls only).
+ */
+export function seedPolicyFramework(
+  policies: PolicyCatalogue,
+  rules: readonly { id: string; policy: string }[],
+): Framework {
+  return {
+    framework: SEED_POLICIES_FRAMEWORK,
+    title: "Seed control statements (rules/policies.yaml)",
+    source: "The technical controls of the two seed documents, each quoted verbatim in rules/policies.yaml",
+    controls: Object.entries(policies).map(([key, policy]) => ({
+      id: key,
+      title: policy.name,
+      description: policy.quote,
+      rules: rules.filter((r) => r.policy === key).map((r) => r.id),
+      ...(policy.manual ? { manual: policy.manual } : {}),
+    })),
+  };
+}
 
 export async function loadPolicyCatalogue(file: string): Promise<PolicyCatalogue> {
   const source = await readYamlSource(file);

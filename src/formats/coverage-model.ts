@@ -23,7 +23,7 @@ export type RuleStatus = "failing" | "error" | "excepted" | "passing" | "not-app
  * How a control stands. Coverage means checked: `satisfied` only when every automated rule mapped to the
  * control ran and passed on the resources in its scope. `failing`: a rule fails (no exception); `excepted`: the
  * only failures are accepted risks (not satisfied either); `partial`: some rules passed, others could not be
- * evaluated, were not run or had nothing in scope; `not-assessed`: no rule passed or failed (nothing ran,
+ * evaluated, were not run or had nothing in scope, or all passed but the control also needs evidence by hand; `not-assessed`: no rule passed or failed (nothing ran,
  * only skips, or only errors); `manual`: no automated rule, evidence must be gathered by hand.
  */
 export type ControlStatus = "satisfied" | "failing" | "excepted" | "partial" | "not-assessed" | "manual";
@@ -51,6 +51,8 @@ export interface CoverageControl {
   title: string;
   rules: CoverageRule[];
   status: ControlStatus;
+  /** Evidence to gather by hand (the catalogue's `manual`), also when rules answer part of the control. */
+  manual?: string[];
 }
 
 export interface FrameworkCoverage {
@@ -79,11 +81,12 @@ export function ruleStatusFromCounts(c: RuleOutcomeCounts, evaluated: boolean): 
  * A control's status from the statuses of the automated rules mapped to it (see `ControlStatus`). Shared by
  * every output (HTML, CSV, OSCAL) and the store's posture, so they cannot disagree.
  */
-export function controlStatusOf(rules: readonly RuleStatus[]): ControlStatus {
+export function controlStatusOf(rules: readonly RuleStatus[], needsManualEvidence = false): ControlStatus {
   if (rules.length === 0) return "manual";
   if (rules.includes("failing")) return "failing";
   if (rules.includes("excepted")) return "excepted";
-  if (rules.every((s) => s === "passing")) return "satisfied";
+  // Rules that answer only part of a control (the rest is evidence by hand) cannot make it satisfied alone.
+  if (rules.every((s) => s === "passing")) return needsManualEvidence ? "partial" : "satisfied";
   if (rules.includes("passing")) return "partial";
   return "not-assessed";
 }
@@ -136,9 +139,13 @@ export function computeCoverage(report: ScanReport, frameworks?: Framework[]): F
           status: ruleStatusFromCounts(ruleCounts, evaluated),
         };
       });
-      const status = controlStatusOf(rules.map((r) => r.status));
+      const manual = control.manual?.length ? control.manual : undefined;
+      const status = controlStatusOf(
+        rules.map((r) => r.status),
+        manual !== undefined,
+      );
       totals[status] += 1;
-      return { id: control.id, title: control.title, rules, status };
+      return { id: control.id, title: control.title, rules, status, ...(manual ? { manual } : {}) };
     });
     return {
       framework: fw.framework,

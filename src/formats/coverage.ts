@@ -18,19 +18,23 @@ export const COVERAGE_COLUMNS = [
   "excepted",
   "error",
   "skip",
+  "manual_evidence",
 ] as const;
 
 /**
  * Control coverage as CSV: one row per (control, automated rule); a control with no automated rule gets one
  * row with status `manual` and empty rule columns, so the controls that need evidence by hand are listed too.
+ * `manual_evidence` names what to gather by hand where the catalogue says (seed control statements).
  */
 function* coverageRows(report: ScanReport, options?: RenderOptions): Generator<string> {
   yield `${COVERAGE_COLUMNS.join(",")}\r\n`;
   for (const fw of computeCoverage(report, options?.frameworks)) {
     for (const control of fw.controls) {
       const lead = [fw.framework, fw.title, control.id, control.title, control.status];
+      // Evidence to gather by hand, one cell, items separated by " | ".
+      const manual = (control.manual ?? []).join(" | ");
       if (control.rules.length === 0) {
-        yield `${[...lead, "", "", "", "", "", "", "", ""].map(csvField).join(",")}\r\n`;
+        yield `${[...lead, "", "", "", "", "", "", "", "", manual].map(csvField).join(",")}\r\n`;
         continue;
       }
       for (const rule of control.rules) {
@@ -45,6 +49,7 @@ function* coverageRows(report: ScanReport, options?: RenderOptions): Generator<s
           c.excepted,
           c.error,
           c.skip,
+          manual,
         ];
         yield `${cells.map(csvField).join(",")}\r\n`;
       }

@@ -33,6 +33,7 @@ code.cel { font-size: 12px; background: #f6f8fa; padding: 0 3px; overflow-wrap: 
 .st-pass, .st-passing, .st-satisfied { background: var(--pass); } .st-fail, .st-failing { background: var(--fail); }
 .st-excepted { background: var(--excepted); color: #1f2328; } .st-error { background: var(--error); }
 .st-skip, .st-not-applicable, .st-not-evaluated, .st-not-assessed { background: var(--skip); } .st-partial { background: var(--error); } .st-manual { background: #fff; color: #1f2328; border: 1px dashed #57606a; }
+.manual { margin-top: 4px; font-size: 12px; } .manual ul { margin: 2px 0 0 16px; padding: 0; }
 .rule { border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 4px; padding: 8px 12px; margin: 12px 0; break-inside: avoid-page; }
 .rule.error { border-left-color: var(--error); }
 .rule p { margin: 4px 0; }

@@ -319,15 +319,18 @@ function* coverage(frameworks: FrameworkCoverage[]): Generator<string> {
     yield "</p>";
     yield `<table class="coverage" data-framework="${h(fw.framework)}"><thead><tr><th>Control</th><th>Title</th><th>Status</th><th>Automated rules</th></tr></thead><tbody>`;
     for (const c of fw.controls) {
+      const byHand = c.manual?.length
+        ? `<div class="manual">Evidence by hand:<ul>${c.manual.map((m) => `<li>${h(m)}</li>`).join("")}</ul></div>`
+        : "";
       const rules =
         c.rules.length === 0
-          ? `<span class="muted">none: evidence by hand</span>`
+          ? `<span class="muted">none: evidence by hand</span>${byHand}`
           : c.rules
               .map(
                 (r) =>
                   `${badge(`st-${r.status}`, r.status)} ${h(r.id)} <span class="muted">${r.evaluated ? `(${r.counts.pass} pass, ${r.counts.fail} fail, ${r.counts.excepted} excepted, ${r.counts.error} error, ${r.counts.skip} not applicable)` : "(not run in this scan)"}</span>`,
               )
-              .join("<br>");
+              .join("<br>") + byHand;
       yield `<tr data-status="${c.status}"><td>${h(c.id)}</td><td>${h(c.title)}</td><td>${badge(`st-${c.status}`, c.status)}</td><td>${rules}</td></tr>`;
     }
     yield "</tbody></table>\n";

@@ -242,15 +242,16 @@ export class ObservationWriter {
 }
 
 function controlDescription(control: CoverageControl): string {
+  const byHand = control.manual?.length ? ` Evidence to gather by hand: ${control.manual.join("; ")}.` : "";
   if (control.rules.length === 0)
-    return "Manual control: no automated rule evidences it; evidence must be gathered and assessed by hand.";
+    return `Manual control: no automated rule evidences it; evidence must be gathered and assessed by hand.${byHand}`;
   const rules = control.rules.map((r) => {
     const c = r.counts;
     return r.evaluated
       ? `${r.id} ${r.status} (pass ${c.pass}, fail ${c.fail}, excepted ${c.excepted}, error ${c.error}, skip ${c.skip})`
       : `${r.id} not run in this scan`;
   });
-  return `${control.rules.length} automated rule(s): ${rules.join("; ")}.`;
+  return `${control.rules.length} automated rule(s): ${rules.join("; ")}.${byHand}`;
 }
 
 /**

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ScanReport } from "../../src/core/report.js";
+import { seedPolicyFramework } from "../../src/engine/catalogue.js";
+import { loadRules } from "../../src/engine/load.js";
+import { BUILTIN_RULES_DIR } from "../../src/engine/paths.js";
 import { summarize } from "../../src/engine/summary.js";
 import { renderToString } from "../../src/formats/chunks.js";
 import { COVERAGE_COLUMNS } from "../../src/formats/coverage.js";
@@ -445,6 +448,45 @@ describe("control coverage", () => {
     expect(new Set(rows.filter((r) => r[0] === "gdpr-art32").map((r) => r[2]))).toEqual(
       new Set(["art32-1a", "art32-1b", "art32-1c", "art32-1d", "art32-2", "art32-4"]),
     );
+  });
+});
+
+describe("seed control statements in coverage", () => {
+  it("are listed with their rules, manual ones as manual with the evidence to gather by hand", async () => {
+    const shipped = await loadRules({ dirs: [BUILTIN_RULES_DIR] });
+    const seed = seedPolicyFramework(
+      shipped.policies,
+      shipped.rules.map((r) => ({ id: r.definition.id, policy: r.definition.policy })),
+    );
+    const options = { frameworks: [seed] };
+    const rows = parseCsv(await render("coverage", scan.report, options)).filter(
+      (r) => r[0] === "seed-policies",
+    );
+    const evidenceColumn = COVERAGE_COLUMNS.indexOf("manual_evidence");
+    const pen = rows.filter((r) => r[2] === "penetration-testing");
+    expect(pen).toHaveLength(1);
+    expect(pen[0]?.[4]).toBe("manual");
+    expect(pen[0]?.[evidenceColumn]).toMatch(/penetration test report/);
+    // Rules that this device scan did not run, and evidence by hand besides: not assessed, evidence listed.
+    const access = rows.filter((r) => r[2] === "access-control");
+    expect(access.length).toBeGreaterThan(1);
+    expect(access[0]?.[4]).toBe("not-assessed");
+    expect(access[0]?.[evidenceColumn]).toMatch(/access review/);
+    expect(new Set(rows.map((r) => r[2]))).toEqual(new Set(Object.keys(shipped.policies)));
+
+    const html = await render("html", scan.report, options);
+    expect(html).toContain('<table class="coverage" data-framework="seed-policies">');
+    expect(html).toMatch(/Evidence by hand:<ul><li>The latest third-party penetration test report/);
+
+    const doc = JSON.parse(await render("oscal", scan.report, options));
+    expect(oscalValidator()(doc)).toEqual([]);
+    const penFinding = doc["assessment-results"].results[0].findings.find(
+      (f: { target: { "target-id": string } }) => f.target["target-id"] === "penetration-testing",
+    );
+    expect(penFinding.description).toMatch(
+      /Evidence to gather by hand: The latest third-party penetration test/,
+    );
+    expect(penFinding.target.status.state).toBe("not-satisfied");
   });
 });
 

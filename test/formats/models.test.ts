@@ -116,6 +116,23 @@ describe("control coverage", () => {
     });
   });
 
+  it("lists evidence by hand with a control, and rules that all pass do not satisfy a control that also needs it", () => {
+    const [coverage] = computeCoverage(r, [
+      {
+        framework: "seed",
+        title: "Seed statements",
+        controls: [
+          { id: "PARTLY-AUTOMATED", title: "t", rules: ["R-2", "R-6"], manual: ["access review records"] },
+          { id: "BY-HAND", title: "t", rules: [], manual: ["pen-test report"] },
+        ],
+      },
+    ]);
+    expect(coverage?.controls.map((c) => [c.id, c.status, c.manual])).toEqual([
+      ["PARTLY-AUTOMATED", "partial", ["access review records"]],
+      ["BY-HAND", "manual", ["pen-test report"]],
+    ]);
+  });
+
   it("without catalogues, rebuilds frameworks from the controls the report's rules name, marked incomplete", () => {
     const [coverage] = computeCoverage(r);
     expect(coverage?.framework).toBe("fw");

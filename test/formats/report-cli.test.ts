@@ -85,7 +85,12 @@ describe("assay report render", () => {
     expect(runCli(["report", "render", reportFile, "-f", "coverage", "-o", out]).code).toBe(0);
     const rows = parseCsv(await readFile(out, "utf8"));
     expect(new Set(rows.filter((r) => r[0] === "iso27001-2022").map((r) => r[2])).size).toBe(93);
-    expect(new Set(rows.filter((r) => r[0] === "cyber-essentials").map((r) => r[2])).size).toBe(26);
+    expect(new Set(rows.filter((r) => r[0] === "cyber-essentials").map((r) => r[2])).size).toBe(30);
+    // The seed control statements too, manual ones with the evidence to gather by hand.
+    const pen = rows.find((r) => r[0] === "seed-policies" && r[2] === "penetration-testing");
+    expect(pen?.[4]).toBe("manual");
+    expect(pen?.at(-1)).toMatch(/penetration test report/);
+    expect(rows.find((r) => r[0] === "seed-policies" && r[2] === "encryption")?.[5]).toBeTruthy();
   });
 
   it("refuses an unknown format and a file that is not a scan report, naming the problem", async () => {
