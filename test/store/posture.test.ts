@@ -125,6 +125,32 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
     expect(status("A.5.15")?.status).toBe("not-assessed");
   });
 
+  it("lists every seed control statement by policy, manual ones with the evidence to ask for", async () => {
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/posture?by=policy",
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const rows = res.json().byPolicy as {
+      policy: string;
+      status: string;
+      name: string | null;
+      rules: { rule: string; status: string }[];
+      manual?: string[];
+    }[];
+    const row = (policy: string) => rows.find((r) => r.policy === policy);
+    // No rule checks penetration testing: manual, with what to gather by hand.
+    expect(row("penetration-testing")).toMatchObject({ status: "manual", pass: 0, fail: 0, rules: [] });
+    expect(row("penetration-testing")?.manual?.[0]).toMatch(/penetration test report/);
+    // DEV-ENC-001 failed on one device; the shipped encryption rules no agent reported are listed, not run.
+    expect(row("encryption")?.status).toBe("failing");
+    expect(row("encryption")?.rules).toContainEqual(
+      expect.objectContaining({ rule: "AWS-EBS-002", status: "not-evaluated" }),
+    );
+    expect(row("encryption")?.name).toBe("Encryption of devices and transfers");
+  });
+
   it("refuses an unknown grouping with the field named", async () => {
     const res = await app.inject({
       method: "GET",

@@ -1,7 +1,12 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
+import {
+  type Framework,
+  loadFrameworks,
+  loadPolicyCatalogue,
+  seedPolicyFramework,
+} from "../../engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import { controlStatusOf, type RuleStatus, ruleStatusFromCounts } from "../../formats/coverage-model.js";
 import { decodeControls } from "../drift.js";
@@ -71,6 +76,23 @@ function ruleCoverage(rule: string, counts: Counts | undefined) {
   return { rule, status, ...c };
 }
 
+async function loadSeedStatements(): Promise<Framework> {
+  const [{ readFile }, { parse }, { findRuleFiles }, { BUILTIN_POLICIES_FILE, BUILTIN_RULES_DIR }] =
+    await Promise.all([
+      import("node:fs/promises"),
+      import("yaml"),
+      import("../../engine/load.js"),
+      import("../../engine/paths.js"),
+    ]);
+  const rules: { id: string; policy: string }[] = [];
+  for (const file of await findRuleFiles(BUILTIN_RULES_DIR)) {
+    const rule = parse(await readFile(file, "utf8")) as { id?: unknown; policy?: unknown } | null;
+    if (typeof rule?.id === "string" && typeof rule.policy === "string")
+      rules.push({ id: rule.id, policy: rule.policy });
+  }
+  return seedPolicyFramework(await loadPolicyCatalogue(BUILTIN_POLICIES_FILE), rules);
+}
+
 export default async function readRoutes(app: FastifyInstance): Promise<void> {
   const { store, options } = app.assay;
   let frameworks: Framework[] = [];
@@ -82,6 +104,20 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
       "framework catalogues could not be loaded; posture by control uses finding controls only",
     );
   }
+
+  // The seed control statements (rules/policies.yaml) with the shipped rules under each and their manual
+  // evidence, read on the first posture by policy: only the rule files' `id` and `policy` are parsed.
+  let seedLoad: Promise<Framework | undefined> | undefined;
+  const seedStatements = () => {
+    seedLoad ??= loadSeedStatements().catch((error: unknown) => {
+      app.log.warn(
+        { err: error },
+        "seed policy catalogue could not be loaded; posture by policy lists rules only",
+      );
+      return undefined;
+    });
+    return seedLoad;
+  };
 
   app.get(
     "/v1/posture",
@@ -138,6 +174,16 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
           }
         return map;
       };
+      const rulesByPolicy = async () => {
+        const rows = await store.db
+          .selectFrom("current_state")
+          .select(["policy", "rule_id"])
+          .distinct()
+          .execute();
+        const map = new Map<string, Set<string>>();
+        for (const row of rows) map.set(row.policy, (map.get(row.policy) ?? new Set()).add(row.rule_id));
+        return map;
+      };
       const totals =
         tally((await groups("policy")).map((r) => ({ ...r, key: "all" }))).get("all") ?? emptyCounts();
       const body: Record<string, unknown> = {
@@ -172,7 +218,29 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
           };
         });
       }
-      if (query.by.includes("policy")) body.byPolicy = list(tally(await groups("policy")), "policy");
+      if (query.by.includes("policy")) {
+        const byPolicy = tally(await groups("policy"));
+        const byRule = tally(await groups("rule_id"));
+        const statements = await seedStatements();
+        for (const c of statements?.controls ?? [])
+          if (!byPolicy.has(c.id)) byPolicy.set(c.id, emptyCounts());
+        const rulesSeen = await rulesByPolicy();
+        body.byPolicy = list(byPolicy, "policy").map((row) => {
+          const statement = statements?.controls.find((c) => c.id === row.policy);
+          const ids = new Set([...(statement?.rules ?? []), ...(rulesSeen.get(String(row.policy)) ?? [])]);
+          const rules = [...ids].sort().map((id) => ruleCoverage(id, byRule.get(id)));
+          return {
+            ...row,
+            name: statement?.title ?? null,
+            status: controlStatusOf(
+              rules.map((r) => r.status),
+              (statement?.manual?.length ?? 0) > 0,
+            ),
+            rules,
+            ...(statement?.manual ? { manual: statement.manual } : {}),
+          };
+        });
+      }
       if (query.by.includes("rule")) body.byRule = list(tally(await groups("rule_id")), "rule");
       if (query.by.includes("asset")) body.byAsset = list(tally(await groups("resource_uid")), "asset");
       return body;
