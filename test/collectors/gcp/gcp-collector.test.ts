@@ -359,6 +359,27 @@ describe("GCP collector settings", () => {
     }
   });
 
+  it("marks the organization policy unreadable, naming the permission, when it is denied", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      {
+        path: "/v1/projects/proj-b:getEffectiveOrgPolicy",
+        status: 403,
+        permission: "orgpolicy.policy.get",
+      },
+    ];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
+      const bucket = resources.get(ids.bProjB);
+      expect(bucket?.unreadable?.publicAccessPreventionOrgPolicy).toMatch(/orgpolicy\.policy\.get/);
+      expect(bucket?.attributes?.publicAccessPreventionOrgPolicy).toBeUndefined();
+      expect(bucket?.attributes?.publicAccessPrevention).toBe("inherited");
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("leaves facts unreadable when throttling outlasts maxRetries", async () => {
     const scenario = gcpScenario(NOW);
     scenario.faults = [{ path: "/storage/v1/b/b-logs/iam", status: 429, retryAfterSeconds: 0 }];
