@@ -313,7 +313,7 @@ function* coverage(frameworks: FrameworkCoverage[]): Generator<string> {
     const t = fw.totals;
     const automated = fw.controls.length - t.manual;
     yield `<h3 id="coverage-${h(fw.framework)}">${h(fw.title)}${fw.version ? ` <span class="muted">${h(fw.version)}</span>` : ""}</h3>`;
-    yield `<p>${fw.controls.length} controls: ${automated} with automated rules (${t.satisfied} satisfied: every rule ran and passed; ${t.failing} failing; ${t.excepted} failing under accepted risks; ${t.partial} partial: some rules not evaluated; ${t["not-assessed"]} not assessed: no rule ran on anything in scope), <b>${t.manual} manual: need evidence by hand</b>.`;
+    yield `<p>${fw.controls.length} controls: ${automated} with automated rules (${t.satisfied} satisfied: every rule ran and passed; ${t.failing} failing; ${t.excepted} failing under accepted risks; ${t.partial} partial: some rules passed while others did not run, could not be evaluated or had nothing in scope, or evidence by hand is still needed; ${t["not-assessed"]} not assessed: no rule passed or failed), <b>${t.manual} manual: need evidence by hand</b>.`;
     if (!fw.complete)
       yield " <i>Built from the report alone: controls without a rule are not known here.</i>";
     yield "</p>";
