@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approveException, requestException } from "../../src/store/exceptions.js";
 import {
   databases,
   enrolAgent,
@@ -103,7 +104,9 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
           title: "Use of cryptography",
           automated: true,
           status: "failing",
-          rules: [{ rule: "DEV-ENC-001", status: "failing", pass: 1, fail: 1, error: 0, skip: 1 }],
+          rules: [
+            { rule: "DEV-ENC-001", status: "failing", pass: 1, fail: 1, excepted: 0, error: 0, skip: 1 },
+          ],
         },
       ]),
     );
@@ -149,6 +152,37 @@ describe.each(databases())("posture with a framework catalogue on $name", (datab
       expect.objectContaining({ rule: "AWS-EBS-002", status: "not-evaluated" }),
     );
     expect(row("encryption")?.name).toBe("Encryption of devices and transfers");
+  });
+
+  it("counts failures an approved store exception covers as excepted: the control is excepted, not satisfied", async () => {
+    const { store } = app.assay;
+    const now = app.assay.now();
+    const request = await requestException(
+      store.db,
+      store.dialect,
+      {
+        ruleId: "DEV-ENC-001",
+        resource: "b",
+        owner: "IT lead",
+        reason: "Replacement laptop on order",
+        expires: new Date(now.getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
+      },
+      "lead-a",
+      now,
+    );
+    await approveException(store.db, store.dialect, request.id, "admin-b", now);
+    const res = await app.inject({
+      method: "GET",
+      url: "/v1/posture?by=control",
+      headers: { authorization: `Bearer ${auditor}` },
+    });
+    const row = (res.json().byControl as { control: string; status: string; rules: unknown[] }[]).find(
+      (r) => r.control === "iso27001-2022:A.8.24",
+    );
+    expect(row?.status).toBe("excepted");
+    expect(row?.rules).toEqual([
+      { rule: "DEV-ENC-001", status: "excepted", pass: 1, fail: 0, excepted: 1, error: 0, skip: 1 },
+    ]);
   });
 
   it("refuses an unknown grouping with the field named", async () => {

@@ -11,6 +11,7 @@ import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import { controlStatusOf, type RuleStatus, ruleStatusFromCounts } from "../../formats/coverage-model.js";
 import { decodeControls } from "../drift.js";
 import { type EvidenceQuery, evidenceChunks } from "../evidence.js";
+import { activeExceptions, exceptionFor } from "../exceptions.js";
 import { QueryText } from "../query-text.js";
 import { parseInput } from "../validate.js";
 
@@ -66,13 +67,14 @@ const passRate = (c: Counts) => {
 };
 
 /**
- * A rule's standing within a control, from its current state across all resources. The store keeps no
- * exception per state row, so an excepted failure counts as a failure here; a rule no report has given a
- * finding for is `not-evaluated`. Control status then comes from the same model as the scan's outputs.
+ * A rule's standing within a control, from its current state across all resources: failures an approved
+ * store exception covers count as excepted (an accepted risk, not a pass); a rule no report has given a finding
+ * for is `not-evaluated`. Control status then comes from the same model as the scan's outputs.
  */
-function ruleCoverage(rule: string, counts: Counts | undefined) {
-  const c = counts ?? emptyCounts();
-  const status: RuleStatus = ruleStatusFromCounts({ ...c, excepted: 0 }, counts !== undefined);
+function ruleCoverage(rule: string, counts: Counts | undefined, excepted = 0) {
+  const c = { ...(counts ?? emptyCounts()), excepted };
+  c.fail -= excepted;
+  const status: RuleStatus = ruleStatusFromCounts(c, counts !== undefined);
   return { rule, status, ...c };
 }
 
@@ -174,6 +176,26 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
           }
         return map;
       };
+      /** Per rule: current failures an approved, unexpired store exception covers. */
+      const exceptedByRule = async () => {
+        const map = new Map<string, number>();
+        const active = await activeExceptions(store.db, app.assay.now());
+        if (active.length === 0) return map;
+        const failing = await store.db
+          .selectFrom("current_state")
+          .select(["resource_uid", "rule_id"])
+          .where("status", "=", "fail")
+          .where(
+            "rule_id",
+            "in",
+            active.map((e) => e.rule_id),
+          )
+          .execute();
+        for (const row of failing)
+          if (exceptionFor(active, row.rule_id, row.resource_uid))
+            map.set(row.rule_id, (map.get(row.rule_id) ?? 0) + 1);
+        return map;
+      };
       const rulesByPolicy = async () => {
         const rows = await store.db
           .selectFrom("current_state")
@@ -202,11 +224,12 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
           }
         }
         const rulesSeen = await rulesByControl();
+        const excepted = await exceptedByRule();
         body.byControl = list(byControl, "control").map((row) => {
           const entry = catalogue.get(String(row.control));
           // The catalogue says which rules evidence a control; without it, the rules whose findings name it.
           const rules = (entry?.rules ?? [...(rulesSeen.get(String(row.control)) ?? [])].sort()).map((id) =>
-            ruleCoverage(id, byRule.get(id)),
+            ruleCoverage(id, byRule.get(id), excepted.get(id)),
           );
           return {
             ...row,
@@ -225,10 +248,11 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
         for (const c of statements?.controls ?? [])
           if (!byPolicy.has(c.id)) byPolicy.set(c.id, emptyCounts());
         const rulesSeen = await rulesByPolicy();
+        const excepted = await exceptedByRule();
         body.byPolicy = list(byPolicy, "policy").map((row) => {
           const statement = statements?.controls.find((c) => c.id === row.policy);
           const ids = new Set([...(statement?.rules ?? []), ...(rulesSeen.get(String(row.policy)) ?? [])]);
-          const rules = [...ids].sort().map((id) => ruleCoverage(id, byRule.get(id)));
+          const rules = [...ids].sort().map((id) => ruleCoverage(id, byRule.get(id), excepted.get(id)));
           return {
             ...row,
             name: statement?.title ?? null,
