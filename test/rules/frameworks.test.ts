@@ -37,6 +37,10 @@ describe("shipped framework catalogues", () => {
       expect(rulesOf("cyber-essentials", "FW-4")).toContain(rule);
     // Unlocking that limits guesses is not screen-lock idle time.
     expect(rulesOf("cyber-essentials", "SC-6")).not.toContain("DEV-SCR-001");
+    // Lockout limits guesses (SC-6, UA-8); it says nothing about password length (UA-7).
+    expect(rulesOf("cyber-essentials", "SC-6")).toContain("DEV-LCK-001");
+    expect(rulesOf("cyber-essentials", "UA-8")).toContain("DEV-LCK-001");
+    expect(rulesOf("cyber-essentials", "UA-7")).not.toContain("DEV-LCK-001");
     // A refreshed package index is not 14-day patching.
     expect(rulesOf("cyber-essentials", "SU-4")).not.toContain("DEV-PATCH-004");
     // On-access scanning is its own requirement; DEV-MAL-001 does not read real-time protection.
