@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadFrameworks } from "../../src/engine/catalogue.js";
-import { BUILTIN_FRAMEWORKS_DIR } from "../../src/engine/paths.js";
+import { BUILTIN_FRAMEWORKS_DIR, BUILTIN_RULES_DIR } from "../../src/engine/paths.js";
 
 const frameworks = await loadFrameworks(BUILTIN_FRAMEWORKS_DIR);
 const byId = (framework: string) => {
@@ -43,8 +45,11 @@ describe("shipped framework catalogues", () => {
     expect(rulesOf("cyber-essentials", "UA-7")).not.toContain("DEV-LCK-001");
     // A refreshed package index is not 14-day patching.
     expect(rulesOf("cyber-essentials", "SU-4")).not.toContain("DEV-PATCH-004");
-    // On-access scanning is its own requirement; DEV-MAL-001 does not read real-time protection.
-    expect(rulesOf("cyber-essentials", "MP-3")).not.toContain("DEV-MAL-001");
+    // On-access scanning is its own requirement: only a rule that reads real-time protection evidences it.
+    for (const rule of rulesOf("cyber-essentials", "MP-3")) {
+      const file = readFileSync(join(BUILTIN_RULES_DIR, "malware", `${rule}.yaml`), "utf8");
+      expect(file, rule).toMatch(/realTimeProtection/);
+    }
     // Complexity and forced expiry are not Cyber Essentials requirements.
     for (const control of byId("cyber-essentials").controls)
       for (const rule of ["AWS-IAM-008", "AWS-IAM-010", "DEV-PWD-001"])
