@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { type Framework, loadFrameworks } from "../../engine/catalogue.js";
+import { BUILTIN_FRAMEWORKS_DIR } from "../../engine/paths.js";
 import type { Role } from "../context.js";
 import {
   approveException,
@@ -18,6 +20,7 @@ import { layout, type PageContext } from "./layout.js";
 import { OidcSignIn } from "./oidc.js";
 import { adminPage, CreateTokenForm, IdForm } from "./pages/admin.js";
 import { assetsPage } from "./pages/assets.js";
+import { controlExport, controlPage, controlsPage } from "./pages/controls.js";
 import { driftLive, driftPage } from "./pages/drift.js";
 import { ExceptionIdForm, exceptionsPage } from "./pages/exceptions.js";
 import { ledgerPage } from "./pages/ledger.js";
@@ -158,6 +161,22 @@ export async function registerPages(app: FastifyInstance, deps: PageDeps): Promi
     body: await assetsPage(app.assay, request),
   }));
   page("/resource", EVERYONE, (request) => resourcePage(app.assay, request));
+  // The catalogues shipped with the rules (or options.frameworksDir), read once.
+  const frameworks: Framework[] = await loadFrameworks(
+    app.assay.options.frameworksDir ?? BUILTIN_FRAMEWORKS_DIR,
+  ).catch((error: unknown) => {
+    app.log.warn({ err: error }, "framework catalogues could not be loaded; the Controls page lists none");
+    return [];
+  });
+  page("/controls", EVERYONE, async (request) => ({
+    title: "Controls",
+    body: await controlsPage(app.assay, request, frameworks),
+  }));
+  page("/control", EVERYONE, (request) => controlPage(app.assay, request, frameworks));
+  app.get("/control/export", { config: { page: EVERYONE }, schema: { hide: true } }, (request, reply) =>
+    controlExport(app.assay, request, reply, frameworks),
+  );
+
   page("/ledger", EVERYONE, async (request, ctx) => ({
     title: "Ledger",
     body: await ledgerPage(app.assay, request, ctx),

@@ -36,6 +36,8 @@ const PAGES: { name: string; url: string; roles: readonly RoleName[] }[] = [
   { name: "assets", url: "/assets", roles: ROLES },
   { name: "resource", url: "/resource?uid=device%3Alaptop-1", roles: ROLES },
   { name: "exceptions", url: "/exceptions", roles: ROLES },
+  { name: "controls", url: "/controls?framework=iso27001-2022", roles: ROLES },
+  { name: "control", url: "/control?framework=iso27001-2022&id=A.8.24", roles: ROLES },
   { name: "ledger", url: "/ledger", roles: ROLES },
   { name: "admin", url: "/admin", roles: ["admin"] },
 ];
@@ -258,6 +260,25 @@ describe.skipIf(!CHROMIUM)("the dashboard in Chromium", () => {
     await admin.page.screenshot({ path: join(SHOTS, "exceptions-approved.png"), fullPage: true });
     await lead.context.close();
     await admin.context.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("exports a control's evidence for a chosen period as an auditor", async () => {
+    const { context, page } = await newPage();
+    await signInWithToken(page, "auditor");
+    await page.goto(`${base}/controls?framework=iso27001-2022`);
+    await page.getByRole("link", { name: "A.8.24" }).click();
+    await page.waitForURL(/\/control\?/);
+    await page.getByLabel("Format").selectOption("csv");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^iso27001-2022_A\.8\.24_.*\.csv$/);
+    const text = readFileSync((await download.path())!, "utf8");
+    expect(text.split("\n")[0]).toContain("rule_id");
+    expect(text).toContain("DEV-ENC-001");
+    await context.close();
     expect(problems).toEqual([]);
   }, 60_000);
 

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseNoteVerifierKey } from "../../../src/core/signed-note.js";
 import { signReport } from "../../../src/core/signing.js";
+import { verifyBundle } from "../../../src/evidence/verify.js";
 import {
   buildReport,
   databases,
@@ -105,6 +107,41 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     expect((await get("/resource?uid=device%3Anope")).statusCode).toBe(404);
   });
 
+  it("shows each control's honest status, its rules and failing resources, and exports its evidence", async () => {
+    const list = await get("/controls?framework=iso27001-2022");
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain("A.8.24");
+    // A control no rule evidences is manual; one whose mapped rules never ran is not assessed.
+    expect(list.body).toMatch(
+      /A\.5\.1<\/a><\/td><td>Policies for information security<\/td><td><span class="status manual">/,
+    );
+    const control = await get("/control?framework=iso27001-2022&id=A.8.24");
+    expect(control.statusCode).toBe(200);
+    expect(control.body).toContain("DEV-ENC-001");
+    expect(control.body).not.toContain("status satisfied");
+    expect((await get("/control?framework=iso27001-2022&id=Z.9")).statusCode).toBe(404);
+    const today = new Date().toISOString().slice(0, 10);
+    const csv = await get(
+      `/control/export?framework=iso27001-2022&id=A.8.24&from=2020-01-01&to=${today}&format=csv`,
+    );
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expect(csv.headers["content-disposition"]).toContain("attachment");
+    expect(csv.body).toContain("DEV-ENC-001");
+    // The evidence bundle of the control verifies offline against the store's key.
+    const zip = await get(
+      `/control/export?framework=iso27001-2022&id=A.8.24&from=2020-01-01&to=${today}&format=bundle`,
+    );
+    expect(zip.statusCode).toBe(200);
+    expect(zip.headers["content-type"]).toBe("application/zip");
+    const verified = verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
+    expect(verified.failures).toEqual([]);
+    const backwards = await get(
+      `/control/export?framework=iso27001-2022&id=A.8.24&from=${today}&to=2020-01-01&format=csv`,
+    );
+    expect(backwards.statusCode).toBe(400);
+  });
+
   it("verifies the ledger on request and shows the result", async () => {
     const page = await get("/ledger");
     expect(page.statusCode).toBe(200);
@@ -118,7 +155,6 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain("<strong>Verified.</strong>");
-    expect(page.body).toContain("No checkpoint has been issued yet.");
     const issued = await app.inject({
       method: "POST",
       url: "/v1/checkpoint",
