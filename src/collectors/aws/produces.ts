@@ -13,6 +13,11 @@ export const AWS_RESOURCE_TYPES = [
   "aws.ec2.volume",
   "aws.ec2.ebsDefaults",
   "aws.ec2.securityGroup",
+  "aws.inspector2.account",
+  "aws.ecr.repository",
+  "aws.ec2.instance",
+  "aws.elbv2.listener",
+  "aws.logs.logGroup",
 ] as const;
 
 export type AwsResourceType = (typeof AWS_RESOURCE_TYPES)[number];
