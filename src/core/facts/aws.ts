@@ -107,6 +107,25 @@ export const S3BucketFactsSchema = z.strictObject({
   lifecycle: z
     .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
     .optional(),
+  /** GetBucketLifecycleConfiguration's rules as returned (src/collectors/aws/resources/s3-bucket.ts). */
+  lifecycleRules: z
+    .array(
+      z.strictObject({
+        id: z.string().optional(),
+        /** `Enabled` or `Disabled`. */
+        status: z.string(),
+        /** The rule's key prefix; absent or "" for the whole bucket. */
+        prefix: z.string().optional(),
+        /** Tag conditions of the filter (a rule with any applies only to tagged objects). */
+        tagConditions: z.number().int().nonnegative(),
+        objectSizeGreaterThan: z.number().int().nonnegative().optional(),
+        objectSizeLessThan: z.number().int().nonnegative().optional(),
+        expirationDays: days.optional(),
+        expirationDate: isoTime.optional(),
+        noncurrentExpirationDays: days.optional(),
+      }),
+    )
+    .optional(),
   /**
    * GetObjectLockConfiguration as returned: `configured` false for ObjectLockConfigurationNotFoundError;
    * ObjectLockEnabled (`Enabled`), the default retention's Mode and its Days or Years.

@@ -146,6 +146,7 @@ export const jsonHandler: ServiceHandler = {
                   LogFileValidationEnabled: t.logFileValidation,
                   KmsKeyId: t.kmsKeyId,
                   S3BucketName: t.s3BucketName,
+                  CloudWatchLogsLogGroupArn: t.cloudWatchLogsLogGroupArn,
                   IncludeGlobalServiceEvents: true,
                 })),
               });
