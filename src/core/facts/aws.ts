@@ -383,10 +383,12 @@ export const RdsInstanceFactsSchema = z.strictObject({
   /**
    * The transport-security parameters (`rds.force_ssl`, `require_secure_transport`) of its parameter group, as
    * DescribeDBParameters listed them: `value` absent when the parameter is listed without a value (the engine
-   * default applies, which the rule states per engine). A parameter the group does not list is not a key.
+   * default applies, which the rule states per engine). A parameter the group does not list is not in the list.
    */
   tlsParameters: z
-    .record(z.string(), z.strictObject({ value: z.string().optional(), source: z.string().optional() }))
+    .array(
+      z.strictObject({ name: z.string(), value: z.string().optional(), source: z.string().optional() }),
+    )
     .optional(),
 });
 
@@ -497,6 +499,10 @@ export const ElbListenerFactsSchema = z.strictObject({
   sslProtocols: z.array(z.string()).optional(),
   /** The default actions: type, and for a redirect the protocol it redirects to as written (`HTTPS`, `#{protocol}`). */
   defaultActions: z
+    .array(z.strictObject({ type: z.string(), redirectProtocol: z.string().optional() }))
+    .optional(),
+  /** HTTP listeners only: the actions of their other rules (DescribeRules, the default rule left out). */
+  ruleActions: z
     .array(z.strictObject({ type: z.string(), redirectProtocol: z.string().optional() }))
     .optional(),
 });

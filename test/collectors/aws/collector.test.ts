@@ -49,7 +49,7 @@ describe("AWS collector against the seeded emulator", () => {
       "aws.inspector2.account": 2,
       "aws.ecr.repository": 4,
       "aws.ec2.instance": 4,
-      "aws.elbv2.listener": 6,
+      "aws.elbv2.listener": 7,
       "aws.logs.logGroup": 3,
     });
     expect(run.errors).toEqual([]);

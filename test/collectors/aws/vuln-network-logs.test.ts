@@ -99,10 +99,10 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
         ],
       },
     ]);
-    expect(bad.tlsParameters).toEqual({ require_secure_transport: { value: "0", source: "user" } });
+    expect(bad.tlsParameters).toEqual([{ name: "require_secure_transport", value: "0", source: "user" }]);
     // rds.force_ssl at its engine default: listed without ParameterValue, so the fact has no value.
     const good = run.find("aws.rds.instance", "db-good").attributes;
-    expect(good.tlsParameters).toEqual({ "rds.force_ssl": { source: "engine-default" } });
+    expect(good.tlsParameters).toEqual([{ name: "rds.force_ssl", source: "engine-default" }]);
     expect((good.routeTables as { routeTableId: string }[]).map((t) => t.routeTableId)).toEqual([
       "rtb-main-1",
     ]);
@@ -120,6 +120,10 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     expect(run.find("aws.elbv2.listener", "web:80").attributes.defaultActions).toEqual([
       { type: "redirect", redirectProtocol: "HTTPS" },
     ]);
+    // An HTTP listener's other rules are read too: one here forwards plain HTTP despite the default redirect.
+    const mixed = run.find("aws.elbv2.listener", "web:8080").attributes;
+    expect(mixed.ruleActions).toEqual([{ type: "redirect", redirectProtocol: "HTTPS" }, { type: "forward" }]);
+    expect(run.find("aws.elbv2.listener", "web:443").attributes).not.toHaveProperty("ruleActions");
     const tcp = run.find("aws.elbv2.listener", "nlb:5432").attributes;
     expect(tcp.protocol).toBe("TCP");
     expect(tcp).not.toHaveProperty("sslProtocols");

@@ -128,6 +128,7 @@ export function seedVulnNetworkLogs(a: EmuAccount): void {
       listeners: [
         { port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" },
         { port: 80, protocol: "HTTP", redirectTo: "HTTPS" },
+        { port: 8080, protocol: "HTTP", redirectTo: "HTTPS", rules: [{ redirectTo: "HTTPS" }, {}] },
       ],
     },
     {

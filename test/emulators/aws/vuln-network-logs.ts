@@ -72,6 +72,8 @@ export interface EmuListener {
   sslPolicy?: string;
   /** For an HTTP listener: redirect to this protocol (`HTTPS`, or `#{protocol}`), else forward. */
   redirectTo?: string;
+  /** Listener rules besides the default one: each redirects (to this protocol) or forwards. */
+  rules?: { redirectTo?: string }[];
 }
 
 export interface EmuLoadBalancer {
@@ -338,6 +340,21 @@ function pageSize(form: URLSearchParams): number | undefined {
   return inRange("ValidationError", "PageSize", raw ? Number.parseInt(raw, 10) : undefined, 1, 400);
 }
 
+/** A redirect to `redirectTo`, or a forward to a target group (API_Action.html). */
+function actionXml(account: EmuAccount, lb: EmuLoadBalancer, redirectTo: string | undefined) {
+  return redirectTo
+    ? {
+        Type: "redirect",
+        Order: 1,
+        RedirectConfig: { Protocol: redirectTo, Port: "443", StatusCode: "HTTP_301" },
+      }
+    : {
+        Type: "forward",
+        Order: 1,
+        TargetGroupArn: `arn:aws:elasticloadbalancing:${lb.region}:${account.id}:targetgroup/tg/1`,
+      };
+}
+
 export const elbv2Handler: ServiceHandler = {
   protocol: "query",
   resolve(req, account, world): EmuOperation {
@@ -380,19 +397,37 @@ export const elbv2Handler: ServiceHandler = {
               Port: l.port,
               Protocol: l.protocol,
               SslPolicy: l.sslPolicy,
-              DefaultActions: [
-                l.redirectTo
-                  ? {
-                      Type: "redirect",
-                      Order: 1,
-                      RedirectConfig: { Protocol: l.redirectTo, Port: "443", StatusCode: "HTTP_301" },
-                    }
-                  : {
-                      Type: "forward",
-                      Order: 1,
-                      TargetGroupArn: `arn:aws:elasticloadbalancing:${lb.region}:${account.id}:targetgroup/tg/1`,
-                    },
-              ],
+              DefaultActions: [actionXml(account, lb, l.redirectTo)],
+            })),
+            NextMarker: next,
+          });
+        });
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeRules.html: the default
+      // rule is listed too (IsDefault true, priority "default").
+      case "DescribeRules":
+        return op(() => {
+          const arn = req.form.get("ListenerArn");
+          const found = lbs
+            .flatMap((lb) => lb.listeners.map((l) => ({ lb, l })))
+            .find(({ lb, l }) => listenerArn(account, lb, l) === arn);
+          if (!found) throw new EmuError("ListenerNotFound", 400, `Listener '${arn}' not found`);
+          const { lb, l } = found;
+          const rules = [
+            { priority: "default", isDefault: true, action: actionXml(account, lb, l.redirectTo) },
+            ...(l.rules ?? []).map((r, i) => ({
+              priority: String(i + 1),
+              isDefault: false,
+              action: actionXml(account, lb, r.redirectTo),
+            })),
+          ];
+          const { slice, next } = page(rules, req.form.get("Marker"), pageSize(req.form), world);
+          return xml({
+            Rules: slice.map((r) => ({
+              RuleArn: `${listenerArn(account, lb, l).replace(":listener/", ":listener-rule/")}/${r.priority}`,
+              Priority: r.priority,
+              Conditions: [],
+              Actions: [r.action],
+              IsDefault: r.isDefault,
             })),
             NextMarker: next,
           });

@@ -1,4 +1,4 @@
-import type { Listener, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Action, Listener, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElbListenerFactsSchema } from "../../../core/facts/aws.js";
 import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
@@ -10,7 +10,21 @@ const CALLS = {
   describeLoadBalancers: apiCall("elasticloadbalancing:DescribeLoadBalancers"),
   describeListeners: apiCall("elasticloadbalancing:DescribeListeners"),
   describeSslPolicies: apiCall("elasticloadbalancing:DescribeSSLPolicies"),
+  describeRules: apiCall("elasticloadbalancing:DescribeRules"),
 };
+
+/** An action's type and, for a redirect, the protocol it sends the client to (as written: `HTTPS`, `#{protocol}`). */
+const actionFacts = (actions: Action[] | undefined) =>
+  actions?.flatMap((a) =>
+    a.Type
+      ? [
+          {
+            type: a.Type,
+            ...(a.RedirectConfig?.Protocol ? { redirectProtocol: a.RedirectConfig.Protocol } : {}),
+          },
+        ]
+      : [],
+  );
 
 /** Every security policy's protocols (one paginated read per region), or the error that kept them unread. */
 type Policies = { protocols: Map<string, string[]> } | { error: unknown };
@@ -103,19 +117,30 @@ export const elbv2Listener = defineResourceType<
     set("protocol", listener.Protocol);
     set("port", listener.Port);
     set("sslPolicy", listener.SslPolicy);
-    set(
-      "defaultActions",
-      listener.DefaultActions?.flatMap((a) =>
-        a.Type
-          ? [
-              {
-                type: a.Type,
-                ...(a.RedirectConfig?.Protocol ? { redirectProtocol: a.RedirectConfig.Protocol } : {}),
-              },
-            ]
-          : [],
-      ),
-    );
+    set("defaultActions", actionFacts(listener.DefaultActions));
+    if (listener.Protocol === "HTTP") {
+      // A plain HTTP listener carries data in clear through any rule that forwards, not only its default action.
+      const { DescribeRulesCommand } = loadElbv2Sdk();
+      const client = elbClient(ctx);
+      await facts.read(
+        "ruleActions",
+        async () => {
+          const actions: ReturnType<typeof actionFacts> = [];
+          const rules = paginate(
+            (Marker) =>
+              ctx.call(CALLS.describeRules, () =>
+                client.send(new DescribeRulesCommand({ ListenerArn: arn, Marker, PageSize: 400 })),
+              ),
+            (page) => page.Rules,
+            (page) => page.NextMarker,
+          );
+          for await (const rule of rules)
+            if (!rule.IsDefault) actions.push(...(actionFacts(rule.Actions) ?? []));
+          return actions;
+        },
+        (actions) => facts.set("ruleActions", actions, CALLS.describeRules),
+      );
+    }
     if (listener.SslPolicy) {
       if ("error" in policies) facts.fail("sslProtocols", policies.error);
       else {

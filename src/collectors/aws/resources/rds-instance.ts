@@ -24,7 +24,7 @@ const DESCRIBE_PARAMETERS = apiCall("rds:DescribeDBParameters");
  */
 const TLS_PARAMETERS = new Set(["rds.force_ssl", "require_secure_transport"]);
 
-type TlsParameters = Record<string, { value?: string; source?: string }>;
+type TlsParameters = { name: string; value?: string; source?: string }[];
 
 /** Region-wide reads shared by every instance: VPCs, route tables, and each parameter group read once. */
 interface RdsShared {
@@ -87,8 +87,8 @@ export const rdsInstance = defineResourceType<AccountScope, DBInstance, RdsShare
       await facts.read(
         "tlsParameters",
         async () => {
-          const merged: TlsParameters = {};
-          for (const group of groups) Object.assign(merged, await parametersOf(ctx, shared, group));
+          const merged: TlsParameters = [];
+          for (const group of groups) merged.push(...(await parametersOf(ctx, shared, group)));
           return merged;
         },
         (merged) => facts.set("tlsParameters", merged, DESCRIBE_PARAMETERS),
@@ -145,7 +145,7 @@ function parametersOf(
     pending = (async () => {
       const { DescribeDBParametersCommand, RDSClient } = loadRdsSdk();
       const client = ctx.provider.client("rds", ctx.where, (config) => new RDSClient(config));
-      const found: TlsParameters = {};
+      const found: TlsParameters = [];
       const all = paginate(
         (Marker) =>
           ctx.call(DESCRIBE_PARAMETERS, () =>
@@ -159,10 +159,11 @@ function parametersOf(
       );
       for await (const p of all) {
         if (!p.ParameterName || !TLS_PARAMETERS.has(p.ParameterName)) continue;
-        found[p.ParameterName] = {
+        found.push({
+          name: p.ParameterName,
           ...(p.ParameterValue !== undefined ? { value: p.ParameterValue } : {}),
           ...(p.Source !== undefined ? { source: p.Source } : {}),
-        };
+        });
       }
       return found;
     })();
