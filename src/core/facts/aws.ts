@@ -386,9 +386,7 @@ export const RdsInstanceFactsSchema = z.strictObject({
    * default applies, which the rule states per engine). A parameter the group does not list is not in the list.
    */
   tlsParameters: z
-    .array(
-      z.strictObject({ name: z.string(), value: z.string().optional(), source: z.string().optional() }),
-    )
+    .array(z.strictObject({ name: z.string(), value: z.string().optional(), source: z.string().optional() }))
     .optional(),
 });
 
