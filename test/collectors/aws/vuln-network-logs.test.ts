@@ -139,7 +139,7 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
 
   it("copies S3 lifecycle rules with their filters and expirations", () => {
     expect(run.find("aws.s3.bucket", "log-bucket").attributes.lifecycleRules).toEqual([
-      { id: "expire-logs", status: "Enabled", tagConditions: 0, expirationDays: 90 },
+      { id: "expire-logs", status: "Enabled", tagConditions: 0, expirationDays: 30 },
       { id: "archive-off", status: "Disabled", prefix: "archive/", tagConditions: 0, expirationDays: 1 },
     ]);
   });

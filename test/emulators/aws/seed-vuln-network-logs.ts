@@ -5,7 +5,7 @@ import type { EmuAccount } from "./state.js";
  * Inspector on in us-east-1 only; ECR repositories scanned by a registry rule, by their own scan-on-push, by
  * enhanced continuous scanning, and not at all; instances and databases in custom and default VPCs; a database
  * whose subnets route 0.0.0.0/0 to an internet gateway; load balancer listeners with modern, legacy and no TLS;
- * CloudTrail log groups kept forever and for 30 days; the trails' log bucket expiring logs after 90 days.
+ * CloudTrail log groups kept forever and for 30 days; the trails' log bucket expiring logs after 30 days (under the default profile's 90).
  */
 export function seedVulnNetworkLogs(a: EmuAccount): void {
   const id = a.id;
@@ -186,7 +186,7 @@ export function seedVulnNetworkLogs(a: EmuAccount): void {
       ],
     };
     logBucket.lifecycle = [
-      { id: "expire-logs", enabled: true, expirationDays: 90 },
+      { id: "expire-logs", enabled: true, expirationDays: 30 },
       { id: "archive-off", enabled: false, prefix: "archive/", expirationDays: 1 },
     ];
   }
