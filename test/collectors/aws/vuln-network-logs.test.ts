@@ -144,6 +144,15 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     ]);
   });
 
+  it("retries throttled replies of each protocol (REST-JSON, JSON, Query, EC2) and still reads the facts", () => {
+    // One throttled reply each (seed), then one success per region, or per load balancer for DescribeListeners.
+    expect(emu.world.calls.get("inspector2:BatchGetAccountStatus")).toBe(3);
+    expect(emu.world.calls.get("ecr:DescribeRepositories")).toBe(4); // us-east-1 takes two pages
+    expect(emu.world.calls.get("elasticloadbalancing:DescribeListeners")).toBe(5); // web: two pages, legacy, nlb
+    expect(emu.world.calls.get("ec2:DescribeRouteTables")).toBe(4); // us-east-1 takes two pages
+    expect(run.errors).toEqual([]);
+  });
+
   it("makes every refused call's facts unreadable with the permission named, never a default", () => {
     const inspector = denied.find("aws.inspector2.account", "Inspector us-east-1");
     expect(inspector.attributes).toEqual({ region: "us-east-1" });

@@ -161,6 +161,11 @@ export function seedVulnNetworkLogs(a: EmuAccount): void {
     const region = trail.homeRegion;
     trail.cloudWatchLogsLogGroupArn = `arn:aws:logs:${region}:${id}:log-group:cloudtrail/${trail.name}:*`;
   }
+  // One throttled reply per protocol family of these services, which the kit's retries must absorb.
+  a.throttle.set("inspector2:BatchGetAccountStatus", 1);
+  a.throttle.set("ecr:DescribeRepositories", 1);
+  a.throttle.set("elasticloadbalancing:DescribeListeners", 1);
+  a.throttle.set("ec2:DescribeRouteTables", 1);
   const logBucket = a.buckets.find((b) => b.name === "log-bucket");
   if (logBucket) {
     // The delivery grants AWS documents for CloudTrail (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html)
