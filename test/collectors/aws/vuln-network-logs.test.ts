@@ -66,6 +66,8 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     expect(scan("legacy")).toEqual(["SCAN_ON_PUSH", true, [], "BASIC"]);
     expect(scan("scratch")).toEqual(["MANUAL", false, [], "BASIC"]);
     expect(scan("eu-app")).toEqual(["CONTINUOUS_SCAN", false, ["*"], "ENHANCED"]);
+    // One batch per region (up to 25 repositories each), not one call per repository.
+    expect(emu.world.calls.get("ecr:BatchGetRepositoryScanningConfiguration")).toBe(2);
   });
 
   it("gives instances their VPC's IsDefault; a terminated instance has no VPC fact at all", () => {
