@@ -18,6 +18,7 @@ export const AWS_RESOURCE_TYPES = [
   "aws.ec2.instance",
   "aws.elbv2.listener",
   "aws.logs.logGroup",
+  "aws.cloudtrail.eventDataStore",
 ] as const;
 
 export type AwsResourceType = (typeof AWS_RESOURCE_TYPES)[number];

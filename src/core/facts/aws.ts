@@ -520,6 +520,20 @@ export const LogGroupFactsSchema = z.strictObject({
   cloudTrailTrails: z.array(z.string()).optional(),
 });
 
+/** A CloudTrail Lake event data store: GetEventDataStore's fields as returned. */
+export const CloudTrailEventDataStoreFactsSchema = z.strictObject({
+  arn: z.string(),
+  name: z.string().optional(),
+  /** `CREATED`, `ENABLED`, `PENDING_DELETION`, `STARTING_INGESTION`, `STOPPING_INGESTION`, `STOPPED_INGESTION`. */
+  status: z.string().optional(),
+  /** RetentionPeriod: days CloudTrail keeps the events, after which it deletes them. */
+  retentionPeriodDays: days.optional(),
+  multiRegion: z.boolean().optional(),
+  organizationEnabled: z.boolean().optional(),
+  terminationProtection: z.boolean().optional(),
+  billingMode: z.string().optional(),
+});
+
 export const awsFactsSchemas: Record<string, z.ZodType> = {
   "aws.s3.bucket": S3BucketFactsSchema,
   "aws.kms.key": KmsKeyFactsSchema,
@@ -536,6 +550,7 @@ export const awsFactsSchemas: Record<string, z.ZodType> = {
   "aws.ec2.instance": Ec2InstanceFactsSchema,
   "aws.elbv2.listener": ElbListenerFactsSchema,
   "aws.logs.logGroup": LogGroupFactsSchema,
+  "aws.cloudtrail.eventDataStore": CloudTrailEventDataStoreFactsSchema,
 };
 
 export type S3BucketFacts = z.infer<typeof S3BucketFactsSchema>;

@@ -51,6 +51,7 @@ describe("AWS collector against the seeded emulator", () => {
       "aws.ec2.instance": 4,
       "aws.elbv2.listener": 7,
       "aws.logs.logGroup": 3,
+      "aws.cloudtrail.eventDataStore": 2,
     });
     expect(run.errors).toEqual([]);
   });

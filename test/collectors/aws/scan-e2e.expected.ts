@@ -123,6 +123,8 @@ export const EXPECTED_FINDINGS: Record<string, string> = {
   "AWS-LOG-003 s3.bucket:org-bucket": "skip",
   "AWS-LOG-003 s3.bucket:public-bucket": "skip",
   "AWS-LOG-003 s3.bucket:secure-bucket": "skip",
+  "AWS-LOG-004 cloudtrail.eventDataStore:audit-lake": "pass",
+  "AWS-LOG-004 cloudtrail.eventDataStore:short-lake": "fail",
   "AWS-RDS-001 rds.instance:db-bad": "fail",
   "AWS-RDS-001 rds.instance:db-good": "pass",
   "AWS-RDS-002 rds.instance:db-bad": "fail",

@@ -24,6 +24,7 @@ const DENIED_ACTIONS = [
   "rds:DescribeDBParameters",
   "cloudtrail:DescribeTrails",
   "logs:DescribeLogGroups",
+  "cloudtrail:GetEventDataStore",
 ];
 
 beforeAll(async () => {
@@ -35,7 +36,7 @@ beforeAll(async () => {
   denied = await collect(
     emulatorSettings(deniedEmu.url, {
       regions: ["us-east-1"],
-      services: ["inspector2", "ecr", "ec2", "elbv2", "rds", "logs"],
+      services: ["inspector2", "ecr", "ec2", "elbv2", "rds", "logs", "cloudtrail"],
     }),
   );
 }, 60_000);
@@ -139,6 +140,19 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     expect(run.find("aws.logs.logGroup", "app/api").attributes.cloudTrailTrails).toEqual([]);
   });
 
+  it("reads CloudTrail Lake event data stores' retention from GetEventDataStore", () => {
+    expect(run.find("aws.cloudtrail.eventDataStore", "short-lake").attributes).toEqual({
+      arn: `arn:aws:cloudtrail:eu-west-1:${MAIN}:eventdatastore/short-lake`,
+      name: "short-lake",
+      status: "ENABLED",
+      retentionPeriodDays: 7,
+      multiRegion: true,
+      organizationEnabled: false,
+      terminationProtection: true,
+      billingMode: "EXTENDABLE_RETENTION_PRICING",
+    });
+  });
+
   it("copies S3 lifecycle rules with their filters and expirations", () => {
     expect(run.find("aws.s3.bucket", "log-bucket").attributes.lifecycleRules).toEqual([
       { id: "expire-logs", status: "Enabled", tagConditions: 0, expirationDays: 30 },
@@ -176,10 +190,21 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     expect(denied.find("aws.elbv2.listener", "web:443").unreadable).toEqual({
       sslProtocols: "AccessDenied: elasticloadbalancing:DescribeSSLPolicies",
     });
-    // Log groups cannot be listed: one collector error naming the type, not an empty pass.
+    const store = denied.find("aws.cloudtrail.eventDataStore", "audit-lake");
+    expect(store.attributes).toEqual({
+      arn: `arn:aws:cloudtrail:us-east-1:${MAIN}:eventdatastore/audit-lake`,
+      name: "audit-lake",
+    });
+    expect(store.unreadable.retentionPeriodDays).toBe("AccessDenied: cloudtrail:GetEventDataStore");
+    // Log groups (and trails: DescribeTrails is denied too) cannot be listed: one collector error naming each
+    // type, not an empty pass.
     expect(denied.ofType("aws.logs.logGroup")).toEqual([]);
-    expect(denied.errors).toEqual([
-      expect.objectContaining({ kind: "denied", resourceTypes: ["aws.logs.logGroup"] }),
-    ]);
+    expect(denied.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: "denied", resourceTypes: ["aws.logs.logGroup"] }),
+        expect.objectContaining({ kind: "denied", resourceTypes: ["aws.cloudtrail.trail"] }),
+      ]),
+    );
+    expect(denied.errors).toHaveLength(2);
   });
 });

@@ -157,6 +157,10 @@ export function seedVulnNetworkLogs(a: EmuAccount): void {
     { name: "app/api", region: "us-east-1", retentionInDays: 7 },
     { name: "cloudtrail/regional", region: "eu-west-1", retentionInDays: 30 },
   ];
+  a.eventDataStores = [
+    { name: "audit-lake", region: "us-east-1", retentionDays: 2557, status: "ENABLED" },
+    { name: "short-lake", region: "eu-west-1", retentionDays: 7, status: "ENABLED" },
+  ];
   for (const trail of a.trails) {
     const region = trail.homeRegion;
     trail.cloudWatchLogsLogGroupArn = `arn:aws:logs:${region}:${id}:log-group:cloudtrail/${trail.name}:*`;

@@ -97,8 +97,16 @@ export interface EmuDbParameter {
   value?: string;
 }
 
+export interface EmuEventDataStore {
+  name: string;
+  region: string;
+  retentionDays: number;
+  status: "ENABLED" | "STOPPED_INGESTION" | "PENDING_DELETION";
+}
+
 /** What an account holds of these services; every field optional so other tests' accounts stay unchanged. */
 export interface EmuIssue12Services {
+  eventDataStores?: EmuEventDataStore[];
   inspector?: Record<string, EmuInspectorRegion>;
   ecrRegistry?: Record<string, EmuRegistryScanning>;
   repositories?: EmuRepository[];
@@ -658,4 +666,70 @@ export function rdsParametersOperation(
       );
     },
   };
+}
+
+// ---------------------------------------------------------------- CloudTrail Lake (JSON 1.1)
+
+function eventDataStoreArn(account: EmuAccount, store: EmuEventDataStore): string {
+  return `arn:aws:cloudtrail:${store.region}:${account.id}:eventdatastore/${store.name}`;
+}
+
+/**
+ * ListEventDataStores (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_ListEventDataStores.html:
+ * MaxResults 1-1000; the summary's other fields are deprecated, so only ARN and name are returned here) and
+ * GetEventDataStore (API_GetEventDataStore.html). Undefined for other CloudTrail operations.
+ */
+export function cloudTrailLakeOperation(
+  op: string,
+  req: EmuRequest,
+  account: EmuAccount,
+  world: EmuWorld,
+): EmuOperation | undefined {
+  const stores = (account.eventDataStores ?? []).filter((s) => s.region === req.region);
+  if (op === "ListEventDataStores") {
+    return {
+      action: "cloudtrail:ListEventDataStores",
+      run: () => {
+        const max = inRange("InvalidMaxResultsException", "MaxResults", num(req.json.MaxResults), 1, 1000);
+        const { slice, next } = page(stores, str(req.json.NextToken), max, world);
+        return jsonReply({
+          EventDataStores: slice.map((s) => ({
+            EventDataStoreArn: eventDataStoreArn(account, s),
+            Name: s.name,
+          })),
+          NextToken: next,
+        });
+      },
+    };
+  }
+  if (op === "GetEventDataStore") {
+    return {
+      action: "cloudtrail:GetEventDataStore",
+      run: () => {
+        const wanted = str(req.json.EventDataStore);
+        const store = stores.find((s) => eventDataStoreArn(account, s) === wanted || s.name === wanted);
+        if (!store)
+          throw new EmuError("EventDataStoreNotFoundException", 400, `Event data store ${wanted} not found`);
+        return jsonReply({
+          EventDataStoreArn: eventDataStoreArn(account, store),
+          Name: store.name,
+          Status: store.status,
+          AdvancedEventSelectors: [
+            {
+              Name: "Management events",
+              FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }],
+            },
+          ],
+          MultiRegionEnabled: true,
+          OrganizationEnabled: false,
+          RetentionPeriod: store.retentionDays,
+          TerminationProtectionEnabled: true,
+          CreatedTimestamp: 1735689600,
+          UpdatedTimestamp: 1735689600,
+          BillingMode: "EXTENDABLE_RETENTION_PRICING",
+        });
+      },
+    };
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import type { AnyResourceType } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
 import { backupPlan } from "./backup-plan.js";
+import { cloudtrailEventDataStore } from "./cloudtrail-event-data-store.js";
 import { cloudtrailTrail } from "./cloudtrail-trail.js";
 import { ebsDefaults, ec2Volume, securityGroup } from "./ec2.js";
 import { ec2Instance } from "./ec2-instance.js";
@@ -33,4 +34,5 @@ export const AWS_RESOURCE_DECLARATIONS: readonly AnyResourceType<AccountScope>[]
   ec2Instance,
   elbv2Listener,
   logsLogGroup,
+  cloudtrailEventDataStore,
 ];
