@@ -169,6 +169,26 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
     expect(run.errors).toEqual([]);
   });
 
+  it("keeps Inspector's own error code when it lists the account under failedAccounts, and no status", async () => {
+    const world = seedWorld();
+    const main = world.accounts.get(MAIN);
+    if (main?.inspector)
+      main.inspector["us-east-1"] = { ...main.inspector["us-east-1"]!, failedWith: "ACCESS_DENIED" };
+    const failing = await startAwsEmulator(world);
+    try {
+      const r = await collect(
+        emulatorSettings(failing.url, { regions: ["us-east-1"], services: ["inspector2"] }),
+      );
+      const inspector = r.find("aws.inspector2.account", "Inspector us-east-1");
+      expect(inspector.attributes).toEqual({ region: "us-east-1", errorCode: "ACCESS_DENIED" });
+      expect(inspector.unreadable.status).toBe(
+        "inspector2:BatchGetAccountStatus could not report this account: ACCESS_DENIED",
+      );
+    } finally {
+      await failing.close();
+    }
+  });
+
   it("makes every refused call's facts unreadable with the permission named, never a default", () => {
     const inspector = denied.find("aws.inspector2.account", "Inspector us-east-1");
     expect(inspector.attributes).toEqual({ region: "us-east-1" });

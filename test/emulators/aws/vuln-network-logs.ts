@@ -24,6 +24,8 @@ import { list, xml } from "./xml.js";
 export type InspectorStatus = "ENABLING" | "ENABLED" | "DISABLING" | "DISABLED" | "SUSPENDING" | "SUSPENDED";
 
 export interface EmuInspectorRegion {
+  /** When set, the account comes back under `failedAccounts` with this error code instead of `accounts`. */
+  failedWith?: string;
   status: InspectorStatus;
   ec2: InspectorStatus;
   ecr: InspectorStatus;
@@ -149,21 +151,25 @@ export const inspector2Handler: ServiceHandler = {
         const r = account.inspector?.[req.region];
         // An account that never activated Inspector in a region is reported DISABLED there.
         const state = (status: InspectorStatus) => ({ status });
-        const accounts = ids
-          .filter((id) => id === account.id)
+        const reportable = (id: string) => id === account.id && !r?.failedWith;
+        const accounts = ids.filter(reportable).map((id) => ({
+          accountId: id,
+          state: state(r?.status ?? "DISABLED"),
+          resourceState: {
+            ec2: state(r?.ec2 ?? "DISABLED"),
+            ecr: state(r?.ecr ?? "DISABLED"),
+            lambda: state(r?.lambda ?? "DISABLED"),
+            lambdaCode: state(r?.lambdaCode ?? "DISABLED"),
+          },
+        }));
+        // FailedAccount (API_FailedAccount.html): accountId, errorCode and errorMessage are required.
+        const failedAccounts = ids
+          .filter((id) => !reportable(id))
           .map((id) => ({
             accountId: id,
-            state: state(r?.status ?? "DISABLED"),
-            resourceState: {
-              ec2: state(r?.ec2 ?? "DISABLED"),
-              ecr: state(r?.ecr ?? "DISABLED"),
-              lambda: state(r?.lambda ?? "DISABLED"),
-              lambdaCode: state(r?.lambdaCode ?? "DISABLED"),
-            },
+            errorCode: id === account.id ? (r?.failedWith ?? "INTERNAL_ERROR") : "ACCESS_DENIED",
+            errorMessage: id === account.id ? "emulated failure" : "not a member account",
           }));
-        const failedAccounts = ids
-          .filter((id) => id !== account.id)
-          .map((id) => ({ accountId: id, errorCode: "ACCESS_DENIED", errorMessage: "not a member account" }));
         return jsonReply({ accounts, failedAccounts }, "application/json");
       },
     };

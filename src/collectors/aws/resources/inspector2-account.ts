@@ -53,7 +53,10 @@ export const inspector2Account = defineResourceType<AccountScope, string>({
           const why = failed
             ? `inspector2:BatchGetAccountStatus could not report this account: ${failed.errorCode ?? "unknown error"}`
             : "inspector2:BatchGetAccountStatus did not report this account";
-          facts.fail(STATUS_FACTS, new Error(why));
+          facts.fail(
+            STATUS_FACTS.filter((k) => k !== "errorCode" || !failed?.errorCode),
+            new Error(why),
+          );
           if (failed?.errorCode) set("errorCode", failed.errorCode);
           return;
         }

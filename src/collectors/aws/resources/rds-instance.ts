@@ -34,9 +34,11 @@ interface RdsShared {
 }
 
 /**
- * RDS DB instances of a region; the list call answers every fact, so there is no per-instance call. Facts are
- * the DBInstance fields as returned (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html):
- * a field missing from the reply stays absent and the rule reading it gives `error`.
+ * RDS DB instances of a region. Facts are the DBInstance fields as returned
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html): a field missing from the reply
+ * stays absent and the rule reading it gives `error`. Region-wide reads made once in `prepare` add the network
+ * placement (VPC default-ness, the route tables that can apply to the subnets) and each parameter group is read
+ * once for its TLS parameters; a failed one makes only its facts unreadable.
  */
 export const rdsInstance = defineResourceType<AccountScope, DBInstance, RdsShared>({
   type: "aws.rds.instance",
