@@ -171,9 +171,8 @@ describe("AWS vulnerability-scanning, network, TLS and log-retention facts", () 
 
   it("keeps Inspector's own error code when it lists the account under failedAccounts, and no status", async () => {
     const world = seedWorld();
-    const main = world.accounts.get(MAIN);
-    if (main?.inspector)
-      main.inspector["us-east-1"] = { ...main.inspector["us-east-1"]!, failedWith: "ACCESS_DENIED" };
+    const usEast = world.accounts.get(MAIN)?.inspector?.["us-east-1"];
+    if (usEast) usEast.failedWith = "ACCESS_DENIED";
     const failing = await startAwsEmulator(world);
     try {
       const r = await collect(
