@@ -13,6 +13,12 @@ export const AWS_RESOURCE_TYPES = [
   "aws.ec2.volume",
   "aws.ec2.ebsDefaults",
   "aws.ec2.securityGroup",
+  "aws.inspector2.account",
+  "aws.ecr.repository",
+  "aws.ec2.instance",
+  "aws.elbv2.listener",
+  "aws.logs.logGroup",
+  "aws.cloudtrail.eventDataStore",
 ] as const;
 
 export type AwsResourceType = (typeof AWS_RESOURCE_TYPES)[number];

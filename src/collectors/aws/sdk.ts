@@ -27,3 +27,12 @@ export const loadOrganizationsSdk = () =>
   requireSdk("@aws-sdk/client-organizations") as typeof import("@aws-sdk/client-organizations");
 export const loadCredentialProviders = () =>
   requireSdk("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
+export const loadInspector2Sdk = () =>
+  requireSdk("@aws-sdk/client-inspector2") as typeof import("@aws-sdk/client-inspector2");
+export const loadEcrSdk = () => requireSdk("@aws-sdk/client-ecr") as typeof import("@aws-sdk/client-ecr");
+export const loadElbv2Sdk = () =>
+  requireSdk(
+    "@aws-sdk/client-elastic-load-balancing-v2",
+  ) as typeof import("@aws-sdk/client-elastic-load-balancing-v2");
+export const loadLogsSdk = () =>
+  requireSdk("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs");

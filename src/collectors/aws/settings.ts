@@ -3,7 +3,19 @@ import { parseSettings } from "../kit/settings.js";
 import { regionProblems } from "./regions.js";
 
 /** Services the collector can read; `services` in the settings narrows a scan to some of them. */
-export const AWS_SERVICES = ["s3", "kms", "iam", "cloudtrail", "backup", "rds", "ec2"] as const;
+export const AWS_SERVICES = [
+  "s3",
+  "kms",
+  "iam",
+  "cloudtrail",
+  "backup",
+  "rds",
+  "ec2",
+  "inspector2",
+  "ecr",
+  "elbv2",
+  "logs",
+] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;

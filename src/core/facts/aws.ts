@@ -107,6 +107,25 @@ export const S3BucketFactsSchema = z.strictObject({
   lifecycle: z
     .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
     .optional(),
+  /** GetBucketLifecycleConfiguration's rules as returned (src/collectors/aws/resources/s3-bucket.ts). */
+  lifecycleRules: z
+    .array(
+      z.strictObject({
+        id: z.string().optional(),
+        /** `Enabled` or `Disabled`. */
+        status: z.string(),
+        /** The rule's key prefix; absent or "" for the whole bucket. */
+        prefix: z.string().optional(),
+        /** Tag conditions of the filter (a rule with any applies only to tagged objects). */
+        tagConditions: z.number().int().nonnegative(),
+        objectSizeGreaterThan: z.number().int().nonnegative().optional(),
+        objectSizeLessThan: z.number().int().nonnegative().optional(),
+        expirationDays: days.optional(),
+        expirationDate: isoTime.optional(),
+        noncurrentExpirationDays: days.optional(),
+      }),
+    )
+    .optional(),
   /**
    * GetObjectLockConfiguration as returned: `configured` false for ObjectLockConfigurationNotFoundError;
    * ObjectLockEnabled (`Enabled`), the default retention's Mode and its Days or Years.
@@ -310,6 +329,30 @@ export const BackupPlanFactsSchema = z.strictObject({
   selections: z.number().int().nonnegative().optional(),
 });
 
+/** One route of a route table as DescribeRouteTables returned it (API_Route.html). */
+const RouteSchema = z.strictObject({
+  destinationCidr: z.string().optional(),
+  destinationIpv6Cidr: z.string().optional(),
+  destinationPrefixListId: z.string().optional(),
+  /** `igw-…` (internet gateway), `vgw-…`, or `local`; NAT, peering, egress-only IGW and others in their own fields. */
+  gatewayId: z.string().optional(),
+  natGatewayId: z.string().optional(),
+  egressOnlyInternetGatewayId: z.string().optional(),
+  transitGatewayId: z.string().optional(),
+  vpcPeeringConnectionId: z.string().optional(),
+  networkInterfaceId: z.string().optional(),
+  /** `active` or `blackhole`. */
+  state: z.string().optional(),
+});
+
+/** A route table: its routes and its associations (explicit subnet ids, and whether it is the VPC's main table). */
+const RouteTableSchema = z.strictObject({
+  routeTableId: z.string(),
+  main: z.boolean(),
+  subnetIds: z.array(z.string()),
+  routes: z.array(RouteSchema),
+});
+
 /**
  * DescribeDBInstances fields as returned; only the identifier is certain. A field the reply lacks is absent, so
  * the rule reading it gives `error` instead of a default deciding the verdict.
@@ -328,6 +371,23 @@ export const RdsInstanceFactsSchema = z.strictObject({
   multiAz: z.boolean().optional(),
   autoMinorVersionUpgrade: z.boolean().optional(),
   iamAuthentication: z.boolean().optional(),
+  /** DBSubnetGroup.VpcId and its subnets, as DescribeDBInstances returned them. */
+  vpcId: z.string().optional(),
+  subnetIds: z.array(z.string()).optional(),
+  /** IsDefault of that VPC (ec2:DescribeVpcs). */
+  vpcIsDefault: z.boolean().optional(),
+  /** The route tables of the VPC that can apply to its subnets: the main table and those associated with them. */
+  routeTables: z.array(RouteTableSchema).optional(),
+  /** DBParameterGroups[].DBParameterGroupName. */
+  parameterGroups: z.array(z.string()).optional(),
+  /**
+   * The transport-security parameters (`rds.force_ssl`, `require_secure_transport`) of its parameter group, as
+   * DescribeDBParameters listed them: `value` absent when the parameter is listed without a value (the engine
+   * default applies, which the rule states per engine). A parameter the group does not list is not in the list.
+   */
+  tlsParameters: z
+    .array(z.strictObject({ name: z.string(), value: z.string().optional(), source: z.string().optional() }))
+    .optional(),
 });
 
 /** DescribeVolumes fields as returned; absent when the reply lacks them. */
@@ -372,6 +432,108 @@ export const Ec2SecurityGroupFactsSchema = z.strictObject({
   ingressRules: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * Amazon Inspector v2 in one account and region, from BatchGetAccountStatus
+ * (https://docs.aws.amazon.com/inspector/v2/APIReference/API_BatchGetAccountStatus.html): each status as
+ * returned (`ENABLING`, `ENABLED`, `DISABLING`, `DISABLED`, `SUSPENDING`, `SUSPENDED`), absent when not reported.
+ */
+export const Inspector2AccountFactsSchema = z.strictObject({
+  region: z.string(),
+  status: z.string().optional(),
+  ec2Status: z.string().optional(),
+  ecrStatus: z.string().optional(),
+  lambdaStatus: z.string().optional(),
+  lambdaCodeStatus: z.string().optional(),
+  /** errorCode of the account's state when Inspector reported one (e.g. ACCESS_DENIED). */
+  errorCode: z.string().optional(),
+});
+
+/**
+ * An ECR repository: DescribeRepositories, the effective scanning configuration AWS reports for it
+ * (BatchGetRepositoryScanningConfiguration: registry rules applied, or the repository's own scanOnPush) and the
+ * registry's scan type (GetRegistryScanningConfiguration: `BASIC` or `ENHANCED`, the latter by Inspector).
+ */
+export const EcrRepositoryFactsSchema = z.strictObject({
+  repositoryName: z.string(),
+  arn: z.string(),
+  /** imageScanningConfiguration.scanOnPush of DescribeRepositories (the repository-level setting). */
+  scanOnPush: z.boolean().optional(),
+  /** `SCAN_ON_PUSH`, `CONTINUOUS_SCAN` or `MANUAL`: what AWS applies to this repository. */
+  scanFrequency: z.string().optional(),
+  /** The registry rule filters AWS reports as applied to the repository. */
+  appliedScanFilters: z.array(z.string()).optional(),
+  registryScanType: z.string().optional(),
+});
+
+/** An EC2 instance from DescribeInstances, with IsDefault of its VPC (DescribeVpcs). */
+export const Ec2InstanceFactsSchema = z.strictObject({
+  instanceId: z.string(),
+  /** `pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`. */
+  state: z.string().optional(),
+  instanceType: z.string().optional(),
+  vpcId: z.string().optional(),
+  subnetId: z.string().optional(),
+  vpcIsDefault: z.boolean().optional(),
+  publicIpAddress: z.string().optional(),
+});
+
+/**
+ * An Elastic Load Balancing v2 listener (DescribeListeners), with its load balancer's type and scheme
+ * (DescribeLoadBalancers) and the protocols its security policy allows (DescribeSSLPolicies).
+ */
+export const ElbListenerFactsSchema = z.strictObject({
+  listenerArn: z.string(),
+  loadBalancerArn: z.string(),
+  loadBalancerName: z.string().optional(),
+  /** `application`, `network`, `gateway`. */
+  loadBalancerType: z.string().optional(),
+  /** `internet-facing` or `internal`. */
+  scheme: z.string().optional(),
+  /** `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`, `GENEVE`. */
+  protocol: z.string().optional(),
+  port: z.number().int().optional(),
+  sslPolicy: z.string().optional(),
+  /** SslProtocols of the policy, as DescribeSSLPolicies listed them (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`). */
+  sslProtocols: z.array(z.string()).optional(),
+  /** The default actions: type, and for a redirect the protocol it redirects to as written (`HTTPS`, `#{protocol}`). */
+  defaultActions: z
+    .array(z.strictObject({ type: z.string(), redirectProtocol: z.string().optional() }))
+    .optional(),
+  /** HTTP listeners only: the actions of their other rules (DescribeRules, the default rule left out). */
+  ruleActions: z
+    .array(z.strictObject({ type: z.string(), redirectProtocol: z.string().optional() }))
+    .optional(),
+});
+
+/**
+ * A CloudWatch Logs log group (DescribeLogGroups): `retentionInDays` absent means the events never expire
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html); `cloudTrailTrails`
+ * are the trails whose CloudWatchLogsLogGroupArn names this group (cloudtrail:DescribeTrails).
+ */
+export const LogGroupFactsSchema = z.strictObject({
+  logGroupName: z.string(),
+  arn: z.string(),
+  retentionInDays: days.optional(),
+  createdAt: isoTime.optional(),
+  storedBytes: z.number().int().nonnegative().optional(),
+  kmsKeyId: z.string().optional(),
+  cloudTrailTrails: z.array(z.string()).optional(),
+});
+
+/** A CloudTrail Lake event data store: GetEventDataStore's fields as returned. */
+export const CloudTrailEventDataStoreFactsSchema = z.strictObject({
+  arn: z.string(),
+  name: z.string().optional(),
+  /** `CREATED`, `ENABLED`, `PENDING_DELETION`, `STARTING_INGESTION`, `STOPPING_INGESTION`, `STOPPED_INGESTION`. */
+  status: z.string().optional(),
+  /** RetentionPeriod: days CloudTrail keeps the events, after which it deletes them. */
+  retentionPeriodDays: days.optional(),
+  multiRegion: z.boolean().optional(),
+  organizationEnabled: z.boolean().optional(),
+  terminationProtection: z.boolean().optional(),
+  billingMode: z.string().optional(),
+});
+
 export const awsFactsSchemas: Record<string, z.ZodType> = {
   "aws.s3.bucket": S3BucketFactsSchema,
   "aws.kms.key": KmsKeyFactsSchema,
@@ -383,6 +545,12 @@ export const awsFactsSchemas: Record<string, z.ZodType> = {
   "aws.ec2.volume": Ec2VolumeFactsSchema,
   "aws.ec2.ebsDefaults": Ec2EbsDefaultsFactsSchema,
   "aws.ec2.securityGroup": Ec2SecurityGroupFactsSchema,
+  "aws.inspector2.account": Inspector2AccountFactsSchema,
+  "aws.ecr.repository": EcrRepositoryFactsSchema,
+  "aws.ec2.instance": Ec2InstanceFactsSchema,
+  "aws.elbv2.listener": ElbListenerFactsSchema,
+  "aws.logs.logGroup": LogGroupFactsSchema,
+  "aws.cloudtrail.eventDataStore": CloudTrailEventDataStoreFactsSchema,
 };
 
 export type S3BucketFacts = z.infer<typeof S3BucketFactsSchema>;

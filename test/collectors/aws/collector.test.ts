@@ -46,6 +46,12 @@ describe("AWS collector against the seeded emulator", () => {
       "aws.ec2.volume": 3,
       "aws.ec2.ebsDefaults": 2,
       "aws.ec2.securityGroup": 6,
+      "aws.inspector2.account": 2,
+      "aws.ecr.repository": 4,
+      "aws.ec2.instance": 4,
+      "aws.elbv2.listener": 7,
+      "aws.logs.logGroup": 3,
+      "aws.cloudtrail.eventDataStore": 2,
     });
     expect(run.errors).toEqual([]);
   });

@@ -23,9 +23,11 @@ describe("assay permissions aws", () => {
     expect(statement.Action).toEqual([...awsCollector.permissions].sort());
     expect(statement.Action).toContain("s3:GetEncryptionConfiguration");
     expect(statement.Action).toContain("iam:GenerateCredentialReport");
-    // Read-only: every action is a Get, List, Describe or the credential report generation.
+    // Read-only: every action is a Get, List, Describe, BatchGet (access level Read in the Service Authorization
+    // Reference for inspector2:BatchGetAccountStatus and ecr:BatchGetRepositoryScanningConfiguration) or the
+    // credential report generation.
     for (const action of statement.Action as string[]) {
-      expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Describe|GenerateCredentialReport)/);
+      expect(action).toMatch(/^[a-z0-9-]+:(Get|List|Describe|BatchGet|GenerateCredentialReport)/);
     }
   });
 
@@ -88,7 +90,7 @@ describe("AWS resource type declarations", () => {
       expect(d.calls.length).toBeGreaterThan(0);
       for (const call of d.calls) {
         expect(AWS_READ_PERMISSIONS).toContain(call.permission);
-        expect(call.permission).toMatch(/^[a-z0-9-]+:(Get|List|Describe|GenerateCredentialReport)/);
+        expect(call.permission).toMatch(/^[a-z0-9-]+:(Get|List|Describe|BatchGet|GenerateCredentialReport)/);
       }
     }
   });

@@ -104,7 +104,7 @@ describe("a denial of a whole resource type", () => {
         now: SEED_NOW,
       });
       const rds = r.findings.filter((f) => f.resourceType === "aws.rds.instance");
-      expect(rds.length).toBe(8); // four RDS rules x two regions
+      expect(rds.length).toBe(14); // seven RDS rules (AWS-RDS-001..005, AWS-VPC-002/003) x two regions
       for (const f of rds) {
         expect(f.status).toBe("error");
         expect(f.message).toContain("rds:DescribeDBInstances");

@@ -8,6 +8,7 @@ import {
   type ServiceHandler,
 } from "./protocol.js";
 import type { EmuAccount, EmuKey } from "./state.js";
+import { cloudTrailLakeOperation } from "./vuln-network-logs.js";
 
 /** The AWS JSON 1.1 services Assay reads: KMS, CloudTrail and Organizations (`X-Amz-Target: Prefix.Operation`). */
 function target(headers: Record<string, string | string[] | undefined>): { prefix: string; op: string } {
@@ -146,6 +147,7 @@ export const jsonHandler: ServiceHandler = {
                   LogFileValidationEnabled: t.logFileValidation,
                   KmsKeyId: t.kmsKeyId,
                   S3BucketName: t.s3BucketName,
+                  CloudWatchLogsLogGroupArn: t.cloudWatchLogsLogGroupArn,
                   IncludeGlobalServiceEvents: true,
                 })),
               });
@@ -172,6 +174,8 @@ export const jsonHandler: ServiceHandler = {
             },
           };
       }
+      const lake = cloudTrailLakeOperation(op, req, account, world);
+      if (lake) return lake;
     }
     if (prefix === "AWSOrganizationsV20161128" && op === "ListAccounts") {
       return {

@@ -10,6 +10,7 @@ import {
   xmlReply,
 } from "./protocol.js";
 import type { EmuAccount, EmuPolicyRef, EmuUser, EmuWorld } from "./state.js";
+import { ec2NetworkOperation, rdsParametersOperation } from "./vuln-network-logs.js";
 import { list, xml } from "./xml.js";
 
 /** The Query-protocol services (IAM, STS, RDS: `Action=…` form posts, `<XResponse><XResult>` replies) and EC2 Query. */
@@ -300,7 +301,7 @@ export const queryHandler: ServiceHandler = {
               DBInstanceArn: `arn:aws:rds:${d.region}:${account.id}:db:${d.id}`,
               DBInstanceClass: "db.t3.micro",
               Engine: d.engine,
-              EngineVersion: "16.1",
+              EngineVersion: d.engineVersion ?? "16.1",
               DBInstanceStatus: "available",
               StorageEncrypted: d.storageEncrypted,
               KmsKeyId: d.kmsKeyId,
@@ -310,12 +311,28 @@ export const queryHandler: ServiceHandler = {
               MultiAZ: d.multiAz,
               AutoMinorVersionUpgrade: true,
               IAMDatabaseAuthenticationEnabled: false,
+              DBSubnetGroup: d.subnetGroup && {
+                DBSubnetGroupName: `${d.id}-subnets`,
+                VpcId: d.subnetGroup.vpcId,
+                SubnetGroupStatus: "Complete",
+                Subnets: list(
+                  "Subnet",
+                  d.subnetGroup.subnetIds.map((id) => ({ SubnetIdentifier: id, SubnetStatus: "Active" })),
+                ),
+              },
+              DBParameterGroups: d.parameterGroup
+                ? list("DBParameterGroup", [
+                    { DBParameterGroupName: d.parameterGroup, ParameterApplyStatus: "in-sync" },
+                  ])
+                : undefined,
             })),
           ),
           Marker: next,
         });
       });
     }
+    const rdsParameters = req.service === "rds" ? rdsParametersOperation(req, account, world) : undefined;
+    if (rdsParameters) return rdsParameters;
     throw new EmuError("InvalidAction", 400, `${req.service} ${action} is not emulated`);
   },
 };
@@ -440,6 +457,8 @@ export const ec2Handler: ServiceHandler = {
           });
         });
     }
+    const network = ec2NetworkOperation(req, account, world);
+    if (network) return network;
     throw new EmuError("InvalidAction", 400, `ec2 ${action} is not emulated`);
   },
 };

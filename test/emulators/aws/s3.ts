@@ -9,7 +9,7 @@ import {
   xmlReply,
 } from "./protocol.js";
 import { objectOperation } from "./s3-objects.js";
-import type { EmuAccount, EmuBucket, EmuWorld, PabFlags } from "./state.js";
+import type { EmuAccount, EmuBucket, EmuLifecycleRule, EmuWorld, PabFlags } from "./state.js";
 import { list, xml } from "./xml.js";
 
 /** S3 REST-XML, path-style (`/bucket?encryption`), plus the one S3 Control call Assay makes. */
@@ -178,6 +178,7 @@ const bucketOps: Record<string, { action: string; run: (b: EmuBucket) => EmuRepl
   lifecycle: {
     action: "s3:GetLifecycleConfiguration",
     run: (b) => {
+      if (b.lifecycle) return lifecycleXml(b.lifecycle);
       if (b.lifecycleRules === 0) {
         throw new EmuError("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist");
       }
@@ -274,3 +275,26 @@ export const s3Handler: ServiceHandler = {
     return { action: op.action, run: () => op.run(findBucket(account, name)) };
   },
 };
+
+/**
+ * Written-out lifecycle rules (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html):
+ * a rule without a prefix has an empty `<Filter/>`, i.e. the whole bucket; no rules = NoSuchLifecycleConfiguration.
+ */
+function lifecycleXml(rules: EmuLifecycleRule[]): EmuReply {
+  if (rules.length === 0) {
+    throw new EmuError("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist");
+  }
+  const body = rules
+    .map((r) =>
+      xml({
+        Rule: {
+          ID: r.id,
+          Filter: r.prefix !== undefined ? { Prefix: r.prefix } : "",
+          Status: r.enabled ? "Enabled" : "Disabled",
+          Expiration: r.expirationDays !== undefined ? { Days: r.expirationDays } : undefined,
+        },
+      }),
+    )
+    .join("");
+  return doc("LifecycleConfiguration", body);
+}

@@ -1,3 +1,4 @@
+import { seedVulnNetworkLogs } from "./seed-vuln-network-logs.js";
 import { createWorld } from "./server.js";
 import { ALL_BLOCKED, bucket, type EmuAccount, type EmuKey, type EmuWorld, emptyAccount } from "./state.js";
 
@@ -302,6 +303,7 @@ function mainAccount(): EmuAccount {
   a.throttle.set("iam:GetAccountAuthorizationDetails", 1);
   a.throttle.set("ec2:DescribeSecurityGroups", 1);
   a.throttle.set("backup:ListBackupPlans", 1);
+  seedVulnNetworkLogs(a);
   return a;
 }
 

@@ -7,6 +7,7 @@ import { EmuError, type EmuReply, type EmuRequest, type Protocol, type ServiceHa
 import { ec2Handler, queryHandler } from "./query-services.js";
 import { s3Handler } from "./s3.js";
 import type { EmuWorld } from "./state.js";
+import { ecrHandler, elbv2Handler, inspector2Handler, logsHandler } from "./vuln-network-logs.js";
 
 /**
  * A protocol-level AWS emulator: one HTTP server on 127.0.0.1 that answers the real SDK clients (pointed at it
@@ -23,6 +24,10 @@ const handlers: Record<string, ServiceHandler> = {
   sts: queryHandler,
   rds: queryHandler,
   ec2: ec2Handler,
+  inspector2: inspector2Handler,
+  ecr: ecrHandler,
+  logs: logsHandler,
+  elasticloadbalancing: elbv2Handler,
 };
 
 const DENIED: Record<Protocol, { code: string; status: number }> = {

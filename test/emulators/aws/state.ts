@@ -1,3 +1,5 @@
+import type { EmuIssue12Services } from "./vuln-network-logs.js";
+
 /**
  * The emulated AWS world: accounts with their resources in known states, which IAM actions each account's
  * caller is denied, and which actions reply "throttled" a number of times before succeeding.
@@ -39,6 +41,15 @@ export interface EmuBucket {
   objectLock: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number } | null;
   loggingTarget: string | null;
   tags: Record<string, string>;
+  /** Lifecycle rules written out (GetBucketLifecycleConfiguration); when set, replaces `lifecycleRules`' generated ones. */
+  lifecycle?: EmuLifecycleRule[];
+}
+
+export interface EmuLifecycleRule {
+  id: string;
+  enabled: boolean;
+  prefix?: string;
+  expirationDays?: number;
 }
 
 export interface EmuKey {
@@ -110,6 +121,7 @@ export interface EmuTrail {
   logFileValidation: boolean;
   kmsKeyId?: string;
   s3BucketName: string;
+  cloudWatchLogsLogGroupArn?: string;
 }
 
 export interface EmuBackupPlan {
@@ -137,6 +149,11 @@ export interface EmuDbInstance {
   deletionProtection: boolean;
   publiclyAccessible: boolean;
   multiAz: boolean;
+  engineVersion?: string;
+  /** DBSubnetGroup of the reply; omitted when undefined. */
+  subnetGroup?: { vpcId: string; subnetIds: string[] };
+  /** DBParameterGroups[0]; its parameters are in the account's `dbParameterGroups`. */
+  parameterGroup?: string;
 }
 
 export interface EmuVolume {
@@ -164,7 +181,7 @@ export interface EmuSecurityGroup {
   ingress: EmuPermission[];
 }
 
-export interface EmuAccount {
+export interface EmuAccount extends EmuIssue12Services {
   id: string;
   enabledRegions: string[];
   accountPublicAccessBlock: PabFlags | null;

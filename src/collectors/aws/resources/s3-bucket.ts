@@ -1,4 +1,4 @@
-import type { Bucket, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
+import type { Bucket, LifecycleRule, PublicAccessBlockConfiguration } from "@aws-sdk/client-s3";
 import { type S3BucketFacts, S3BucketFactsSchema } from "../../../core/facts/aws.js";
 import { paginate } from "../../kit/bounded.js";
 import { type ApiCall, apiCall } from "../../kit/calls.js";
@@ -318,7 +318,7 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
       },
     ),
     facts.read(
-      "lifecycle",
+      ["lifecycle", "lifecycleRules"],
       () =>
         send(C.s3GetBucketLifecycle, ["NoSuchLifecycleConfiguration"], () =>
           client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })),
@@ -330,6 +330,7 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
           { rules: rules.length, enabledRules: rules.filter((r) => r.Status === "Enabled").length },
           C.s3GetBucketLifecycle,
         );
+        facts.set("lifecycleRules", rules.map(lifecycleRuleFacts), C.s3GetBucketLifecycle);
       },
     ),
     facts.read(
@@ -384,4 +385,30 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
   ]);
 
   return { uid: `arn:${scope.partition}:s3:::${name}`, name, account: scope.accountId, region, tags };
+}
+
+/**
+ * One lifecycle rule as GetBucketLifecycleConfiguration returned it
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html): its filter (prefix from the filter,
+ * its `And`, or the deprecated top-level Prefix; tag and size conditions) and its expirations. Which rule covers
+ * which objects is the rules' judgement.
+ */
+function lifecycleRuleFacts(rule: LifecycleRule): Record<string, unknown> {
+  const f = rule.Filter;
+  const prefix = f?.Prefix ?? f?.And?.Prefix ?? rule.Prefix;
+  const out: Record<string, unknown> = {
+    status: rule.Status ?? "",
+    tagConditions: (f?.Tag ? 1 : 0) + (f?.And?.Tags?.length ?? 0),
+  };
+  const keep = (key: string, value: unknown) => {
+    if (value !== undefined) out[key] = value;
+  };
+  keep("id", rule.ID);
+  keep("prefix", prefix);
+  keep("objectSizeGreaterThan", f?.ObjectSizeGreaterThan ?? f?.And?.ObjectSizeGreaterThan);
+  keep("objectSizeLessThan", f?.ObjectSizeLessThan ?? f?.And?.ObjectSizeLessThan);
+  keep("expirationDays", rule.Expiration?.Days);
+  keep("expirationDate", rule.Expiration?.Date?.toISOString());
+  keep("noncurrentExpirationDays", rule.NoncurrentVersionExpiration?.NoncurrentDays);
+  return out;
 }
