@@ -3,12 +3,15 @@ import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
 import { attemptCall, DEFAULT_ATTEMPT_POLICY } from "../kit/attempts.js";
-import { errorRecord } from "../kit/runner.js";
+import { collectType, errorRecord, type ProviderBinding } from "../kit/runner.js";
 import type { Collector } from "../types.js";
 import { azureClassifier, createArmReader } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import type { EntraScope } from "./entra.js";
+import { createGraphReader } from "./graph.js";
 import { AZURE_PERMISSIONS } from "./permissions.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
+import { AZURE_TENANT_DECLARATIONS } from "./resources.js";
 import { parseAzureSettings } from "./settings.js";
 import { collectSubscription } from "./subscription.js";
 
@@ -51,6 +54,16 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         timeoutMs: settings.timeoutSeconds * 1000,
         ...(options.agent ? { agent: options.agent } : {}),
       });
+      const graph = settings.entra
+        ? await createGraphReader({
+            credential,
+            endpoint: settings.entra.endpoint,
+            audience: settings.entra.audience,
+            signal,
+            timeoutMs: settings.timeoutSeconds * 1000,
+            ...(options.agent ? { agent: options.agent } : {}),
+          })
+        : undefined;
       const limit = pLimit(settings.concurrency);
       // maxRetries counts retries; the kit counts attempts, and bounds each call (waits included) in time.
       const policy = {
@@ -58,6 +71,25 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         maxAttempts: settings.maxRetries + 1,
         budgetMs: settings.timeoutSeconds * 1000,
       };
+
+      // Entra ID users belong to the tenant, not a subscription: read once, alongside the subscriptions.
+      const entra = graph ? collectTenant(graph, settings.tenantId) : Promise.resolve();
+      async function collectTenant(reader: NonNullable<typeof graph>, tenantId: string | undefined) {
+        const binding: ProviderBinding<EntraScope> = {
+          provider: "azure",
+          handle: { graph: reader, ...(tenantId ? { tenantId } : {}) },
+          classifier: azureClassifier,
+          policy,
+          signal,
+          limiter: () => limit,
+          emit: (resource) => ctx.emit(resource),
+          reportError: (record) => ctx.reportError(record),
+          itemsInFlight: 64,
+        };
+        const where = tenantId ?? "tenant";
+        for (const decl of AZURE_TENANT_DECLARATIONS)
+          await collectType(binding, decl, where, `entra/${where}`);
+      }
 
       let subscriptionIds = settings.subscriptions;
       if (!subscriptionIds) {
@@ -76,11 +108,12 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
           if (signal.aborted) throw error;
           const record = errorRecord("azure", "subscriptions", error, [...AZURE_RESOURCE_TYPES]);
           ctx.reportError({ ...record, message: `could not list subscriptions: ${record.message}` });
+          await entra;
           return;
         }
       }
-      const session = { arm, limit, policy, ctx: { ...ctx, signal } };
-      await Promise.all(subscriptionIds.map((id) => collectSubscription(session, id)));
+      const session = { arm, ...(graph ? { graph } : {}), limit, policy, ctx: { ...ctx, signal } };
+      await Promise.all([entra, ...subscriptionIds.map((id) => collectSubscription(session, id))]);
     },
   };
 }
