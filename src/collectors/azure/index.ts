@@ -11,7 +11,7 @@ import type { EntraScope } from "./entra.js";
 import { createGraphReader } from "./graph.js";
 import { AZURE_PERMISSIONS } from "./permissions.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
-import { AZURE_TENANT_DECLARATIONS } from "./resources.js";
+import { AZURE_RESOURCE_DECLARATIONS, AZURE_TENANT_DECLARATIONS } from "./resources.js";
 import { parseAzureSettings } from "./settings.js";
 import { collectSubscription } from "./subscription.js";
 
@@ -106,7 +106,13 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
           subscriptionIds = subscriptions.map((s) => s.subscriptionId);
         } catch (error) {
           if (signal.aborted) throw error;
-          const record = errorRecord("azure", "subscriptions", error, [...AZURE_RESOURCE_TYPES]);
+          // Every subscription type; the tenant's Entra ID users were read (or reported) on their own.
+          const record = errorRecord(
+            "azure",
+            "subscriptions",
+            error,
+            AZURE_RESOURCE_DECLARATIONS.map((d) => d.type),
+          );
           ctx.reportError({ ...record, message: `could not list subscriptions: ${record.message}` });
           await entra;
           return;

@@ -6,7 +6,7 @@ import { loadRules } from "../../../src/engine/load.js";
 import { BUILTIN_RULES_DIR } from "../../../src/engine/paths.js";
 import { runScan } from "../../../src/scan/run.js";
 import { staticTokenCredential } from "../../emulators/azure/credential.js";
-import { azureScenario, azureIds as ids, SUB_B } from "../../emulators/azure/scenario.js";
+import { azureScenario, azureIds as ids, SUB_A, SUB_B } from "../../emulators/azure/scenario.js";
 import { type ArmEmulator, startArmEmulator } from "../../emulators/azure/server.js";
 
 const NOW = new Date("2026-06-01T12:00:00.000Z");
@@ -184,5 +184,46 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
     expect(message(ids.sqlBad, "AZ-SQL-004")).toBe(
       "SQL server sql-bad accepts TLS older than 1.2 (minimalTlsVersion 1.0)",
     );
+  });
+});
+
+describe("assay scan of Entra ID users and subscription owners (Microsoft Graph configured)", () => {
+  it("fails users and owners without MFA", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    const original = collectorLoaders.azure;
+    try {
+      const agent = emulator.agent;
+      collectorLoaders.azure = async () =>
+        createAzureCollector({ credential: staticTokenCredential(), agent });
+      const ruleSet = await loadRules({ dirs: [BUILTIN_RULES_DIR] });
+      const entraRules = ruleSet.rules.filter((r) => r.definition.id.startsWith("AZ-ENTRA-"));
+      const { report } = await runScan({
+        collectors: ["azure"],
+        ruleSet: { ...ruleSet, rules: entraRules },
+        ruleDirs: [BUILTIN_RULES_DIR],
+        settings: {
+          azure: {
+            endpoint: emulator.endpoint,
+            subscriptions: [SUB_A],
+            entra: { endpoint: emulator.endpoint },
+          },
+        },
+        now: NOW,
+      });
+      const names = new Map(report.resources.map((r) => [r.uid, r.name]));
+      const status = Object.fromEntries(
+        report.findings.map((f) => [`${f.ruleId} ${names.get(f.resourceUid)}`, f.status]),
+      );
+      expect(status).toEqual({
+        "AZ-ENTRA-001 AlexW@Contoso.com": "pass",
+        "AZ-ENTRA-001 AllanD@Contoso.com": "fail",
+        "AZ-ENTRA-001 BiancaP@Contoso.com": "pass",
+        // Allan owns the subscription without MFA: a failure, whatever the unlisted owner would have been.
+        [`AZ-ENTRA-002 ${SUB_A}`]: "fail",
+      });
+    } finally {
+      if (original) collectorLoaders.azure = original;
+      await emulator.close();
+    }
   });
 });
