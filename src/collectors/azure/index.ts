@@ -27,7 +27,9 @@ export interface AzureCollectorOptions {
 /**
  * The Azure collector: every subscription the identity can list (or the configured ones), each scanned
  * for storage accounts, Key Vaults and keys, managed disks, Recovery Services vaults and the VMs they
- * protect, NSGs and SQL servers/databases. Nothing is created until `collect` runs.
+ * protect, NSGs, subnets, SQL servers/databases, Log Analytics workspaces and the subscription itself
+ * (Defender plans, owners); with `entra`, the tenant's Entra ID users from Microsoft Graph. Nothing is
+ * created until `collect` runs.
  */
 export function createAzureCollector(options: AzureCollectorOptions = {}): Collector {
   return {
