@@ -187,4 +187,31 @@ describe("Azure posture types when a read is refused", () => {
       await emulator.close();
     }
   });
+
+  it("calls a tenant without Entra ID P1/P2 a configuration problem, not a missing permission", async () => {
+    const scenario = azureScenario(NOW);
+    scenario.faults = [
+      {
+        path: "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+        status: 403,
+        code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+      },
+    ];
+    const emulator = await startArmEmulator(scenario);
+    try {
+      const { errors } = await collectAzure(
+        emulator,
+        { subscriptions: [SUB_A], entra: { endpoint: emulator.endpoint } },
+        NOW,
+      );
+      const error = errors.find((e) => e.scope === "entra/tenant");
+      expect(error).toMatchObject({
+        kind: "invalidConfiguration",
+        code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+      });
+      expect(error?.permission).toBeUndefined();
+    } finally {
+      await emulator.close();
+    }
+  });
 });

@@ -33,6 +33,8 @@ export interface ArmFault {
   retryAfterSeconds?: number;
   /** The action named in the AuthorizationFailed message. */
   action?: string;
+  /** Graph only: the error code of a 403 (default Authorization_RequestDenied). */
+  code?: string;
 }
 
 export interface ArmSeed {
@@ -238,8 +240,11 @@ export async function startArmEmulator(
         if (graphFault.status === 403) {
           return send(403, {
             error: {
-              code: "Authorization_RequestDenied",
-              message: "Insufficient privileges to complete the operation.",
+              code: graphFault.code ?? "Authorization_RequestDenied",
+              message:
+                graphFault.code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+                  ? "Neither tenant is B2C or tenant doesn't have premium license"
+                  : "Insufficient privileges to complete the operation.",
             },
           });
         }
