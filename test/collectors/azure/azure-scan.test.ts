@@ -175,6 +175,13 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
   it("says why a check failed in the resource's terms", () => {
     const message = (uid: string, rule: string) =>
       report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.subnetData, "AZ-NET-001")).toBe(
+      "Subnet vnet-prod/data (10.0.2.0/24) has no network security group.",
+    );
+    expect(message(ids.lawExample, "AZ-LOG-001")).toBe("Workspace keeps data 30 days (profile minimum: 90).");
+    expect(message(ids.stThrottled, "AZ-ST-006")).toBe(
+      "Storage account stthrottled has no lifecycle management policy: blobs are never deleted.",
+    );
     expect(message(ids.dbBad, "AZ-SQL-001")).toBe(
       "Transparent data encryption is off for database legacy of server sql-bad",
     );

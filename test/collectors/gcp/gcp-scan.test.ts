@@ -151,6 +151,13 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
   it("says why a check failed in the resource's terms", () => {
     const message = (uid: string, rule: string) =>
       report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.projA, "GCP-IAM-001")).toBe(
+      "Basic roles granted to users in project proj-a: roles/owner to user:alice@example.com; roles/viewer to user:contractor@example.net.",
+    );
+    expect(message(ids.keyOld, "GCP-IAM-002")).toMatch(/^Key created .* \(profile maximum age: 90 days\)\.$/);
+    expect(message(ids.netDefault, "GCP-NET-001")).toBe(
+      "Project proj-a still has its default network (auto mode, 2 subnetworks).",
+    );
     expect(message(ids.fwSsh, "GCP-FW-001")).toBe('TCP 22 is allowed from ["0.0.0.0/0"]');
     expect(message(ids.bPublic, "GCP-GCS-003")).toBe(
       "Public access prevention is inherited on the bucket and the organization policy constraint storage.publicAccessPrevention is not enforced on its project",
