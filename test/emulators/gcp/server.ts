@@ -407,6 +407,9 @@ export async function startGcpEmulator(
         } catch {
           return badRequest("Invalid JSON payload received.");
         }
+        if (!Number.isInteger(asked) || asked < 0 || asked > 3) {
+          return badRequest(`Invalid requested policy version: ${asked}`);
+        }
         const conditional = (policy.bindings ?? []).some((b) => b.condition);
         if (conditional && asked < 3) {
           return badRequest("The policy contains IAM Conditions; request policy version 3 to read it.");
@@ -507,6 +510,17 @@ export async function startGcpEmulator(
           const account = (seed.serviceAccounts?.[m[1] ?? ""] ?? []).find((a) => a.account.email === m[2]);
           if (!account) return notFound();
           const types = q.getAll("keyTypes");
+          // iam/v1 keys.list: keyTypes is an enum (KEY_TYPE_UNSPECIFIED, USER_MANAGED, SYSTEM_MANAGED).
+          const unknownType = types.find(
+            (t) => !["KEY_TYPE_UNSPECIFIED", "USER_MANAGED", "SYSTEM_MANAGED"].includes(t),
+          );
+          if (unknownType) {
+            return googleError(
+              400,
+              `Invalid value at 'key_types' (type.googleapis.com/google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType), "${unknownType}"`,
+              "INVALID_ARGUMENT",
+            );
+          }
           // keys.list has no paging; it filters by keyTypes when given.
           const keys = account.keys.filter((k) => types.length === 0 || types.includes(String(k.keyType)));
           return send(200, keys.length > 0 ? { keys } : {});
