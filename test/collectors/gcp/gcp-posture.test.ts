@@ -126,4 +126,27 @@ describe("GCP posture types when a read fails", () => {
       await emulator.close();
     }
   });
+
+  it("fails the key type in the project when one account's keys cannot be listed, instead of leaving them out", async () => {
+    const scenario = gcpScenario(NOW);
+    scenario.faults = [
+      {
+        path: `/v1/projects/proj-a/serviceAccounts/${SA_APP}/keys`,
+        status: 403,
+        permission: "iam.serviceAccountKeys.list",
+      },
+    ];
+    const emulator = await startGcpEmulator(scenario);
+    try {
+      const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
+      expect([...resources.values()].some((r) => r.type === "gcp.iam.serviceAccountKey")).toBe(false);
+      expect(errors.find((e) => e.resourceTypes.includes("gcp.iam.serviceAccountKey"))).toMatchObject({
+        scope: "proj-a/iam",
+        kind: "denied",
+        permission: "iam.serviceAccountKeys.list",
+      });
+    } finally {
+      await emulator.close();
+    }
+  });
 });

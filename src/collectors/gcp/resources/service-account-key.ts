@@ -82,16 +82,23 @@ export const serviceAccountKey = defineResourceType<GcpHandle, ListedKey>({
       (page) => page.nextPageToken ?? undefined,
     );
     try {
-      for await (const account of accounts) {
-        const reply = parseReply(
-          SA_KEY_CALLS.listKeys,
-          KeysSchema,
-          await ctx.call(SA_KEY_CALLS.listKeys, () =>
-            iam.listServiceAccountKeys(account.name, "USER_MANAGED"),
-          ),
-        );
-        for (const raw of reply.keys ?? []) yield { email: account.email, raw };
-      }
+      const listed: { email: string; name: string }[] = [];
+      for await (const account of accounts) listed.push(account);
+      // Every account's keys are asked at once (the scan's limiter bounds the calls in flight); one account
+      // whose keys cannot be listed fails the type in this project rather than leaving its keys out.
+      const keysPerAccount = await Promise.all(
+        listed.map(async (account) => {
+          const reply = parseReply(
+            SA_KEY_CALLS.listKeys,
+            KeysSchema,
+            await ctx.call(SA_KEY_CALLS.listKeys, () =>
+              iam.listServiceAccountKeys(account.name, "USER_MANAGED"),
+            ),
+          );
+          return (reply.keys ?? []).map((raw) => ({ email: account.email, raw }));
+        }),
+      );
+      yield* keysPerAccount.flat();
     } catch (err) {
       // Without the IAM API enabled a project has no service account keys Assay could list.
       if (!isServiceDisabled(err)) throw err;
