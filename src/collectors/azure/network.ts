@@ -124,20 +124,24 @@ export const virtualNetworkSubnet = defineResourceType<SubscriptionScope, Listed
   facts: AzureSubnetFactsSchema,
   calls: [AZURE_CALLS.listResources, AZURE_CALLS.readVirtualNetwork],
   async *list(ctx) {
+    // Every network is read at once (the scan's limiter bounds the calls in flight); a network that cannot be
+    // read is reported on its own scope and the others still give their subnets.
+    const reads: Promise<ListedSubnet[]>[] = [];
     for await (const vnet of listedOf(ctx, "microsoft.network/virtualnetworks")) {
-      let subnets: unknown[];
-      try {
-        const reply = await ctx.callOrAbsent(AZURE_CALLS.readVirtualNetwork, async () =>
-          VirtualNetworkSchema.parse(await ctx.provider.arm.get(vnet.id, NETWORK_API_VERSION)),
-        );
-        // Deleted between listing and reading: nothing to report.
-        subnets = reply?.properties?.subnets ?? [];
-      } catch (err) {
-        ctx.provider.reportPartial(vnet.id, err, ["azure.network.subnet"]);
-        continue;
-      }
-      for (const raw of subnets) yield { vnet, raw };
+      reads.push(
+        ctx
+          .callOrAbsent(AZURE_CALLS.readVirtualNetwork, async () =>
+            VirtualNetworkSchema.parse(await ctx.provider.arm.get(vnet.id, NETWORK_API_VERSION)),
+          )
+          // Deleted between listing and reading: nothing to report.
+          .then((reply) => (reply?.properties?.subnets ?? []).map((raw) => ({ vnet, raw })))
+          .catch((err: unknown) => {
+            ctx.provider.reportPartial(vnet.id, err, ["azure.network.subnet"]);
+            return [];
+          }),
+      );
     }
+    for (const subnets of await Promise.all(reads)) yield* subnets;
   },
   async read(ctx, { vnet, raw }, facts) {
     const parsed = SubnetSchema.safeParse(raw);
