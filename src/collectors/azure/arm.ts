@@ -209,6 +209,10 @@ export const azureClassifier: ErrorClassifier = (err): Classification | undefine
   const status = typeof e?.statusCode === "number" ? e.statusCode : undefined;
   const code = typeof e?.code === "string" ? e.code : status ? `HTTP${status}` : undefined;
   if (code === "AuthorizationFailed") return { kind: "denied", code, ...(status ? { status } : {}) };
+  // Graph's reports need Entra ID P1/P2: a 403 no permission can fix, so not a denial.
+  if (code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant") {
+    return { kind: "invalidConfiguration", code, ...(status ? { status } : {}) };
+  }
   if (status !== undefined) {
     const kind = kindOfStatus(status);
     if (kind) return { kind, code: code ?? `HTTP${status}`, status };

@@ -20,4 +20,32 @@ export const AZURE_CALLS = {
   readSqlServer: apiCall("Microsoft.Sql/servers/read"),
   readSqlAuditing: apiCall("Microsoft.Sql/servers/auditingSettings/read"),
   readSqlTde: apiCall("Microsoft.Sql/servers/databases/transparentDataEncryption/read"),
+  /** `managementPolicies/default`: the blob lifecycle management policy of a storage account. */
+  readManagementPolicy: apiCall("Microsoft.Storage/storageAccounts/managementPolicies/read"),
+  readVirtualNetwork: apiCall("Microsoft.Network/virtualNetworks/read"),
+  readLogAnalyticsWorkspace: apiCall("Microsoft.OperationalInsights/workspaces/read"),
+  /** Microsoft Defender for Cloud plans of a subscription. */
+  readDefenderPricings: apiCall("Microsoft.Security/pricings/read"),
+  readRoleAssignments: apiCall("Microsoft.Authorization/roleAssignments/read"),
 } as const;
+
+/**
+ * Microsoft Graph calls (Entra ID), authorised by a Graph application permission granted with admin consent,
+ * not by an Azure role: `assay permissions azure` names them in the role's description, never in its Actions.
+ * userRegistrationDetails needs AuditLog.Read.All and a tenant with Entra ID P1 or P2.
+ */
+export const GRAPH_CALLS = {
+  listUserRegistrationDetails: apiCall(
+    "GET /reports/authenticationMethods/userRegistrationDetails",
+    "AuditLog.Read.All",
+  ),
+  getUserRegistrationDetails: apiCall(
+    "GET /reports/authenticationMethods/userRegistrationDetails/{id}",
+    "AuditLog.Read.All",
+  ),
+} as const;
+
+/** Graph permissions: granted to the app registration with admin consent, never part of an Azure role. */
+export const GRAPH_PERMISSIONS: readonly string[] = [
+  ...new Set(Object.values(GRAPH_CALLS).map((c) => c.permission)),
+];

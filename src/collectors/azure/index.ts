@@ -3,12 +3,15 @@ import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import pLimit from "p-limit";
 import { attemptCall, DEFAULT_ATTEMPT_POLICY } from "../kit/attempts.js";
-import { errorRecord } from "../kit/runner.js";
+import { collectType, errorRecord, type ProviderBinding } from "../kit/runner.js";
 import type { Collector } from "../types.js";
 import { azureClassifier, createArmReader } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import type { EntraScope } from "./entra.js";
+import { createGraphReader } from "./graph.js";
 import { AZURE_PERMISSIONS } from "./permissions.js";
 import { AZURE_RESOURCE_TYPES } from "./produces.js";
+import { AZURE_RESOURCE_DECLARATIONS, AZURE_TENANT_DECLARATIONS } from "./resources.js";
 import { parseAzureSettings } from "./settings.js";
 import { collectSubscription } from "./subscription.js";
 
@@ -24,7 +27,9 @@ export interface AzureCollectorOptions {
 /**
  * The Azure collector: every subscription the identity can list (or the configured ones), each scanned
  * for storage accounts, Key Vaults and keys, managed disks, Recovery Services vaults and the VMs they
- * protect, NSGs and SQL servers/databases. Nothing is created until `collect` runs.
+ * protect, NSGs, subnets, SQL servers/databases, Log Analytics workspaces and the subscription itself
+ * (Defender plans, owners); with `entra`, the tenant's Entra ID users from Microsoft Graph. Nothing is
+ * created until `collect` runs.
  */
 export function createAzureCollector(options: AzureCollectorOptions = {}): Collector {
   return {
@@ -51,6 +56,16 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         timeoutMs: settings.timeoutSeconds * 1000,
         ...(options.agent ? { agent: options.agent } : {}),
       });
+      const graph = settings.entra
+        ? await createGraphReader({
+            credential,
+            endpoint: settings.entra.endpoint,
+            audience: settings.entra.audience,
+            signal,
+            timeoutMs: settings.timeoutSeconds * 1000,
+            ...(options.agent ? { agent: options.agent } : {}),
+          })
+        : undefined;
       const limit = pLimit(settings.concurrency);
       // maxRetries counts retries; the kit counts attempts, and bounds each call (waits included) in time.
       const policy = {
@@ -58,6 +73,25 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
         maxAttempts: settings.maxRetries + 1,
         budgetMs: settings.timeoutSeconds * 1000,
       };
+
+      // Entra ID users belong to the tenant, not a subscription: read once, alongside the subscriptions.
+      const entra = graph ? collectTenant(graph, settings.tenantId) : Promise.resolve();
+      async function collectTenant(reader: NonNullable<typeof graph>, tenantId: string | undefined) {
+        const binding: ProviderBinding<EntraScope> = {
+          provider: "azure",
+          handle: { graph: reader, ...(tenantId ? { tenantId } : {}) },
+          classifier: azureClassifier,
+          policy,
+          signal,
+          limiter: () => limit,
+          emit: (resource) => ctx.emit(resource),
+          reportError: (record) => ctx.reportError(record),
+          itemsInFlight: 64,
+        };
+        const where = tenantId ?? "tenant";
+        for (const decl of AZURE_TENANT_DECLARATIONS)
+          await collectType(binding, decl, where, `entra/${where}`);
+      }
 
       let subscriptionIds = settings.subscriptions;
       if (!subscriptionIds) {
@@ -74,13 +108,20 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
           subscriptionIds = subscriptions.map((s) => s.subscriptionId);
         } catch (error) {
           if (signal.aborted) throw error;
-          const record = errorRecord("azure", "subscriptions", error, [...AZURE_RESOURCE_TYPES]);
+          // Every subscription type; the tenant's Entra ID users were read (or reported) on their own.
+          const record = errorRecord(
+            "azure",
+            "subscriptions",
+            error,
+            AZURE_RESOURCE_DECLARATIONS.map((d) => d.type),
+          );
           ctx.reportError({ ...record, message: `could not list subscriptions: ${record.message}` });
+          await entra;
           return;
         }
       }
-      const session = { arm, limit, policy, ctx: { ...ctx, signal } };
-      await Promise.all(subscriptionIds.map((id) => collectSubscription(session, id)));
+      const session = { arm, ...(graph ? { graph } : {}), limit, policy, ctx: { ...ctx, signal } };
+      await Promise.all([entra, ...subscriptionIds.map((id) => collectSubscription(session, id))]);
     },
   };
 }

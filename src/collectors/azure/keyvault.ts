@@ -45,6 +45,8 @@ export const KeyListItemSchema = z.object({ id: z.string(), name: z.string() });
 
 const KeyPropertiesSchema = z.object({
   kty: z.string().nullish(),
+  keySize: z.number().int().nullish(),
+  curveName: z.string().nullish(),
   attributes: z
     .object({ enabled: z.boolean().nullish(), exp: z.number().nullish(), expires: z.number().nullish() })
     .nullish(),
@@ -83,6 +85,8 @@ export function keyVaultKeyFacts(
   return {
     vaultName,
     ...present("keyType", p.kty),
+    ...present("keySize", p.keySize),
+    ...present("curveName", p.curveName),
     ...present("enabled", p.attributes?.enabled),
     ...(typeof exp === "number" ? { expiresAt: new Date(exp * 1000).toISOString() } : {}),
     ...(p.rotationPolicy ? { rotation: rotationFacts(p.rotationPolicy) } : {}),

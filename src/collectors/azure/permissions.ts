@@ -1,5 +1,5 @@
 import { permissionsOf } from "../kit/calls.js";
-import { AZURE_CALLS } from "./calls.js";
+import { AZURE_CALLS, GRAPH_PERMISSIONS } from "./calls.js";
 import { AZURE_RESOURCE_DECLARATIONS } from "./resources.js";
 
 /**
@@ -7,11 +7,15 @@ import { AZURE_RESOURCE_DECLARATIONS } from "./resources.js";
  * type's calls, from the same table the calls go through. `assay permissions azure` prints them as a custom
  * role definition; assigning it (or the built-in Reader role, which is a superset) is enough.
  */
-export const AZURE_PERMISSIONS: readonly string[] = permissionsOf([
-  AZURE_CALLS.listSubscriptions,
-  AZURE_CALLS.listResources,
-  ...AZURE_RESOURCE_DECLARATIONS.flatMap((decl) => decl.calls),
-]);
+export const AZURE_PERMISSIONS: readonly string[] = permissionsOf(
+  [
+    AZURE_CALLS.listSubscriptions,
+    AZURE_CALLS.listResources,
+    ...AZURE_RESOURCE_DECLARATIONS.flatMap((decl) => decl.calls),
+  ],
+  // Microsoft Graph application permissions: granted to the app with admin consent, not in an Azure role.
+  GRAPH_PERMISSIONS,
+);
 
 export interface AzureRoleDefinition {
   Name: string;
@@ -33,7 +37,9 @@ export function buildAzureRoleDefinition(
     Name: "Assay Reader",
     IsCustom: true,
     Description:
-      "Read-only access Assay needs to check storage, Key Vault, disks, backup, NSG and SQL settings.",
+      "Read-only access Assay needs to check storage, Key Vault, disks, backup, networks, SQL, Log Analytics, " +
+      "Defender for Cloud plans and Owner role assignments. Entra ID users (azure.entra) also need the " +
+      `Microsoft Graph application permission ${GRAPH_PERMISSIONS.join(", ")} with admin consent (not an Azure role).`,
     Actions: [...actions].sort(),
     NotActions: [],
     DataActions: [],

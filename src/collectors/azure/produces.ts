@@ -9,4 +9,8 @@ export const AZURE_RESOURCE_TYPES = [
   "azure.network.nsg",
   "azure.sql.server",
   "azure.sql.database",
+  "azure.network.subnet",
+  "azure.loganalytics.workspace",
+  "azure.subscription",
+  "azure.entra.user",
 ] as const;

@@ -4,6 +4,7 @@ import type { FactsRecord, ResourceIdentity } from "../kit/facts.js";
 import { type AnyResourceType, defineResourceType, type TypeContext } from "../kit/resource-type.js";
 import type { ArmReader, GenericResourceSummary } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import type { GraphReader } from "./graph.js";
 import type { SubscriptionListing } from "./listing.js";
 
 /**
@@ -13,6 +14,8 @@ import type { SubscriptionListing } from "./listing.js";
  */
 export interface SubscriptionScope {
   arm: ArmReader;
+  /** Microsoft Graph, when `azure.entra` is configured (subscription owners' MFA registration). */
+  graph?: GraphReader;
   subscriptionId: string;
   /** The subscription's resources as they are listed (types read while later pages arrive). */
   listing: SubscriptionListing;

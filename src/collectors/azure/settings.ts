@@ -37,6 +37,18 @@ export const AzureSettingsSchema = z
      * or a dropped connection is retried once whatever this says; a denial or a bad request never.
      */
     maxRetries: z.number().int().min(0).max(10).default(3),
+    /**
+     * Entra ID users and the subscription owners' MFA registration, read from Microsoft Graph. Off unless
+     * configured: it needs a Graph application permission (AuditLog.Read.All) and Entra ID P1 or P2.
+     */
+    entra: z
+      .strictObject({
+        /** Microsoft Graph endpoint (national clouds have their own). */
+        endpoint: z.url().default("https://graph.microsoft.com"),
+        /** Token scope for Graph. */
+        audience: z.string().min(1).default("https://graph.microsoft.com/.default"),
+      })
+      .optional(),
   })
   .default({
     endpoint: "https://management.azure.com",

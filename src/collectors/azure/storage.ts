@@ -50,6 +50,78 @@ export function storageAccountFacts(properties: unknown): z.input<typeof AzureSt
   };
 }
 
+const DeleteActionSchema = z.object({
+  daysAfterModificationGreaterThan: z.number().nullish(),
+  daysAfterCreationGreaterThan: z.number().nullish(),
+  daysAfterLastAccessTimeGreaterThan: z.number().nullish(),
+});
+const ManagementPolicySchema = z.object({
+  properties: z
+    .object({
+      policy: z
+        .object({
+          rules: z
+            .array(
+              z.object({
+                name: z.string(),
+                enabled: z.boolean().nullish(),
+                type: z.string().nullish(),
+                definition: z
+                  .object({
+                    actions: z
+                      .object({
+                        baseBlob: z.object({ delete: DeleteActionSchema.nullish() }).nullish(),
+                        snapshot: z.object({ delete: DeleteActionSchema.nullish() }).nullish(),
+                        version: z.object({ delete: DeleteActionSchema.nullish() }).nullish(),
+                      })
+                      .nullish(),
+                  })
+                  .nullish(),
+              }),
+            )
+            .nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+function deleteFacts(action: z.infer<typeof DeleteActionSchema> | null | undefined) {
+  if (!action) return undefined;
+  return {
+    ...present("daysAfterModificationGreaterThan", action.daysAfterModificationGreaterThan),
+    ...present("daysAfterCreationGreaterThan", action.daysAfterCreationGreaterThan),
+    ...present("daysAfterLastAccessTimeGreaterThan", action.daysAfterLastAccessTimeGreaterThan),
+  };
+}
+
+/**
+ * The rules of `managementPolicies/default` (2023-05-01, ManagementPolicy): each rule's name, `enabled` as
+ * returned and its delete actions. Whether they dispose of data soon enough is the rules' judgement (AZ-ST-006).
+ */
+export function lifecycleRulesFacts(
+  reply: unknown,
+): NonNullable<z.input<typeof AzureStorageAccountFactsSchema>["lifecycleRules"]> {
+  const parsed = ManagementPolicySchema.parse(reply ?? {});
+  return (parsed.properties?.policy?.rules ?? []).map((rule) => {
+    const actions = rule.definition?.actions;
+    const baseBlobDelete = deleteFacts(actions?.baseBlob?.delete);
+    const snapshotDelete = deleteFacts(actions?.snapshot?.delete);
+    const versionDelete = deleteFacts(actions?.version?.delete);
+    return {
+      name: rule.name,
+      ...present("enabled", rule.enabled),
+      ...present("type", rule.type),
+      ...(baseBlobDelete ? { baseBlobDelete } : {}),
+      ...(snapshotDelete ? { snapshotDelete } : {}),
+      ...(versionDelete ? { versionDelete } : {}),
+    };
+  });
+}
+
+/** ARM's answer for an account without a lifecycle policy (404): "no policy", not a failure to read one. */
+export const NO_MANAGEMENT_POLICY = ["ManagementPolicyNotFound"] as const;
+
 export const storageAccount = armResourceType({
   type: "azure.storage.account",
   service: "storage",
@@ -57,5 +129,22 @@ export const storageAccount = armResourceType({
   apiVersion: STORAGE_API_VERSION,
   facts: AzureStorageAccountFactsSchema,
   read: AZURE_CALLS.readStorageAccount,
+  extraCalls: [AZURE_CALLS.readManagementPolicy],
   toFacts: storageAccountFacts,
+  async extra(ctx, summary, facts) {
+    await facts.read(
+      "lifecycleRules",
+      // Parsed inside the call, so a reply of another shape is a service error for this fact only.
+      async () =>
+        (await ctx.callOrAbsent(
+          AZURE_CALLS.readManagementPolicy,
+          async () =>
+            lifecycleRulesFacts(
+              await ctx.provider.arm.get(`${summary.id}/managementPolicies/default`, STORAGE_API_VERSION),
+            ),
+          NO_MANAGEMENT_POLICY,
+        )) ?? [],
+      (rules) => facts.set("lifecycleRules", rules, AZURE_CALLS.readManagementPolicy),
+    );
+  },
 });

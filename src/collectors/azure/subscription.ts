@@ -5,14 +5,15 @@ import { collectType, errorRecord, type ProviderBinding } from "../kit/runner.js
 import type { CollectContext } from "../types.js";
 import { type ArmReader, azureClassifier, type GenericResourceSummary } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
+import type { GraphReader } from "./graph.js";
 import { SubscriptionListing } from "./listing.js";
-import { AZURE_RESOURCE_TYPES } from "./produces.js";
 import { AZURE_RESOURCE_DECLARATIONS } from "./resources.js";
 import type { SubscriptionScope } from "./scope.js";
 
 /** What one scan shares across subscriptions. */
 export interface AzureSession {
   arm: ArmReader;
+  graph?: GraphReader;
   /** Every read goes through this one limiter, so the whole scan keeps at most N reads in flight. */
   limit: LimitFunction;
   policy: AttemptPolicy;
@@ -47,7 +48,12 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
     first = await nextPage();
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    const record = errorRecord(COLLECTOR, subscriptionId, err, [...AZURE_RESOURCE_TYPES]);
+    const record = errorRecord(
+      COLLECTOR,
+      subscriptionId,
+      err,
+      AZURE_RESOURCE_DECLARATIONS.map((d) => d.type),
+    );
     report(ctx, {
       ...record,
       message: `could not list the resources of subscription ${subscriptionId}: ${record.message}`,
@@ -70,6 +76,7 @@ export async function collectSubscription(session: AzureSession, subscriptionId:
   const shared = new Map<string, Promise<unknown>>();
   const scope: SubscriptionScope = {
     arm,
+    ...(session.graph ? { graph: session.graph } : {}),
     subscriptionId,
     listing,
     once<T>(name: string, read: () => Promise<T>): Promise<T> {

@@ -5,6 +5,12 @@ import type { sqladmin_v1 } from "@googleapis/sqladmin";
 import type { storage_v1 } from "@googleapis/storage";
 import type { GlobalOptions } from "googleapis-common";
 import { createKmsClient, type KmsClient } from "./kms-client.js";
+import {
+  createIamClient,
+  createServiceUsageClient,
+  type IamClient,
+  type ServiceUsageClient,
+} from "./rest-clients.js";
 import { type GcpSettings, type GoogleApiName, rootUrlFor } from "./settings.js";
 
 export type GoogleAuthOption = NonNullable<GlobalOptions["auth"]>;
@@ -18,6 +24,8 @@ export interface GoogleApis {
   /** Resource Manager v1, for the effective organization policy of a project (v3 has no such method). */
   orgPolicies: cloudresourcemanager_v1.Cloudresourcemanager;
   kms: KmsClient;
+  serviceUsage: ServiceUsageClient;
+  iam: IamClient;
   /** Only when Workspace is configured. */
   directory?: admin_directory_v1.Admin;
 }
@@ -63,6 +71,8 @@ export async function createGoogleApis(
     resourceManager: crmMod.cloudresourcemanager({ version: "v3", ...options("cloudresourcemanager") }),
     orgPolicies: crmMod.cloudresourcemanager({ version: "v1", ...options("cloudresourcemanager") }),
     kms: await createKmsClient(options("cloudkms")),
+    serviceUsage: await createServiceUsageClient(options("serviceusage")),
+    iam: await createIamClient(options("iam")),
     ...(adminMod ? { directory: adminMod.admin({ version: "directory_v1", ...options("admin") }) } : {}),
   };
 }

@@ -39,7 +39,8 @@ export function buildGcpCustomRole(permissions: readonly string[] = GCP_PERMISSI
   return {
     title: "Assay Reader",
     description:
-      "Read-only access Assay needs for buckets, KMS keys, Cloud SQL and firewall rules. Workspace users also " +
+      "Read-only access Assay needs for buckets, KMS keys, Cloud SQL, firewall rules, networks, the project IAM " +
+      "policy, scanning services and service-account keys. Workspace users also " +
       "need the scope https://www.googleapis.com/auth/admin.directory.user.readonly by domain-wide delegation.",
     stage: "GA",
     includedPermissions: [...permissions].sort(),

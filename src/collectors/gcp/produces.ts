@@ -5,4 +5,7 @@ export const GCP_RESOURCE_TYPES = [
   "gcp.sql.instance",
   "gcp.compute.firewall",
   "gcp.workspace.user",
+  "gcp.compute.network",
+  "gcp.project",
+  "gcp.iam.serviceAccountKey",
 ] as const;

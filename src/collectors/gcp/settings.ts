@@ -2,7 +2,16 @@ import { z } from "zod";
 import type { AttemptPolicy } from "../kit/attempts.js";
 import { parseSettings } from "../kit/settings.js";
 
-const GOOGLE_APIS = ["storage", "cloudkms", "sqladmin", "compute", "admin", "cloudresourcemanager"] as const;
+const GOOGLE_APIS = [
+  "storage",
+  "cloudkms",
+  "sqladmin",
+  "compute",
+  "admin",
+  "cloudresourcemanager",
+  "serviceusage",
+  "iam",
+] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
 
 /**

@@ -9,6 +9,12 @@ import { z } from "zod";
  */
 const days = z.number().nonnegative();
 
+const LifecycleDeleteSchema = z.strictObject({
+  daysAfterModificationGreaterThan: days.optional(),
+  daysAfterCreationGreaterThan: days.optional(),
+  daysAfterLastAccessTimeGreaterThan: days.optional(),
+});
+
 export const AzureStorageAccountFactsSchema = z.strictObject({
   /** `supportsHttpsTrafficOnly`: plain HTTP requests are refused. */
   httpsOnly: z.boolean().optional(),
@@ -26,6 +32,27 @@ export const AzureStorageAccountFactsSchema = z.strictObject({
       infrastructureEncryption: z.boolean().optional(),
     })
     .optional(),
+  /**
+   * The rules of the blob lifecycle management policy (`managementPolicies/default`); an empty list when the
+   * account has none (ARM answers ManagementPolicyNotFound). Each rule's delete actions in days, as set.
+   */
+  lifecycleRules: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        /** `enabled` as returned (the 2023-05-01 spec: "Rule is enabled if set to true"). */
+        enabled: z.boolean().optional(),
+        /** `Lifecycle` is the only type the API defines. */
+        type: z.string().optional(),
+        /** `actions.baseBlob.delete`: days after modification, creation or last access (whichever is set). */
+        baseBlobDelete: LifecycleDeleteSchema.optional(),
+        /** `actions.snapshot.delete`. */
+        snapshotDelete: LifecycleDeleteSchema.optional(),
+        /** `actions.version.delete`. */
+        versionDelete: LifecycleDeleteSchema.optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const AzureKeyVaultFactsSchema = z.strictObject({
@@ -38,7 +65,12 @@ export const AzureKeyVaultFactsSchema = z.strictObject({
 
 export const AzureKeyVaultKeyFactsSchema = z.strictObject({
   vaultName: z.string().optional(),
+  /** `kty`: RSA, RSA-HSM, EC, EC-HSM, oct, oct-HSM. */
   keyType: z.string().optional(),
+  /** `keySize` in bits (RSA and oct keys). */
+  keySize: z.number().int().positive().optional(),
+  /** `curveName` of an EC key: P-256, P-384, P-521, P-256K. */
+  curveName: z.string().optional(),
   enabled: z.boolean().optional(),
   /** Expiry of the current key version, if set. */
   expiresAt: z.iso.datetime().optional(),
@@ -128,6 +160,76 @@ export const AzureSqlDatabaseFactsSchema = z.strictObject({
   tdeEnabled: z.boolean().optional(),
 });
 
+export const AzureSubnetFactsSchema = z.strictObject({
+  /** The virtual network the subnet belongs to (its name). */
+  virtualNetwork: z.string().optional(),
+  /** `addressPrefix` and `addressPrefixes` merged. */
+  addressPrefixes: z.array(z.string()).optional(),
+  /** `networkSecurityGroup.id`; ARM leaves `networkSecurityGroup` out of a subnet that has none. */
+  networkSecurityGroupId: z.string().optional(),
+  /** `delegations[].properties.serviceName` (a subnet delegated to a service, e.g. Microsoft.Web/serverFarms). */
+  delegations: z.array(z.string()).optional(),
+  provisioningState: z.string().optional(),
+});
+
+export const AzureLogAnalyticsWorkspaceFactsSchema = z.strictObject({
+  /** `retentionInDays`: how long ingested data is kept (interactive retention). */
+  retentionInDays: z.number().int().nonnegative().optional(),
+  /** `sku.name`: Free (retention fixed at 7 days), PerGB2018, CapacityReservation, … */
+  sku: z.string().optional(),
+  /** `workspaceCapping.dailyQuotaGb`; -1 means no cap. */
+  dailyQuotaGb: z.number().optional(),
+});
+
+const DefenderPlanSchema = z.strictObject({
+  /** `pricingTier`: Free or Standard (Standard = the Defender plan is on). */
+  pricingTier: z.string().optional(),
+  subPlan: z.string().optional(),
+  /** `deprecated`: the plan is retired and replaced (its replacements are other plans). */
+  deprecated: z.boolean().optional(),
+});
+
+const SubscriptionOwnerSchema = z.strictObject({
+  principalId: z.string(),
+  /** `principalType` of the role assignment: User, Group, ServicePrincipal, ForeignGroup, Device. */
+  principalType: z.string().optional(),
+  /** The scope the assignment was made at (the subscription or a management group above it). */
+  scope: z.string().optional(),
+  /** From Microsoft Graph userRegistrationDetails (users only). */
+  userPrincipalName: z.string().optional(),
+  isMfaRegistered: z.boolean().optional(),
+  isMfaCapable: z.boolean().optional(),
+});
+
+export const AzureSubscriptionFactsSchema = z.strictObject({
+  /** Microsoft Defender for Cloud plans by name (`VirtualMachines`, `Containers`, `SqlServers`, …). */
+  defenderPlans: z.record(z.string(), DefenderPlanSchema).optional(),
+  /**
+   * Role assignments of the built-in Owner role (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) at the subscription or
+   * above (`$filter=atScope()`), users with their MFA registration from Microsoft Graph.
+   */
+  owners: z.array(SubscriptionOwnerSchema).optional(),
+});
+
+export const AzureEntraUserFactsSchema = z.strictObject({
+  userPrincipalName: z.string().optional(),
+  userDisplayName: z.string().optional(),
+  /** `member` or `guest`. */
+  userType: z.string().optional(),
+  /** Holds a privileged Entra ID role. */
+  isAdmin: z.boolean().optional(),
+  /** Registered a strong authentication method. */
+  isMfaRegistered: z.boolean().optional(),
+  /** Registered a method allowed by the authentication methods policy, so MFA can be required. */
+  isMfaCapable: z.boolean().optional(),
+  isPasswordlessCapable: z.boolean().optional(),
+  isSsprRegistered: z.boolean().optional(),
+  /** `methodsRegistered`: microsoftAuthenticatorPush, fido2, softwareOneTimePasscode, mobilePhone, … */
+  methodsRegistered: z.array(z.string()).optional(),
+  /** When the report row was last updated (as Graph wrote it). */
+  lastUpdatedDateTime: z.string().optional(),
+});
+
 export const azureFactsSchemas: Record<string, z.ZodType> = {
   "azure.storage.account": AzureStorageAccountFactsSchema,
   "azure.keyvault.vault": AzureKeyVaultFactsSchema,
@@ -138,4 +240,8 @@ export const azureFactsSchemas: Record<string, z.ZodType> = {
   "azure.network.nsg": AzureNetworkSecurityGroupFactsSchema,
   "azure.sql.server": AzureSqlServerFactsSchema,
   "azure.sql.database": AzureSqlDatabaseFactsSchema,
+  "azure.network.subnet": AzureSubnetFactsSchema,
+  "azure.loganalytics.workspace": AzureLogAnalyticsWorkspaceFactsSchema,
+  "azure.subscription": AzureSubscriptionFactsSchema,
+  "azure.entra.user": AzureEntraUserFactsSchema,
 };

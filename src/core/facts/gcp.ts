@@ -140,10 +140,56 @@ export const GcpWorkspaceUserFactsSchema = z.strictObject({
   lastLoginTime: z.iso.datetime().optional(),
 });
 
+const IamBindingSchema = z.strictObject({
+  role: z.string(),
+  members: z.array(z.string()).optional(),
+  /** An IAM Condition: the binding applies only when its CEL expression holds. */
+  condition: z.strictObject({ title: z.string().optional(), expression: z.string() }).optional(),
+});
+
+export const GcpNetworkFactsSchema = z.strictObject({
+  /** `autoCreateSubnetworks`: an auto mode VPC network (one subnet per region, created for you). Absent on a legacy network. */
+  autoCreateSubnetworks: z.boolean().optional(),
+  /** How many subnetworks the network has (`subnetworks` URLs). */
+  subnetworkCount: z.number().int().nonnegative().optional(),
+  /** `routingConfig.routingMode`: REGIONAL or GLOBAL. */
+  routingMode: z.string().optional(),
+  /** `IPv4Range`: set only on a legacy (non-VPC) network. */
+  IPv4Range: z.string().optional(),
+});
+
+export const GcpProjectFactsSchema = z.strictObject({
+  /** The bindings of the project's IAM policy, read at policy version 3 so conditional bindings are included. */
+  iamBindings: z.array(IamBindingSchema).optional(),
+  /**
+   * Service Usage `state` (ENABLED, DISABLED) of the vulnerability-scanning services, by service name:
+   * `containerscanning.googleapis.com` (Artifact Analysis scanning) and `securitycenter.googleapis.com`.
+   */
+  services: z.record(z.string(), z.string()).optional(),
+});
+
+export const GcpServiceAccountKeyFactsSchema = z.strictObject({
+  /** The service account's email. */
+  serviceAccount: z.string().optional(),
+  /** USER_MANAGED or SYSTEM_MANAGED. */
+  keyType: z.string().optional(),
+  /** GOOGLE_PROVIDED or USER_PROVIDED (an uploaded public key). */
+  keyOrigin: z.string().optional(),
+  keyAlgorithm: z.string().optional(),
+  /** When the key became valid (created). */
+  validAfterTime: z.iso.datetime().optional(),
+  validBeforeTime: z.iso.datetime().optional(),
+  /** `disabled`; the API leaves it out for an enabled key (proto3 JSON omits false). */
+  disabled: z.boolean().optional(),
+});
+
 export const gcpFactsSchemas: Record<string, z.ZodType> = {
   "gcp.storage.bucket": GcpBucketFactsSchema,
   "gcp.kms.cryptoKey": GcpCryptoKeyFactsSchema,
   "gcp.sql.instance": GcpSqlInstanceFactsSchema,
   "gcp.compute.firewall": GcpFirewallFactsSchema,
   "gcp.workspace.user": GcpWorkspaceUserFactsSchema,
+  "gcp.compute.network": GcpNetworkFactsSchema,
+  "gcp.project": GcpProjectFactsSchema,
+  "gcp.iam.serviceAccountKey": GcpServiceAccountKeyFactsSchema,
 };

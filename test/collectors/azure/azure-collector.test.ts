@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAzureCollector } from "../../../src/collectors/azure/index.js";
+import { AZURE_RESOURCE_TYPES } from "../../../src/collectors/azure/produces.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
 import {
@@ -28,7 +29,8 @@ describe("Azure collector against the ARM emulator", () => {
   const attrs = (id: string) => collected.resources.get(id)?.attributes;
 
   it("emits only valid resources whose facts match their type's schema", () => {
-    expect(collected.resources.size).toBe(33);
+    // 33 of the first types, 3 subnets, 2 Log Analytics workspaces and subscription A itself.
+    expect(collected.resources.size).toBe(39);
     for (const resource of collected.resources.values()) {
       const parsed = ResourceSchema.parse(resource);
       const schema = factsSchemaFor(parsed.type);
@@ -49,18 +51,32 @@ describe("Azure collector against the ARM emulator", () => {
         keyVaultKeyUri: "https://kv-good.vault.azure.net/keys/rotating",
         infrastructureEncryption: true,
       },
+      // Microsoft's StorageAccountGetManagementPolicy example.
+      lifecycleRules: [
+        {
+          name: "olcmtest",
+          enabled: true,
+          type: "Lifecycle",
+          baseBlobDelete: { daysAfterModificationGreaterThan: 1000 },
+          snapshotDelete: { daysAfterCreationGreaterThan: 30 },
+        },
+      ],
     });
     expect(attrs(ids.stBad)).toEqual({
       httpsOnly: false,
       minimumTlsVersion: "TLS1_0",
       allowBlobPublicAccess: true,
       encryption: { keySource: "Microsoft.Storage", infrastructureEncryption: false },
+      // A rule without `enabled` and without a delete action: both stay absent.
+      lifecycleRules: [{ name: "tiering", type: "Lifecycle" }],
     });
     // Microsoft's StorageAccountGetProperties example: no allowBlobPublicAccess, minimumTlsVersion or
     // requireInfrastructureEncryption.
     expect(attrs(ids.stExample)).toEqual({
       httpsOnly: false,
       encryption: { keySource: "Microsoft.Storage" },
+      // ManagementPolicyNotFound: the account has no lifecycle policy.
+      lifecycleRules: [],
     });
     expect(collected.resources.get(ids.stGood)?.tags).toEqual({ env: "prod" });
     expect(collected.resources.get(ids.stGood)?.sources?.httpsOnly).toBe(
@@ -73,7 +89,14 @@ describe("Azure collector against the ARM emulator", () => {
     expect(denied?.attributes).toEqual({});
     expect(denied?.unreadable?.httpsOnly).toBe("AccessDenied: Microsoft.Storage/storageAccounts/read");
     expect(Object.keys(denied?.unreadable ?? {}).sort()).toEqual(
-      ["allowBlobPublicAccess", "encryption", "httpsOnly", "minimumTlsVersion", "publicNetworkAccess"].sort(),
+      [
+        "allowBlobPublicAccess",
+        "encryption",
+        "httpsOnly",
+        "lifecycleRules",
+        "minimumTlsVersion",
+        "publicNetworkAccess",
+      ].sort(),
     );
   });
 
@@ -96,6 +119,7 @@ describe("Azure collector against the ARM emulator", () => {
     expect(attrs(ids.keyRotating)).toEqual({
       vaultName: "kv-good",
       keyType: "RSA",
+      keySize: 3072,
       enabled: true,
       expiresAt: new Date(Math.floor(NOW.getTime() / 1000) * 1000 + 300 * 86400 * 1000).toISOString(),
       rotation: { autoRotate: true, rotateAfterDays: 90, expiryDays: 365 },
@@ -103,12 +127,18 @@ describe("Azure collector against the ARM emulator", () => {
     expect(attrs(ids.keyStatic)).toEqual({
       vaultName: "kv-good",
       keyType: "EC",
+      curveName: "P-256",
       enabled: true,
       rotation: { autoRotate: false },
     });
     // Microsoft's getKey example has no rotationPolicy: rotation is not reported, not "no rotation".
     const example = collected.resources.get(ids.keyExample);
-    expect(example?.attributes).toEqual({ vaultName: "sample-vault", keyType: "RSA", enabled: true });
+    expect(example?.attributes).toEqual({
+      vaultName: "sample-vault",
+      keyType: "RSA",
+      keySize: 2048,
+      enabled: true,
+    });
     expect(example?.unreadable?.rotation).toMatch(/^not reported by the API: /);
     expect(collected.resources.get(ids.keyStatic)?.unreadable).toEqual({});
   });
@@ -129,7 +159,8 @@ describe("Azure collector against the ARM emulator", () => {
     expect(error?.permission).toBe("Microsoft.Resources/subscriptions/resources/read");
     expect(error?.resourceTypes).toContain("azure.storage.account");
     expect(error?.resourceTypes).toContain("azure.compute.vm");
-    expect(collected.errors).toHaveLength(2);
+    // With kv-bad's keys and vnet-denied's subnets.
+    expect(collected.errors).toHaveLength(3);
   });
 
   it("reads resources while later pages of the resource list are still being fetched", () => {
@@ -280,7 +311,8 @@ describe("Azure collector settings", () => {
         scope: "subscriptions",
         permission: "Microsoft.Resources/subscriptions/read",
       });
-      expect(errors[0]?.resourceTypes).toHaveLength(9);
+      // Every type of a subscription; Entra ID users belong to the tenant (Microsoft Graph) instead.
+      expect(errors[0]?.resourceTypes).toEqual(AZURE_RESOURCE_TYPES.filter((t) => t !== "azure.entra.user"));
     } finally {
       await emulator.close();
     }

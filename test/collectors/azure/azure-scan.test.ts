@@ -6,7 +6,7 @@ import { loadRules } from "../../../src/engine/load.js";
 import { BUILTIN_RULES_DIR } from "../../../src/engine/paths.js";
 import { runScan } from "../../../src/scan/run.js";
 import { staticTokenCredential } from "../../emulators/azure/credential.js";
-import { azureScenario, azureIds as ids, SUB_B } from "../../emulators/azure/scenario.js";
+import { azureScenario, azureIds as ids, SUB_A, SUB_B } from "../../emulators/azure/scenario.js";
 import { type ArmEmulator, startArmEmulator } from "../../emulators/azure/server.js";
 
 const NOW = new Date("2026-06-01T12:00:00.000Z");
@@ -20,6 +20,7 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-003": "pass",
     "AZ-ST-004": "pass",
     "AZ-ST-005": "pass",
+    "AZ-ST-006": "pass", // Microsoft's management policy example: an enabled rule deletes base blobs
   },
   [ids.stBad]: {
     "AZ-ST-001": "fail",
@@ -27,6 +28,7 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-003": "fail",
     "AZ-ST-004": "fail",
     "AZ-ST-005": "fail",
+    "AZ-ST-006": "fail", // a tiering rule only
   },
   [ids.stDenied]: {
     "AZ-ST-001": "error",
@@ -34,6 +36,7 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-003": "error",
     "AZ-ST-004": "error",
     "AZ-ST-005": "error",
+    "AZ-ST-006": "error",
   },
   [ids.stThrottled]: {
     "AZ-ST-001": "pass",
@@ -41,6 +44,7 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-003": "pass",
     "AZ-ST-004": "pass",
     "AZ-ST-005": "pass",
+    "AZ-ST-006": "fail", // ManagementPolicyNotFound: no lifecycle policy
   },
   [ids.kvGood]: { "AZ-KV-001": "pass", "AZ-KV-002": "pass" },
   [ids.kvBad]: {
@@ -50,9 +54,10 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-KV-003": "error",
     "AZ-KV-004": "error",
     "AZ-KV-005": "error",
+    "AZ-KV-006": "error",
   },
-  [ids.keyRotating]: { "AZ-KV-003": "pass", "AZ-KV-004": "pass", "AZ-KV-005": "pass" },
-  [ids.keyStatic]: { "AZ-KV-003": "fail", "AZ-KV-004": "skip", "AZ-KV-005": "fail" },
+  [ids.keyRotating]: { "AZ-KV-003": "pass", "AZ-KV-004": "pass", "AZ-KV-005": "pass", "AZ-KV-006": "pass" },
+  [ids.keyStatic]: { "AZ-KV-003": "fail", "AZ-KV-004": "skip", "AZ-KV-005": "fail", "AZ-KV-006": "pass" },
   [ids.diskCmk]: { "AZ-DISK-001": "pass", "AZ-DISK-002": "pass" },
   [ids.diskPmk]: { "AZ-DISK-001": "fail", "AZ-DISK-002": "fail" },
   [ids.vmProtected]: { "AZ-BAK-001": "pass", "AZ-BAK-002": "pass" },
@@ -75,10 +80,16 @@ const EXPECTED: Record<string, Record<string, Status>> = {
     "AZ-ST-003": "pass", // allowBlobPublicAccess omitted: the documented default, false
     "AZ-ST-004": "error", // requireInfrastructureEncryption omitted, no documented default
     "AZ-ST-005": "fail",
+    "AZ-ST-006": "fail",
   },
   // enableRbacAuthorization omitted: Azure documents the default as false (access policies).
   [ids.kvExample]: { "AZ-KV-001": "fail", "AZ-KV-002": "error" },
-  [ids.keyExample]: { "AZ-KV-003": "error", "AZ-KV-004": "error", "AZ-KV-005": "fail" },
+  [ids.keyExample]: {
+    "AZ-KV-003": "error",
+    "AZ-KV-004": "error",
+    "AZ-KV-005": "fail",
+    "AZ-KV-006": "pass", // RSA 2048 meets the default profile
+  },
   [ids.diskExample]: { "AZ-DISK-001": "fail", "AZ-DISK-002": "error" },
   [ids.diskSetOnly]: { "AZ-DISK-001": "pass", "AZ-DISK-002": "error" },
   [ids.rsvExample]: { "AZ-BAK-003": "pass" },
@@ -86,6 +97,14 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.sqlExample]: { "AZ-SQL-002": "fail", "AZ-SQL-003": "skip", "AZ-SQL-004": "error" },
   [ids.sqlNoRetention]: { "AZ-SQL-002": "pass", "AZ-SQL-003": "error", "AZ-SQL-004": "pass" },
   [ids.nsgExample]: { "AZ-NSG-001": "pass", "AZ-NSG-002": "pass" },
+  [ids.subnetApp]: { "AZ-NET-001": "pass" },
+  [ids.subnetData]: { "AZ-NET-001": "fail" },
+  [ids.subnetGateway]: { "AZ-NET-001": "skip" },
+  [ids.vnetDenied]: { "AZ-NET-001": "error" },
+  [ids.lawExample]: { "AZ-LOG-001": "fail" }, // 30 days (Free) against the default 90
+  [ids.lawLong]: { "AZ-LOG-001": "pass" },
+  // Microsoft's ListPricings example: Servers P2 and Containers on; owners' MFA needs Graph (not configured).
+  [ids.subscriptionA]: { "AZ-DEF-001": "pass", "AZ-DEF-002": "pass", "AZ-ENTRA-002": "error" },
 };
 
 describe("assay scan of a seeded Azure estate (real collector, real engine, shipped rules)", () => {
@@ -128,7 +147,13 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
 
   it("turns the denied subscription into an error for every Azure rule, naming the permission", () => {
     const denied = report.findings.filter((f) => f.resourceUid === SUB_B);
-    expect(denied.map((f) => f.ruleId).sort()).toEqual(report.rules.map((r) => r.id).sort());
+    // Entra ID users belong to the tenant (Microsoft Graph, not configured here), not to a subscription.
+    expect(denied.map((f) => f.ruleId).sort()).toEqual(
+      report.rules
+        .map((r) => r.id)
+        .filter((id) => id !== "AZ-ENTRA-001")
+        .sort(),
+    );
     expect(
       denied.every(
         (f) => f.status === "error" && f.message.includes("Microsoft.Resources/subscriptions/resources/read"),
@@ -150,6 +175,13 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
   it("says why a check failed in the resource's terms", () => {
     const message = (uid: string, rule: string) =>
       report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.subnetData, "AZ-NET-001")).toBe(
+      "Subnet vnet-prod/data (10.0.2.0/24) has no network security group.",
+    );
+    expect(message(ids.lawExample, "AZ-LOG-001")).toBe("Workspace keeps data 30 days (profile minimum: 90).");
+    expect(message(ids.stThrottled, "AZ-ST-006")).toBe(
+      "Storage account stthrottled has no lifecycle management policy: blobs are never deleted.",
+    );
     expect(message(ids.dbBad, "AZ-SQL-001")).toBe(
       "Transparent data encryption is off for database legacy of server sql-bad",
     );
@@ -159,5 +191,46 @@ describe("assay scan of a seeded Azure estate (real collector, real engine, ship
     expect(message(ids.sqlBad, "AZ-SQL-004")).toBe(
       "SQL server sql-bad accepts TLS older than 1.2 (minimalTlsVersion 1.0)",
     );
+  });
+});
+
+describe("assay scan of Entra ID users and subscription owners (Microsoft Graph configured)", () => {
+  it("fails users and owners without MFA", async () => {
+    const emulator = await startArmEmulator(azureScenario(NOW));
+    const original = collectorLoaders.azure;
+    try {
+      const agent = emulator.agent;
+      collectorLoaders.azure = async () =>
+        createAzureCollector({ credential: staticTokenCredential(), agent });
+      const ruleSet = await loadRules({ dirs: [BUILTIN_RULES_DIR] });
+      const entraRules = ruleSet.rules.filter((r) => r.definition.id.startsWith("AZ-ENTRA-"));
+      const { report } = await runScan({
+        collectors: ["azure"],
+        ruleSet: { ...ruleSet, rules: entraRules },
+        ruleDirs: [BUILTIN_RULES_DIR],
+        settings: {
+          azure: {
+            endpoint: emulator.endpoint,
+            subscriptions: [SUB_A],
+            entra: { endpoint: emulator.endpoint },
+          },
+        },
+        now: NOW,
+      });
+      const names = new Map(report.resources.map((r) => [r.uid, r.name]));
+      const status = Object.fromEntries(
+        report.findings.map((f) => [`${f.ruleId} ${names.get(f.resourceUid)}`, f.status]),
+      );
+      expect(status).toEqual({
+        "AZ-ENTRA-001 AlexW@Contoso.com": "pass",
+        "AZ-ENTRA-001 AllanD@Contoso.com": "fail",
+        "AZ-ENTRA-001 BiancaP@Contoso.com": "pass",
+        // Allan owns the subscription without MFA: a failure, whatever the unlisted owner would have been.
+        [`AZ-ENTRA-002 ${SUB_A}`]: "fail",
+      });
+    } finally {
+      if (original) collectorLoaders.azure = original;
+      await emulator.close();
+    }
   });
 });

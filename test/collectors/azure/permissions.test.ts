@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { permissionsFor } from "../../../src/cli/permissions.js";
 import { AZURE_PERMISSIONS, buildAzureRoleDefinition } from "../../../src/collectors/azure/permissions.js";
 import { AZURE_RESOURCE_TYPES } from "../../../src/collectors/azure/produces.js";
-import { AZURE_RESOURCE_DECLARATIONS } from "../../../src/collectors/azure/resources.js";
+import {
+  AZURE_RESOURCE_DECLARATIONS,
+  AZURE_TENANT_DECLARATIONS,
+} from "../../../src/collectors/azure/resources.js";
 
 describe("Azure permissions", () => {
   it("declare every operation the collector calls, all of them reads", () => {
@@ -22,9 +25,19 @@ describe("Azure permissions", () => {
         "Microsoft.Sql/servers/read",
         "Microsoft.Sql/servers/auditingSettings/read",
         "Microsoft.Sql/servers/databases/transparentDataEncryption/read",
+        "Microsoft.Storage/storageAccounts/managementPolicies/read",
+        "Microsoft.Network/virtualNetworks/read",
+        "Microsoft.OperationalInsights/workspaces/read",
+        "Microsoft.Security/pricings/read",
+        "Microsoft.Authorization/roleAssignments/read",
       ].sort(),
     );
-    expect(AZURE_RESOURCE_DECLARATIONS.map((d) => d.type).sort()).toEqual([...AZURE_RESOURCE_TYPES].sort());
+    expect([...AZURE_RESOURCE_DECLARATIONS, ...AZURE_TENANT_DECLARATIONS].map((d) => d.type).sort()).toEqual(
+      [...AZURE_RESOURCE_TYPES].sort(),
+    );
+    // The Graph permission is granted to the app with admin consent, never put in an Azure role.
+    expect(AZURE_PERMISSIONS).not.toContain("AuditLog.Read.All");
+    expect(buildAzureRoleDefinition().Description).toContain("AuditLog.Read.All");
     expect(AZURE_PERMISSIONS.every((p) => p.endsWith("/read"))).toBe(true);
   });
 

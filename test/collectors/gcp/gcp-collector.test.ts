@@ -1,11 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGcpCollector } from "../../../src/collectors/gcp/index.js";
+import { PROJECT_DECLARATIONS } from "../../../src/collectors/gcp/resources/index.js";
 import { factsSchemaFor } from "../../../src/core/facts/index.js";
 import { ResourceSchema } from "../../../src/core/resource.js";
 import { staticTokenAuth } from "../../emulators/gcp/credential.js";
 import { CUSTOMER, gcpScenario, gcpIds as ids, ORG } from "../../emulators/gcp/scenario.js";
 import { type GcpEmulator, startGcpEmulator } from "../../emulators/gcp/server.js";
 import { type Collected, collectGcp } from "./collect.js";
+
+/** The types this file is about; the project, network and key types are tested in gcp-posture.test.ts. */
+const FIRST_TYPES = new Set([
+  "gcp.storage.bucket",
+  "gcp.kms.cryptoKey",
+  "gcp.sql.instance",
+  "gcp.compute.firewall",
+  "gcp.workspace.user",
+]);
+const firstTypes = <T extends { type: string }>(resources: Map<string, T>) =>
+  new Map([...resources].filter(([, r]) => FIRST_TYPES.has(r.type)));
 
 const NOW = new Date("2026-06-01T12:00:00.000Z");
 
@@ -32,10 +44,12 @@ describe("GCP collector against the Google API emulator", () => {
       expect(factsSchemaFor(parsed.type)?.safeParse(parsed.attributes).success, parsed.uid).toBe(true);
     }
     const projects = new Set(
-      [...collected.resources.values()].filter((r) => r.type !== "gcp.workspace.user").map((r) => r.account),
+      [...firstTypes(collected.resources).values()]
+        .filter((r) => r.type !== "gcp.workspace.user")
+        .map((r) => r.account),
     );
     expect([...projects].sort()).toEqual(["proj-a", "proj-b"]);
-    expect(collected.resources.size).toBe(8 + 5 + 5 + 6 + 6);
+    expect(firstTypes(collected.resources).size).toBe(8 + 5 + 5 + 6 + 6);
     // Deleted folders and projects, and projects of another organization, are not scanned.
     expect(
       emulator.requests.some((r) => r.path.includes("proj-old") || r.path.includes("proj-elsewhere")),
@@ -243,11 +257,15 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
       const { resources, errors } = await collectGcp(emulator, { projects: ["proj-b"] }, NOW);
-      expect([...resources.keys()]).toEqual([ids.bProjB]);
+      expect([...firstTypes(resources).keys()]).toEqual([ids.bProjB]);
       expect(errors.map((e) => e.scope)).toEqual(["proj-b/compute"]);
-      expect(emulator.requests.some((r) => r.path.startsWith("/v3/") || r.path.startsWith("/admin/"))).toBe(
-        false,
-      );
+      // The project's own IAM policy is read (gcp.project); the project list is not.
+      expect(
+        emulator.requests.some(
+          (r) =>
+            (r.path.startsWith("/v3/") && !r.path.endsWith(":getIamPolicy")) || r.path.startsWith("/admin/"),
+        ),
+      ).toBe(false);
     } finally {
       await emulator.close();
     }
@@ -257,7 +275,7 @@ describe("GCP collector settings", () => {
     const emulator = await startGcpEmulator(gcpScenario(NOW));
     try {
       const { resources } = await collectGcp(emulator, {}, NOW);
-      const projects = new Set([...resources.values()].map((r) => r.account));
+      const projects = new Set([...firstTypes(resources).values()].map((r) => r.account));
       expect([...projects].sort()).toEqual(["proj-a", "proj-b"]);
       expect(emulator.requests.some((r) => r.path === "/v3/projects:search")).toBe(true);
       expect(emulator.requests.some((r) => r.path.includes("proj-old"))).toBe(false);
@@ -301,7 +319,7 @@ describe("GCP collector settings", () => {
       expect(resources.size).toBe(0);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ scope: "100", permission: "resourcemanager.folders.list" });
-      expect(errors[0]?.resourceTypes).toHaveLength(4);
+      expect(errors[0]?.resourceTypes).toHaveLength(PROJECT_DECLARATIONS.length);
     } finally {
       await emulator.close();
     }
@@ -316,10 +334,11 @@ describe("GCP collector settings", () => {
         { projects: ["proj-a"], endpoints: { compute: "http://127.0.0.1:1/" } },
         NOW,
       );
-      expect(errors.map((e) => [e.scope, e.code, e.permission, e.resourceTypes.join()])).toEqual([
+      expect(errors.map((e) => [e.scope, e.code, e.permission, e.resourceTypes.join()]).sort()).toEqual([
         ["proj-a/compute", "ECONNREFUSED", undefined, "gcp.compute.firewall"],
+        ["proj-a/compute", "ECONNREFUSED", undefined, "gcp.compute.network"],
       ]);
-      expect(errors[0]).toMatchObject({
+      expect(errors.find((e) => e.resourceTypes.includes("gcp.compute.firewall"))).toMatchObject({
         kind: "unreachable",
         message: "compute.firewalls.list: the endpoint could not be reached (ECONNREFUSED)",
       });
@@ -440,7 +459,7 @@ describe("GCP failures name what happened", () => {
     const emulator = await startGcpEmulator(scenario);
     try {
       const { resources, errors } = await collectGcp(emulator, { projects: ["proj-a"] }, NOW);
-      expect(resources.size).toBe(0);
+      expect(firstTypes(resources).size).toBe(0);
       // Buckets can exist with the JSON API off: not knowing them is an error, not a pass.
       expect(errors.map((e) => [e.scope, e.code, e.kind, e.permission])).toEqual([
         ["proj-a/storage", "SERVICE_DISABLED", "invalidConfiguration", undefined],

@@ -13,7 +13,7 @@ const NOW = new Date("2026-06-01T12:00:00.000Z");
 type Status = "pass" | "fail" | "error" | "skip";
 const all = (ruleIds: string[], status: Status) => Object.fromEntries(ruleIds.map((r) => [r, status]));
 const GCS = ["GCP-GCS-001", "GCP-GCS-002", "GCP-GCS-003", "GCP-GCS-004", "GCP-GCS-005", "GCP-GCS-006"];
-const KMS = ["GCP-KMS-001", "GCP-KMS-002", "GCP-KMS-003"];
+const KMS = ["GCP-KMS-001", "GCP-KMS-002", "GCP-KMS-003", "GCP-KMS-004"];
 const WS = ["GCP-WS-001", "GCP-WS-002", "GCP-WS-003", "GCP-WS-004"];
 
 /** Every shipped GCP rule against the seeded organization: the exact status per rule and resource. */
@@ -36,10 +36,12 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.bRequesterPays]: all(GCS, "pass"),
   [ids.bProjB]: all(GCS, "pass"),
   "proj-denied/storage": all(GCS, "error"),
-  [ids.kRotating]: all(KMS, "pass"),
-  [ids.kLong]: { "GCP-KMS-001": "pass", "GCP-KMS-002": "fail", "GCP-KMS-003": "fail" },
-  [ids.kNone]: { "GCP-KMS-001": "fail", "GCP-KMS-002": "skip", "GCP-KMS-003": "skip" },
-  [ids.kSign]: all(KMS, "skip"),
+  // Symmetric keys: GCP-KMS-004 (RSA and EC key sizes) does not apply.
+  [ids.kRotating]: { ...all(KMS, "pass"), "GCP-KMS-004": "skip" },
+  [ids.kLong]: { "GCP-KMS-001": "pass", "GCP-KMS-002": "fail", "GCP-KMS-003": "fail", "GCP-KMS-004": "skip" },
+  [ids.kNone]: { "GCP-KMS-001": "fail", "GCP-KMS-002": "skip", "GCP-KMS-003": "skip", "GCP-KMS-004": "skip" },
+  // EC_SIGN_P256_SHA256 (its version template) meets the default profile's 256 bits.
+  [ids.kSign]: { ...all(KMS, "skip"), "GCP-KMS-004": "pass" },
   [ids.kDisabled]: all(KMS, "skip"),
   "proj-denied/kms": all(KMS, "error"),
   [ids.sqlGood]: {
@@ -87,6 +89,15 @@ const EXPECTED: Record<string, Record<string, Status>> = {
   [ids.dave]: { "GCP-WS-001": "pass", "GCP-WS-002": "pass", "GCP-WS-003": "skip", "GCP-WS-004": "skip" },
   [ids.erin]: all(WS, "skip"),
   [ids.frank]: all(WS, "fail"),
+  [ids.netDefault]: { "GCP-NET-001": "fail" },
+  [ids.netProd]: { "GCP-NET-001": "pass" },
+  // proj-a grants Owner to a user and has container scanning on; proj-b neither; proj-denied's policy is denied.
+  [ids.projA]: { "GCP-IAM-001": "fail", "GCP-VULN-001": "pass" },
+  [ids.projB]: { "GCP-IAM-001": "pass", "GCP-VULN-001": "fail" },
+  [ids.projDenied]: { "GCP-IAM-001": "error", "GCP-VULN-001": "fail" },
+  [ids.keyOld]: { "GCP-IAM-002": "fail" },
+  [ids.keyNew]: { "GCP-IAM-002": "pass" },
+  [ids.keyDisabled]: { "GCP-IAM-002": "skip" },
 };
 
 describe("assay scan of a seeded GCP organization and Workspace (real collector, real engine, shipped rules)", () => {
@@ -140,6 +151,13 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
   it("says why a check failed in the resource's terms", () => {
     const message = (uid: string, rule: string) =>
       report.findings.find((f) => f.resourceUid === uid && f.ruleId === rule)?.message;
+    expect(message(ids.projA, "GCP-IAM-001")).toBe(
+      "Basic roles granted to users in project proj-a: roles/owner to user:alice@example.com; roles/viewer to user:contractor@example.net.",
+    );
+    expect(message(ids.keyOld, "GCP-IAM-002")).toMatch(/^Key created .* \(profile maximum age: 90 days\)\.$/);
+    expect(message(ids.netDefault, "GCP-NET-001")).toBe(
+      "Project proj-a still has its default network (auto mode, 2 subnetworks).",
+    );
     expect(message(ids.fwSsh, "GCP-FW-001")).toBe('TCP 22 is allowed from ["0.0.0.0/0"]');
     expect(message(ids.bPublic, "GCP-GCS-003")).toBe(
       "Public access prevention is inherited on the bucket and the organization policy constraint storage.publicAccessPrevention is not enforced on its project",

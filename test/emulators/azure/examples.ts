@@ -193,3 +193,198 @@ export const networkSecurityGroupGet = {
     }),
   ],
 };
+
+/**
+ * Azure/azure-rest-api-specs specification/security/resource-manager/Microsoft.Security/stable/2024-01-01/examples/Pricings/ListPricings_example.json
+ * (the list's items, trimmed of `extensions`; the KubernetesService plan is deprecated and Free).
+ */
+export const pricingsList = (subscriptionId: string) =>
+  (
+    [
+      [
+        "VirtualMachines",
+        {
+          pricingTier: "Standard",
+          subPlan: "P2",
+          freeTrialRemainingTime: "PT0S",
+          enablementTime: "2023-03-01T12:42:42.1921106Z",
+          enforce: "False",
+          resourcesCoverageStatus: "PartiallyCovered",
+        },
+      ],
+      [
+        "SqlServers",
+        {
+          pricingTier: "Standard",
+          freeTrialRemainingTime: "PT0S",
+          enablementTime: "2023-03-01T12:42:42.1921106Z",
+          enforce: "False",
+          resourcesCoverageStatus: "FullyCovered",
+        },
+      ],
+      [
+        "AppServices",
+        {
+          pricingTier: "Free",
+          freeTrialRemainingTime: "PT0S",
+          enforce: "False",
+          resourcesCoverageStatus: "NotCovered",
+        },
+      ],
+      [
+        "KubernetesService",
+        {
+          pricingTier: "Free",
+          freeTrialRemainingTime: "PT0S",
+          enforce: "False",
+          resourcesCoverageStatus: "NotCovered",
+          deprecated: true,
+          replacedBy: ["Containers"],
+        },
+      ],
+      [
+        "Containers",
+        {
+          pricingTier: "Standard",
+          freeTrialRemainingTime: "PT0S",
+          enablementTime: "2023-03-01T12:42:42.1921106Z",
+          enforce: "False",
+          resourcesCoverageStatus: "FullyCovered",
+        },
+      ],
+    ] as const
+  ).map(([name, properties]) => ({
+    id: `/subscriptions/${subscriptionId}/providers/Microsoft.Security/pricings/${name}`,
+    name,
+    type: "Microsoft.Security/pricings",
+    properties,
+  }));
+
+/** Azure/azure-rest-api-specs specification/storage/resource-manager/Microsoft.Storage/stable/2023-05-01/examples/StorageAccountGetManagementPolicy.json */
+export const managementPolicyGet = {
+  name: "DefaultManagementPolicy",
+  type: "Microsoft.Storage/storageAccounts/managementPolicies",
+  properties: {
+    policy: {
+      rules: [
+        {
+          enabled: true,
+          name: "olcmtest",
+          type: "Lifecycle",
+          definition: {
+            filters: { blobTypes: ["blockBlob"], prefixMatch: ["olcmtestcontainer"] },
+            actions: {
+              baseBlob: {
+                tierToCool: { daysAfterModificationGreaterThan: 30 },
+                tierToArchive: { daysAfterModificationGreaterThan: 90 },
+                delete: { daysAfterModificationGreaterThan: 1000 },
+              },
+              snapshot: { delete: { daysAfterCreationGreaterThan: 30 } },
+            },
+          },
+        },
+      ],
+    },
+    lastModifiedTime: "2018-06-08T03:01:55.7168089Z",
+  },
+};
+
+/** Azure/azure-rest-api-specs specification/operationalinsights/resource-manager/Microsoft.OperationalInsights/stable/2023-09-01/examples/WorkspacesGet.json */
+export const logAnalyticsWorkspaceGet = {
+  customerId: "5b02755b-5bf4-430c-9487-45502a2a7e62",
+  provisioningState: "Succeeded",
+  sku: { name: "Free" },
+  retentionInDays: 30,
+  publicNetworkAccessForQuery: "Enabled",
+  publicNetworkAccessForIngestion: "Enabled",
+};
+
+/**
+ * Microsoft Graph v1.0 `GET /reports/authenticationMethods/userRegistrationDetails`, the example response of
+ * microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api/authenticationmethodsroot-list-userregistrationdetails.md
+ */
+export const userRegistrationDetailsList = [
+  {
+    id: "86462606-fde0-4fc4-9e0c-a20eb73e54c6",
+    userPrincipalName: "AlexW@Contoso.com",
+    userDisplayName: "Alex Wilber",
+    isAdmin: false,
+    isSsprRegistered: false,
+    isSsprEnabled: false,
+    isSsprCapable: false,
+    isMfaRegistered: true,
+    isMfaCapable: true,
+    isPasswordlessCapable: false,
+    lastUpdatedDateTime: "2023-03-13T19:15:41.6195833Z",
+    methodsRegistered: ["microsoftAuthenticatorPush", "softwareOneTimePasscode"],
+    isSystemPreferredAuthenticationMethodEnabled: true,
+    systemPreferredAuthenticationMethods: ["push"],
+    userPreferredMethodForSecondaryAuthentication: "push",
+    userType: "member",
+  },
+  {
+    id: "c6ad1942-4afa-47f8-8d48-afb5d8d69d2f",
+    userPrincipalName: "AllanD@Contoso.com",
+    userDisplayName: "Allan Deyoung",
+    isAdmin: false,
+    isSsprRegistered: false,
+    isSsprEnabled: false,
+    isSsprCapable: false,
+    isMfaRegistered: false,
+    isMfaCapable: false,
+    isPasswordlessCapable: false,
+    lastUpdatedDateTime: "2023-03-13T19:15:41.6195833Z",
+    methodsRegistered: [],
+    isSystemPreferredAuthenticationMethodEnabled: true,
+    systemPreferredAuthenticationMethods: [],
+    userPreferredMethodForSecondaryAuthentication: "",
+    userType: "guest",
+  },
+  {
+    id: "c8096958-797c-44fa-8fde-a6fb62567cf0",
+    userPrincipalName: "BiancaP@Contoso.com",
+    userDisplayName: "Bianca Pisani",
+    isAdmin: false,
+    isSsprRegistered: true,
+    isSsprEnabled: false,
+    isSsprCapable: false,
+    isMfaRegistered: true,
+    isMfaCapable: true,
+    isPasswordlessCapable: false,
+    lastUpdatedDateTime: "2023-03-13T19:15:41.6195833Z",
+    methodsRegistered: ["mobilePhone", "microsoftAuthenticatorPush", "softwareOneTimePasscode"],
+    isSystemPreferredAuthenticationMethodEnabled: true,
+    systemPreferredAuthenticationMethods: ["push"],
+    userPreferredMethodForSecondaryAuthentication: "voiceMobile",
+    userType: "member",
+  },
+];
+
+/**
+ * A role assignment in the shape of RoleAssignment (Azure/azure-rest-api-specs
+ * specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json,
+ * as in its example RoleAssignments_ListForSubscription.json): id, name, type and properties with
+ * roleDefinitionId, principalId, principalType and scope.
+ */
+export function roleAssignment(
+  scope: string,
+  name: string,
+  roleDefinition: string,
+  principalId: string,
+  principalType: string,
+) {
+  const subscription = /^\/subscriptions\/[^/]+/.exec(scope)?.[0] ?? scope;
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
+    name,
+    type: "Microsoft.Authorization/roleAssignments",
+    properties: {
+      roleDefinitionId: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleDefinition}`,
+      principalId,
+      principalType,
+      scope,
+      createdOn: "2022-04-01T10:00:00.0000000Z",
+      updatedOn: "2022-04-01T10:00:00.0000000Z",
+    },
+  };
+}

@@ -3,11 +3,16 @@ import {
   diskGet,
   keyVaultGetKey,
   keyVaultGetVault,
+  logAnalyticsWorkspaceGet,
+  managementPolicyGet,
   networkSecurityGroupGet,
+  pricingsList,
   recoveryVaultGet,
+  roleAssignment,
   sqlServerBlobAuditingGet,
   sqlServerGet,
   storageAccountGetProperties,
+  userRegistrationDetailsList,
 } from "./examples.js";
 import type { ArmResource, ArmSeed } from "./server.js";
 
@@ -59,7 +64,27 @@ export const azureIds = {
   sqlExample: prov("Microsoft.Sql/servers/sqlcrudtest-4645"),
   sqlNoRetention: prov("Microsoft.Sql/servers/sql-monitor-only"),
   nsgExample: prov("Microsoft.Network/networkSecurityGroups/testnsg"),
+  vnet: prov("Microsoft.Network/virtualNetworks/vnet-prod"),
+  vnetDenied: prov("Microsoft.Network/virtualNetworks/vnet-denied"),
+  subnetApp: prov("Microsoft.Network/virtualNetworks/vnet-prod/subnets/app"),
+  subnetData: prov("Microsoft.Network/virtualNetworks/vnet-prod/subnets/data"),
+  subnetGateway: prov("Microsoft.Network/virtualNetworks/vnet-prod/subnets/GatewaySubnet"),
+  lawExample: prov("Microsoft.OperationalInsights/workspaces/oiautorest6685"),
+  lawLong: prov("Microsoft.OperationalInsights/workspaces/law-audit"),
+  subscriptionA: `/subscriptions/${SUB_A}`,
 };
+
+/** Entra ID users of the Graph example (userRegistrationDetails): Alex and Bianca have MFA, Allan has none. */
+export const entraUsers = {
+  alex: "86462606-fde0-4fc4-9e0c-a20eb73e54c6",
+  allan: "c6ad1942-4afa-47f8-8d48-afb5d8d69d2f",
+  bianca: "c8096958-797c-44fa-8fde-a6fb62567cf0",
+  /** An owner the report does not list. */
+  ghost: "99999999-9999-4999-8999-999999999999",
+  ownersGroup: "77777777-7777-4777-8777-777777777777",
+};
+export const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const READER_ROLE = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
 export const API_VERSIONS: Record<string, string> = {
   // @azure/arm-resources-subscriptions and @azure/arm-resources default versions.
@@ -76,6 +101,11 @@ export const API_VERSIONS: Record<string, string> = {
   "microsoft.sql/servers": "2021-11-01",
   "microsoft.sql/servers/auditingsettings": "2021-11-01",
   "microsoft.sql/servers/databases/transparentdataencryption": "2021-11-01",
+  "microsoft.storage/storageaccounts/managementpolicies": "2023-05-01",
+  "microsoft.network/virtualnetworks": "2024-05-01",
+  "microsoft.operationalinsights/workspaces": "2023-09-01",
+  "microsoft.security/pricings": "2024-01-01",
+  "microsoft.authorization/roleassignments": "2022-04-01",
 };
 
 function rule(
@@ -169,6 +199,7 @@ export function azureScenario(now: Date): ArmSeed {
         "Microsoft.KeyVault/vaults/keys",
         {
           kty: "RSA",
+          keySize: 3072,
           attributes: { enabled: true, exp: Math.floor(now.getTime() / 1000) + 300 * 86400 },
           rotationPolicy: {
             lifetimeActions: [
@@ -185,6 +216,7 @@ export function azureScenario(now: Date): ArmSeed {
         "Microsoft.KeyVault/vaults/keys",
         {
           kty: "EC",
+          curveName: "P-256",
           attributes: { enabled: true },
           rotationPolicy: {
             lifetimeActions: [{ trigger: { timeBeforeExpiry: "P30D" }, action: { type: "Notify" } }],
@@ -303,6 +335,75 @@ export function azureScenario(now: Date): ArmSeed {
         { listed: false },
       ),
       r(azureIds.nsgExample, "Microsoft.Network/networkSecurityGroups", networkSecurityGroupGet),
+      r(
+        `${azureIds.stGood}/managementPolicies/default`,
+        "Microsoft.Storage/storageAccounts/managementPolicies",
+        managementPolicyGet.properties,
+        { name: "DefaultManagementPolicy", listed: false },
+      ),
+      // A policy that only moves blobs to cooler tiers: nothing is ever deleted.
+      r(
+        `${azureIds.stBad}/managementPolicies/default`,
+        "Microsoft.Storage/storageAccounts/managementPolicies",
+        {
+          policy: {
+            rules: [
+              {
+                name: "tiering",
+                type: "Lifecycle",
+                definition: {
+                  actions: { baseBlob: { tierToCool: { daysAfterModificationGreaterThan: 30 } } },
+                },
+              },
+            ],
+          },
+        },
+        { name: "DefaultManagementPolicy", listed: false },
+      ),
+      // Subnets in the shape of Subnet (specification/network/resource-manager/Microsoft.Network/stable/
+      // 2024-05-01/virtualNetwork.json, as in VirtualNetworkGet.json): `networkSecurityGroup` only when one is set.
+      r(azureIds.vnet, "Microsoft.Network/virtualNetworks", {
+        addressSpace: { addressPrefixes: ["10.0.0.0/16"] },
+        provisioningState: "Succeeded",
+        subnets: [
+          {
+            id: azureIds.subnetApp,
+            name: "app",
+            properties: {
+              addressPrefix: "10.0.1.0/24",
+              networkSecurityGroup: { id: azureIds.nsgPrivate },
+              provisioningState: "Succeeded",
+            },
+          },
+          {
+            id: azureIds.subnetData,
+            name: "data",
+            properties: {
+              addressPrefix: "10.0.2.0/24",
+              delegations: [
+                {
+                  name: "sql",
+                  properties: { serviceName: "Microsoft.Sql/managedInstances" },
+                },
+              ],
+              provisioningState: "Succeeded",
+            },
+          },
+          {
+            id: azureIds.subnetGateway,
+            name: "GatewaySubnet",
+            properties: { addressPrefix: "10.0.255.0/27", provisioningState: "Succeeded" },
+          },
+        ],
+      }),
+      r(azureIds.vnetDenied, "Microsoft.Network/virtualNetworks", { subnets: [] }),
+      r(azureIds.lawExample, "Microsoft.OperationalInsights/workspaces", logAnalyticsWorkspaceGet),
+      r(azureIds.lawLong, "Microsoft.OperationalInsights/workspaces", {
+        provisioningState: "Succeeded",
+        sku: { name: "PerGB2018" },
+        retentionInDays: 400,
+        workspaceCapping: { dailyQuotaGb: -1 },
+      }),
       // Something Assay has no rules for: listed, never read.
       r(prov("Microsoft.Web/sites/app-1"), "Microsoft.Web/sites", {}),
     ],
@@ -339,6 +440,15 @@ export function azureScenario(now: Date): ArmSeed {
       [`${azureIds.rsvNoSoftDelete}/backupProtectedItems`]: [],
       [`${azureIds.rsvExample}/backupProtectedItems`]: [],
       [`${azureIds.rsvLegacy}/backupProtectedItems`]: [],
+      [`/subscriptions/${SUB_A}/providers/Microsoft.Security/pricings`]: pricingsList(SUB_A),
+      [`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleAssignments`]: [
+        roleAssignment(`/subscriptions/${SUB_A}`, "ra-alex", OWNER_ROLE, entraUsers.alex, "User"),
+        roleAssignment(`/subscriptions/${SUB_A}`, "ra-allan", OWNER_ROLE, entraUsers.allan, "User"),
+        roleAssignment(`/subscriptions/${SUB_A}`, "ra-ghost", OWNER_ROLE, entraUsers.ghost, "User"),
+        roleAssignment(`/subscriptions/${SUB_A}`, "ra-group", OWNER_ROLE, entraUsers.ownersGroup, "Group"),
+        // A reader is no owner.
+        roleAssignment(`/subscriptions/${SUB_A}`, "ra-bianca", READER_ROLE, entraUsers.bianca, "User"),
+      ],
       // The shape of listKeys.json (keyvault 2023-07-01): id, name, type, location, properties.
       [`${azureIds.kvExample}/keys`]: [
         {
@@ -350,8 +460,24 @@ export function azureScenario(now: Date): ArmSeed {
         },
       ],
     },
+    graph: {
+      collections: {
+        "/v1.0/reports/authenticationMethods/userRegistrationDetails": userRegistrationDetailsList,
+      },
+      entities: Object.fromEntries(
+        userRegistrationDetailsList.map((u) => [
+          `/v1.0/reports/authenticationMethods/userRegistrationDetails/${u.id}`,
+          {
+            "@odata.context":
+              "https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails/$entity",
+            ...u,
+          },
+        ]),
+      ),
+    },
     faults: [
       { path: azureIds.stDenied, status: 403, action: "Microsoft.Storage/storageAccounts/read" },
+      { path: azureIds.vnetDenied, status: 403, action: "Microsoft.Network/virtualNetworks/read" },
       { path: azureIds.stThrottled, status: 429, times: 1, retryAfterSeconds: 1 },
       { path: `${azureIds.kvBad}/keys`, status: 403, action: "Microsoft.KeyVault/vaults/keys/read" },
       {

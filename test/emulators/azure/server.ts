@@ -33,6 +33,8 @@ export interface ArmFault {
   retryAfterSeconds?: number;
   /** The action named in the AuthorizationFailed message. */
   action?: string;
+  /** Graph only: the error code of a 403 (default Authorization_RequestDenied). */
+  code?: string;
 }
 
 export interface ArmSeed {
@@ -46,6 +48,11 @@ export interface ArmSeed {
    */
   apiVersions: Record<string, string>;
   faults?: ArmFault[];
+  /**
+   * Microsoft Graph v1.0 on the same host (`/v1.0/…`, no api-version): path (lower case) → a collection
+   * (served with `@odata.context` and `@odata.nextLink` paging) or, for an entity, its body.
+   */
+  graph?: { collections?: Record<string, unknown[]>; entities?: Record<string, unknown> };
 }
 
 export interface ArmEmulator {
@@ -124,6 +131,7 @@ export async function startArmEmulator(
       );
     }
     if (req.method !== "GET") return armError(405, "MethodNotAllowed", "read-only emulator");
+    if (lower.startsWith("/v1.0/")) return graph(lower);
     // An empty path segment matches no ARM route (a client that joins "/" + "/subscriptions/…" sends this).
     // (Read from the raw request line: WHATWG URL parsing would take "//subscriptions" for a host name.)
     const rawPath = (req.url ?? "/").split("?")[0] ?? "/";
@@ -209,7 +217,75 @@ export async function startArmEmulator(
     }
     const collection = collections.get(lower);
     if (collection) return page(collection);
+    // Storage answers for an account without a lifecycle policy with its own code (azure-cli shows
+    // "(ManagementPolicyNotFound) No ManagementPolicy found for account …").
+    const policyOf =
+      /^(.*\/providers\/microsoft\.storage\/storageaccounts\/([^/]+))\/managementpolicies\/default$/.exec(
+        lower,
+      );
+    if (policyOf && byId.has(policyOf[1] ?? "")) {
+      return armError(
+        404,
+        "ManagementPolicyNotFound",
+        `No ManagementPolicy found for account ${policyOf[2]}`,
+      );
+    }
     return armError(404, "ResourceNotFound", `The Resource '${path}' was not found.`);
+
+    /** Microsoft Graph: `$top`/`$skiptoken` paging, Graph error bodies (Request_ResourceNotFound, Authorization_RequestDenied). */
+    function graph(lowerPath: string) {
+      const graphFault = faults.find((f) => f.path === lowerPath && (f.times === undefined || f.times > 0));
+      if (graphFault) {
+        if (graphFault.times !== undefined) graphFault.times -= 1;
+        if (graphFault.status === 403) {
+          return send(403, {
+            error: {
+              code: graphFault.code ?? "Authorization_RequestDenied",
+              message:
+                graphFault.code === "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+                  ? "Neither tenant is B2C or tenant doesn't have premium license"
+                  : "Insufficient privileges to complete the operation.",
+            },
+          });
+        }
+        if (graphFault.status === 429) {
+          return send(
+            429,
+            { error: { code: "TooManyRequests", message: "Too many requests." } },
+            { "retry-after": String(graphFault.retryAfterSeconds ?? 1) },
+          );
+        }
+        return send(500, {
+          error: { code: "generalException", message: "General exception while processing." },
+        });
+      }
+      const items = Object.entries(seed.graph?.collections ?? {}).find(
+        ([k]) => k.toLowerCase() === lowerPath,
+      )?.[1];
+      if (items) {
+        const skip = Number(url.searchParams.get("$skiptoken") ?? "0");
+        const value = items.slice(skip, skip + pageSize);
+        const next = new URL(url);
+        next.searchParams.set("$skiptoken", String(skip + pageSize));
+        return send(200, {
+          "@odata.context": `https://graph.microsoft.com/v1.0/$metadata#${lowerPath.split("/").pop()}`,
+          value,
+          ...(skip + pageSize < items.length
+            ? { "@odata.nextLink": `https://127.0.0.1:${port()}${next.pathname}${next.search}` }
+            : {}),
+        });
+      }
+      const entity = Object.entries(seed.graph?.entities ?? {}).find(
+        ([k]) => k.toLowerCase() === lowerPath,
+      )?.[1];
+      if (entity) return send(200, entity);
+      return send(404, {
+        error: {
+          code: "Request_ResourceNotFound",
+          message: `Resource '${lowerPath.split("/").pop()}' does not exist.`,
+        },
+      });
+    }
   });
 
   let connections = 0;

@@ -13,6 +13,7 @@ import type { GcpSeed } from "./server.js";
  * a firewall entry for every port has no `ports`; a replica has `masterInstanceName`).
  */
 export const ORG = "organizations/100";
+export const SA_APP = "app-runner@proj-a.iam.gserviceaccount.com";
 export const CUSTOMER = "C012345";
 
 export const gcpIds = {
@@ -47,6 +48,14 @@ export const gcpIds = {
   dave: `//admin.googleapis.com/customers/${CUSTOMER}/users/1004`,
   erin: `//admin.googleapis.com/customers/${CUSTOMER}/users/1005`,
   frank: `//admin.googleapis.com/customers/${CUSTOMER}/users/1006`,
+  netDefault: "//compute.googleapis.com/projects/proj-a/global/networks/default",
+  netProd: "//compute.googleapis.com/projects/proj-a/global/networks/vpc-prod",
+  projA: "//cloudresourcemanager.googleapis.com/projects/proj-a",
+  projB: "//cloudresourcemanager.googleapis.com/projects/proj-b",
+  projDenied: "//cloudresourcemanager.googleapis.com/projects/proj-denied",
+  keyOld: `//iam.googleapis.com/projects/proj-a/serviceAccounts/${SA_APP}/keys/0a1b2c3d4e5f60718293a4b5c6d7e8f901234567`,
+  keyNew: `//iam.googleapis.com/projects/proj-a/serviceAccounts/${SA_APP}/keys/1a1b2c3d4e5f60718293a4b5c6d7e8f901234567`,
+  keyDisabled: `//iam.googleapis.com/projects/proj-a/serviceAccounts/${SA_APP}/keys/2a1b2c3d4e5f60718293a4b5c6d7e8f901234567`,
 };
 
 const ring1 = "projects/proj-a/locations/europe-west1/keyRings/ring-1";
@@ -234,6 +243,33 @@ function withKeyFields(
       }),
     ]),
   );
+}
+
+function network(name: string, auto: boolean, subnetworks: string[]) {
+  return {
+    kind: "compute#network",
+    id: String(4_000_000_000_000_000_000 + name.length),
+    creationTimestamp: "2025-03-01T02:00:00.000-08:00",
+    name,
+    description: name === "default" ? "Default network for the project" : "",
+    selfLink: `https://www.googleapis.com/compute/v1/projects/proj-a/global/networks/${name}`,
+    selfLinkWithId: `https://www.googleapis.com/compute/v1/projects/proj-a/global/networks/${name.length}`,
+    autoCreateSubnetworks: auto,
+    subnetworks,
+    routingConfig: { routingMode: "REGIONAL", bgpBestPathSelectionMode: "LEGACY" },
+    networkFirewallPolicyEnforcementOrder: "AFTER_CLASSIC_FIREWALL",
+  };
+}
+
+function saKey(id: string, validAfterTime: string, keyType: string) {
+  return {
+    name: `projects/proj-a/serviceAccounts/${SA_APP}/keys/${id}`,
+    validAfterTime: validAfterTime.replace(/\.\d{3}Z$/, "Z"),
+    validBeforeTime: "9999-12-31T23:59:59Z",
+    keyAlgorithm: "KEY_ALG_RSA_2048",
+    keyOrigin: "GOOGLE_PROVIDED",
+    keyType,
+  };
 }
 
 export function gcpScenario(now: Date): GcpSeed {
@@ -468,6 +504,64 @@ export function gcpScenario(now: Date): GcpSeed {
         }),
       ],
       "proj-denied": [],
+    },
+    // compute/v1 `Network`: the project's auto mode `default` network (created with the project) and a
+    // custom mode VPC network. int64 `id` as a string; output-only fields present.
+    networks: {
+      "proj-a": [
+        network("default", true, [
+          "https://www.googleapis.com/compute/v1/projects/proj-a/regions/europe-west1/subnetworks/default",
+          "https://www.googleapis.com/compute/v1/projects/proj-a/regions/us-central1/subnetworks/default",
+        ]),
+        network("vpc-prod", false, [
+          "https://www.googleapis.com/compute/v1/projects/proj-a/regions/europe-west1/subnetworks/app",
+        ]),
+      ],
+    },
+    // cloudresourcemanager/v3 `Policy`: basic roles to a user and a group, a conditional binding.
+    projectIam: {
+      "proj-a": {
+        bindings: [
+          { role: "roles/owner", members: ["user:alice@example.com", "group:admins@example.com"] },
+          { role: "roles/editor", members: [`serviceAccount:${SA_APP}`] },
+          {
+            role: "roles/viewer",
+            members: ["user:contractor@example.net"],
+            condition: {
+              title: "until June",
+              expression: 'request.time < timestamp("2026-07-01T00:00:00Z")',
+            },
+          },
+          { role: "roles/cloudkms.admin", members: ["user:bob@example.com"] },
+        ],
+      },
+      "proj-b": { bindings: [{ role: "roles/owner", members: ["group:admins@example.com"] }] },
+    },
+    enabledServices: { "proj-a": ["containerscanning.googleapis.com"] },
+    // iam/v1 `ServiceAccount` and `ServiceAccountKey`: keys.list returns only what `keyTypes` asks for.
+    serviceAccounts: {
+      "proj-a": [
+        {
+          account: {
+            name: `projects/proj-a/serviceAccounts/${SA_APP}`,
+            projectId: "proj-a",
+            uniqueId: "112233445566778899001",
+            email: SA_APP,
+            displayName: "App runner",
+            etag: "MDEwMjE5MjA=",
+            oauth2ClientId: "112233445566778899001",
+          },
+          keys: [
+            saKey("0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", days(-400), "USER_MANAGED"),
+            saKey("1a1b2c3d4e5f60718293a4b5c6d7e8f901234567", days(-10), "USER_MANAGED"),
+            {
+              ...saKey("2a1b2c3d4e5f60718293a4b5c6d7e8f901234567", days(-500), "USER_MANAGED"),
+              disabled: true,
+            },
+            saKey("3a1b2c3d4e5f60718293a4b5c6d7e8f901234567", days(-3), "SYSTEM_MANAGED"),
+          ],
+        },
+      ],
     },
     users: {
       my_customer: [

@@ -38,6 +38,14 @@ export interface GcpSeed {
    * answers `{constraint}` alone, as for a constraint no policy in the hierarchy sets.
    */
   effectiveOrgPolicies?: Record<string, Record<string, Record<string, unknown>>>;
+  /** Project id → VPC networks (`compute#network`). */
+  networks?: Record<string, Record<string, unknown>[]>;
+  /** Project id → IAM policy (`Policy`, cloudresourcemanager/v3). */
+  projectIam?: Record<string, { bindings?: { role: string; members?: string[]; condition?: unknown }[] }>;
+  /** Project id → service names that are ENABLED (any other service of a known project is DISABLED). */
+  enabledServices?: Record<string, string[]>;
+  /** Project id → service accounts (`ServiceAccount`, iam/v1), each with its keys (`ServiceAccountKey`). */
+  serviceAccounts?: Record<string, { account: Record<string, unknown>; keys: Record<string, unknown>[] }[]>;
   faults?: GcpFault[];
 }
 
@@ -108,6 +116,10 @@ const METHOD_PARAMETERS: [RegExp, string[]][] = [
   [/^\/v1\/projects\/[^/]+\/instances$/, ["filter", "maxResults", "pageToken"]],
   [/^\/v3\/projects:search$/, ["query", "pageSize", "pageToken"]],
   [/^\/v3\/(projects|folders)$/, ["parent", "pageSize", "pageToken", "showDeleted"]],
+  // serviceusage/v1 services.get; iam/v1 projects.serviceAccounts.list and keys.list.
+  [/^\/v1\/projects\/[^/]+\/services\/[^/]+$/, []],
+  [/^\/v1\/projects\/[^/]+\/serviceAccounts$/, ["pageSize", "pageToken"]],
+  [/^\/v1\/projects\/[^/]+\/serviceAccounts\/[^/]+\/keys$/, ["keyTypes"]],
 ];
 
 function unknownQueryParameter(path: string, query: URLSearchParams): string | undefined {
@@ -367,6 +379,45 @@ export async function startGcpEmulator(
       });
       return;
     }
+    // cloudresourcemanager/v3 projects.getIamPolicy: a POST with GetIamPolicyRequest; a policy with IAM
+    // Conditions needs `options.requestedPolicyVersion: 3`, as on buckets.
+    const iamOf = /^\/v3\/projects\/([^/:]+):getIamPolicy$/.exec(path);
+    if (iamOf) {
+      if (req.method !== "POST") return googleError(404, "Not Found", "NOT_FOUND");
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        const policy = seed.projectIam?.[iamOf[1] ?? ""];
+        if (!policy) {
+          return googleError(
+            403,
+            `Permission 'resourcemanager.projects.getIamPolicy' denied on resource (or it may not exist).`,
+            "PERMISSION_DENIED",
+          );
+        }
+        let asked = 1;
+        try {
+          asked = Number(
+            (JSON.parse(body || "{}") as { options?: { requestedPolicyVersion?: number } }).options
+              ?.requestedPolicyVersion ?? 1,
+          );
+        } catch {
+          return badRequest("Invalid JSON payload received.");
+        }
+        if (!Number.isInteger(asked) || asked < 0 || asked > 3) {
+          return badRequest(`Invalid requested policy version: ${asked}`);
+        }
+        const conditional = (policy.bindings ?? []).some((b) => b.condition);
+        if (conditional && asked < 3) {
+          return badRequest("The policy contains IAM Conditions; request policy version 3 to read it.");
+        }
+        send(200, { version: conditional ? 3 : 1, etag: "BwXhqDmhR6M=", ...policy });
+      });
+      return;
+    }
     if (path === "/v3/projects:search") return page("projects", seed.projects.map(projectReply));
     if (path === "/v3/projects" || path === "/v3/folders") {
       const parent = q.get("parent");
@@ -428,6 +479,66 @@ export async function startGcpEmulator(
       [
         /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+)\/cryptoKeys$/,
         (m) => page("cryptoKeys", seed.cryptoKeys?.[m[1] ?? ""] ?? []),
+      ],
+      [
+        /^\/v1\/projects\/([^/]+)\/services\/([^/]+)$/,
+        (m) => {
+          const i = seed.projects.findIndex((p) => p.projectId === m[1]);
+          if (i < 0) return notFound();
+          // GoogleApiServiceusageV1Service (serviceusage/v1): name and parent use the project number.
+          const number = 100_000_000_000 + i;
+          const service = m[2] ?? "";
+          return send(200, {
+            name: `projects/${number}/services/${service}`,
+            parent: `projects/${number}`,
+            config: { name: service, title: service.split(".")[0] },
+            state: (seed.enabledServices?.[m[1] ?? ""] ?? []).includes(service) ? "ENABLED" : "DISABLED",
+          });
+        },
+      ],
+      [
+        /^\/v1\/projects\/([^/]+)\/serviceAccounts$/,
+        (m) =>
+          page(
+            "accounts",
+            (seed.serviceAccounts?.[m[1] ?? ""] ?? []).map((a) => a.account),
+          ),
+      ],
+      [
+        /^\/v1\/projects\/([^/]+)\/serviceAccounts\/([^/]+)\/keys$/,
+        (m) => {
+          const account = (seed.serviceAccounts?.[m[1] ?? ""] ?? []).find((a) => a.account.email === m[2]);
+          if (!account) return notFound();
+          const types = q.getAll("keyTypes");
+          // iam/v1 keys.list: keyTypes is an enum (KEY_TYPE_UNSPECIFIED, USER_MANAGED, SYSTEM_MANAGED).
+          const unknownType = types.find(
+            (t) => !["KEY_TYPE_UNSPECIFIED", "USER_MANAGED", "SYSTEM_MANAGED"].includes(t),
+          );
+          if (unknownType) {
+            return googleError(
+              400,
+              `Invalid value at 'key_types' (type.googleapis.com/google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType), "${unknownType}"`,
+              "INVALID_ARGUMENT",
+            );
+          }
+          // keys.list has no paging; it filters by keyTypes when given.
+          const keys = account.keys.filter((k) => types.length === 0 || types.includes(String(k.keyType)));
+          return send(200, keys.length > 0 ? { keys } : {});
+        },
+      ],
+      [
+        /^\/compute\/v1\/projects\/([^/]+)\/global\/networks$/,
+        (m) =>
+          page(
+            "items",
+            seed.networks?.[m[1] ?? ""] ?? [],
+            {
+              kind: "compute#networkList",
+              id: `projects/${m[1]}/global/networks`,
+              selfLink: `https://www.googleapis.com/compute/v1/projects/${m[1]}/global/networks`,
+            },
+            500,
+          ),
       ],
       [
         /^\/v1\/projects\/([^/]+)\/instances$/,

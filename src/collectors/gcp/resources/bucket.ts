@@ -73,7 +73,7 @@ const BucketListSchema = z.object({
   items: z.array(z.unknown()).nullish(),
   nextPageToken: z.string().nullish(),
 });
-const IamPolicySchema = z.object({
+export const IamPolicySchema = z.object({
   bindings: z
     .array(
       z.object({

@@ -3,6 +3,9 @@ import type { GcpHandle } from "../handle.js";
 import { storageBucket } from "./bucket.js";
 import { computeFirewall } from "./firewall.js";
 import { kmsCryptoKey } from "./kms-key.js";
+import { computeNetwork } from "./network.js";
+import { gcpProject } from "./project.js";
+import { serviceAccountKey } from "./service-account-key.js";
 import { sqlInstance } from "./sql-instance.js";
 import { workspaceUser } from "./workspace-user.js";
 
@@ -13,6 +16,9 @@ export const GCP_RESOURCE_DECLARATIONS: readonly AnyResourceType<GcpHandle>[] = 
   sqlInstance,
   computeFirewall,
   workspaceUser,
+  computeNetwork,
+  gcpProject,
+  serviceAccountKey,
 ];
 
 /** The types collected in every project in scope (Workspace users belong to the customer instead). */

@@ -1,0 +1,102 @@
+import type { Agent } from "node:https";
+import type { TokenCredential } from "@azure/core-auth";
+import { z } from "zod";
+import { ArmHttpError } from "./arm.js";
+
+/**
+ * Microsoft Graph (Entra ID) over the same HTTP stack as Resource Manager (`@azure/core-rest-pipeline`: bearer
+ * token for the Graph audience, user agent, TLS agent), with the pipeline's retries off like ARM's: the
+ * collector kit retries by error kind. Graph errors have ARM's `{ error: { code, message } }` shape and are
+ * thrown as ArmHttpError, so `azureClassifier` reads both (Authorization_RequestDenied is a 403 denial).
+ */
+export interface GraphClientOptions {
+  credential: TokenCredential;
+  /** `https://graph.microsoft.com` (national clouds have their own). */
+  endpoint: string;
+  /** Token scope, `https://graph.microsoft.com/.default`. */
+  audience: string;
+  agent?: Agent;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export interface GraphReader {
+  /** A `/v1.0` collection page by page (`@odata.nextLink`): each `next()` is one call, undefined at the end. */
+  pages(path: string): { next(): Promise<unknown[] | undefined> };
+  /** GET one `/v1.0` entity. */
+  get(path: string): Promise<unknown>;
+}
+
+const GraphErrorBodySchema = z.object({
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+});
+const GraphPageSchema = z.object({
+  value: z.array(z.unknown()),
+  "@odata.nextLink": z.string().nullish(),
+});
+
+export async function createGraphReader(options: GraphClientOptions): Promise<GraphReader> {
+  const {
+    bearerTokenAuthenticationPolicy,
+    createDefaultHttpClient,
+    createPipelineFromOptions,
+    createPipelineRequest,
+  } = await import("@azure/core-rest-pipeline");
+  const pipeline = createPipelineFromOptions({
+    retryOptions: { maxRetries: 0 },
+    userAgentOptions: { userAgentPrefix: "assay" },
+  });
+  pipeline.addPolicy(
+    bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.audience }),
+  );
+  const httpClient = createDefaultHttpClient();
+  const base = `${options.endpoint.replace(/\/+$/, "")}/v1.0`;
+
+  async function send(url: string): Promise<unknown> {
+    const request = createPipelineRequest({
+      url,
+      method: "GET",
+      abortSignal: options.signal,
+      timeout: options.timeoutMs,
+    });
+    if (options.agent) request.agent = options.agent;
+    const response = await pipeline.sendRequest(httpClient, request);
+    let body: unknown;
+    try {
+      body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (response.status >= 400) {
+      const parsed = GraphErrorBodySchema.safeParse(body);
+      const error = parsed.success ? parsed.data.error : undefined;
+      throw new ArmHttpError(
+        response.status,
+        error?.code ?? `HTTP${response.status}`,
+        error?.message ?? `HTTP ${response.status}`,
+      );
+    }
+    if (body === undefined || typeof body !== "object") {
+      throw new ArmHttpError(undefined, "InvalidReply", `HTTP ${response.status} without a JSON body`);
+    }
+    return body;
+  }
+
+  return {
+    pages(path) {
+      let url: string | undefined = `${base}${path}`;
+      return {
+        async next() {
+          if (!url) return undefined;
+          const page = GraphPageSchema.safeParse(await send(url));
+          if (!page.success) {
+            throw new ArmHttpError(undefined, "InvalidReply", `the reply to ${path} has no value list`);
+          }
+          url = page.data["@odata.nextLink"] ?? undefined;
+          return page.data.value;
+        },
+      };
+    },
+    get: (path) => send(`${base}${path}`),
+  };
+}
