@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseNoteVerifierKey } from "../../../src/core/signed-note.js";
 import { signReport } from "../../../src/core/signing.js";
 import { verifyBundle } from "../../../src/evidence/verify.js";
+import { oscalValidator } from "../../formats/validators.js";
 import {
   buildReport,
   databases,
@@ -136,6 +137,14 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     expect(zip.headers["content-type"]).toBe("application/zip");
     const verified = verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
     expect(verified.failures).toEqual([]);
+    // The same period's OSCAL assessment results on their own: valid OSCAL 1.2.0, the plan embedded.
+    const oscal = await get(
+      `/control/export?framework=iso27001-2022&id=A.8.24&from=2020-01-01&to=${today}&format=oscal`,
+    );
+    expect(oscal.statusCode).toBe(200);
+    const doc = oscal.json() as { "assessment-results": { "import-ap": { href: string } } };
+    expect(oscalValidator()(doc)).toEqual([]);
+    expect(oscal.body).toContain('"base64"');
     const backwards = await get(
       `/control/export?framework=iso27001-2022&id=A.8.24&from=${today}&to=2020-01-01&format=csv`,
     );

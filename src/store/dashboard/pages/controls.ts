@@ -19,6 +19,7 @@ import { QueryText } from "../../query-text.js";
 import { treeSize } from "../../tree.js";
 import { parseInput } from "../../validate.js";
 import { html, queryString, type SafeHtml } from "../html.js";
+import { standaloneAssessmentResults } from "../oscal-export.js";
 
 const ControlsQuery = z.strictObject({ framework: QueryText.optional() });
 const ControlQuery = z.strictObject({ framework: QueryText, id: QueryText });
@@ -28,7 +29,7 @@ export const ExportQuery = z.strictObject({
   id: QueryText,
   from: Day,
   to: Day,
-  format: z.enum(["jsonl", "csv", "bundle"]),
+  format: z.enum(["jsonl", "csv", "bundle", "oscal"]),
 });
 
 const STATUS_TEXT: Record<ControlStatus, string> = {
@@ -202,7 +203,7 @@ ${
 <input type="hidden" name="framework" value="${framework.framework}"><input type="hidden" name="id" value="${control.id}">
 <label>From<input type="date" name="from" value="${monthAgo}" required></label>
 <label>To (inclusive)<input type="date" name="to" value="${today}" required></label>
-<label>Format<select name="format"><option value="bundle">Evidence bundle (zip: OSCAL, signed reports, proofs, checkpoint; verify offline)</option><option value="jsonl">JSON lines</option><option value="csv">CSV</option></select></label>
+<label>Format<select name="format"><option value="bundle">Evidence bundle (zip: OSCAL, signed reports, proofs, checkpoint; verify offline)</option><option value="oscal">OSCAL assessment results (JSON)</option><option value="jsonl">JSON lines</option><option value="csv">CSV</option></select></label>
 <button type="submit">Download</button>
 </form>
 <p>Every row names the ledger entry of the signed report it comes from. An evidence bundle also holds the signed reports, their inclusion proofs and the store's signed checkpoint, so it can be checked offline with <code>assay evidence verify</code> (see the guide for auditors).</p>`;
@@ -222,7 +223,7 @@ export async function controlExport(
   if (!framework.controls.some((c) => c.id === q.id)) {
     throw new HttpError(404, "STORE_NOT_FOUND", `No control ${q.id} in ${framework.framework}.`);
   }
-  if (q.format === "bundle") {
+  if (q.format === "bundle" || q.format === "oscal") {
     if ((await treeSize(ctx.store.db)) === 0) {
       throw new HttpError(404, "STORE_NOT_FOUND", "The ledger has no entries yet.");
     }
@@ -242,6 +243,12 @@ export async function controlExport(
       /[^A-Za-z0-9._-]/g,
       "_",
     );
+    if (q.format === "oscal") {
+      return reply
+        .header("content-type", "application/json; charset=utf-8")
+        .header("content-disposition", `attachment; filename="${zipName}.oscal-ar.json"`)
+        .send(await standaloneAssessmentResults(out));
+    }
     return reply
       .header("content-type", "application/zip")
       .header("content-disposition", `attachment; filename="${zipName}.zip"`)
