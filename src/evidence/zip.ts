@@ -27,6 +27,7 @@ const DESCRIPTOR_LEN = 16;
 const CENTRAL_LEN = 46;
 const END_LEN = 22;
 const LIMIT = 0xffff_ffff;
+const SCRATCH_LIMIT = 1024 * 1024;
 
 export interface WrittenEntry {
   path: string;
@@ -51,6 +52,9 @@ export class ZipWriter {
   private offset = 0;
   private readonly central: CentralEntry[] = [];
   private readonly names = new Set<string>();
+  // Text entries are encoded into this buffer, reused from one entry to the next (deflateRawSync copies out of
+  // it before the next entry can start): a new Buffer per report was most of the builder's garbage.
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(private readonly out: Writable) {}
 
@@ -83,7 +87,7 @@ export class ZipWriter {
     if (typeof content === "string" || content instanceof Uint8Array) {
       // In-memory content (every report, record, document) is deflated in one call: a zlib stream per small
       // entry leaves its native buffers to the garbage collector, thousands of them at once.
-      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      const bytes = typeof content === "string" ? this.encode(content) : content;
       if (bytes.length > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
       hash.update(bytes);
       crc = crc32(bytes);
@@ -113,6 +117,16 @@ export class ZipWriter {
     deflate.end();
     await drained;
     return this.finishEntry(path, name, offset, hash, crc, compressed, size);
+  }
+
+  /** `text` as UTF-8 in the scratch buffer (grown to fit, up to 1 MiB; larger text gets its own Buffer). */
+  private encode(text: string): Buffer {
+    const length = Buffer.byteLength(text, "utf8");
+    if (length > this.scratch.length) {
+      if (length > SCRATCH_LIMIT) return Buffer.from(text, "utf8");
+      this.scratch = Buffer.allocUnsafe(Math.min(SCRATCH_LIMIT, Math.max(length, this.scratch.length * 2)));
+    }
+    return this.scratch.subarray(0, this.scratch.write(text, 0, "utf8"));
   }
 
   private async finishEntry(
