@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +21,7 @@ import {
   toBase64,
 } from "./format.js";
 import { BundleOscal } from "./oscal.js";
-import { SpoolFile } from "./spool.js";
+import { readSpool, SpoolFile } from "./spool.js";
 import { bundleSummary, type SummaryFacts } from "./summary.js";
 import { type WrittenEntry, ZipWriter } from "./zip.js";
 
@@ -261,16 +260,16 @@ export async function buildBundle(
     // 4. Spooled files, then the documents about them.
     await oscal.finishObservations();
     await Promise.all(spools.splice(0).map((file) => file.close()));
-    written.push(await zip.add(PATHS.entries, createReadStream(join(dir, "entries.jsonl"))));
-    written.push(await zip.add(PATHS.findingsJsonl, createReadStream(join(dir, "findings.jsonl"))));
-    written.push(await zip.add(PATHS.findingsCsv, createReadStream(join(dir, "findings.csv"))));
+    written.push(await zip.add(PATHS.entries, readSpool(join(dir, "entries.jsonl"))));
+    written.push(await zip.add(PATHS.findingsJsonl, readSpool(join(dir, "findings.jsonl"))));
+    written.push(await zip.add(PATHS.findingsCsv, readSpool(join(dir, "findings.csv"))));
     const plan = oscal.assessmentPlan();
     const planEntry = await zip.add(PATHS.assessmentPlan, plan);
     written.push(planEntry);
     written.push(
       await zip.add(
         PATHS.assessmentResults,
-        oscal.assessmentResults(createReadStream(join(dir, "observations.json")), planEntry.sha256, [
+        oscal.assessmentResults(readSpool(join(dir, "observations.json")), planEntry.sha256, [
           ...(facts.reportsDisposed
             ? [
                 `${facts.reportsDisposed} report(s) of the period were disposed of by retention: their findings are not in these results (disposals/ in the bundle).`,

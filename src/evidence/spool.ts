@@ -66,3 +66,21 @@ export class SpoolFile implements TextSink {
     }
   }
 }
+
+/**
+ * The bytes of a spool file in pieces that share one buffer: each piece is overwritten by the next, so the
+ * consumer must be done with it before asking for the next (ZipWriter.add is).
+ */
+export async function* readSpool(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, "r");
+  const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}

@@ -58,7 +58,10 @@ export class ZipWriter {
 
   constructor(private readonly out: Writable) {}
 
-  /** Adds one entry from text, bytes, or an async source of either; returns its SHA-256 and length. */
+  /**
+   * Adds one entry from text, bytes, or an async source of either; returns its SHA-256 and length. A source's
+   * piece is no longer read once the next one is asked for.
+   */
   async add(
     path: string,
     content: string | Uint8Array | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
@@ -104,14 +107,18 @@ export class ZipWriter {
         await this.write(chunk as Buffer);
       }
     })();
+    // Each piece is deflated before the next is asked for, so a source may hand out one buffer it refills
+    // (readSpool) and text pieces can share the scratch buffer: no Buffer per piece for the collector.
     const feed = async (piece: string | Uint8Array) => {
-      const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+      const bytes = typeof piece === "string" ? this.encode(piece) : piece;
       if (bytes.length === 0) return;
       hash.update(bytes);
       crc = crc32(bytes, crc);
       size += bytes.length;
       if (size > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
-      if (!deflate.write(bytes)) await new Promise<void>((resolve) => deflate.once("drain", resolve));
+      await new Promise<void>((resolve, reject) =>
+        deflate.write(bytes, (error) => (error ? reject(error) : resolve())),
+      );
     };
     for await (const piece of content) await feed(piece);
     deflate.end();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFrameworks } from "../../src/engine/catalogue.js";
 import { BUILTIN_FRAMEWORKS_DIR } from "../../src/engine/paths.js";
 import { BundleOscal } from "../../src/evidence/oscal.js";
-import { SpoolFile, type TextSink } from "../../src/evidence/spool.js";
+import { readSpool, SpoolFile, type TextSink } from "../../src/evidence/spool.js";
 import { buildReport, type FindingSpec } from "../store/fixtures.js";
 
 let dir: string;
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe("SpoolFile", () => {
-  it("keeps every byte of short, multi-byte and buffer-sized writes, in order", async () => {
+  it("keeps every byte of short, multi-byte and buffer-sized writes, in order, and reads them back", async () => {
     const path = join(dir, "mixed.txt");
     const spool = await SpoolFile.create(path);
     const pieces: string[] = [];
@@ -27,7 +27,13 @@ describe("SpoolFile", () => {
     pieces.push("end\n");
     for (const p of pieces) await spool.write(p);
     await spool.close();
-    expect((await readFile(path)).equals(Buffer.from(pieces.join(""), "utf8"))).toBe(true);
+    const expected = Buffer.from(pieces.join(""), "utf8");
+    expect((await readFile(path)).equals(expected)).toBe(true);
+    // readSpool refills one buffer: a copy of each piece, taken before the next is asked for, is the file.
+    const read: Buffer[] = [];
+    for await (const piece of readSpool(path)) read.push(Buffer.from(piece));
+    expect(read.length).toBeGreaterThan(1);
+    expect(Buffer.concat(read).equals(expected)).toBe(true);
   });
 
   it("refuses to reuse an existing file and discards what a failed build buffered", async () => {
