@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { sha256Hex } from "../core/canonical.js";
 import { equalHashes, leafHash, verifyConsistency, verifyInclusion } from "../core/merkle.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
@@ -24,7 +23,7 @@ import {
   ManifestSchema,
   PATHS,
 } from "./format.js";
-import { readZipStrict, ZipError } from "./zip.js";
+import { readZipEntries, type ZipEntry, ZipError } from "./zip.js";
 
 const IDENTITY_KINDS = new Set(["agent-enrolled", "agent-revoked", "agent-scopes", "resource-rebound"]);
 
@@ -68,21 +67,21 @@ export function verifyBundle(
   };
   const done = () => ({ ok: failures.length === 0, failures, checked });
 
-  let files: Map<string, Buffer>;
+  let files: Map<string, ZipEntry>;
   try {
-    files = readZipStrict(bundle);
+    files = readZipEntries(bundle);
   } catch (error) {
     failures.push(`bundle: not a readable evidence bundle: ${(error as Error).message}`);
     return done();
   }
   checked.files = files.size;
   const text = (path: string): string | undefined => {
-    const bytes = files.get(path);
-    if (!bytes) {
+    const entry = files.get(path);
+    if (!entry) {
       failures.push(`${path}: missing from the bundle`);
       return undefined;
     }
-    return bytes.toString("utf8");
+    return entry.content().toString("utf8");
   };
   const json = <T>(path: string, parse: (v: unknown) => T): T | undefined => {
     const t = text(path);
@@ -101,9 +100,9 @@ export function verifyBundle(
     const listed = new Set<string>();
     for (const f of manifest.files) {
       listed.add(f.path);
-      const bytes = files.get(f.path);
-      if (!bytes) failures.push(`${f.path}: listed in the manifest but missing from the bundle (removed)`);
-      else if (createHash("sha256").update(bytes).digest("hex") !== f.sha256 || bytes.length !== f.bytes)
+      const entry = files.get(f.path);
+      if (!entry) failures.push(`${f.path}: listed in the manifest but missing from the bundle (removed)`);
+      else if (entry.sha256 !== f.sha256 || entry.size !== f.bytes)
         failures.push(`${f.path}: its SHA-256 differs from the manifest (the file was altered)`);
     }
     for (const path of files.keys())
@@ -204,8 +203,8 @@ export function verifyBundle(
   }
 
   // 6. Reports: content hash, agent signature, disposal claims; findings re-derived from them.
-  const jsonl = new DerivedFile(PATHS.findingsJsonl, files.get(PATHS.findingsJsonl));
-  const csv = new DerivedFile(PATHS.findingsCsv, files.get(PATHS.findingsCsv));
+  const jsonl = new DerivedFile(PATHS.findingsJsonl, files.get(PATHS.findingsJsonl)?.content());
+  const csv = new DerivedFile(PATHS.findingsCsv, files.get(PATHS.findingsCsv)?.content());
   csv.push(FINDINGS_CSV_HEADER);
   const selection = { framework: query?.framework, controls: query?.controls ?? [] };
   for (const e of entries) {
@@ -221,7 +220,7 @@ export function verifyBundle(
     }
     if (e.report !== "included") continue;
     const path = PATHS.report(e.ref);
-    const body = files.get(path);
+    const body = files.get(path)?.content();
     if (!body) {
       failures.push(`${label}: listed as included but ${path} is missing (removed)`);
       continue;
@@ -265,7 +264,7 @@ export function verifyBundle(
       try {
         const old = parseCheckpoint(opened.text);
         checked.witnessedSize = old.size;
-        checkWitnessed(old, checkpoint, files.get(PATHS.consistency), failures);
+        checkWitnessed(old, checkpoint, files.get(PATHS.consistency)?.content(), failures);
       } catch (error) {
         failures.push(`witnessed checkpoint: ${firstLine(error)}`);
       }

@@ -216,11 +216,26 @@ export class ZipWriter {
   }
 }
 
-/**
- * Reads a bundle zip strictly (see the module comment). Returns the entries in order; throws ZipError naming
- * the first structural problem (a zip whose structure is broken cannot be read further).
- */
+/** An entry of a bundle read strictly: its content was inflated once and checked, then let go. */
+export interface ZipEntry {
+  size: number;
+  sha256: string;
+  /** Inflates the entry again (it inflated without error and to the CRC-32 checked). */
+  content(): Buffer;
+}
+
+/** The entries of a bundle zip with their content in memory (tests, small bundles). */
 export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
+  return new Map([...readZipEntries(data)].map(([path, entry]) => [path, entry.content()]));
+}
+
+/**
+ * Reads a bundle zip strictly (see the module comment): every header, descriptor, deflate stream and CRC-32 is
+ * checked and each entry's SHA-256 taken here, one entry at a time, so a verifier holds only the zip and the
+ * entries it asks for, not the whole unzipped bundle. Returns the entries in order; throws ZipError naming the
+ * first structural problem (a zip whose structure is broken cannot be read further).
+ */
+export function readZipEntries(data: Uint8Array): Map<string, ZipEntry> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < END_LEN) throw new ZipError("the file is too short to be a zip archive");
   const endAt = buf.length - END_LEN;
@@ -235,7 +250,7 @@ export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
   if (cdStart + cdSize !== endAt)
     throw new ZipError("zip end record: the central directory's size or offset was altered");
 
-  const files = new Map<string, Buffer>();
+  const files = new Map<string, ZipEntry>();
   let at = cdStart;
   let expectedOffset = 0;
   for (let i = 0; i < count; i++) {
@@ -308,7 +323,12 @@ export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
     if (content.length !== size || crc32(content) >>> 0 !== crc)
       throw new ZipError(`entry ${path}: its content does not match its CRC-32 (altered)`);
     if (files.has(path)) throw new ZipError(`entry ${path} appears twice`);
-    files.set(path, content);
+    const deflated = buf.subarray(dataStart, dataEnd);
+    files.set(path, {
+      size,
+      sha256: createHash("sha256").update(content).digest("hex"),
+      content: () => inflateRawSync(deflated),
+    });
     expectedOffset = dataEnd + DESCRIPTOR_LEN;
   }
   if (at !== endAt) throw new ZipError("the central directory holds more than its entries");
