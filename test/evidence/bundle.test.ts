@@ -201,7 +201,19 @@ describe.each(databases())("evidence bundles on $name", (database) => {
       ),
     );
     const truncated = verifyBundle(await rezip(edited), keys());
-    expect(truncated.failures.some((f) => f.startsWith(`${PATHS.findingsJsonl}: line`))).toBe(true);
+    const count = files.get(PATHS.findingsJsonl)!.toString().trim().split("\n").length;
+    expect(truncated.failures).toContain(
+      `${PATHS.findingsJsonl}: line ${count} differs from the findings of the signed reports`,
+    );
+    // And a line added after the last one.
+    edited.set(
+      PATHS.findingsJsonl,
+      Buffer.concat([files.get(PATHS.findingsJsonl)!, Buffer.from(`${lines[0]}\n`)]),
+    );
+    const appended = verifyBundle(await rezip(edited), keys());
+    expect(appended.failures).toContain(
+      `${PATHS.findingsJsonl}: line ${count + 1} differs from the findings of the signed reports`,
+    );
   });
 
   it("names a report removed, with or without its manifest line", async () => {
