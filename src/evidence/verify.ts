@@ -52,11 +52,11 @@ export interface BundleVerification {
  * record against its entry, the findings files against the signed reports, and, given a checkpoint the auditor
  * kept from earlier, that the bundle's tree extends it. Collects every failure instead of stopping at the first.
  */
-export function verifyBundle(
+export async function verifyBundle(
   bundle: Uint8Array,
   storeKeys: readonly NoteVerifierKey[],
   witnessed?: string,
-): BundleVerification {
+): Promise<BundleVerification> {
   const failures: string[] = [];
   const checked: BundleVerification["checked"] = {
     files: 0,
@@ -71,7 +71,7 @@ export function verifyBundle(
 
   let files: Map<string, ZipEntry>;
   try {
-    files = readZipEntries(bundle);
+    files = await readZipEntries(bundle);
   } catch (error) {
     failures.push(`bundle: not a readable evidence bundle: ${(error as Error).message}`);
     return done();

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Writable } from "node:stream";
-import { crc32, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
+import { crc32, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 
 /**
  * The bundle's zip container, written and read here rather than by a general zip library so that the reader can
@@ -226,16 +226,87 @@ export interface ZipEntry {
 
 /** The entries of a bundle zip with their content in memory (tests, small bundles). */
 export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
-  return new Map([...readZipEntries(data)].map(([path, entry]) => [path, entry.content()]));
+  const files = new Map<string, Buffer>();
+  for (const entry of zipLayout(data)) {
+    let content: Buffer;
+    try {
+      const result = inflateRawSync(entry.deflated, { info: true }) as unknown as {
+        buffer: Buffer;
+        engine: { bytesWritten: number };
+      };
+      content = result.buffer;
+      if (result.engine.bytesWritten !== entry.deflated.length)
+        throw new Error("trailing bytes after the deflate stream");
+    } catch (error) {
+      throw damaged(entry.path, error);
+    }
+    if (content.length !== entry.size || crc32(content) >>> 0 !== entry.crc) throw altered(entry.path);
+    if (files.has(entry.path)) throw new ZipError(`entry ${entry.path} appears twice`);
+    files.set(entry.path, content);
+  }
+  return files;
 }
 
 /**
- * Reads a bundle zip strictly (see the module comment): every header, descriptor, deflate stream and CRC-32 is
- * checked and each entry's SHA-256 taken here, one entry at a time, so a verifier holds only the zip and the
- * entries it asks for, not the whole unzipped bundle. Returns the entries in order; throws ZipError naming the
- * first structural problem (a zip whose structure is broken cannot be read further).
+ * Reads a bundle zip strictly (see the module comment) without holding its content: each entry is inflated as
+ * a stream, its CRC-32, length and SHA-256 taken chunk by chunk, so a verifier's memory is the zip and the
+ * entries it asks for, whatever the size of the unzipped bundle. Returns the entries in order; throws ZipError
+ * naming the first problem (a zip whose structure is broken cannot be read further).
  */
-export function readZipEntries(data: Uint8Array): Map<string, ZipEntry> {
+export async function readZipEntries(data: Uint8Array): Promise<Map<string, ZipEntry>> {
+  const files = new Map<string, ZipEntry>();
+  for (const entry of zipLayout(data)) {
+    const inflate = createInflateRaw();
+    const hash = createHash("sha256");
+    let crc = 0;
+    let size = 0;
+    try {
+      inflate.end(entry.deflated);
+      for await (const chunk of inflate as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > entry.size) break; // altered; and never inflate past the stated size
+        hash.update(chunk);
+        crc = crc32(chunk, crc);
+      }
+    } catch (error) {
+      throw damaged(entry.path, error);
+    } finally {
+      inflate.destroy();
+    }
+    if (size <= entry.size && inflate.bytesWritten !== entry.deflated.length)
+      throw damaged(entry.path, new Error("trailing bytes after the deflate stream"));
+    if (size !== entry.size || crc >>> 0 !== entry.crc) throw altered(entry.path);
+    if (files.has(entry.path)) throw new ZipError(`entry ${entry.path} appears twice`);
+    const deflated = entry.deflated;
+    files.set(entry.path, {
+      size,
+      sha256: hash.digest("hex"),
+      content: () => inflateRawSync(deflated),
+    });
+  }
+  return files;
+}
+
+function damaged(path: string, error: unknown): ZipError {
+  return new ZipError(`entry ${path}: its compressed data is damaged (${(error as Error).message})`);
+}
+
+function altered(path: string): ZipError {
+  return new ZipError(`entry ${path}: its content does not match its CRC-32 (altered)`);
+}
+
+interface LaidOutEntry {
+  path: string;
+  crc: number;
+  size: number;
+  deflated: Buffer;
+}
+
+/**
+ * Every header of the zip checked, entry by entry in file order: yields each entry's deflated bytes once its
+ * central and local headers and data descriptor agree; after the last, checks nothing lies between or after.
+ */
+function* zipLayout(data: Uint8Array): Generator<LaidOutEntry> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < END_LEN) throw new ZipError("the file is too short to be a zip archive");
   const endAt = buf.length - END_LEN;
@@ -250,7 +321,6 @@ export function readZipEntries(data: Uint8Array): Map<string, ZipEntry> {
   if (cdStart + cdSize !== endAt)
     throw new ZipError("zip end record: the central directory's size or offset was altered");
 
-  const files = new Map<string, ZipEntry>();
   let at = cdStart;
   let expectedOffset = 0;
   for (let i = 0; i < count; i++) {
@@ -308,32 +378,11 @@ export function readZipEntries(data: Uint8Array): Map<string, ZipEntry> {
       buf.readUInt32LE(dataEnd + 12) === size;
     if (!descriptorOk)
       throw new ZipError(`entry ${path}: its data descriptor differs from the central directory`);
-    let content: Buffer;
-    try {
-      const result = inflateRawSync(buf.subarray(dataStart, dataEnd), { info: true }) as unknown as {
-        buffer: Buffer;
-        engine: { bytesWritten: number };
-      };
-      content = result.buffer;
-      if (result.engine.bytesWritten !== compressed)
-        throw new Error("trailing bytes after the deflate stream");
-    } catch (error) {
-      throw new ZipError(`entry ${path}: its compressed data is damaged (${(error as Error).message})`);
-    }
-    if (content.length !== size || crc32(content) >>> 0 !== crc)
-      throw new ZipError(`entry ${path}: its content does not match its CRC-32 (altered)`);
-    if (files.has(path)) throw new ZipError(`entry ${path} appears twice`);
-    const deflated = buf.subarray(dataStart, dataEnd);
-    files.set(path, {
-      size,
-      sha256: createHash("sha256").update(content).digest("hex"),
-      content: () => inflateRawSync(deflated),
-    });
+    yield { path, crc, size, deflated: buf.subarray(dataStart, dataEnd) };
     expectedOffset = dataEnd + DESCRIPTOR_LEN;
   }
   if (at !== endAt) throw new ZipError("the central directory holds more than its entries");
   if (expectedOffset !== cdStart) throw new ZipError("bytes between the entries and the central directory");
-  return files;
 }
 
 function decodeName(name: Buffer, n: number): string {
