@@ -134,7 +134,7 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     );
     expect(zip.statusCode).toBe(200);
     expect(zip.headers["content-type"]).toBe("application/zip");
-    const verified = verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
+    const verified = await verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
     expect(verified.failures).toEqual([]);
     const backwards = await get(
       `/control/export?framework=iso27001-2022&id=A.8.24&from=${today}&to=2020-01-01&format=csv`,
