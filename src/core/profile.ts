@@ -36,6 +36,11 @@ export const PROFILE_SETTINGS = {
       365,
       "The seed Password Policy requires a frequency of change; NCSC password guidance and NIST SP 800-63B §5.1.1.2 advise against frequent forced expiry, so the default is the longest common period, 365 days (0 = expiry not required). Was 90 on AWS (CIS) and 365 on devices.",
     ),
+    historyCount: setting(
+      positive,
+      24,
+      "CIS AWS Foundations 1.9 and the CIS Windows Benchmarks ('Enforce password history' 24 or more): previous passwords that cannot be reused.",
+    ),
   },
   lockout: {
     maxAttempts: setting(
@@ -57,6 +62,11 @@ export const PROFILE_SETTINGS = {
       positive,
       14,
       `${CE}, security update management: critical and high-risk updates (CVSS v3 7 or more, or vendor 'critical'/'high') installed within 14 days of release.`,
+    ),
+    maxIndexAgeDays: setting(
+      positive,
+      7,
+      `${CE} 14-day window: a package index refreshed at least weekly shows a new update within 7 days, leaving 7 to install it.`,
     ),
   },
   malware: {
@@ -126,10 +136,10 @@ export const PROFILE_SETTINGS = {
 /** The profile's values (the contract other rules build on: keys are added, never renamed). */
 // A type alias (not an interface) so it is assignable to the report's plain record of values.
 export type ProfileValues = {
-  password: { minLength: number; maxAgeDays: number };
+  password: { minLength: number; maxAgeDays: number; historyCount: number };
   lockout: { maxAttempts: number; windowMinutes: number };
   screenLock: { maxIdleSeconds: number };
-  patching: { windowDays: number };
+  patching: { windowDays: number; maxIndexAgeDays: number };
   malware: { maxSignatureAgeHours: number };
   keys: { rotationDays: number; minRsaBits: number; minEcBits: number };
   tls: { minVersion: "1.0" | "1.1" | "1.2" | "1.3" };
@@ -160,12 +170,16 @@ function profileSchema(partial: boolean) {
 /** Every threshold, all required: what CEL sees as `profile` (and what `rules lint` types `profile.*` against). */
 export const ProfileValuesSchema = profileSchema(false) as unknown as z.ZodType<ProfileValues>;
 
-/** The `profile:` section of assay.yaml: a name and any subset of the values; unknown keys are refused. */
+/** The `profile:` section of assay.yaml: a name and any subset of the values. */
+export type ProfileOverrides = { name?: string } & {
+  [S in keyof ProfileValues]?: Partial<ProfileValues[S]>;
+};
+
+/** The `profile:` section's schema; unknown keys are refused (a typo must not silently keep the default). */
 export const ProfileOverridesSchema = profileSchema(true).extend({
   /** How reports name the profile ("ACME standard 2026"); defaults to the shipped profile's name. */
   name: z.string().min(1).optional(),
-});
-export type ProfileOverrides = z.infer<typeof ProfileOverridesSchema>;
+}) as unknown as z.ZodType<ProfileOverrides>;
 
 export const DEFAULT_PROFILE_NAME =
   "Assay defaults (Cyber Essentials v3.3, NCSC, CIS, NIST SP 800-57/800-63B)";
