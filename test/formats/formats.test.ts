@@ -262,6 +262,19 @@ describe("OSCAL 1.2.0 assessment-results", () => {
     delete doc["assessment-results"].results[0].start;
     expect(oscalValidator()(doc).length).toBeGreaterThan(0);
   });
+
+  it("records the organisation profile the thresholds came from", () => {
+    const props = JSON.parse(out.oscal ?? "")["assessment-results"].results[0].props as {
+      name: string;
+      value: string;
+    }[];
+    const value = (name: string) => props.find((p) => p.name === name)?.value;
+    expect(scan.report.profile).toBeDefined();
+    expect(value("profile-name")).toBe(scan.report.profile?.name);
+    expect(value("profile-digest")).toBe(scan.report.profile?.digest);
+    expect(value("profile.password.minLength")).toBe("12");
+    expect(value("profile.patching.windowDays")).toBe("14");
+  });
 });
 
 describe("SARIF 2.1.0", () => {
