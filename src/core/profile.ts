@@ -29,12 +29,12 @@ export const PROFILE_SETTINGS = {
     minLength: setting(
       positive,
       12,
-      `${CE}, password-based authentication: at least 12 characters (8 with MFA); NCSC password guidance. Was 14 on AWS (CIS AWS Foundations) and 12 on devices: one number now.`,
+      `${CE}, password-based authentication: a minimum length of at least 12 characters (8 only with MFA or automatic blocking of common passwords), no maximum; NCSC password guidance. Was 14 on AWS (CIS AWS Foundations) and 12 on devices: one number now.`,
     ),
     maxAgeDays: setting(
       days,
       365,
-      "The seed Password Policy requires a frequency of change; NCSC password guidance and NIST SP 800-63B §5.1.1.2 advise against frequent forced expiry, so the default is the longest common period, 365 days (0 = expiry not required). Was 90 on AWS (CIS) and 365 on devices.",
+      "The seed Password Policy requires a frequency of change; Cyber Essentials does not require expiry, and NCSC password guidance and NIST SP 800-63B §5.1.1.2 advise against forced periodic expiry, so the default is the longest common period, 365 days (0 = expiry not required). Was 90 on AWS (CIS) and 365 on devices.",
     ),
     historyCount: setting(
       positive,
@@ -237,7 +237,7 @@ export function resolveProfile(overrides?: ProfileOverrides): AppliedProfile {
 /** The default profile, resolved once. */
 export const DEFAULT_PROFILE: AppliedProfile = resolveProfile();
 
-/** Every key with its default and source, for docs and `assay rules profile`. */
+/** Every key with its default and source (`assay rules profile` prints them). */
 export function profileDefaults(): { key: string; default: number | string; source: string }[] {
   return Object.entries(PROFILE_SETTINGS).flatMap(([name, section]) =>
     Object.entries(section as Record<string, Setting<z.ZodType>>).map(([key, s]) => ({
