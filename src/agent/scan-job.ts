@@ -59,7 +59,7 @@ export async function runScanJob(
 }
 
 /** The agent keeps the device's update history in its own state folder, not in a cache a cleaner may empty. */
-function withUpdateHistory(
+export function withUpdateHistory(
   settings: Record<string, unknown>,
   file: string | undefined,
 ): Record<string, unknown> {
