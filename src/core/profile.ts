@@ -12,15 +12,20 @@ interface Setting<T extends z.ZodType> {
   default: z.infer<T>;
   /** The published standard the default comes from (and, where sources disagree, why this one). */
   source: string;
+  /** What assay.yaml may write for it, when more than `schema` (YAML reads an unquoted 1.2 as a number). */
+  accepts?: z.ZodType;
 }
 
 const days = z.number().int().min(0);
 const positive = z.number().int().min(1);
-const setting = <T extends z.ZodType>(schema: T, value: z.infer<T>, source: string): Setting<T> => ({
-  schema,
-  default: value,
-  source,
-});
+const setting = <T extends z.ZodType>(
+  schema: T,
+  value: z.infer<T>,
+  source: string,
+  accepts?: z.ZodType,
+): Setting<T> => ({ schema, default: value, source, ...(accepts ? { accepts } : {}) });
+
+const TLS_VERSIONS = z.enum(["1.0", "1.1", "1.2", "1.3"]);
 
 const CE = "Cyber Essentials v3.3 (NCSC, Requirements for IT Infrastructure, from 27 April 2026)";
 
@@ -95,9 +100,11 @@ export const PROFILE_SETTINGS = {
   },
   tls: {
     minVersion: setting(
-      z.enum(["1.0", "1.1", "1.2", "1.3"]),
+      TLS_VERSIONS,
       "1.2",
       "NIST SP 800-52 Rev. 2 and NCSC TLS guidance: TLS 1.2 or later (1.0 and 1.1 are deprecated, RFC 8996).",
+      // `minVersion: 1.2` unquoted is the number 1.2 to YAML: the same version.
+      z.preprocess((v) => (typeof v === "number" ? v.toFixed(1) : v), TLS_VERSIONS),
     ),
   },
   credentials: {
@@ -151,7 +158,10 @@ export type ProfileValues = {
 function sectionSchema(section: Record<string, Setting<z.ZodType>>, partial: boolean) {
   return z.strictObject(
     Object.fromEntries(
-      Object.entries(section).map(([key, s]) => [key, partial ? s.schema.optional() : s.schema]),
+      Object.entries(section).map(([key, s]) => [
+        key,
+        partial ? (s.accepts ?? s.schema).optional() : s.schema,
+      ]),
     ),
   );
 }

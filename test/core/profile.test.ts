@@ -99,6 +99,8 @@ describe("organisation profile", () => {
       location: { line: 3 },
     });
 
+    const { config } = await loadConfig(await configFile("profile:\n  tls:\n    minVersion: 1.3\n"), {});
+    expect(resolveProfile(config.profile).values.tls.minVersion).toBe("1.3");
     const tls = await configProblem('profile:\n  tls:\n    minVersion: "1.4"\n');
     expect(tls.diagnostics[0]).toMatchObject({ field: "profile.tls.minVersion" });
   });
