@@ -361,6 +361,8 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
     expect((await list("&control=iso27001-2022:A.8.9")).failing.map((f) => f.ruleId)).toEqual([
       "DEV-SSH-001",
     ]);
+    // Failing for at least a week: only the pair that started on 1 March.
+    expect((await list("&minDays=7")).failing.map((f) => f.ruleId)).toEqual(["DEV-PATCH-001"]);
     // A fix ends the failure; failing again starts a new one.
     await at("2026-03-11T08:00:00Z", [
       { ...patch, status: "pass" },

@@ -55,6 +55,8 @@ const FailingQuery = z.strictObject({
   severity: z.enum(["info", "low", "medium", "high", "critical"]).optional(),
   policy: QueryText.optional(),
   control: QueryText.pipe(z.string().min(1)).optional(),
+  /** Only pairs failing for at least this many days (a patch window, an SLA). */
+  minDays: z.coerce.number().int().min(0).max(36_500).optional(),
   /** The `next` of the previous page: longest-failing first, then resource and rule. */
   after: QueryText.optional(),
   limit: Limit,
@@ -436,6 +438,12 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
       if (q.policy) query = query.where("policy", "=", q.policy);
       if (q.control)
         query = query.where(sql<boolean>`controls like ${`%|${escapeLike(q.control)}|%`} escape '!'`);
+      if (q.minDays !== undefined)
+        query = query.where(
+          "since",
+          "<=",
+          new Date(app.assay.now().getTime() - q.minDays * 86_400_000).toISOString(),
+        );
       if (after)
         query = query.where((eb) =>
           eb.or([
