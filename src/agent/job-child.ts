@@ -43,7 +43,7 @@ export async function runJobInChild(options: RunJobOptions): Promise<void> {
       throw new AssayError("AGENT_NOT_ENROLLED", "this agent is not enrolled yet; start the agent first");
     const report = await runScanJob(
       job,
-      { agentId: identity.agentId, privateKeyPem: key.privateKeyPem },
+      { agentId: identity.agentId, privateKeyPem: key.privateKeyPem, updateHistoryFile: paths.updateHistory },
       abort.signal,
     );
     if (abort.signal.aborted) throw abort.signal.reason;

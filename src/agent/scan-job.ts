@@ -12,6 +12,8 @@ import type { AgentJob } from "./config.js";
 export interface ScanJobIdentity {
   agentId: string;
   privateKeyPem: string;
+  /** The agent's update history file (state folder), unless the job's config names its own. */
+  updateHistoryFile?: string;
 }
 
 export async function runScanJob(
@@ -46,7 +48,7 @@ export async function runScanJob(
     ruleSet,
     ruleDirs,
     exceptions,
-    settings: config as Record<string, unknown>,
+    settings: withUpdateHistory(config as Record<string, unknown>, identity.updateHistoryFile),
     profile: resolveProfile(config.profile),
     concurrency: scan.concurrency,
     agent: { id: identity.agentId, hostname: hostname(), version: ASSAY_VERSION },
@@ -54,4 +56,14 @@ export async function runScanJob(
   });
   if (signal.aborted) throw signal.reason;
   return signReport(report, identity.privateKeyPem, identity.agentId);
+}
+
+/** The agent keeps the device's update history in its own state folder, not in a cache a cleaner may empty. */
+export function withUpdateHistory(
+  settings: Record<string, unknown>,
+  file: string | undefined,
+): Record<string, unknown> {
+  const device = (settings.device ?? {}) as Record<string, unknown>;
+  if (!file || device.updateHistory !== undefined) return settings;
+  return { ...settings, device: { ...device, updateHistory: file } };
 }

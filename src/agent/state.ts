@@ -38,6 +38,8 @@ export interface StatePaths {
   jobs: string;
   spool: string;
   quarantine: string;
+  /** When each pending security update was first seen (the device collector's update history). */
+  updateHistory: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -49,6 +51,7 @@ export function statePaths(dir: string): StatePaths {
     jobs: join(dir, "jobs.json"),
     spool: join(dir, "spool"),
     quarantine: join(dir, "spool-quarantine"),
+    updateHistory: join(dir, "update-history.json"),
   };
 }
 

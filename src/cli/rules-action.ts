@@ -1,4 +1,6 @@
+import { loadConfig } from "../core/config.js";
 import { AssayError, DiagnosticsError, formatDiagnostic } from "../core/errors.js";
+import { profileDefaults, resolveProfile } from "../core/profile.js";
 import { danglingFrameworkRules, loadRules, type RuleSet } from "../engine/load.js";
 import { BUILTIN_RULES_DIR } from "../engine/paths.js";
 import { runRuleTests } from "../engine/rule-tests.js";
@@ -71,4 +73,27 @@ export async function testRules(options: RulesOptions): Promise<number> {
   }
   process.stdout.write(`${results.length} rule(s): ${passed} passed, ${failed} failed\n`);
   return failed ? 1 : 0;
+}
+
+/** The profile a scan with this config would apply: every key, its value, whether the config set it, and why the default is what it is. */
+export async function showProfile(options: { config?: string; json?: boolean }): Promise<number> {
+  const { config } = await loadConfig(options.config);
+  const profile = resolveProfile(config.profile);
+  const values = profile.values as unknown as Record<string, Record<string, number | string>>;
+  const keys = profileDefaults().map((d) => {
+    const [section = "", key = ""] = d.key.split(".");
+    return { ...d, value: values[section]?.[key], overridden: profile.overridden.includes(d.key) };
+  });
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ name: profile.name, digest: profile.digest, keys }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(`${profile.name}\n${profile.digest}\n\n`);
+  for (const k of keys) {
+    const origin = k.overridden ? `set in the config (default ${k.default})` : k.source;
+    process.stdout.write(`${k.key.padEnd(34)} ${String(k.value).padEnd(6)} ${origin}\n`);
+  }
+  return 0;
 }

@@ -27,6 +27,15 @@ export function registerRulesCommand(program: Command): void {
     const { lintRules } = await import("./rules-action.js");
     process.exitCode = await lintRules(options);
   });
+  rules
+    .command("profile")
+    .description("Show the organisation profile the rules' thresholds come from: each value and its source")
+    .option("-c, --config <file>", "assay.yaml whose profile: section overrides the defaults")
+    .option("--json", "print JSON")
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const { showProfile } = await import("./rules-action.js");
+      process.exitCode = await showProfile(options);
+    });
   common(rules.command("test").description("Run each rule's <id>.test.yaml cases")).action(
     async (options: RulesOptions) => {
       const { testRules } = await import("./rules-action.js");

@@ -12,15 +12,20 @@ interface Setting<T extends z.ZodType> {
   default: z.infer<T>;
   /** The published standard the default comes from (and, where sources disagree, why this one). */
   source: string;
+  /** What assay.yaml may write for it, when more than `schema` (YAML reads an unquoted 1.2 as a number). */
+  accepts?: z.ZodType;
 }
 
 const days = z.number().int().min(0);
 const positive = z.number().int().min(1);
-const setting = <T extends z.ZodType>(schema: T, value: z.infer<T>, source: string): Setting<T> => ({
-  schema,
-  default: value,
-  source,
-});
+const setting = <T extends z.ZodType>(
+  schema: T,
+  value: z.infer<T>,
+  source: string,
+  accepts?: z.ZodType,
+): Setting<T> => ({ schema, default: value, source, ...(accepts ? { accepts } : {}) });
+
+const TLS_VERSIONS = z.enum(["1.0", "1.1", "1.2", "1.3"]);
 
 const CE = "Cyber Essentials v3.3 (NCSC, Requirements for IT Infrastructure, from 27 April 2026)";
 
@@ -29,12 +34,17 @@ export const PROFILE_SETTINGS = {
     minLength: setting(
       positive,
       12,
-      `${CE}, password-based authentication: at least 12 characters (8 with MFA); NCSC password guidance. Was 14 on AWS (CIS AWS Foundations) and 12 on devices: one number now.`,
+      `${CE}, password-based authentication: a minimum length of at least 12 characters (8 only with MFA or automatic blocking of common passwords), no maximum; NCSC password guidance. Was 14 on AWS (CIS AWS Foundations) and 12 on devices: one number now.`,
     ),
     maxAgeDays: setting(
       days,
       365,
-      "The seed Password Policy requires a frequency of change; NCSC password guidance and NIST SP 800-63B §5.1.1.2 advise against frequent forced expiry, so the default is the longest common period, 365 days (0 = expiry not required). Was 90 on AWS (CIS) and 365 on devices.",
+      "The seed Password Policy requires a frequency of change; Cyber Essentials does not require expiry, and NCSC password guidance and NIST SP 800-63B §5.1.1.2 advise against forced periodic expiry, so the default is the longest common period, 365 days (0 = expiry not required). Was 90 on AWS (CIS) and 365 on devices.",
+    ),
+    historyCount: setting(
+      positive,
+      24,
+      "CIS AWS Foundations 1.9 and the CIS Windows Benchmarks ('Enforce password history' 24 or more): previous passwords that cannot be reused.",
     ),
   },
   lockout: {
@@ -57,6 +67,11 @@ export const PROFILE_SETTINGS = {
       positive,
       14,
       `${CE}, security update management: critical and high-risk updates (CVSS v3 7 or more, or vendor 'critical'/'high') installed within 14 days of release.`,
+    ),
+    maxIndexAgeDays: setting(
+      positive,
+      7,
+      `${CE} 14-day window: a package index refreshed at least weekly shows a new update within 7 days, leaving 7 to install it.`,
     ),
   },
   malware: {
@@ -85,9 +100,11 @@ export const PROFILE_SETTINGS = {
   },
   tls: {
     minVersion: setting(
-      z.enum(["1.0", "1.1", "1.2", "1.3"]),
+      TLS_VERSIONS,
       "1.2",
       "NIST SP 800-52 Rev. 2 and NCSC TLS guidance: TLS 1.2 or later (1.0 and 1.1 are deprecated, RFC 8996).",
+      // `minVersion: 1.2` unquoted is the number 1.2 to YAML: the same version.
+      z.preprocess((v) => (typeof v === "number" ? v.toFixed(1) : v), TLS_VERSIONS),
     ),
   },
   credentials: {
@@ -126,10 +143,10 @@ export const PROFILE_SETTINGS = {
 /** The profile's values (the contract other rules build on: keys are added, never renamed). */
 // A type alias (not an interface) so it is assignable to the report's plain record of values.
 export type ProfileValues = {
-  password: { minLength: number; maxAgeDays: number };
+  password: { minLength: number; maxAgeDays: number; historyCount: number };
   lockout: { maxAttempts: number; windowMinutes: number };
   screenLock: { maxIdleSeconds: number };
-  patching: { windowDays: number };
+  patching: { windowDays: number; maxIndexAgeDays: number };
   malware: { maxSignatureAgeHours: number };
   keys: { rotationDays: number; minRsaBits: number; minEcBits: number };
   tls: { minVersion: "1.0" | "1.1" | "1.2" | "1.3" };
@@ -141,7 +158,10 @@ export type ProfileValues = {
 function sectionSchema(section: Record<string, Setting<z.ZodType>>, partial: boolean) {
   return z.strictObject(
     Object.fromEntries(
-      Object.entries(section).map(([key, s]) => [key, partial ? s.schema.optional() : s.schema]),
+      Object.entries(section).map(([key, s]) => [
+        key,
+        partial ? (s.accepts ?? s.schema).optional() : s.schema,
+      ]),
     ),
   );
 }
@@ -160,12 +180,16 @@ function profileSchema(partial: boolean) {
 /** Every threshold, all required: what CEL sees as `profile` (and what `rules lint` types `profile.*` against). */
 export const ProfileValuesSchema = profileSchema(false) as unknown as z.ZodType<ProfileValues>;
 
-/** The `profile:` section of assay.yaml: a name and any subset of the values; unknown keys are refused. */
+/** The `profile:` section of assay.yaml: a name and any subset of the values. */
+export type ProfileOverrides = { name?: string } & {
+  [S in keyof ProfileValues]?: Partial<ProfileValues[S]>;
+};
+
+/** The `profile:` section's schema; unknown keys are refused (a typo must not silently keep the default). */
 export const ProfileOverridesSchema = profileSchema(true).extend({
   /** How reports name the profile ("ACME standard 2026"); defaults to the shipped profile's name. */
   name: z.string().min(1).optional(),
-});
-export type ProfileOverrides = z.infer<typeof ProfileOverridesSchema>;
+}) as unknown as z.ZodType<ProfileOverrides>;
 
 export const DEFAULT_PROFILE_NAME =
   "Assay defaults (Cyber Essentials v3.3, NCSC, CIS, NIST SP 800-57/800-63B)";
@@ -223,7 +247,7 @@ export function resolveProfile(overrides?: ProfileOverrides): AppliedProfile {
 /** The default profile, resolved once. */
 export const DEFAULT_PROFILE: AppliedProfile = resolveProfile();
 
-/** Every key with its default and source, for docs and `assay rules profile`. */
+/** Every key with its default and source (`assay rules profile` prints them). */
 export function profileDefaults(): { key: string; default: number | string; source: string }[] {
   return Object.entries(PROFILE_SETTINGS).flatMap(([name, section]) =>
     Object.entries(section as Record<string, Setting<z.ZodType>>).map(([key, s]) => ({

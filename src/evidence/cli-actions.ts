@@ -35,7 +35,7 @@ export async function verifyCommand(bundlePath: string, options: VerifyCommandOp
   const witnessed = options.checkpoint
     ? (await readInput(options.checkpoint, "--checkpoint")).toString("utf8")
     : undefined;
-  const result = verifyBundle(bundle, keys, witnessed);
+  const result = await verifyBundle(bundle, keys, witnessed);
   if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const c = result.checked;

@@ -1,4 +1,3 @@
-import type { WriteStream } from "node:fs";
 import type { ScanReport } from "../core/report.js";
 import type { Framework } from "../engine/catalogue.js";
 import {
@@ -20,6 +19,7 @@ import {
 import { indexReport, outcomeOf, splitControl } from "../formats/report-index.js";
 import { uuidFor } from "../formats/uuid.js";
 import { type ControlSelection, selectedFindings } from "./findings.js";
+import type { TextSink } from "./spool.js";
 
 /** One control in the bundle's scope, with what the period's reports say about it. */
 export interface ControlTally {
@@ -51,7 +51,7 @@ export class BundleOscal {
     frameworks: readonly Framework[],
     private readonly selection: ControlSelection & { from: string; to: string },
     private readonly now: Date,
-    private readonly spool: WriteStream,
+    private readonly spool: TextSink,
   ) {
     const chosen = selection.framework
       ? frameworks.filter((f) => f.framework === selection.framework)
@@ -133,8 +133,7 @@ export class BundleOscal {
       text += `${this.firstObservation ? "" : ","}${writer.write(f, uuid)}`;
       this.firstObservation = false;
     }
-    if (text && !this.spool.write(text))
-      await new Promise<void>((resolve) => this.spool.once("drain", () => resolve()));
+    if (text) await this.spool.write(text);
   }
 
   /** Settles each control's status once every report is in. */
@@ -216,11 +215,21 @@ export class BundleOscal {
           props: [prop("framework", framework || "unnamed"), prop("control-status", c.status)],
           target: { type: "objective-id", "target-id": oscalToken(c.id), status: targetStatus(c.status) },
         };
-        let json = JSON.stringify(finding);
-        if (c.observations.length)
-          json = `${json.slice(0, -1)},"related-observations":[${c.observations.map((u) => `{"observation-uuid":"${u}"}`).join(",")}]}`;
-        yield `${first ? "" : ","}${json}`;
+        const json = JSON.stringify(finding);
+        yield first ? "" : ",";
         first = false;
+        if (c.observations.length === 0) {
+          yield json;
+          continue;
+        }
+        // A control's related observations run to one per finding (100,000 in a large bundle): yielded a slice
+        // at a time, never joined into one string of megabytes.
+        yield `${json.slice(0, -1)},"related-observations":[`;
+        for (let i = 0; i < c.observations.length; i += OBSERVATION_SLICE) {
+          const slice = c.observations.slice(i, i + OBSERVATION_SLICE);
+          yield `${i ? "," : ""}${slice.map((u) => `{"observation-uuid":"${u}"}`).join(",")}`;
+        }
+        yield "]}";
       }
       yield "]";
     }
@@ -243,6 +252,8 @@ export class BundleOscal {
     yield `}],"back-matter":${JSON.stringify(backMatter)}}}\n`;
   }
 }
+
+const OBSERVATION_SLICE = 1000;
 
 function describe(c: ControlTally): string {
   if (c.rules.length === 0)

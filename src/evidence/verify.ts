@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 import { sha256Hex } from "../core/canonical.js";
 import { equalHashes, leafHash, verifyConsistency, verifyInclusion } from "../core/merkle.js";
 import { type ScanReport, ScanReportSchema } from "../core/report.js";
@@ -24,7 +25,7 @@ import {
   ManifestSchema,
   PATHS,
 } from "./format.js";
-import { readZipStrict, ZipError } from "./zip.js";
+import { readZipEntries, type ZipEntry, ZipError } from "./zip.js";
 
 const IDENTITY_KINDS = new Set(["agent-enrolled", "agent-revoked", "agent-scopes", "resource-rebound"]);
 
@@ -51,11 +52,11 @@ export interface BundleVerification {
  * record against its entry, the findings files against the signed reports, and, given a checkpoint the auditor
  * kept from earlier, that the bundle's tree extends it. Collects every failure instead of stopping at the first.
  */
-export function verifyBundle(
+export async function verifyBundle(
   bundle: Uint8Array,
   storeKeys: readonly NoteVerifierKey[],
   witnessed?: string,
-): BundleVerification {
+): Promise<BundleVerification> {
   const failures: string[] = [];
   const checked: BundleVerification["checked"] = {
     files: 0,
@@ -68,21 +69,21 @@ export function verifyBundle(
   };
   const done = () => ({ ok: failures.length === 0, failures, checked });
 
-  let files: Map<string, Buffer>;
+  let files: Map<string, ZipEntry>;
   try {
-    files = readZipStrict(bundle);
+    files = await readZipEntries(bundle);
   } catch (error) {
     failures.push(`bundle: not a readable evidence bundle: ${(error as Error).message}`);
     return done();
   }
   checked.files = files.size;
   const text = (path: string): string | undefined => {
-    const bytes = files.get(path);
-    if (!bytes) {
+    const entry = files.get(path);
+    if (!entry) {
       failures.push(`${path}: missing from the bundle`);
       return undefined;
     }
-    return bytes.toString("utf8");
+    return entry.content().toString("utf8");
   };
   const json = <T>(path: string, parse: (v: unknown) => T): T | undefined => {
     const t = text(path);
@@ -101,9 +102,9 @@ export function verifyBundle(
     const listed = new Set<string>();
     for (const f of manifest.files) {
       listed.add(f.path);
-      const bytes = files.get(f.path);
-      if (!bytes) failures.push(`${f.path}: listed in the manifest but missing from the bundle (removed)`);
-      else if (createHash("sha256").update(bytes).digest("hex") !== f.sha256 || bytes.length !== f.bytes)
+      const entry = files.get(f.path);
+      if (!entry) failures.push(`${f.path}: listed in the manifest but missing from the bundle (removed)`);
+      else if (entry.sha256 !== f.sha256 || entry.size !== f.bytes)
         failures.push(`${f.path}: its SHA-256 differs from the manifest (the file was altered)`);
     }
     for (const path of files.keys())
@@ -221,7 +222,7 @@ export function verifyBundle(
     }
     if (e.report !== "included") continue;
     const path = PATHS.report(e.ref);
-    const body = files.get(path);
+    const body = files.get(path)?.content();
     if (!body) {
       failures.push(`${label}: listed as included but ${path} is missing (removed)`);
       continue;
@@ -265,7 +266,7 @@ export function verifyBundle(
       try {
         const old = parseCheckpoint(opened.text);
         checked.witnessedSize = old.size;
-        checkWitnessed(old, checkpoint, files.get(PATHS.consistency), failures);
+        checkWitnessed(old, checkpoint, files.get(PATHS.consistency)?.content(), failures);
       } catch (error) {
         failures.push(`witnessed checkpoint: ${firstLine(error)}`);
       }
@@ -397,45 +398,54 @@ function checkWitnessed(
 }
 
 /**
- * Compares a bundle file with the text re-derived from the signed reports piece by piece, so neither is held
- * twice: the first differing line is named (a missing file is the manifest check's to report).
+ * Compares a bundle file with the text re-derived from the signed reports without holding either: the derived
+ * text is hashed as it comes (SHA-256, and a CRC-32 per line), and equals the file when its SHA-256 and length
+ * are the entry's (taken by the strict zip reader). Only when they differ is the file inflated, to name the
+ * first line whose CRC-32 differs (a missing file is the manifest check's to report).
  */
 class DerivedFile {
-  private offset = 0;
-  /** Byte offset of the first difference, if any. */
-  private differsAt: number | undefined;
+  private readonly hash = createHash("sha256");
+  private bytes = 0;
+  private readonly lineCrcs: number[] = [];
+  private lineCrc = 0;
+  private lineOpen = false;
 
   constructor(
     private readonly path: string,
-    private readonly actual: Buffer | undefined,
+    private readonly actual: ZipEntry | undefined,
   ) {}
 
   push(expected: string): void {
-    if (!this.actual || this.differsAt !== undefined || expected.length === 0) return;
+    if (!this.actual || expected.length === 0) return;
     const bytes = Buffer.from(expected, "utf8");
-    const got = this.actual.subarray(this.offset, this.offset + bytes.length);
-    if (got.equals(bytes)) {
-      this.offset += bytes.length;
-      return;
+    this.hash.update(bytes);
+    this.bytes += bytes.length;
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a); nl !== -1; nl = bytes.indexOf(0x0a, start)) {
+      this.lineCrcs.push(crc32(bytes.subarray(start, nl + 1), this.lineCrc) >>> 0);
+      this.lineCrc = 0;
+      this.lineOpen = false;
+      start = nl + 1;
     }
-    let i = 0;
-    while (i < got.length && got[i] === bytes[i]) i += 1;
-    this.differsAt = this.offset + i;
+    if (start < bytes.length) {
+      this.lineCrc = crc32(bytes.subarray(start), this.lineCrc);
+      this.lineOpen = true;
+    }
   }
 
   finish(failures: string[]): void {
     if (!this.actual) return;
-    if (this.differsAt === undefined && this.offset !== this.actual.length) this.differsAt = this.offset;
-    if (this.differsAt === undefined) return;
-    // The line is counted once, only when there is something to name.
-    let line = 1;
-    for (
-      let at = this.actual.indexOf(0x0a);
-      at !== -1 && at < this.differsAt;
-      at = this.actual.indexOf(0x0a, at + 1)
-    )
-      line += 1;
-    failures.push(`${this.path}: line ${line} differs from the findings of the signed reports`);
+    if (this.bytes === this.actual.size && this.hash.digest("hex") === this.actual.sha256) return;
+    if (this.lineOpen) this.lineCrcs.push(this.lineCrc >>> 0);
+    const content = this.actual.content();
+    let line = 0;
+    for (let start = 0; start < content.length && line < this.lineCrcs.length; line += 1) {
+      const nl = content.indexOf(0x0a, start);
+      const end = nl === -1 ? content.length : nl + 1;
+      if (crc32(content.subarray(start, end)) >>> 0 !== this.lineCrcs[line]) break;
+      start = end;
+    }
+    failures.push(`${this.path}: line ${line + 1} differs from the findings of the signed reports`);
   }
 }
 

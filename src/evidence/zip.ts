@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Writable } from "node:stream";
-import { crc32, createDeflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
+import { crc32, createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 
 /**
  * The bundle's zip container, written and read here rather than by a general zip library so that the reader can
@@ -27,6 +27,7 @@ const DESCRIPTOR_LEN = 16;
 const CENTRAL_LEN = 46;
 const END_LEN = 22;
 const LIMIT = 0xffff_ffff;
+const SCRATCH_LIMIT = 1024 * 1024;
 
 export interface WrittenEntry {
   path: string;
@@ -51,10 +52,16 @@ export class ZipWriter {
   private offset = 0;
   private readonly central: CentralEntry[] = [];
   private readonly names = new Set<string>();
+  // Text entries are encoded into this buffer, reused from one entry to the next (deflateRawSync copies out of
+  // it before the next entry can start): a new Buffer per report was most of the builder's garbage.
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(private readonly out: Writable) {}
 
-  /** Adds one entry from text, bytes, or an async source of either; returns its SHA-256 and length. */
+  /**
+   * Adds one entry from text, bytes, or an async source of either; returns its SHA-256 and length. A source's
+   * piece is no longer read once the next one is asked for.
+   */
   async add(
     path: string,
     content: string | Uint8Array | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
@@ -83,7 +90,7 @@ export class ZipWriter {
     if (typeof content === "string" || content instanceof Uint8Array) {
       // In-memory content (every report, record, document) is deflated in one call: a zlib stream per small
       // entry leaves its native buffers to the garbage collector, thousands of them at once.
-      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      const bytes = typeof content === "string" ? this.encode(content) : content;
       if (bytes.length > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
       hash.update(bytes);
       crc = crc32(bytes);
@@ -100,19 +107,33 @@ export class ZipWriter {
         await this.write(chunk as Buffer);
       }
     })();
+    // Each piece is deflated before the next is asked for, so a source may hand out one buffer it refills
+    // (readSpool) and text pieces can share the scratch buffer: no Buffer per piece for the collector.
     const feed = async (piece: string | Uint8Array) => {
-      const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+      const bytes = typeof piece === "string" ? this.encode(piece) : piece;
       if (bytes.length === 0) return;
       hash.update(bytes);
       crc = crc32(bytes, crc);
       size += bytes.length;
       if (size > LIMIT) throw new ZipError(`bundle entry ${path} exceeds 4 GiB`);
-      if (!deflate.write(bytes)) await new Promise<void>((resolve) => deflate.once("drain", resolve));
+      await new Promise<void>((resolve, reject) =>
+        deflate.write(bytes, (error) => (error ? reject(error) : resolve())),
+      );
     };
     for await (const piece of content) await feed(piece);
     deflate.end();
     await drained;
     return this.finishEntry(path, name, offset, hash, crc, compressed, size);
+  }
+
+  /** `text` as UTF-8 in the scratch buffer (grown to fit, up to 1 MiB; larger text gets its own Buffer). */
+  private encode(text: string): Buffer {
+    const length = Buffer.byteLength(text, "utf8");
+    if (length > this.scratch.length) {
+      if (length > SCRATCH_LIMIT) return Buffer.from(text, "utf8");
+      this.scratch = Buffer.allocUnsafe(Math.min(SCRATCH_LIMIT, Math.max(length, this.scratch.length * 2)));
+    }
+    return this.scratch.subarray(0, this.scratch.write(text, 0, "utf8"));
   }
 
   private async finishEntry(
@@ -195,11 +216,97 @@ export class ZipWriter {
   }
 }
 
-/**
- * Reads a bundle zip strictly (see the module comment). Returns the entries in order; throws ZipError naming
- * the first structural problem (a zip whose structure is broken cannot be read further).
- */
+/** An entry of a bundle read strictly: its content was inflated once and checked, then let go. */
+export interface ZipEntry {
+  size: number;
+  sha256: string;
+  /** Inflates the entry again (it inflated without error and to the CRC-32 checked). */
+  content(): Buffer;
+}
+
+/** The entries of a bundle zip with their content in memory (tests, small bundles). */
 export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const entry of zipLayout(data)) {
+    let content: Buffer;
+    try {
+      const result = inflateRawSync(entry.deflated, { info: true }) as unknown as {
+        buffer: Buffer;
+        engine: { bytesWritten: number };
+      };
+      content = result.buffer;
+      if (result.engine.bytesWritten !== entry.deflated.length)
+        throw new Error("trailing bytes after the deflate stream");
+    } catch (error) {
+      throw damaged(entry.path, error);
+    }
+    if (content.length !== entry.size || crc32(content) >>> 0 !== entry.crc) throw altered(entry.path);
+    if (files.has(entry.path)) throw new ZipError(`entry ${entry.path} appears twice`);
+    files.set(entry.path, content);
+  }
+  return files;
+}
+
+/**
+ * Reads a bundle zip strictly (see the module comment) without holding its content: each entry is inflated as
+ * a stream, its CRC-32, length and SHA-256 taken chunk by chunk, so a verifier's memory is the zip and the
+ * entries it asks for, whatever the size of the unzipped bundle. Returns the entries in order; throws ZipError
+ * naming the first problem (a zip whose structure is broken cannot be read further).
+ */
+export async function readZipEntries(data: Uint8Array): Promise<Map<string, ZipEntry>> {
+  const files = new Map<string, ZipEntry>();
+  for (const entry of zipLayout(data)) {
+    const inflate = createInflateRaw();
+    const hash = createHash("sha256");
+    let crc = 0;
+    let size = 0;
+    try {
+      inflate.end(entry.deflated);
+      for await (const chunk of inflate as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > entry.size) break; // altered; and never inflate past the stated size
+        hash.update(chunk);
+        crc = crc32(chunk, crc);
+      }
+    } catch (error) {
+      throw damaged(entry.path, error);
+    } finally {
+      inflate.destroy();
+    }
+    if (size <= entry.size && inflate.bytesWritten !== entry.deflated.length)
+      throw damaged(entry.path, new Error("trailing bytes after the deflate stream"));
+    if (size !== entry.size || crc >>> 0 !== entry.crc) throw altered(entry.path);
+    if (files.has(entry.path)) throw new ZipError(`entry ${entry.path} appears twice`);
+    const deflated = entry.deflated;
+    files.set(entry.path, {
+      size,
+      sha256: hash.digest("hex"),
+      content: () => inflateRawSync(deflated),
+    });
+  }
+  return files;
+}
+
+function damaged(path: string, error: unknown): ZipError {
+  return new ZipError(`entry ${path}: its compressed data is damaged (${(error as Error).message})`);
+}
+
+function altered(path: string): ZipError {
+  return new ZipError(`entry ${path}: its content does not match its CRC-32 (altered)`);
+}
+
+interface LaidOutEntry {
+  path: string;
+  crc: number;
+  size: number;
+  deflated: Buffer;
+}
+
+/**
+ * Every header of the zip checked, entry by entry in file order: yields each entry's deflated bytes once its
+ * central and local headers and data descriptor agree; after the last, checks nothing lies between or after.
+ */
+function* zipLayout(data: Uint8Array): Generator<LaidOutEntry> {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < END_LEN) throw new ZipError("the file is too short to be a zip archive");
   const endAt = buf.length - END_LEN;
@@ -214,7 +321,6 @@ export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
   if (cdStart + cdSize !== endAt)
     throw new ZipError("zip end record: the central directory's size or offset was altered");
 
-  const files = new Map<string, Buffer>();
   let at = cdStart;
   let expectedOffset = 0;
   for (let i = 0; i < count; i++) {
@@ -272,27 +378,11 @@ export function readZipStrict(data: Uint8Array): Map<string, Buffer> {
       buf.readUInt32LE(dataEnd + 12) === size;
     if (!descriptorOk)
       throw new ZipError(`entry ${path}: its data descriptor differs from the central directory`);
-    let content: Buffer;
-    try {
-      const result = inflateRawSync(buf.subarray(dataStart, dataEnd), { info: true }) as unknown as {
-        buffer: Buffer;
-        engine: { bytesWritten: number };
-      };
-      content = result.buffer;
-      if (result.engine.bytesWritten !== compressed)
-        throw new Error("trailing bytes after the deflate stream");
-    } catch (error) {
-      throw new ZipError(`entry ${path}: its compressed data is damaged (${(error as Error).message})`);
-    }
-    if (content.length !== size || crc32(content) >>> 0 !== crc)
-      throw new ZipError(`entry ${path}: its content does not match its CRC-32 (altered)`);
-    if (files.has(path)) throw new ZipError(`entry ${path} appears twice`);
-    files.set(path, content);
+    yield { path, crc, size, deflated: buf.subarray(dataStart, dataEnd) };
     expectedOffset = dataEnd + DESCRIPTOR_LEN;
   }
   if (at !== endAt) throw new ZipError("the central directory holds more than its entries");
   if (expectedOffset !== cdStart) throw new ZipError("bytes between the entries and the central directory");
-  return files;
 }
 
 function decodeName(name: Buffer, n: number): string {

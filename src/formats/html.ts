@@ -74,6 +74,7 @@ function* header(report: ScanReport, title: string): Generator<string> {
   yield `<span>Collectors: ${h(report.scope.collectors.join(", ") || "none")}</span>`;
   if (report.scope.accounts.length) yield `<span>Accounts: ${h(report.scope.accounts.join(", "))}</span>`;
   if (report.scope.regions.length) yield `<span>Regions: ${h(report.scope.regions.join(", "))}</span>`;
+  if (report.profile) yield `<span>${h(profileLine(report.profile))}</span>`;
   yield "</p></header>\n";
 }
 
@@ -344,3 +345,12 @@ export const htmlRenderer: Renderer = {
   mediaType: "text/html; charset=utf-8",
   render: (report, options) => chunked(htmlPieces(report, options)),
 };
+
+/** Which thresholds the verdicts used: the profile's name, digest and the values the organisation set. */
+function profileLine(profile: NonNullable<ScanReport["profile"]>): string {
+  const set = profile.overridden.map((key) => {
+    const [section = "", name = ""] = key.split(".");
+    return `${key} = ${profile.values[section]?.[name]}`;
+  });
+  return `Profile: ${profile.name} (${profile.digest.slice(0, 19)}…${set.length ? `; set: ${set.join(", ")}` : "; shipped defaults"})`;
+}

@@ -105,7 +105,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
     description: `Assay evaluated ${report.summary.rules} rules against ${report.summary.resources} resources (collectors: ${report.scope.collectors.join(", ") || "none"}).`,
     start: report.startedAt,
     end: report.finishedAt,
-    props: [prop("report-id", report.id)],
+    props: [prop("report-id", report.id), ...profileProps(report)],
   };
   const reviewedControls = planReviewedControls(scope);
   yield `{"assessment-results":${JSON.stringify(head).slice(0, -1)},"results":[${JSON.stringify(result).slice(0, -1)}`;
@@ -306,3 +306,17 @@ export const oscalRenderer: Renderer = {
   mediaType: "application/json",
   render: (report, options) => chunked(oscalPieces(report, options)),
 };
+
+/**
+ * The organisation profile the thresholds came from, so an auditor reading the OSCAL results sees which standard
+ * was applied: its name, digest and every value (`profile.password.minLength` = 12).
+ */
+function profileProps(report: ScanReport): ReturnType<typeof prop>[] {
+  const profile = report.profile;
+  if (!profile) return [];
+  const props = [prop("profile-name", profile.name), prop("profile-digest", profile.digest)];
+  for (const [section, values] of Object.entries(profile.values))
+    for (const [key, value] of Object.entries(values))
+      props.push(prop(`profile.${section}.${key}`, String(value)));
+  return props;
+}

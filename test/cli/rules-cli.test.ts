@@ -68,4 +68,35 @@ describe("assay rules", () => {
     expect(result.stderr).toContain("/nonexistent/rules: no such folder");
     expect(result.stderr).not.toContain("    at ");
   });
+
+  it("profile shows each threshold with its source, the config's overrides, and refuses a typo with exit 2", async () => {
+    const defaults = runCli(["rules", "profile", "--json"]);
+    expect(defaults.code, defaults.stderr).toBe(0);
+    const shown = JSON.parse(defaults.stdout) as {
+      name: string;
+      digest: string;
+      keys: { key: string; value: unknown; source: string; overridden: boolean }[];
+    };
+    expect(shown.keys.find((k) => k.key === "patching.windowDays")).toMatchObject({
+      value: 14,
+      overridden: false,
+      source: expect.stringContaining("Cyber Essentials v3.3"),
+    });
+    const dir = await makeRuleDir({
+      "assay.yaml": "profile:\n  name: ACME 2026\n  password:\n    minLength: 14\n",
+      "typo.yaml": "profile:\n  password:\n    minLenght: 14\n",
+    });
+    const own = runCli(["rules", "profile", "-c", `${dir}/assay.yaml`]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/^ACME 2026\nsha256:[0-9a-f]{64}\n/);
+    expect(own.stdout).toMatch(/password\.minLength\s+14\s+set in the config \(default 12\)/);
+    const typo = runCli(["rules", "profile", "-c", `${dir}/typo.yaml`]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(`${dir}/typo.yaml:3:`);
+    expect(typo.stderr).toContain('profile.password: unknown field "minLenght" [CONFIG_INVALID]');
+    // The scan refuses the same config the same way, before collecting anything.
+    const scan = runCli(["scan", "-c", `${dir}/typo.yaml`]);
+    expect(scan.code).toBe(2);
+    expect(scan.stderr).toContain('unknown field "minLenght"');
+  });
 });

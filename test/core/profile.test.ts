@@ -57,7 +57,7 @@ describe("organisation profile", () => {
     expect(defaults.map((d) => d.key)).toEqual(expect.arrayContaining(CONTRACT_KEYS));
     for (const { key, source } of defaults) expect(source.length, key).toBeGreaterThan(20);
     // The disagreements of issue 12 resolved to one number each.
-    expect(DEFAULT_PROFILE.values.password).toEqual({ minLength: 12, maxAgeDays: 365 });
+    expect(DEFAULT_PROFILE.values.password).toMatchObject({ minLength: 12, maxAgeDays: 365 });
     expect(DEFAULT_PROFILE.values.keys.rotationDays).toBe(365);
     expect(DEFAULT_PROFILE.values.patching.windowDays).toBe(14);
     expect(DEFAULT_PROFILE.name).toBe(DEFAULT_PROFILE_NAME);
@@ -74,7 +74,7 @@ describe("organisation profile", () => {
     );
     const profile = resolveProfile(config.profile);
     expect(profile.name).toBe("ACME 2026");
-    expect(profile.values.password).toEqual({ minLength: 14, maxAgeDays: 365 });
+    expect(profile.values.password).toEqual({ minLength: 14, maxAgeDays: 365, historyCount: 24 });
     expect(profile.values.keys).toEqual({ rotationDays: 90, minRsaBits: 2048, minEcBits: 256 });
     expect(profile.overridden).toEqual(["password.minLength", "keys.rotationDays"]);
     expect(profile.digest).not.toBe(DEFAULT_PROFILE.digest);
@@ -99,6 +99,8 @@ describe("organisation profile", () => {
       location: { line: 3 },
     });
 
+    const { config } = await loadConfig(await configFile("profile:\n  tls:\n    minVersion: 1.3\n"), {});
+    expect(resolveProfile(config.profile).values.tls.minVersion).toBe("1.3");
     const tls = await configProblem('profile:\n  tls:\n    minVersion: "1.4"\n');
     expect(tls.diagnostics[0]).toMatchObject({ field: "profile.tls.minVersion" });
   });

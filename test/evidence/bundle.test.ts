@@ -83,7 +83,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
 
   it("builds a bundle that verifies offline, with every part the issue lists", async () => {
     const bundle = await build(tree.proofs);
-    const result = verifyBundle(bundle, keys());
+    const result = await verifyBundle(bundle, keys());
     expect(result.failures).toEqual([]);
     expect(result.checked.reports).toBe(6);
     expect(result.checked.entries).toBe(8); // 2 enrolments + 6 reports
@@ -150,7 +150,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     for (const at of positions) {
       const copy = Buffer.from(bundle);
       copy[at] = (copy[at] as number) ^ 0xff;
-      const result = verifyBundle(copy, keys());
+      const result = await verifyBundle(copy, keys());
       expect(result.ok, `byte ${at}`).toBe(false);
       expect(result.failures[0], `byte ${at}`).toMatch(/bundle|\.json|\.txt|\.csv|entry|report/);
       checked += 1;
@@ -164,7 +164,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     const altered = new Map(files);
     const body = altered.get(report)!.toString().replace('"status":"fail"', '"status":"pass"');
     altered.set(report, Buffer.from(body));
-    const result = verifyBundle(await rezip(altered), keys());
+    const result = await verifyBundle(await rezip(altered), keys());
     expect(result.failures).toContain(
       `${report}: its SHA-256 differs from the manifest (the file was altered)`,
     );
@@ -189,7 +189,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
         f.bytes = bytes.length;
       }
     edited.set(PATHS.manifest, Buffer.from(JSON.stringify(manifest)));
-    const result = verifyBundle(await rezip(edited), keys());
+    const result = await verifyBundle(await rezip(edited), keys());
     expect(result.failures).toEqual([
       `${PATHS.findingsJsonl}: line 3 differs from the findings of the signed reports`,
     ]);
@@ -200,8 +200,20 @@ describe.each(databases())("evidence bundles on $name", (database) => {
         `${files.get(PATHS.findingsJsonl)!.toString().trim().split("\n").slice(0, -1).join("\n")}\n`,
       ),
     );
-    const truncated = verifyBundle(await rezip(edited), keys());
-    expect(truncated.failures.some((f) => f.startsWith(`${PATHS.findingsJsonl}: line`))).toBe(true);
+    const truncated = await verifyBundle(await rezip(edited), keys());
+    const count = files.get(PATHS.findingsJsonl)!.toString().trim().split("\n").length;
+    expect(truncated.failures).toContain(
+      `${PATHS.findingsJsonl}: line ${count} differs from the findings of the signed reports`,
+    );
+    // And a line added after the last one.
+    edited.set(
+      PATHS.findingsJsonl,
+      Buffer.concat([files.get(PATHS.findingsJsonl)!, Buffer.from(`${lines[0]}\n`)]),
+    );
+    const appended = await verifyBundle(await rezip(edited), keys());
+    expect(appended.failures).toContain(
+      `${PATHS.findingsJsonl}: line ${count + 1} differs from the findings of the signed reports`,
+    );
   });
 
   it("names a report removed, with or without its manifest line", async () => {
@@ -209,7 +221,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     const report = [...files.keys()].find((p) => p.startsWith("reports/"))!;
     const without = new Map(files);
     without.delete(report);
-    let result = verifyBundle(await rezip(without), keys());
+    let result = await verifyBundle(await rezip(without), keys());
     expect(result.failures).toContain(
       `${report}: listed in the manifest but missing from the bundle (removed)`,
     );
@@ -217,7 +229,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     const manifest = JSON.parse(without.get(PATHS.manifest)!.toString());
     manifest.files = manifest.files.filter((f: { path: string }) => f.path !== report);
     without.set(PATHS.manifest, Buffer.from(JSON.stringify(manifest)));
-    result = verifyBundle(await rezip(without), keys());
+    result = await verifyBundle(await rezip(without), keys());
     expect(
       result.failures.some((f) => f.includes(`listed as included but ${report} is missing (removed)`)),
     ).toBe(true);
@@ -229,7 +241,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
       .split("\n")
       .filter((l) => !l.includes(`"ref":"${id}"`));
     without.set(PATHS.entries, Buffer.from(lines.join("\n")));
-    result = verifyBundle(await rezip(without), keys());
+    result = await verifyBundle(await rezip(without), keys());
     expect(
       result.failures.some((f) => /ledger entry \d+: missing from the period's entries \(removed\)/.test(f)),
     ).toBe(true);
@@ -237,7 +249,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
 
   it("refuses a checkpoint signed by another key", async () => {
     const other = ledgerTree(app.assay.store.db);
-    const result = verifyBundle(await build(tree.proofs), [parseNoteVerifierKey(other.verifierKey)]);
+    const result = await verifyBundle(await build(tree.proofs), [parseNoteVerifierKey(other.verifierKey)]);
     expect(
       result.failures.some((f) => f.startsWith(`${PATHS.checkpoint}: its signature does not verify`)),
     ).toBe(true);
@@ -251,11 +263,11 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     const res = await postReport(app, agents[0]!, signedReport(agents[0]!, realisticFindings("late"), clock));
     expect(res.statusCode).toBe(201);
     const honest = await build(tree.proofs, { ...request, witnessedSizes: [witnessedSize] });
-    const ok = verifyBundle(honest, keys(), witnessed);
+    const ok = await verifyBundle(honest, keys(), witnessed);
     expect(ok.failures).toEqual([]);
     expect(ok.checked.witnessedSize).toBe(witnessedSize);
     // Without the proof in the bundle, the verifier says what to do.
-    const noProof = verifyBundle(await build(tree.proofs), keys(), witnessed);
+    const noProof = await verifyBundle(await build(tree.proofs), keys(), witnessed);
     expect(noProof.failures.some((f) => f.includes("rebuild it with --witnessed"))).toBe(true);
 
     // Someone with write access rewrites entry 3 and re-chains everything after it, then re-signs a checkpoint.
@@ -275,7 +287,7 @@ describe.each(databases())("evidence bundles on $name", (database) => {
     }
     await db.updateTable("ledger_head").set({ entry_hash: prev }).where("id", "=", 1).execute();
     const forged = await build(tree.proofs, { ...request, witnessedSizes: [witnessedSize] });
-    const result = verifyBundle(forged, keys(), witnessed);
+    const result = await verifyBundle(forged, keys(), witnessed);
     expect(result.failures.some((f) => f.startsWith("consistency: the bundle's tree of"))).toBe(true);
     // Put the rows back for the next test.
     for (const row of rows)
@@ -302,13 +314,13 @@ describe.each(databases())("evidence bundles on $name", (database) => {
       headers: { authorization: `Bearer ${admin}` },
     });
     expect(res.statusCode).toBe(200);
-    expect(verifyBundle(before, keys()).failures).toEqual([]);
+    expect((await verifyBundle(before, keys())).failures).toEqual([]);
 
     const after = await build(tree.proofs, {
       ...request,
       witnessedSizes: [Number(beforeCheckpoint.split("\n")[1])],
     });
-    const result = verifyBundle(after, keys(), beforeCheckpoint);
+    const result = await verifyBundle(after, keys(), beforeCheckpoint);
     expect(result.failures).toEqual([]);
     expect(result.checked.disposedReports).toBe(3);
     expect(result.checked.reports).toBe(4);

@@ -87,7 +87,7 @@ describe.each(databases())("evidence bundles from the store on $name", (database
     const res = await bundle();
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/zip");
-    const result = verifyBundle(res.rawPayload, keys());
+    const result = await verifyBundle(res.rawPayload, keys());
     expect(result.failures).toEqual([]);
     expect(result.checked.reports).toBe(5);
     // The checkpoint is the store's own, signed with its key and kept like every checkpoint.
@@ -181,10 +181,10 @@ describe.each(databases())("evidence bundles from the store on $name", (database
       headers: { authorization: `Bearer ${admin}` },
     });
     expect(run.statusCode).toBe(200);
-    expect(verifyBundle(before, keys()).failures).toEqual([]);
+    expect((await verifyBundle(before, keys())).failures).toEqual([]);
     const size = Number(beforeCheckpoint.split("\n")[1]);
     const after = (await bundle(`${QUERY}&witnessed=${size}`)).rawPayload;
-    const result = verifyBundle(after, keys(), beforeCheckpoint);
+    const result = await verifyBundle(after, keys(), beforeCheckpoint);
     expect(result.failures).toEqual([]);
     expect(result.checked.disposedReports).toBe(3);
     expect(readZipStrict(after).get(PATHS.summary)!.toString()).toContain(
@@ -221,7 +221,7 @@ describe.each(databases())("evidence bundles from the store on $name", (database
       (await postReport(app, agent, signedReport(agent, realisticFindings("late"), clock))).statusCode,
     ).toBe(201);
     const forged = (await bundle(`${QUERY}&witnessed=${size}`)).rawPayload;
-    const result = verifyBundle(forged, keys(), witnessed);
+    const result = await verifyBundle(forged, keys(), witnessed);
     expect(result.failures).toContainEqual(
       expect.stringMatching(
         /^consistency: the bundle's tree of \d+ entries does not extend the witnessed checkpoint/,

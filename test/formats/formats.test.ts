@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { resolveProfile } from "../../src/core/profile.js";
 import type { ScanReport } from "../../src/core/report.js";
 import { seedPolicyFramework } from "../../src/engine/catalogue.js";
 import { loadRules } from "../../src/engine/load.js";
@@ -261,6 +262,27 @@ describe("OSCAL 1.2.0 assessment-results", () => {
     const doc = JSON.parse(out.oscal ?? "");
     delete doc["assessment-results"].results[0].start;
     expect(oscalValidator()(doc).length).toBeGreaterThan(0);
+  });
+
+  it("names the organisation profile in the HTML header too", async () => {
+    expect(out.html).toContain(`Profile: ${scan.report.profile?.name} (sha256:`);
+    expect(out.html).toContain("; shipped defaults)");
+    const own = { ...scan.report, profile: resolveProfile({ name: "ACME", password: { minLength: 14 } }) };
+    expect(await render("html", own)).toContain("Profile: ACME (sha256:");
+    expect(await render("html", own)).toContain("; set: password.minLength = 14)");
+  });
+
+  it("records the organisation profile the thresholds came from", () => {
+    const props = JSON.parse(out.oscal ?? "")["assessment-results"].results[0].props as {
+      name: string;
+      value: string;
+    }[];
+    const value = (name: string) => props.find((p) => p.name === name)?.value;
+    expect(scan.report.profile).toBeDefined();
+    expect(value("profile-name")).toBe(scan.report.profile?.name);
+    expect(value("profile-digest")).toBe(scan.report.profile?.digest);
+    expect(value("profile.password.minLength")).toBe("12");
+    expect(value("profile.patching.windowDays")).toBe("14");
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Collector } from "../../src/collectors/types.js";
+import { DEFAULT_PROFILE, resolveProfile } from "../../src/core/profile.js";
+import { ScanReportSchema } from "../../src/core/report.js";
 import { loadRules } from "../../src/engine/load.js";
 import { planScan } from "../../src/scan/plan.js";
 import { runScan } from "../../src/scan/run.js";
@@ -114,5 +116,49 @@ describe("runScan", () => {
     // A collector that threw counts as one that collected nothing, for the --fail-on gate.
     expect(resourcesByCollector).toEqual({ fake: 0 });
     expect(report.findings[0]?.message).toContain("boom");
+  });
+
+  it("evaluates thresholds with the profile it is given and records that profile in the report", async () => {
+    const dir = await makeRuleDir({
+      "x/TST-003.yaml": rule(
+        "TST-003",
+        "resource.attributes.firewall.ruleCount >= profile.lockout.maxAttempts",
+      ),
+    });
+    const set = await loadRules({ dirs: [dir] });
+    const source = fakeCollector(async (ctx) => {
+      ctx.emit({
+        uid: "d1",
+        type: "device",
+        provider: "device",
+        name: "one",
+        attributes,
+        collectedAt: ctx.now.toISOString(),
+      });
+    });
+    const scan = (profile?: ReturnType<typeof resolveProfile>) =>
+      runScan({
+        collectors: ["fake"],
+        ruleSet: set,
+        ruleDirs: [dir],
+        collectorSource: source,
+        ...(profile ? { profile } : {}),
+      });
+    const defaults = (await scan()).report;
+    expect(defaults.findings[0]?.status).toBe("fail");
+    expect(defaults.profile).toEqual(DEFAULT_PROFILE);
+    const own = resolveProfile({ name: "Two attempts", lockout: { maxAttempts: 2 } });
+    const lenient = (await scan(own)).report;
+    expect(lenient.findings[0]?.status).toBe("pass");
+    expect(lenient.profile).toMatchObject({
+      name: "Two attempts",
+      overridden: ["lockout.maxAttempts"],
+      digest: own.digest,
+    });
+    // The recorded profile survives the report schema (what the store validates on ingest).
+    expect(ScanReportSchema.parse(JSON.parse(JSON.stringify(lenient))).profile?.values.lockout).toEqual({
+      maxAttempts: 2,
+      windowMinutes: 5,
+    });
   });
 });

@@ -322,4 +322,68 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
     });
     expect(bad.statusCode).toBe(400);
   });
+
+  it("lists what fails now with since when it has failed, longest first, paged and filtered", async () => {
+    const owner = await enrolAgent(app, "servers", "failing-01");
+    const at = async (iso: string, findings: FindingSpec[]) => {
+      clock = new Date(iso);
+      const res = await postReport(app, owner, signedReport(owner, findings, clock));
+      expect(res.statusCode, res.body).toBe(201);
+    };
+    const patch = { ruleId: "DEV-PATCH-001", resourceUid: "fail-a", controls: ["iso27001-2022:A.8.8"] };
+    const ssh = { ruleId: "DEV-SSH-001", resourceUid: "fail-b", controls: ["iso27001-2022:A.8.9"] };
+    await at("2026-03-01T08:00:00Z", [
+      { ...patch, status: "fail" },
+      { ...ssh, status: "pass" },
+    ]);
+    await at("2026-03-05T08:00:00Z", [
+      { ...patch, status: "fail" },
+      { ...ssh, status: "fail" },
+    ]);
+    // Still failing: the start stays the first failing report's.
+    await at("2026-03-10T08:00:00Z", [
+      { ...patch, status: "fail" },
+      { ...ssh, status: "fail" },
+    ]);
+    const list = async (query: string) =>
+      (await get(`/v1/failing?agent=${owner.agentId}${query}`)).json() as {
+        failing: { resourceUid: string; ruleId: string; failingSince: string; failingDays: number }[];
+        next?: string;
+      };
+    const all = await list("");
+    expect(all.failing.map((f) => [f.resourceUid, f.ruleId, f.failingSince, f.failingDays])).toEqual([
+      ["fail-a", "DEV-PATCH-001", "2026-03-01T08:00:00.000Z", 9],
+      ["fail-b", "DEV-SSH-001", "2026-03-05T08:00:00.000Z", 5],
+    ]);
+    const page = await list("&limit=1");
+    expect(page.failing.map((f) => f.resourceUid)).toEqual(["fail-a"]);
+    expect((await list(`&limit=1&after=${page.next}`)).failing.map((f) => f.resourceUid)).toEqual(["fail-b"]);
+    expect((await list("&control=iso27001-2022:A.8.9")).failing.map((f) => f.ruleId)).toEqual([
+      "DEV-SSH-001",
+    ]);
+    // Failing for at least a week: only the pair that started on 1 March.
+    expect((await list("&minDays=7")).failing.map((f) => f.ruleId)).toEqual(["DEV-PATCH-001"]);
+    // A fix ends the failure; failing again starts a new one.
+    await at("2026-03-11T08:00:00Z", [
+      { ...patch, status: "pass" },
+      { ...ssh, status: "fail" },
+    ]);
+    await at("2026-03-12T08:00:00Z", [
+      { ...patch, status: "fail" },
+      { ...ssh, status: "fail" },
+    ]);
+    expect((await list("")).failing.map((f) => `${f.ruleId} ${f.failingSince}`)).toEqual([
+      "DEV-SSH-001 2026-03-05T08:00:00.000Z",
+      "DEV-PATCH-001 2026-03-12T08:00:00.000Z",
+    ]);
+    // `since` is replayed from the ledger by verify, like every derived column.
+    expect((await get("/v1/ledger/verify")).json()).toMatchObject({ ok: true });
+    const bad = await app.inject({
+      method: "GET",
+      url: "/v1/failing?after=nonsense",
+      headers: { authorization: `Bearer ${lead}` },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: "STORE_BAD_REQUEST", field: "after" });
+  });
 });

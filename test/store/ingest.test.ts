@@ -2,8 +2,11 @@ import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canonicalJson, sha256Hex } from "../../src/core/canonical.js";
+import { resolveProfile } from "../../src/core/profile.js";
+import { signReport } from "../../src/core/signing.js";
 import { verifyLedger } from "../../src/store/verify.js";
 import {
+  buildReport,
   databases,
   enrolAgent,
   freshDatabase,
@@ -61,6 +64,29 @@ describe.each(databases())("ingest and ledger on $name", (database) => {
     expect(body).toEqual({ id: report.id, ledgerSeq: 3, hash: sha256Hex(canonicalJson(report)) });
     const c = await counts(app);
     expect(c).toMatchObject({ reports: 1, ledger: 3, findings: 40 });
+  });
+
+  it("keeps the organisation profile a report applied, as signed", async () => {
+    const profile = resolveProfile({ name: "ACME 2026", password: { minLength: 14 } });
+    const report = signReport(
+      { ...buildReport(agent, realisticFindings("profile")), profile },
+      agent.keys.privateKeyPem,
+      agent.agentId,
+    );
+    const res = await postReport(app, agent, report);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().hash).toBe(sha256Hex(canonicalJson(report)));
+    const row = await app.assay.store.db
+      .selectFrom("reports")
+      .select("body")
+      .where("id", "=", report.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.body ?? "{}").profile).toMatchObject({
+      name: "ACME 2026",
+      digest: profile.digest,
+      values: { password: { minLength: 14 } },
+      overridden: ["password.minLength"],
+    });
   });
 
   it("treats a retry of the same report as a duplicate: 200, same entry, nothing written", async () => {

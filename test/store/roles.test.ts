@@ -62,6 +62,7 @@ const ROUTES: RouteCase[] = [
   { method: "GET", url: "/v1/posture", pattern: "/v1/posture", allowed: READERS },
   { method: "GET", url: "/v1/drift", pattern: "/v1/drift", allowed: READERS },
   { method: "GET", url: "/v1/assets", pattern: "/v1/assets", allowed: READERS },
+  { method: "GET", url: "/v1/failing", pattern: "/v1/failing", allowed: READERS },
   {
     method: "GET",
     url: "/v1/evidence?control=iso27001-2022:A.8.24",

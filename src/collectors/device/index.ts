@@ -5,6 +5,7 @@ import { parseSettings } from "../kit/settings.js";
 import type { Collector } from "../types.js";
 import { DEFAULT_TIMEOUT_MS } from "./exec.js";
 import { realHost } from "./probe.js";
+import { trackUpdateHistory } from "./update-history.js";
 
 /** `device:` section of assay.yaml. */
 const DeviceSettingsSchema = z
@@ -13,6 +14,11 @@ const DeviceSettingsSchema = z
     timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_TIMEOUT_MS),
     /** Where results that only change with their input files (apt simulation) are kept; `false` disables it. */
     cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+    /**
+     * The file that keeps when each pending security update was first seen (`update-history.ts`); by default
+     * `update-history.json` in the cache folder (the agent passes its state folder's); `false` keeps none.
+     */
+    updateHistory: z.union([z.string().min(1), z.literal(false)]).optional(),
   })
   .default({ timeoutMs: DEFAULT_TIMEOUT_MS });
 
@@ -67,6 +73,12 @@ export const deviceCollector: Collector = {
         : platform === "win32"
           ? (await import("./win32/index.js")).collectWin32Device
           : (await import("./linux/index.js")).collectLinuxDevice;
-    ctx.emit(await collectPlatform(host));
+    const resource = await collectPlatform(host);
+    const historyFile =
+      settings.data.updateHistory === false
+        ? undefined
+        : (settings.data.updateHistory ?? (cacheDir ? join(cacheDir, "update-history.json") : undefined));
+    await trackUpdateHistory(resource, historyFile, ctx.now);
+    ctx.emit(resource);
   },
 };

@@ -65,6 +65,18 @@ export const DeviceFactsSchema = z.strictObject({
       rebootRequired: z.boolean().optional(),
       /** When the package index was last refreshed, if known: stale indexes hide pending updates. */
       lastRefreshedAt: z.iso.datetime().optional(),
+      /**
+       * The pending security updates by name (apt/dnf package, macOS update label, Windows update title): what
+       * the update history tracks. Absent when the platform's listing gives no names.
+       */
+      securityUpdates: z.array(z.string()).optional(),
+      /**
+       * When the oldest pending security update was first seen pending on this device (update history,
+       * `collectors/device/update-history.ts`): absent when none is pending or no history could be kept.
+       */
+      oldestSecurityFirstSeenAt: z.iso.datetime().optional(),
+      /** Since when this device's update history is kept: a first sighting before it cannot be known. */
+      historySince: z.iso.datetime().optional(),
     })
     .optional(),
 

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
 import { z } from "zod";
 import {
   type Framework,
@@ -12,6 +13,7 @@ import { controlStatusOf, type RuleStatus, ruleStatusFromCounts } from "../../fo
 import { decodeControls } from "../drift.js";
 import { type EvidenceQuery, evidenceChunks } from "../evidence.js";
 import { activeExceptions, exceptionFor } from "../exceptions.js";
+import { HttpError } from "../http-error.js";
 import { QueryText } from "../query-text.js";
 import { parseInput } from "../validate.js";
 
@@ -42,6 +44,20 @@ const DriftQuery = z.strictObject({
 const AssetsQuery = z.strictObject({
   type: QueryText.optional(),
   agent: QueryText.optional(),
+  after: QueryText.optional(),
+  limit: Limit,
+});
+
+const FailingQuery = z.strictObject({
+  agent: QueryText.optional(),
+  rule: QueryText.optional(),
+  resource: QueryText.optional(),
+  severity: z.enum(["info", "low", "medium", "high", "critical"]).optional(),
+  policy: QueryText.optional(),
+  control: QueryText.pipe(z.string().min(1)).optional(),
+  /** Only pairs failing for at least this many days (a patch window, an SLA). */
+  minDays: z.coerce.number().int().min(0).max(36_500).optional(),
+  /** The `next` of the previous page: longest-failing first, then resource and rule. */
   after: QueryText.optional(),
   limit: Limit,
 });
@@ -391,4 +407,103 @@ export default async function readRoutes(app: FastifyInstance): Promise<void> {
       return reply.send(Readable.from(evidenceChunks(store, query, format), { highWaterMark: 2 }));
     },
   );
+
+  app.get(
+    "/v1/failing",
+    {
+      config: { access: READERS },
+      schema: {
+        summary:
+          "Pairs (resource, rule) failing now, longest-failing first, each with the time of the report that started the failure",
+        tags: ["read"],
+      },
+    },
+    async (request) => {
+      const q = parseInput(FailingQuery, request.query, "query");
+      const after = q.after === undefined ? undefined : parseFailingCursor(q.after);
+      // current_state.since is when the pair's status last changed (drift.ts): for a failing pair, since when
+      // it has failed without a break. `assay store verify` replays it from the ledger like every state column.
+      let query = store.db
+        .selectFrom("current_state")
+        .selectAll()
+        .where("status", "=", "fail")
+        .orderBy("since")
+        .orderBy("resource_uid")
+        .orderBy("rule_id")
+        .limit(q.limit);
+      if (q.agent) query = query.where("agent_id", "=", q.agent);
+      if (q.rule) query = query.where("rule_id", "=", q.rule);
+      if (q.resource) query = query.where("resource_uid", "=", q.resource);
+      if (q.severity) query = query.where("severity", "=", q.severity);
+      if (q.policy) query = query.where("policy", "=", q.policy);
+      if (q.control)
+        query = query.where(sql<boolean>`controls like ${`%|${escapeLike(q.control)}|%`} escape '!'`);
+      if (q.minDays !== undefined)
+        query = query.where(
+          "since",
+          "<=",
+          new Date(app.assay.now().getTime() - q.minDays * 86_400_000).toISOString(),
+        );
+      if (after)
+        query = query.where((eb) =>
+          eb.or([
+            eb("since", ">", after.since),
+            eb.and([eb("since", "=", after.since), eb("resource_uid", ">", after.resourceUid)]),
+            eb.and([
+              eb("since", "=", after.since),
+              eb("resource_uid", "=", after.resourceUid),
+              eb("rule_id", ">", after.ruleId),
+            ]),
+          ]),
+        );
+      const rows = await query.execute();
+      const now = app.assay.now().getTime();
+      const failing = rows.map((r) => ({
+        resourceUid: r.resource_uid,
+        ruleId: r.rule_id,
+        resourceType: r.resource_type,
+        agentId: r.agent_id,
+        severity: r.severity,
+        policy: r.policy,
+        controls: decodeControls(r.controls),
+        failingSince: r.since,
+        failingDays: Math.max(0, Math.floor((now - Date.parse(r.since)) / 86_400_000)),
+        reportId: r.report_id,
+        ledgerSeq: Number(r.ledger_seq),
+      }));
+      const last = rows.at(-1);
+      return {
+        failing,
+        next:
+          last && rows.length === q.limit
+            ? Buffer.from(JSON.stringify([last.since, last.resource_uid, last.rule_id])).toString("base64url")
+            : undefined,
+      };
+    },
+  );
+}
+
+/** The `after` cursor of GET /v1/failing; a malformed one is a 400 naming the field. */
+function parseFailingCursor(text: string): { since: string; resourceUid: string; ruleId: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+  } catch {
+    value = undefined;
+  }
+  const parsed = z.tuple([z.string(), z.string(), z.string()]).safeParse(value);
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      "STORE_BAD_REQUEST",
+      "Invalid query: after: not a cursor this API returned",
+      "after",
+    );
+  const [since, resourceUid, ruleId] = parsed.data;
+  return { since, resourceUid, ruleId };
+}
+
+/** LIKE wildcards in a control id are matched literally (`!` is the escape character in both dialects). */
+function escapeLike(value: string): string {
+  return value.replace(/[%_!]/g, (c) => `!${c}`);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGcpCollector } from "../../../src/collectors/gcp/index.js";
 import { collectorLoaders } from "../../../src/collectors/registry.js";
+import { resolveProfile } from "../../../src/core/profile.js";
 import type { ScanReport } from "../../../src/core/report.js";
 import { loadRules } from "../../../src/engine/load.js";
 import { BUILTIN_RULES_DIR } from "../../../src/engine/paths.js";
@@ -118,6 +119,8 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
         gcp: { endpoint: emulator.endpoint, organization: ORG, workspace: { customer: "my_customer" } },
       },
       now: NOW,
+      // CIS GCP Foundations 1.10's 90-day rotation (the shipped default is 365): the yearly key fails.
+      profile: resolveProfile({ keys: { rotationDays: 90 } }),
     }));
   });
   afterAll(async () => {
@@ -162,7 +165,7 @@ describe("assay scan of a seeded GCP organization and Workspace (real collector,
     expect(message(ids.bPublic, "GCP-GCS-003")).toBe(
       "Public access prevention is inherited on the bucket and the organization policy constraint storage.publicAccessPrevention is not enforced on its project",
     );
-    expect(message(ids.kLong, "GCP-KMS-002")).toBe("The key rotates every 365 days");
+    expect(message(ids.kLong, "GCP-KMS-002")).toBe("The key rotates every 365 days (profile limit: 90 days)");
     expect(message(ids.sqlBad, "GCP-SQL-002")).toBe("Point-in-time recovery is off (MYSQL_8_0)");
   });
 

@@ -135,7 +135,7 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     );
     expect(zip.statusCode).toBe(200);
     expect(zip.headers["content-type"]).toBe("application/zip");
-    const verified = verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
+    const verified = await verifyBundle(zip.rawPayload, [parseNoteVerifierKey(app.assay.signer.vkey)]);
     expect(verified.failures).toEqual([]);
     // The same period's OSCAL assessment results on their own: valid OSCAL 1.2.0, the plan embedded.
     const oscal = await get(

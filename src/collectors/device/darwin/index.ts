@@ -262,6 +262,7 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
       // purpose; it is neither a pending update nor a security fix for the release running now.
       pending: updates.length,
       pendingSecurity: updates.filter((i) => isSecurityUpdate(i, runningVersion)).length,
+      securityUpdates: updates.filter((i) => isSecurityUpdate(i, runningVersion)).map((i) => i.label),
       automatic,
       ...(automatic ? { automaticMechanism: "softwareupdate schedule + CriticalUpdateInstall" } : {}),
       // macOS applies restart-type updates only during a restart: one is pending until the Mac restarts.

@@ -344,6 +344,7 @@ function decideUpdates(
     manager: "windows-update",
     pending: updates.value.items.length,
     pendingSecurity: updates.value.items.filter(isSecurity).length,
+    securityUpdates: updates.value.items.filter(isSecurity).map((u) => u.title),
     automatic: decision.automatic,
     automaticMechanism: decision.mechanism,
     ...(agent.ok && typeof agent.value.rebootRequired === "boolean"

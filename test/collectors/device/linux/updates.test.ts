@@ -216,6 +216,7 @@ describe("probeUpdates", () => {
       manager: "dnf",
       pending: 7,
       pendingSecurity: 5,
+      securityUpdates: ["kernel", "kernel-core", "openssl", "openssl-libs", "python3-urllib3"],
       automatic: true,
       automaticMechanism: "dnf-automatic.timer",
       rebootRequired: true,
@@ -239,6 +240,7 @@ describe("probeUpdates", () => {
       manager: "dnf",
       pending: 0,
       pendingSecurity: 0,
+      securityUpdates: [],
       automatic: false,
     });
     expect(r.unreadable["updates.rebootRequired"]).toContain("needs-restarting -r: not installed");

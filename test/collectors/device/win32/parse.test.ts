@@ -55,6 +55,9 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       manager: "windows-update",
       pending: 2,
       pendingSecurity: 1,
+      securityUpdates: [
+        "2024-08 Cumulative Update for Windows 11 Version 23H2 for x64-based Systems (KB5041585)",
+      ],
       automatic: true,
       automaticMechanism: "MDM Update/AllowAutoUpdate=2",
       rebootRequired: false,
