@@ -12,6 +12,7 @@ import {
   readTextFile,
   runCommand,
 } from "./exec.js";
+import { type SystemReader, systeminformationReader } from "./hardware.js";
 
 /**
  * What a probe may touch. Probes read the machine only through this, so the real collector passes the real
@@ -30,6 +31,8 @@ export interface Host {
   now: Date;
   /** Where probes may keep results whose inputs have not changed (apt simulation); undefined disables it. */
   cacheDir?: string;
+  /** The firmware's system record (hardware inventory): systeminformation on a real machine. */
+  system: SystemReader;
 }
 
 /**
@@ -67,6 +70,7 @@ export function realHost(options: {
     },
     now: options.now,
     cacheDir: options.cacheDir,
+    system: systeminformationReader(),
   };
 }
 

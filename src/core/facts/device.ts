@@ -20,6 +20,17 @@ export const DeviceFactsSchema = z.strictObject({
     .optional(),
   hostname: z.string().optional(),
   hardwareUuid: z.string().optional(),
+  /**
+   * Hardware inventory from the firmware (SMBIOS): each field only when a real value was read; a serial number
+   * often needs root on Linux and is then absent, named in `unreadable` (`hardware.serial`).
+   */
+  hardware: z
+    .strictObject({
+      manufacturer: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      serial: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Whether a person's graphical session runs here: screen-lock rules apply only then. */
   desktopSession: z.boolean().optional(),
 

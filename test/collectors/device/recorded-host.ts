@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecResult } from "../../../src/collectors/device/exec.js";
+import type { SystemReading } from "../../../src/collectors/device/hardware.js";
 import type { Host } from "../../../src/collectors/device/probe.js";
 
 /**
@@ -19,7 +20,13 @@ export function fixture(platform: string, name: string): string {
 
 export function recordedHost(
   commands: Record<string, Recording>,
-  options: { now?: Date; mtimes?: Record<string, number>; files?: Record<string, string> } = {},
+  options: {
+    now?: Date;
+    mtimes?: Record<string, number>;
+    files?: Record<string, string>;
+    /** systeminformation's system() answer; absent = the read fails (not recorded). */
+    system?: SystemReading;
+  } = {},
 ): Host & { calls: { command: string; uid?: number }[] } {
   const calls: { command: string; uid?: number }[] = [];
   return {
@@ -71,5 +78,13 @@ export function recordedHost(
       return new Set<string>();
     },
     now: options.now ?? new Date(),
+    system: {
+      platform: "darwin",
+      privileged: true,
+      async read() {
+        if (!options.system) throw new Error("system() not recorded for this machine");
+        return options.system;
+      },
+    },
   };
 }

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure, type ExecResult, firstLine } from "../exec.js";
+import { probeHardware } from "../hardware.js";
 import type { DeviceIdentity } from "../linux/os.js";
 import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import {
@@ -84,6 +85,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   password: probePassword,
   lockout: probeLockout,
   mdm: probeMdm,
+  hardware: probeHardware,
 };
 
 async function guarded(

@@ -1,4 +1,5 @@
 import type { ResourceInput } from "../../../core/resource.js";
+import { probeHardware } from "../hardware.js";
 import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import { probeAccounts } from "./accounts.js";
 import { probeBackup } from "./backup.js";
@@ -32,6 +33,7 @@ const PROBES: Record<string, (host: Host) => Promise<ProbeResult>> = {
   accounts: probeAccounts,
   backup: probeBackup,
   platformIntegrity: probePlatformIntegrity,
+  hardware: probeHardware,
 };
 
 async function guarded(

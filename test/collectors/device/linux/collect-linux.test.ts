@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collectLinuxDevice } from "../../../../src/collectors/device/linux/index.js";
 import { DeviceFactsSchema } from "../../../../src/core/facts/device.js";
 import { ResourceSchema } from "../../../../src/core/resource.js";
 import { fakeHost, recorded } from "./helpers.js";
+
+const recordedHardware = (name: string) =>
+  readFileSync(join("test", "fixtures", "device", "hardware", name), "utf8");
 
 /** The whole Linux collector over a recorded Ubuntu 22.04 laptop: every probe's facts merge into one resource. */
 describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
@@ -54,6 +59,7 @@ describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
     },
     dirs: { "/etc/modprobe.d": ["usb-storage.conf"] },
     processes: ["systemd", "sshd", "gnome-shell", "Xwayland", "systemd-timesyn"],
+    system: JSON.parse(recordedHardware("dell-latitude-root.json")),
   });
 
   it("builds one resource that the Resource and device facts schemas accept, every fact with a source", async () => {
@@ -67,6 +73,7 @@ describe("collectLinuxDevice on a recorded Ubuntu 22.04 laptop", () => {
     expect(resource.attributes.lockout).toEqual({ maxAttempts: 0, mechanism: "none" });
     expect(resource.attributes.mdm).toBeUndefined();
     expect(resource.attributes).toMatchObject({
+      hardware: { manufacturer: "Dell Inc.", model: "Latitude 5430", serial: "ABC1234" },
       diskEncryption: { systemVolumeEncrypted: true, method: "luks" },
       firewall: { enabled: true, backend: "ufw", defaultInboundPolicy: "deny" },
       updates: { manager: "apt", pending: 5, pendingSecurity: 3, automatic: true, rebootRequired: false },

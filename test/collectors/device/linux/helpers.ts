@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecOptions, ExecResult, FileResult } from "../../../../src/collectors/device/exec.js";
+import type { SystemReading } from "../../../../src/collectors/device/hardware.js";
 import type { Host } from "../../../../src/collectors/device/probe.js";
 
 const ROOT = join("test", "fixtures", "device", "linux");
@@ -19,6 +20,10 @@ export interface FakeMachine {
   dirs?: Record<string, string[]>;
   processes?: string[];
   now?: Date;
+  /** systeminformation's system() answer; absent = the read fails (not recorded). */
+  system?: SystemReading;
+  /** Whether the scan runs as root (the serial number needs it on Linux); default true. */
+  privileged?: boolean;
 }
 
 /**
@@ -88,5 +93,13 @@ export function fakeHost(
       return new Set(machine.processes ?? []);
     },
     now: machine.now ?? new Date("2024-05-20T10:00:00Z"),
+    system: {
+      platform: "linux",
+      privileged: machine.privileged ?? true,
+      async read() {
+        if (!machine.system) throw new Error("system() not recorded for this machine");
+        return machine.system;
+      },
+    },
   };
 }
