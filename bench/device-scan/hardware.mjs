@@ -19,7 +19,8 @@ const cacheDir = mkdtempSync("/tmp/assay-hw-bench-");
 const host = (withHardware) => {
   const h = realHost({ now: new Date(), signal: new AbortController().signal, cacheDir });
   // Without: the same reader answering at once, so the difference is what system() adds to the collector.
-  if (!withHardware) h.system = { ...h.system, read: async () => ({ manufacturer: "", model: "", serial: "" }) };
+  if (!withHardware)
+    h.system = { ...h.system, read: async () => ({ manufacturer: "", model: "", serial: "" }) };
   return h;
 };
 await collectLinuxDevice(host(true));
