@@ -19,8 +19,9 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
-// Column lists of the batch inserts (values are written in this order).
-const REPORT_COLUMNS = [
+// Column lists of the batch inserts (values are written in this order); bench/dashboard/fill.mjs writes
+// its generated rows with the same lists.
+export const REPORT_COLUMNS = [
   "id",
   "agent_id",
   "ledger_seq",
@@ -30,7 +31,7 @@ const REPORT_COLUMNS = [
   "body",
   "disposal_id",
 ] as const;
-const FINDING_COLUMNS = [
+export const FINDING_COLUMNS = [
   "report_id",
   "ledger_seq",
   "agent_id",
@@ -46,7 +47,7 @@ const FINDING_COLUMNS = [
   "evidence",
   "exception",
 ] as const;
-const ASSET_COLUMNS = [
+export const ASSET_COLUMNS = [
   "uid",
   "type",
   "provider",
