@@ -4,7 +4,8 @@
 //
 // Rows go in with bulk inserts (HTTP ingest would take hours), but they are the rows ingest writes: the same
 // column lists (ingest.ts REPORT_COLUMNS, FINDING_COLUMNS, ASSET_COLUMNS), `encodeControls`, `assetInventory`,
-// `diffState` (current state and drift events) and `entryHash` (the ledger chain). What is NOT generated: the
+// `diffState` (current state and drift events), `countByDay` (the daily_results rollup) and `entryHash` (the
+// ledger chain). What is NOT generated: the
 // signed report bodies (`reports.body` is NULL, so `assay store verify` does not pass on this store), the
 // identity ledger records of the agents and checkpoints (the Merkle tree is built by the store's backfill). `--verify-sample` posts a few real
 // signed reports through the app afterwards and checks that the rows they produce have the generated shape.
@@ -18,6 +19,7 @@ import { parseArgs } from "node:util";
 import { CompiledQuery } from "kysely";
 import { ulid } from "ulid";
 import { buildApp } from "../../dist/store/app.js";
+import { addDailyResults, countByDay } from "../../dist/store/daily-results.js";
 import { insertRows } from "../../dist/store/db/raw-insert.js";
 import { diffState, encodeControls, pairKey } from "../../dist/store/drift.js";
 import { ASSET_COLUMNS, FINDING_COLUMNS, REPORT_COLUMNS } from "../../dist/store/ingest.js";
@@ -252,6 +254,8 @@ async function flush() {
     );
     await insertRows(trx, dialect, "reports", REPORT_COLUMNS, batch.reports, 500);
     await insertRows(trx, dialect, "findings", FINDING_COLUMNS, batch.findings, 500);
+    // The Overview chart's rollup, added per batch as ingest does (observed_at, status).
+    await addDailyResults(trx, dialect, countByDay(batch.findings.map((f) => [f[3], f[7]])));
     await insertRows(
       trx,
       dialect,

@@ -1,5 +1,6 @@
 import type { Transaction } from "kysely";
 import { enqueueAlerts } from "./alerts/route.js";
+import { addDailyResults, countByDay } from "./daily-results.js";
 import type { StoreDb } from "./db/connect.js";
 import { insertRows, upsertSuffix } from "./db/raw-insert.js";
 import type { Database, ResourceOwnersTable } from "./db/schema.js";
@@ -248,6 +249,11 @@ export class ReportWriter {
       }
     }
     await insertRows(trx, dialect, "findings", FINDING_COLUMNS, findings, 500);
+    await addDailyResults(
+      trx,
+      dialect,
+      countByDay(findings.map((f) => [f[3] as string, f[7] as string] as const)),
+    );
 
     // One row per uid (the latest report wins): an upsert may not touch a row twice in one statement.
     const assets = new Map<string, unknown[]>();

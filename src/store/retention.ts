@@ -1,6 +1,7 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { ulid } from "ulid";
 import { canonicalJson, sha256Hex } from "../core/canonical.js";
+import { addDailyResults } from "./daily-results.js";
 import type { Dialect } from "./db/connect.js";
 import type { Database, DisposalsTable } from "./db/schema.js";
 import { LedgerAppender } from "./ledger.js";
@@ -53,7 +54,20 @@ export async function runRetention(
       .select("id")
       .where("finished_at", "<", cutoff)
       .where("body", "is not", null);
+    // The Overview's daily counts lose what is deleted, in the same transaction.
+    const day = sql<string>`substr(observed_at, 1, 10)`;
+    const gone = await trx
+      .selectFrom("findings")
+      .select([day.as("day"), "status", (eb) => eb.fn.countAll().as("n")])
+      .where("report_id", "in", ids)
+      .groupBy([day, "status"])
+      .execute();
     const deleted = await trx.deleteFrom("findings").where("report_id", "in", ids).executeTakeFirst();
+    await addDailyResults(
+      trx,
+      dialect,
+      gone.map((g) => ({ day: g.day, status: g.status, n: -Number(g.n) })),
+    );
     const disposalId = ulid(options.now.getTime());
     const record: DisposalsTable = {
       id: disposalId,

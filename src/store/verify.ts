@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { canonicalJson, sha256Hex } from "../core/canonical.js";
 import type { ScanReport } from "../core/report.js";
 import { verifyReportSignature } from "../core/signing.js";
+import { dailyResultsDifferences } from "./daily-results.js";
 import type {
   Database,
   DisposalsTable,
@@ -180,6 +181,8 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
     });
   }
   await checkStrayFindings(db, problems);
+  for (const problem of await dailyResultsDifferences(db))
+    problems.add("daily_results", { seq: 0, ref: "daily_results", kind: "daily_results", problem });
   for (const record of records.values()) {
     if (referenced.has(record.id)) continue;
     problems.add("record", {

@@ -277,6 +277,13 @@ export interface DashboardLoginsTable {
   expires_at: string;
 }
 
+/** Findings per UTC day and status (daily-results.ts): the Overview chart's rollup of the findings table. */
+export interface DailyResultsTable {
+  day: string;
+  status: string;
+  n: number;
+}
+
 export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
@@ -298,4 +305,5 @@ export interface Database {
   dashboard_sessions: DashboardSessionsTable;
   store_exceptions: StoreExceptionsTable;
   dashboard_logins: DashboardLoginsTable;
+  daily_results: DailyResultsTable;
 }
