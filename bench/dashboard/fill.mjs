@@ -322,7 +322,10 @@ async function report(agentId, at, resources, findings, rules) {
       null,
     ]);
   let pairs = pairsByAgent.get(agentId);
-  if (!pairs) pairsByAgent.set(agentId, (pairs = new Set()));
+  if (!pairs) {
+    pairs = new Set();
+    pairsByAgent.set(agentId, pairs);
+  }
   const diff = diffState(working, { id, findings, rules }, { agentId, ledgerSeq: seq, at: iso }, pairs);
   for (const row of diff.upserts) {
     const k = pairKey(row.resource_uid, row.rule_id);

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { StoreContext } from "../context.js";
 import { decodeControls } from "../drift.js";
 import { activeExceptions, exceptionFor } from "../exceptions.js";
@@ -108,4 +109,24 @@ export async function silentAgents(ctx: StoreContext, limit: number) {
 
 export async function latestDrift(ctx: StoreContext, limit: number) {
   return ctx.store.db.selectFrom("drift_events").selectAll().orderBy("id", "desc").limit(limit).execute();
+}
+
+/** The columns whose distinct values fill the pages' filter lists; each has an index (migration 0008). */
+type DistinctColumn = ["current_state", "policy"] | ["current_state", "rule_id"] | ["agents", "group_name"];
+
+/**
+ * The distinct values of an indexed column, sorted, by one index seek per value ("loose index scan" as a
+ * recursive query, the same SQL in SQLite and PostgreSQL). A plain DISTINCT reads every row: 100-180 ms for
+ * the policies of 205,000 current results on PostgreSQL (bench/README.md "Dashboard"); this reads ~10 keys.
+ * Table and column come from the fixed list above, never from input.
+ */
+export async function distinctValues(ctx: StoreContext, [table, column]: DistinctColumn): Promise<string[]> {
+  const t = sql.table(table);
+  const c = sql.ref(column);
+  const rows = await sql<{ v: string | null }>`with recursive d(v) as (
+      select min(${c}) from ${t}
+      union all
+      select (select min(${c}) from ${t} where ${c} > d.v) from d where d.v is not null
+    ) select v from d where v is not null`.execute(ctx.store.db);
+  return rows.rows.map((r) => r.v as string);
 }

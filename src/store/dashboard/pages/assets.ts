@@ -6,6 +6,7 @@ import { parseInventory } from "../../inventory.js";
 import { QueryText } from "../../query-text.js";
 import { parseInput } from "../../validate.js";
 import { html, queryString, type SafeHtml } from "../html.js";
+import { distinctValues } from "../queries.js";
 
 const PAGE_SIZE = 100;
 
@@ -65,10 +66,7 @@ export async function assetsPage(ctx: StoreContext, request: FastifyRequest): Pr
     );
   }
   if (f.after) q = q.where("a.uid", ">", f.after);
-  const [rows, groups] = await Promise.all([
-    q.execute(),
-    db.selectFrom("agents").select("group_name").distinct().orderBy("group_name").execute(),
-  ]);
+  const [rows, groups] = await Promise.all([q.execute(), distinctValues(ctx, ["agents", "group_name"])]);
   const failures = new Map<string, number>();
   if (rows.length > 0) {
     const counts = await db
@@ -93,7 +91,7 @@ export async function assetsPage(ctx: StoreContext, request: FastifyRequest): Pr
     (k) => html`<option${f.kind === k ? html` selected` : html``}>${k}</option>`,
   )}</select></label>
 <label>Group<select name="group"><option value="">any</option>${groups.map(
-    (g) => html`<option${g.group_name === f.group ? html` selected` : html``}>${g.group_name}</option>`,
+    (g) => html`<option${g === f.group ? html` selected` : html``}>${g}</option>`,
   )}</select></label>
 <label><span>Only failing</span><input type="checkbox" name="failing" value="1"${f.failing ? html` checked` : html``}></label>
 ${f.agent ? html`<input type="hidden" name="agent" value="${f.agent}">` : html``}

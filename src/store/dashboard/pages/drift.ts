@@ -5,6 +5,7 @@ import { DRIFT_EVENT_TYPES } from "../../options.js";
 import { QueryText } from "../../query-text.js";
 import { parseInput } from "../../validate.js";
 import { html, queryString, type SafeHtml } from "../html.js";
+import { distinctValues } from "../queries.js";
 import { driftRow, driftTable } from "./drift-table.js";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
@@ -49,10 +50,10 @@ export async function findDrift(ctx: StoreContext, f: DriftFilter, limit: number
 
 async function choices(ctx: StoreContext) {
   const [policies, groups] = await Promise.all([
-    ctx.store.db.selectFrom("current_state").select("policy").distinct().orderBy("policy").execute(),
-    ctx.store.db.selectFrom("agents").select("group_name").distinct().orderBy("group_name").execute(),
+    distinctValues(ctx, ["current_state", "policy"]),
+    distinctValues(ctx, ["agents", "group_name"]),
   ]);
-  return { policies: policies.map((p) => p.policy), groups: groups.map((g) => g.group_name) };
+  return { policies, groups };
 }
 
 function select(

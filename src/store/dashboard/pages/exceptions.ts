@@ -6,6 +6,7 @@ import { type ExceptionStatus, exceptionStatus } from "../../exceptions.js";
 import { parseInput } from "../../validate.js";
 import { html, queryString, type SafeHtml } from "../html.js";
 import { csrfField, type PageContext } from "../layout.js";
+import { distinctValues } from "../queries.js";
 
 const STATUSES: readonly ExceptionStatus[] = ["pending", "approved", "expired", "revoked"];
 const ExceptionsQuery = z.strictObject({
@@ -53,7 +54,7 @@ export async function exceptionsPage(
       .orderBy("requested_at", "desc")
       .limit(1000)
       .execute(),
-    ctx.store.db.selectFrom("current_state").select("rule_id").distinct().orderBy("rule_id").execute(),
+    distinctValues(ctx, ["current_state", "rule_id"]),
   ]);
   const listed = rows.filter((r) => !q.status || exceptionStatus(r, now) === q.status);
   const names = await actorNames(ctx, rows);
@@ -90,7 +91,7 @@ ${
     ? html`<h2>Request an exception</h2>
 <form method="post" action="/exceptions" class="stack">${csrfField(page)}
 <label>Rule<input name="ruleId" required list="rule-ids" pattern="[A-Z0-9][A-Z0-9\\-]{1,63}"></label>
-<datalist id="rule-ids">${rules.map((r) => html`<option value="${r.rule_id}"></option>`)}</datalist>
+<datalist id="rule-ids">${rules.map((r) => html`<option value="${r}"></option>`)}</datalist>
 <label>Resources (uid or name, * as wildcard; empty = all)<input name="resource" maxlength="1024"></label>
 <label>Owner of the risk<input name="owner" required maxlength="200"></label>
 <label>Reason<textarea name="reason" required maxlength="2000" rows="3"></textarea></label>
