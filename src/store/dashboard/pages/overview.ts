@@ -1,7 +1,7 @@
 import type { StoreContext } from "../../context.js";
 import { passRateChart } from "../chart.js";
 import { html, queryString, type SafeHtml } from "../html.js";
-import { type Counts, dailyResults, latestDrift, passRate, postureBy, silentAgents } from "../queries.js";
+import { type Counts, dailyResults, latestDrift, passRate, posture, silentAgents } from "../queries.js";
 import { driftTable } from "./drift-table.js";
 import { expiringSoon } from "./exceptions.js";
 
@@ -28,15 +28,14 @@ function countsTable(
 }
 
 export async function overviewPage(ctx: StoreContext): Promise<SafeHtml> {
-  const [byFramework, byPolicy, bySeverity, days, silent, drift, expiring] = await Promise.all([
-    postureBy(ctx, "controls"),
-    postureBy(ctx, "policy"),
-    postureBy(ctx, "severity"),
-    dailyResults(ctx, 90),
-    silentAgents(ctx, 20),
-    latestDrift(ctx, 10),
-    expiringSoon(ctx, 30),
-  ]);
+  const [{ controls: byFramework, policy: byPolicy, severity: bySeverity }, days, silent, drift, expiring] =
+    await Promise.all([
+      posture(ctx),
+      dailyResults(ctx, 90),
+      silentAgents(ctx, 20),
+      latestDrift(ctx, 10),
+      expiringSoon(ctx, 30),
+    ]);
   const sorted = (m: Map<string, Counts>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   const severities = [...bySeverity.entries()].sort(
     ([a], [b]) => SEVERITY_ORDER.indexOf(a) - SEVERITY_ORDER.indexOf(b),
