@@ -480,7 +480,7 @@ await db.transaction().execute(async (trx) => {
 });
 // The Merkle tree over the generated ledger, built by the store's own backfill (as migration 0005 does), so
 // later appends (the sample reports, an enrolment) extend it.
-await db.transaction().execute((trx) => backfillTree(trx));
+await db.transaction().execute((trx) => backfillTree(trx, dialect));
 // Planner statistics, as a store that has been running for 90 days would have them (autovacuum / optimize).
 await db.executeQuery(CompiledQuery.raw("analyze"));
 
