@@ -5,7 +5,7 @@ const runs = Number(process.argv[2] ?? 5);
 const { collectLinuxDevice } = await import("../../dist/collectors/device/linux/index.js");
 const { realHost } = await import("../../dist/collectors/device/probe.js");
 const t0 = performance.now();
-const si = await import("systeminformation");
+const si = await import("systeminformation/lib/system.js");
 const importMs = performance.now() - t0;
 const system = [];
 for (let i = 0; i < runs; i++) {
@@ -35,7 +35,7 @@ for (let i = 0; i < runs; i++) {
   without.push(performance.now() - s);
 }
 const fmt = (xs) => xs.map((x) => x.toFixed(0)).join(", ");
-console.log(`import systeminformation: ${importMs.toFixed(0)} ms`);
+console.log(`import systeminformation/lib/system.js: ${importMs.toFixed(0)} ms`);
 console.log(`system(): ${fmt(system)} ms`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(0);
 console.log(`collectLinuxDevice with hardware: ${fmt(collect)} ms (median ${median(collect)})`);

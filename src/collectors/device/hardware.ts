@@ -24,11 +24,12 @@ export const SYSTEM_SOURCE = "systeminformation: system()";
 
 /**
  * The real reader. systeminformation is imported here, on first use, so paths that never probe hardware
- * (the store, the CLI's other commands) do not pay its 60-110 ms import (bench/README.md "Device scan").
+ * (the store, the CLI's other commands) do not pay for it; only its `lib/system.js` is loaded (10-40 ms, against
+ * 56-99 ms for the whole package, bench/README.md "Device scan").
  */
 export function systeminformationReader(): SystemReader {
   return {
-    read: async () => (await import("systeminformation")).system(),
+    read: async () => (await import("systeminformation/lib/system.js")).system(),
     platform: process.platform,
     privileged: process.getuid ? process.getuid() === 0 : true,
   };
