@@ -76,10 +76,10 @@ const CLOUD_RULES = Array.from({ length: 5 }, (_, i) => {
   return { id: `AWS-S3-${String(i + 1).padStart(3, "0")}`, policy, controls };
 });
 const SCANNERS = 10;
-// Rounds: how many reports each device sends over the 90 days so that the findings reach the target.
+// Rounds: how many reports each device sends over the 90 days so that the findings reach at least the target.
 const cloudPerRound = CLOUD * CLOUD_RULES.length;
 const devicePerRound = DEVICES * DEVICE_RULES.length;
-const ROUNDS = Math.max(1, Math.round(TARGET / (devicePerRound + cloudPerRound)));
+const ROUNDS = Math.max(1, Math.ceil(TARGET / (devicePerRound + cloudPerRound)));
 
 /** A stable pseudo-random number in [0, 1) from integers (no state: re-runs generate the same fleet). */
 function rand(...xs) {
