@@ -287,7 +287,8 @@ async function flush() {
   batch.drift = [];
 }
 
-async function report(agentId, at, resources, findings, rules) {
+async function report(agentId, time, resources, findings, rules) {
+  const at = Math.floor(time); // ulid and Date want whole milliseconds; rounds are not a whole number of them
   const iso = new Date(at).toISOString();
   const id = ulid(at);
   seq += 1;
