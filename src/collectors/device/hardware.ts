@@ -43,7 +43,8 @@ export function systeminformationReader(): SystemReader {
 const PLACEHOLDER =
   /^(?:-+|0+|computer|docker container|virtual machine|none|null|unknown|not specified|not applicable|n\/a|not available|system (?:serial number|product name|manufacturer)|chassis serial number|to be filled by o\.?e\.?m\.?|default string|0123456789|123456789)$/i;
 
-function real(value: string | undefined): string | undefined {
+/** A firmware value worth reporting, or undefined for a placeholder (shared with the Windows script's reading). */
+export function realHardwareValue(value: string | undefined): string | undefined {
   const v = value?.trim();
   return v && !PLACEHOLDER.test(v) ? v : undefined;
 }
@@ -81,7 +82,7 @@ export async function probeHardware(host: Pick<Host, "system">): Promise<ProbeRe
   const hardware: Hardware = {};
   const record = deviceRecord();
   for (const field of ["manufacturer", "model", "serial"] as const) {
-    const value = real(reading[field]);
+    const value = realHardwareValue(reading[field]);
     if (value !== undefined) hardware[field] = value;
     else record.fail(`hardware.${field}`, absentReason(field, reading, reader), SYSTEM_SOURCE);
   }

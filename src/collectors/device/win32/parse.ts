@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DeviceFacts } from "../../../core/facts/device.js";
+import { realHardwareValue } from "../hardware.js";
 import type { DeviceIdentity } from "../linux/os.js";
 import { deviceRecord, type ProbeResult } from "../probe.js";
 
@@ -102,6 +103,7 @@ const Sections = {
     lastSuccessfulBackupTime: str,
     numberOfVersions: num,
   }),
+  hardware: z.object({ manufacturer: str, model: str, serial: str }),
   timeService: z.object({ status: z.string(), startType: str }),
   timeTriggers: z.object({ startTriggers: z.number().int().nonnegative(), ntpType: str, syncTaskState: str }),
   sshd: z.object({ installed: bool, status: str, startType: str }),
@@ -211,11 +213,33 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
   decideLockout(read("passwordPolicy"), set, fail);
   decideMdm(read("mdmEnrollments"), set, fail);
   decideBackup(read("serverBackup"), now, set, fail);
+  decideHardware(read("hardware"), set, fail);
   return { ...(identity ? { identity } : {}), result };
 }
 
 type Set = <K extends keyof DeviceFacts>(key: K, value: DeviceFacts[K]) => void;
 type Fail = (key: string, reason: string) => void;
+
+/** Manufacturer and model (Win32_ComputerSystem), serial (Win32_BIOS); SMBIOS placeholders are not values. */
+function decideHardware(hw: Read<"hardware">, set: Set, fail: Fail): void {
+  if (!hw.ok) {
+    fail("hardware", `Get-CimInstance Win32_ComputerSystem / Win32_BIOS: ${hw.reason}`);
+    return;
+  }
+  const hardware: NonNullable<DeviceFacts["hardware"]> = {};
+  for (const field of ["manufacturer", "model", "serial"] as const) {
+    const value = realHardwareValue(hw.value[field] ?? undefined);
+    if (value !== undefined) hardware[field] = value;
+    else
+      fail(
+        `hardware.${field}`,
+        `the firmware reports no ${field} (Win32_${field === "serial" ? "BIOS" : "ComputerSystem"})`,
+      );
+  }
+  if (Object.keys(hardware).length === 0)
+    fail("hardware", "the firmware reports no manufacturer, model or serial number");
+  else set("hardware", hardware);
+}
 
 function decideEncryption(bitlocker: Read<"bitlocker">, set: Set, fail: Fail): void {
   if (!bitlocker.ok) {

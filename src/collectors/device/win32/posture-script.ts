@@ -131,6 +131,9 @@ $out.serverBackup = Section {
   else { $policy = Get-WBPolicy; $s = Get-WBSummary
     [ordered]@{ installed = $true; scheduled = ($null -ne $policy -and @($policy.Schedule).Count -gt 0);
       lastSuccessfulBackupTime = (Iso $s.LastSuccessfulBackupTime); numberOfVersions = $s.NumberOfVersions } } }
+# Hardware inventory from the SMBIOS tables through CIM (what systeminformation reads on Windows too).
+$out.hardware = Section { $cs = Get-CimInstance Win32_ComputerSystem; $bios = Get-CimInstance Win32_BIOS
+  [ordered]@{ manufacturer = $cs.Manufacturer; model = $cs.Model; serial = $bios.SerialNumber } }
 $out.timeService = Section { $s = Get-Service W32Time; [ordered]@{ status = "$($s.Status)"; startType = "$($s.StartType)" } }
 # W32Time is trigger-started on most clients: "Stopped" between synchronisations is normal when a start trigger
 # or the SynchronizeTime task brings it back; Parameters\Type NoSync means it never synchronises.

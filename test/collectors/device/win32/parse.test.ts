@@ -346,6 +346,27 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       variant({ serverBackup: { installed: true, scheduled: false, lastSuccessfulBackupTime: null } })
         .attributes.backup,
     ).toEqual({ configured: false, tool: "windows-server-backup" });
+    // Hardware inventory from CIM; SMBIOS placeholders are not values, a failed read stays unreadable.
+    expect(
+      variant({ hardware: { manufacturer: "LENOVO", model: "20XW004GGE", serial: "PF3A1B2C" } }).attributes
+        .hardware,
+    ).toEqual({ manufacturer: "LENOVO", model: "20XW004GGE", serial: "PF3A1B2C" });
+    const placeholder = variant({
+      hardware: {
+        manufacturer: "System manufacturer",
+        model: "System Product Name",
+        serial: "To be filled by O.E.M.",
+      },
+    });
+    expect(placeholder.attributes.hardware).toBeUndefined();
+    expect(placeholder.unreadable["hardware.serial"]).toMatch(/no serial/);
+    const noSerial = variant({
+      hardware: { manufacturer: "Dell Inc.", model: "Latitude 7440", serial: null },
+    });
+    expect(noSerial.attributes.hardware).toEqual({ manufacturer: "Dell Inc.", model: "Latitude 7440" });
+    expect(noSerial.unreadable["hardware.serial"]).toMatch(/Win32_BIOS/);
+    expect(variant({ hardware: { error: "Access denied" } }).unreadable.hardware).toMatch(/Access denied/);
+    expect(POSTURE_SCRIPT).toContain("Get-CimInstance Win32_BIOS");
     // A denied registry read stays unreadable, never "not enrolled".
     const denied = variant({ mdmEnrollments: { error: "Requested registry access is not allowed." } });
     expect(denied.attributes.mdm).toBeUndefined();
