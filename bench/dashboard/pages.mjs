@@ -65,6 +65,8 @@ const PAGES = [
   ["assets, failing only", "/assets?failing=1"],
   ["resource", `/resource?uid=${encodeURIComponent(device?.uid ?? "none")}`],
   ["exceptions", "/exceptions"],
+  ["controls", "/controls?framework=iso27001-2022"],
+  ["control", "/control?framework=iso27001-2022&id=A.8.24"],
   ["ledger", "/ledger"],
   ["admin", "/admin"],
 ];
