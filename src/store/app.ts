@@ -37,6 +37,9 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const options = StoreOptionsSchema.parse(input);
   const store = await openDatabase(options);
+  store.pgPool?.on("error", (error) =>
+    app.log.warn({ err: error }, "an idle PostgreSQL connection failed; the pool replaces it on next use"),
+  );
   const now = overrides.now ?? (() => new Date());
   let signer: StoreSigner;
   try {

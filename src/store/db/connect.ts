@@ -148,6 +148,11 @@ async function openSqliteDriver(file: string): Promise<SqliteDriver> {
 async function openPostgres(url: string): Promise<StoreDb> {
   const pg = await import("pg");
   const pool = new pg.default.Pool({ connectionString: url, max: 10 });
+  // An idle client whose connection dies (PostgreSQL restarted, a session terminated by an administrator, a
+  // network cut) is reported as an 'error' event on the pool, and an EventEmitter 'error' with no listener ends
+  // the process. The pool drops that client and opens another on next use, so the store keeps running; the app
+  // adds a listener that logs it (app.ts).
+  pool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return {
