@@ -55,8 +55,8 @@ export const DeviceFactsSchema = z.strictObject({
       enabled: z.boolean(),
       /** The firewall that was found active, or the first one present when none is active. */
       backend: z.enum(["nftables", "iptables", "ufw", "firewalld", "macos-alf", "pf", "windows", "none"]),
-      /** Rules in the active ruleset (all tables). */
-      ruleCount: count,
+      /** Rules in the active ruleset (all tables); absent when they could not be listed (named in `unreadable`). */
+      ruleCount: count.optional(),
       /** What happens to inbound traffic no rule matches: `deny` when the input path drops it by default. */
       defaultInboundPolicy: z.enum(["allow", "deny"]).optional(),
       /** Windows: each profile (Domain, Private, Public) enabled. */

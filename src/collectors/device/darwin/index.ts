@@ -219,11 +219,21 @@ async function probeFirewall(host: Host): Promise<ProbeResult> {
   const enabled = parseAlfGlobalState(state.stdout);
   if (enabled === undefined)
     return deviceRecord().fail("firewall", describeFailure(state), `cmd: ${ALF} --getglobalstate`);
-  return deviceRecord().set(
+  // A failed --listapps leaves the app count unread (never 0): DEV-FW-001 is then `error` with the reason.
+  const ruleCount = apps.ok ? parseAlfAppCount(apps.stdout) : undefined;
+  const record = deviceRecord().set(
     "firewall",
-    { enabled, backend: "macos-alf", ruleCount: (apps.ok ? parseAlfAppCount(apps.stdout) : undefined) ?? 0 },
+    { enabled, backend: "macos-alf", ...(ruleCount !== undefined ? { ruleCount } : {}) },
     `cmd: ${ALF} --getglobalstate; --listapps`,
   );
+  if (ruleCount === undefined) {
+    record.fail(
+      "firewall.ruleCount",
+      apps.ok ? `unexpected output: "${firstLine(apps.stdout)}"` : describeFailure(apps),
+      `cmd: ${ALF} --listapps`,
+    );
+  }
+  return record;
 }
 
 async function probeUpdates(host: Host): Promise<ProbeResult> {

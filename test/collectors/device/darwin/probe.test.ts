@@ -148,6 +148,15 @@ describe("macOS device probe", () => {
     expect(DeviceFactsSchema.safeParse(result.attributes).success).toBe(true);
   });
 
+  it("an app list it could not read leaves the firewall's rule count unread, never 0", async () => {
+    const { result } = await probeDarwinDevice(
+      macbook({ [`${ALF} --listapps`]: { code: 1, stderr: "socketfilterfw: permission denied\n" } }),
+    );
+    expect(result.attributes.firewall).toEqual({ enabled: true, backend: "macos-alf" });
+    expect(result.unreadable["firewall.ruleCount"]).toMatch(/permission denied/);
+    expect(DeviceFactsSchema.safeParse(result.attributes).success).toBe(true);
+  });
+
   it("reads screen lock from a managed profile when nobody is logged in", async () => {
     const { result } = await probeDarwinDevice(
       macbook({
