@@ -199,6 +199,23 @@ export const DeviceFactsSchema = z.strictObject({
       tool: z.string().optional(),
       /** Hours since the newest completed backup. */
       latestAgeHours: z.number().nonnegative().optional(),
+      /**
+       * Every backup mechanism the probe found, switched on or not (Windows: Windows Server Backup, each user's
+       * File History, the OneDrive known-folder policy, backup agents' services), so the evidence shows which
+       * one made `configured` true and which were found off.
+       */
+      sources: z
+        .array(
+          z.strictObject({
+            tool: z.string(),
+            enabled: z.boolean(),
+            /** Whose data it covers, for a per-user mechanism (File History). */
+            user: z.string().optional(),
+            /** Where it writes, as the tool states it (a drive, a share, a cloud tenant). */
+            target: z.string().optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 

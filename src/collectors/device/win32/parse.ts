@@ -3,6 +3,7 @@ import type { DeviceFacts } from "../../../core/facts/device.js";
 import { realHardwareValue } from "../hardware.js";
 import type { DeviceIdentity } from "../linux/os.js";
 import { deviceRecord, type ProbeResult } from "../probe.js";
+import { windowsBackupFacts } from "./backup.js";
 
 /**
  * Pure: the JSON printed by the posture script (posture-script.ts) → device facts. Every section is validated
@@ -103,6 +104,26 @@ const Sections = {
     lastSuccessfulBackupTime: str,
     numberOfVersions: num,
   }),
+  fileHistory: list(
+    z.object({
+      sid: z.string(),
+      profile: z.string(),
+      user: str,
+      status: str,
+      frequencySeconds: str,
+      targetUrl: str,
+      targetDriveType: str,
+      error: str,
+    }),
+  ),
+  oneDrivePolicy: Reg({
+    KFMSilentOptIn: regValue,
+    KFMSilentOptInDesktop: regValue,
+    KFMSilentOptInDocuments: regValue,
+    KFMSilentOptInPictures: regValue,
+    KFMBlockOptOut: regValue,
+  }),
+  backupAgents: list(z.object({ name: z.string(), status: z.string(), startType: str })),
   hardware: z.object({ manufacturer: str, model: str, serial: str }),
   timeService: z.object({ status: z.string(), startType: str }),
   timeTriggers: z.object({ startTriggers: z.number().int().nonnegative(), ntpType: str, syncTaskState: str }),
@@ -212,7 +233,17 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
   decidePassword(read("passwordPolicy"), set, fail);
   decideLockout(read("passwordPolicy"), set, fail);
   decideMdm(read("mdmEnrollments"), set, fail);
-  decideBackup(read("serverBackup"), now, set, fail);
+  const backup = windowsBackupFacts(
+    {
+      serverBackup: read("serverBackup"),
+      fileHistory: read("fileHistory"),
+      oneDrivePolicy: read("oneDrivePolicy"),
+      backupAgents: read("backupAgents"),
+    },
+    now,
+  );
+  if (backup.ok) set("backup", backup.value);
+  else fail("backup", backup.reason);
   decideHardware(read("hardware"), set, fail);
   return { ...(identity ? { identity } : {}), result };
 }
@@ -635,32 +666,4 @@ function decideMdm(enrollments: Read<"mdmEnrollments">, set: Set, fail: Fail): v
     host = undefined;
   }
   set("mdm", { enrolled: true, provider: host ? `${active.providerId} (${host})` : active.providerId });
-}
-
-/**
- * Windows Server Backup: configured when a backup schedule exists (Get-WBPolicy); the newest successful backup
- * from Get-WBSummary. Client editions have no Windows Server Backup, and File History or third-party agents
- * are not read here, so a client's backup stays unreadable (its rules `error`) rather than "not configured".
- */
-function decideBackup(backup: Read<"serverBackup">, now: Date, set: Set, fail: Fail): void {
-  if (!backup.ok) {
-    fail("backup", `Get-WBPolicy/Get-WBSummary: ${backup.reason}`);
-    return;
-  }
-  const b = backup.value;
-  if (!b.installed) {
-    fail(
-      "backup",
-      "Windows Server Backup is not installed (client editions have none); File History and third-party backup agents are not read by this collector",
-    );
-    return;
-  }
-  const last = b.lastSuccessfulBackupTime ? Date.parse(b.lastSuccessfulBackupTime) : Number.NaN;
-  set("backup", {
-    configured: b.scheduled === true,
-    tool: "windows-server-backup",
-    ...(Number.isFinite(last)
-      ? { latestAgeHours: Math.max(0, Math.round(((now.getTime() - last) / 3_600_000) * 10) / 10) }
-      : {}),
-  });
 }

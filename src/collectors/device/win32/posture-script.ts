@@ -33,6 +33,34 @@ export const SECEDIT_LINE_PATTERN = String.raw`^(MinimumPasswordAge|MaximumPassw
  */
 const ENROLLMENTS_KEY = String.raw`HKLM:\SOFTWARE\Microsoft\Enrollments`;
 
+/**
+ * File History's per-user configuration folder under a profile. The file's layout is the one recorded in
+ * https://www.verboon.info/2012/04/windows-8-file-history-feature-replaces-previous-versions-and-backup-and-restore/
+ * (test/fixtures/device/win32/SOURCES.md).
+ */
+const FILE_HISTORY_CONFIG = String.raw`AppData\Local\Microsoft\Windows\FileHistory\Configuration`;
+
+/**
+ * The OneDrive sync app's machine policies; "Silently move Windows known folders to OneDrive" writes
+ * KFMSilentOptIn there (https://learn.microsoft.com/sharepoint/use-group-policy).
+ */
+const ONEDRIVE_POLICY_KEY = String.raw`HKLM:\SOFTWARE\Policies\Microsoft\OneDrive`;
+
+/**
+ * Windows services of backup agents that schedule themselves (from their own console or a server), by the
+ * product they belong to. A running service is the schedule, as for the Linux agents (linux/backup.ts).
+ */
+export const BACKUP_AGENT_SERVICES: Readonly<Record<string, string>> = {
+  VeeamEndpointBackupSvc: "veeam-agent",
+  AcrSch2Svc: "acronis",
+  CrashPlanService: "crashplan",
+  CarboniteService: "carbonite",
+  bzserv: "backblaze",
+};
+const BACKUP_AGENT_NAMES = Object.keys(BACKUP_AGENT_SERVICES)
+  .map((name) => `'${name}'`)
+  .join(", ");
+
 export const POSTURE_SCRIPT = String.raw`
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -131,6 +159,24 @@ $out.serverBackup = Section {
   else { $policy = Get-WBPolicy; $s = Get-WBSummary
     [ordered]@{ installed = $true; scheduled = ($null -ne $policy -and @($policy.Schedule).Count -gt 0);
       lastSuccessfulBackupTime = (Iso $s.LastSuccessfulBackupTime); numberOfVersions = $s.NumberOfVersions } } }
+# File History (Windows 8 to 11) keeps each user's configuration in that user's profile, Config1.xml mirrored
+# in Config2.xml (${FILE_HISTORY_CONFIG}); the agent runs as SYSTEM and reads every profile's. DPStatus,
+# the frequency and the target are copied as written. Profiles without the file never set File History up.
+$out.fileHistory = Section { [ordered]@{ items = @(Get-CimInstance Win32_UserProfile | Where-Object { -not $_.Special -and $_.LocalPath } | ForEach-Object {
+  $profilePath = $_.LocalPath; $sid = $_.SID
+  $dir = Join-Path $profilePath '${FILE_HISTORY_CONFIG}'
+  $file = @('Config1.xml', 'Config2.xml') | ForEach-Object { Join-Path $dir $_ } | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+  if ($file) {
+    try { $c = ([xml](Get-Content -LiteralPath $file -Raw -Encoding UTF8)).DataProtectionUserConfig
+      [ordered]@{ sid = $sid; profile = $profilePath; user = "$($c.UserName)"; status = "$($c.DPStatus)"; frequencySeconds = "$($c.DPFrequency)";
+        targetUrl = "$($c.Target.TargetUrl)"; targetDriveType = "$($c.Target.TargetDriveType)" } }
+    catch { [ordered]@{ sid = $sid; profile = $profilePath; error = $_.Exception.Message } } } }) } }
+# OneDrive's "Silently move Windows known folders to OneDrive" policy (KFMSilentOptIn = the tenant id), which
+# Windows' own backup settings build on; the per-folder values are copied as set.
+$out.oneDrivePolicy = Section { Reg '${ONEDRIVE_POLICY_KEY}' @('KFMSilentOptIn', 'KFMSilentOptInDesktop', 'KFMSilentOptInDocuments', 'KFMSilentOptInPictures', 'KFMBlockOptOut') }
+# Backup agents scheduled from their own console: the service of an installed agent, as Get-Service reports it.
+$out.backupAgents = Section { [ordered]@{ items = @(Get-Service -Name @(${BACKUP_AGENT_NAMES}) -ErrorAction SilentlyContinue | ForEach-Object {
+  [ordered]@{ name = $_.Name; status = "$($_.Status)"; startType = "$($_.StartType)" } }) } }
 # Hardware inventory from the SMBIOS tables through CIM (what systeminformation reads on Windows too).
 $out.hardware = Section { $cs = Get-CimInstance Win32_ComputerSystem; $bios = Get-CimInstance Win32_BIOS
   [ordered]@{ manufacturer = $cs.Manufacturer; model = $cs.Model; serial = $bios.SerialNumber } }

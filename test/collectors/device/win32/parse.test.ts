@@ -6,6 +6,7 @@ import {
   parseWindowsPosture,
 } from "../../../../src/collectors/device/win32/parse.js";
 import {
+  BACKUP_AGENT_SERVICES,
   POSTURE_SCRIPT,
   powershellArgs,
   SECEDIT_LINE_PATTERN,
@@ -301,9 +302,40 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       enrolled: true,
       provider: "MS DM Server (enrollment.manage.microsoft.com)",
     });
-    // A client edition: no Windows Server Backup, and File History is not read, so backup is not judged.
-    expect(laptop.attributes.backup).toBeUndefined();
-    expect(laptop.unreadable.backup).toMatch(/Windows Server Backup is not installed/);
+    // A client edition: File History on for the one user who set it up (values of a recorded Config1.xml).
+    expect(laptop.attributes.backup).toEqual({
+      configured: true,
+      tool: "file-history",
+      sources: [
+        {
+          tool: "file-history",
+          enabled: true,
+          user: "Admin",
+          target: "\\\\labhome099\\data\\FileHistoryBackup\\",
+        },
+      ],
+    });
+    // OneDrive's known-folder policy set to a tenant (Entra-joined laptop), a running Veeam Agent.
+    expect(parse("win10-entra-de.json").result.attributes.backup).toEqual({
+      configured: true,
+      tool: "onedrive-known-folder-move",
+      sources: [
+        {
+          tool: "onedrive-known-folder-move",
+          enabled: true,
+          target: "OneDrive (tenant 9b1e3c4d-7a2f-4e58-b6c1-0d2e3f4a5b6c)",
+        },
+      ],
+    });
+    expect(parse("win10-thirdparty-av.json").result.attributes.backup).toMatchObject({
+      configured: true,
+      tool: "veeam-agent",
+    });
+    // Everything read, nothing there: stated as not configured (DEV-BAK-001 fails).
+    expect(parse("server2025-gpo-domain.json").result.attributes.backup).toEqual({
+      configured: false,
+      sources: [],
+    });
 
     const server = parse("server2019-gaps.json").result;
     expect(server.attributes.lockout).toEqual({ maxAttempts: 0, mechanism: "windows-account-lockout" });
@@ -312,6 +344,7 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       configured: true,
       tool: "windows-server-backup",
       latestAgeHours: 13.2,
+      sources: [{ tool: "windows-server-backup", enabled: true }],
     });
 
     const raw = JSON.parse(fixture("win32", "win11-laptop.json"));
@@ -343,9 +376,51 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     ).toEqual({ enrolled: false });
     // No schedule: Windows Server Backup is installed but nothing runs.
     expect(
-      variant({ serverBackup: { installed: true, scheduled: false, lastSuccessfulBackupTime: null } })
-        .attributes.backup,
-    ).toEqual({ configured: false, tool: "windows-server-backup" });
+      variant({
+        serverBackup: { installed: true, scheduled: false, lastSuccessfulBackupTime: null },
+        fileHistory: { items: [] },
+      }).attributes.backup,
+    ).toEqual({
+      configured: false,
+      tool: "windows-server-backup",
+      sources: [{ tool: "windows-server-backup", enabled: false }],
+    });
+    const fileHistory = (item: Record<string, unknown>) =>
+      variant({
+        fileHistory: { items: [{ sid: "S-1-5-21-1-2-3-1001", profile: "C:\\Users\\ada", ...item }] },
+      });
+    // File History switched off keeps its file: found, not configured.
+    expect(fileHistory({ user: "ada", status: "DISABLED", targetUrl: "E:\\" }).attributes.backup).toEqual({
+      configured: false,
+      tool: "file-history",
+      sources: [{ tool: "file-history", enabled: false, user: "ada", target: "E:\\" }],
+    });
+    // ENABLED without a target is not a backup anywhere.
+    expect(fileHistory({ user: "ada", status: "ENABLED", targetUrl: "" }).attributes.backup?.configured).toBe(
+      false,
+    );
+    // One profile's configuration could not be read and nothing else is on: unreadable, never "no backup".
+    const fhDenied = fileHistory({ error: "Access to the path is denied." });
+    expect(fhDenied.attributes.backup).toBeUndefined();
+    expect(fhDenied.unreadable.backup).toMatch(
+      /File History configuration of C:\\Users\\ada: Access to the path is denied/,
+    );
+    // ... but a configured mechanism elsewhere settles it.
+    const withPolicy = variant({
+      fileHistory: { items: [{ sid: "S-1-5-21-1-2-3-1001", profile: "C:\\Users\\ada", error: "denied" }] },
+      oneDrivePolicy: { present: true, KFMSilentOptIn: "tenant-1" },
+    });
+    expect(withPolicy.attributes.backup?.configured).toBe(true);
+    // The whole section failing (the script's own error) is unreadable too; a stopped agent service is not a schedule.
+    expect(variant({ fileHistory: { error: "Invalid class" } }).unreadable.backup).toMatch(
+      /File History configurations: Invalid class/,
+    );
+    expect(
+      variant({
+        fileHistory: { items: [] },
+        backupAgents: { items: [{ name: "CrashPlanService", status: "Stopped", startType: "Disabled" }] },
+      }).attributes.backup,
+    ).toEqual({ configured: false, tool: "crashplan", sources: [{ tool: "crashplan", enabled: false }] });
     // Hardware inventory from CIM; SMBIOS placeholders are not values, a failed read stays unreadable.
     expect(
       variant({ hardware: { manufacturer: "LENOVO", model: "20XW004GGE", serial: "PF3A1B2C" } }).attributes
@@ -376,6 +451,48 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(POSTURE_SCRIPT).toContain("Get-WBSummary");
     // The FFFFFFFF-… placeholder every Windows carries (EnrollmentState 1, no ProviderID) is never printed.
     expect(POSTURE_SCRIPT).toContain("if ($null -ne $p.ProviderID)");
+  });
+
+  it("the backup sections read what a recorded File History Config1.xml holds, the OneDrive policy and agent services", () => {
+    // The elements the script copies ($c.UserName, $c.DPStatus, $c.DPFrequency, $c.Target.TargetUrl,
+    // $c.Target.TargetDriveType under DataProtectionUserConfig) exist in the recorded file with these values,
+    // and the laptop fixture's fileHistory entry carries exactly them.
+    const xml = fixture("win32", "file-history-config1.xml");
+    const element = (text: string, name: string) =>
+      new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`).exec(text)?.[1];
+    const root = element(xml, "DataProtectionUserConfig") ?? "";
+    const target = element(root, "Target") ?? "";
+    const recorded = {
+      user: element(root, "UserName"),
+      status: element(root, "DPStatus"),
+      frequencySeconds: element(root, "DPFrequency"),
+      targetUrl: element(target, "TargetUrl"),
+      targetDriveType: element(target, "TargetDriveType"),
+    };
+    expect(recorded).toEqual({
+      user: "Admin",
+      status: "ENABLED",
+      frequencySeconds: "3600",
+      targetUrl: "\\\\labhome099\\data\\FileHistoryBackup\\",
+      targetDriveType: "REMOTE",
+    });
+    const laptop = JSON.parse(fixture("win32", "win11-laptop.json"));
+    expect(laptop.fileHistory.items[0]).toMatchObject(recorded);
+    for (const read of [
+      "$c.UserName",
+      "$c.DPStatus",
+      "$c.DPFrequency",
+      "$c.Target.TargetUrl",
+      "$c.Target.TargetDriveType",
+    ])
+      expect(POSTURE_SCRIPT).toContain(read);
+    expect(POSTURE_SCRIPT).toContain(".DataProtectionUserConfig");
+    expect(POSTURE_SCRIPT).toContain("AppData\\Local\\Microsoft\\Windows\\FileHistory\\Configuration");
+    expect(POSTURE_SCRIPT).toContain("@('Config1.xml', 'Config2.xml')");
+    expect(POSTURE_SCRIPT).toContain("HKLM:\\SOFTWARE\\Policies\\Microsoft\\OneDrive");
+    expect(POSTURE_SCRIPT).toContain("'KFMSilentOptIn'");
+    for (const service of Object.keys(BACKUP_AGENT_SERVICES))
+      expect(POSTURE_SCRIPT).toContain(`'${service}'`);
   });
 
   it("the script prints pure ASCII JSON, so a German host's OEM code page cannot garble names", () => {
