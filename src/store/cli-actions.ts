@@ -135,8 +135,8 @@ export async function verifyCommand(
       );
       process.stdout.write(
         result.derivedChecked
-          ? "Current state, drift events, assets and resource owners match a replay of the ledger.\n"
-          : `Current state, drift events, assets and resource owners NOT recomputed: ${result.derivedNote}.\n`,
+          ? "Current state, drift events, assets, resource owners and the findings' failing_since match a replay of the ledger.\n"
+          : `Current state, drift events, assets, resource owners and failing_since NOT recomputed: ${result.derivedNote}.\n`,
       );
     } else {
       const counts = Object.entries(result.counts)

@@ -99,6 +99,25 @@ export function diffState(
   return diff;
 }
 
+/**
+ * Since when each finding of a report has failed without a break, as of that report (null unless it fails):
+ * the same value `current_state.since` holds for a failing pair, taken from the state before the report. A
+ * pair that was already failing carries its start; any other previous state (none, pass, error, skip, or
+ * `gone`) means this observation starts the run. Ingest writes it into each findings row and verify's replay
+ * recomputes it with this same function, so a stored value the ledger does not imply is named.
+ */
+export function failingSinceOf(
+  previous: ReadonlyMap<string, CurrentStateTable>,
+  report: Pick<ScanReport, "findings">,
+  at: string,
+): (string | null)[] {
+  return report.findings.map((finding) => {
+    if (finding.status !== "fail") return null;
+    const before = previous.get(pairKey(finding.resourceUid, finding.ruleId));
+    return before?.status === "fail" ? before.since : at;
+  });
+}
+
 function stateRow(
   finding: Finding,
   controls: string,

@@ -4,7 +4,15 @@ import { addDailyResults, countByDay } from "./daily-results.js";
 import type { StoreDb } from "./db/connect.js";
 import { insertRows, upsertSuffix } from "./db/raw-insert.js";
 import type { Database, ResourceOwnersTable } from "./db/schema.js";
-import { applyStateDiff, diffState, encodeControls, loadState, pairKey, type StateDiff } from "./drift.js";
+import {
+  applyStateDiff,
+  diffState,
+  encodeControls,
+  failingSinceOf,
+  loadState,
+  pairKey,
+  type StateDiff,
+} from "./drift.js";
 import { HttpError } from "./http-error.js";
 import { assetInventory } from "./inventory.js";
 import { LedgerAppender } from "./ledger.js";
@@ -47,6 +55,8 @@ export const FINDING_COLUMNS = [
   "message",
   "evidence",
   "exception",
+  // Since when the (resource, rule) pair has failed without a break, as of this finding; null unless it fails.
+  "failing_since",
 ] as const;
 export const ASSET_COLUMNS = [
   "uid",
@@ -226,56 +236,7 @@ export class ReportWriter {
       100,
     );
 
-    const findings: unknown[][] = [];
-    for (const { prepared, seq } of accepted) {
-      const { report, agentId } = prepared;
-      for (const f of report.findings) {
-        findings.push([
-          report.id,
-          seq,
-          agentId,
-          report.finishedAt,
-          f.ruleId,
-          f.resourceUid,
-          f.resourceType,
-          f.status,
-          f.severity,
-          f.policy,
-          encodeControls(f.controls),
-          f.message,
-          JSON.stringify(f.evidence),
-          f.exception ? JSON.stringify(f.exception) : null,
-        ]);
-      }
-    }
-    await insertRows(trx, dialect, "findings", FINDING_COLUMNS, findings, 500);
-    await addDailyResults(
-      trx,
-      dialect,
-      countByDay(findings.map((f) => [f[3] as string, f[7] as string] as const)),
-    );
-
-    // One row per uid (the latest report wins): an upsert may not touch a row twice in one statement.
-    const assets = new Map<string, unknown[]>();
-    for (const { prepared } of accepted) {
-      for (const r of prepared.report.resources) {
-        assets.set(r.uid, [
-          r.uid,
-          r.type,
-          r.provider,
-          r.name,
-          r.account ?? null,
-          r.region ?? null,
-          prepared.agentId,
-          nowIso,
-          nowIso,
-          prepared.report.id,
-          assetInventory(r),
-        ]);
-      }
-    }
-    await insertRows(trx, dialect, "assets", ASSET_COLUMNS, [...assets.values()], 500, ASSET_UPSERT);
-
+    // The state changes are worked out first: each findings row carries its pair's failing-since from them.
     const reports = accepted.map((a) => a.prepared.report);
     const agentIds = [...new Set(accepted.map((a) => a.prepared.agentId))];
     const original = await loadState(trx, reports, agentIds);
@@ -294,7 +255,10 @@ export class ReportWriter {
     for (const [key, row] of original) pairsOf(row.agent_id).add(key);
     const changed = new Set<string>();
     const diff: StateDiff = { upserts: [], deletes: [], events: [] };
+    // Each report's findings' failing-since, read from the state before that report (as the replay does).
+    const failingSince: (string | null)[][] = [];
     for (const { prepared, seq } of accepted) {
+      failingSince.push(failingSinceOf(working, prepared.report, nowIso));
       const step = diffState(
         working,
         prepared.report,
@@ -326,6 +290,57 @@ export class ReportWriter {
         if (gone) diff.deletes.push({ resource_uid: gone.resource_uid, rule_id: gone.rule_id });
       }
     }
+    const findings: unknown[][] = [];
+    for (const [r, { prepared, seq }] of accepted.entries()) {
+      const { report, agentId } = prepared;
+      for (const [i, f] of report.findings.entries()) {
+        findings.push([
+          report.id,
+          seq,
+          agentId,
+          report.finishedAt,
+          f.ruleId,
+          f.resourceUid,
+          f.resourceType,
+          f.status,
+          f.severity,
+          f.policy,
+          encodeControls(f.controls),
+          f.message,
+          JSON.stringify(f.evidence),
+          f.exception ? JSON.stringify(f.exception) : null,
+          failingSince[r]![i],
+        ]);
+      }
+    }
+    await insertRows(trx, dialect, "findings", FINDING_COLUMNS, findings, 500);
+    await addDailyResults(
+      trx,
+      dialect,
+      countByDay(findings.map((f) => [f[3] as string, f[7] as string] as const)),
+    );
+
+    // One row per uid (the latest report wins): an upsert may not touch a row twice in one statement.
+    const assets = new Map<string, unknown[]>();
+    for (const { prepared } of accepted) {
+      for (const r of prepared.report.resources) {
+        assets.set(r.uid, [
+          r.uid,
+          r.type,
+          r.provider,
+          r.name,
+          r.account ?? null,
+          r.region ?? null,
+          prepared.agentId,
+          nowIso,
+          nowIso,
+          prepared.report.id,
+          assetInventory(r),
+        ]);
+      }
+    }
+    await insertRows(trx, dialect, "assets", ASSET_COLUMNS, [...assets.values()], 500, ASSET_UPSERT);
+
     const events = await applyStateDiff(trx, diff, this.alerts.routes.length > 0);
     await enqueueAlerts(trx, events, this.alerts, now);
 

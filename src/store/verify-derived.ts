@@ -1,6 +1,6 @@
 import type { ScanReport } from "../core/report.js";
 import type { AssetsTable, CurrentStateTable, DriftEventsTable, ResourceOwnersTable } from "./db/schema.js";
-import { type DriftEventRow, diffState, pairKey } from "./drift.js";
+import { type DriftEventRow, diffState, failingSinceOf, pairKey } from "./drift.js";
 import { assetInventory } from "./inventory.js";
 import { AGENT_EVENT_TYPES } from "./options.js";
 import { resourceScope } from "./ownership.js";
@@ -33,8 +33,13 @@ export class Replay {
     this.incomplete = true;
   }
 
-  applyReport(report: ScanReport, seq: number, at: string): void {
-    if (this.incomplete) return;
+  /**
+   * Applies a report in ledger order and returns its findings' failing-since as ingest computed them (from the
+   * state before the report), or undefined once the replay is incomplete.
+   */
+  applyReport(report: ScanReport, seq: number, at: string): (string | null)[] | undefined {
+    if (this.incomplete) return undefined;
+    const failingSince = failingSinceOf(this.state, report, at);
     const agentId = report.agent.id;
     for (const resource of report.resources) {
       if (!this.owners.has(resource.uid)) {
@@ -65,6 +70,7 @@ export class Replay {
     for (const row of diff.upserts) this.state.set(pairKey(row.resource_uid, row.rule_id), row);
     for (const pair of diff.deletes) this.state.delete(pairKey(pair.resource_uid, pair.rule_id));
     for (const event of diff.events) this.events.set(eventKey(seq, event.resource_uid, event.rule_id), event);
+    return failingSince;
   }
 
   applyRebind(record: { uid: string; toAgentId: string; at: string }, seq: number): void {

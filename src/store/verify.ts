@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { canonicalJson, sha256Hex } from "../core/canonical.js";
 import type { ScanReport } from "../core/report.js";
 import { verifyReportSignature } from "../core/signing.js";
@@ -6,6 +6,7 @@ import { dailyResultsDifferences } from "./daily-results.js";
 import type {
   Database,
   DisposalsTable,
+  FindingsTable,
   LedgerRecordsTable,
   LedgerTable,
   StoreExceptionsTable,
@@ -40,7 +41,7 @@ export interface VerifyResult {
   treeNodesChecked: number;
   checkpointsChecked: number;
   /**
-   * Whether current state, drift events, assets and resource owners were recomputed from the ledger and
+   * Whether current state, drift events, assets, resource owners and the findings' failing_since were recomputed from the ledger and
    * compared row by row. Not possible once reports have been disposed of (their bodies are gone).
    */
   derivedChecked: boolean;
@@ -130,10 +131,12 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
       if (entryHash(entry) !== entry.entry_hash)
         fail("chain", "entry hash does not match the entry's contents");
       if (entry.kind === "report") {
-        const report = await checkReport(db, entry, identities, disposals, result, fail);
-        if (report === "disposed") replay.markIncomplete();
-        else if (report) replay.applyReport(report, entry.seq, entry.appended_at);
-        else replay.markIncomplete();
+        const checked = await checkReport(db, entry, identities, disposals, result, fail);
+        if (checked === "disposed") replay.markIncomplete();
+        else if (checked) {
+          const since = replay.applyReport(checked.report, entry.seq, entry.appended_at);
+          if (since) checkFailingSince(checked, since, fail);
+        } else replay.markIncomplete();
       } else if (entry.kind === "disposal") {
         const problem = checkDisposal(entry, disposals);
         if (problem) fail("disposal", problem);
@@ -200,8 +203,8 @@ export async function verifyLedger(db: Kysely<Database>): Promise<VerifyResult> 
   if (replay.incomplete) {
     derivedNote =
       result.disposedReports > 0
-        ? `${result.disposedReports} reports were disposed of, so current state, drift events, assets and owners cannot be recomputed`
-        : "some reports could not be read, so current state, drift events, assets and owners were not recomputed";
+        ? `${result.disposedReports} reports were disposed of, so current state, drift events, assets, owners and the findings' failing_since cannot be recomputed`
+        : "some reports could not be read, so current state, drift events, assets, owners and the findings' failing_since were not recomputed";
   } else {
     await replay.compare(await loadDerived(db), (category, entry) => problems.add(category, entry));
     derivedChecked = true;
@@ -394,7 +397,7 @@ async function checkReport(
   disposals: Map<string, DisposalsTable>,
   result: { reportsChecked: number; signaturesChecked: number; disposedReports: number },
   fail: (category: string, problem: string) => void,
-): Promise<ScanReport | "disposed" | undefined> {
+): Promise<CheckedReport | "disposed" | undefined> {
   const row = await db.selectFrom("reports").selectAll().where("id", "=", entry.ref).executeTakeFirst();
   if (!row) {
     fail("report", "the report this entry stands for is missing");
@@ -485,7 +488,34 @@ async function checkReport(
       );
     }
   }
-  return report;
+  return { report, stored };
+}
+
+interface CheckedReport {
+  report: ScanReport;
+  /** Its findings rows, in id order (the order ingest wrote them: the report's order). */
+  stored: Selectable<FindingsTable>[];
+}
+
+/**
+ * Each findings row's failing_since against the replay's (derived state, so only while the replay is whole):
+ * an edited value, or one on a row that does not fail, is named with the row.
+ */
+function checkFailingSince(
+  { report, stored }: CheckedReport,
+  expected: readonly (string | null)[],
+  fail: (category: string, problem: string) => void,
+): void {
+  for (let i = 0; i < Math.min(stored.length, report.findings.length); i++) {
+    const s = stored[i]!;
+    const want = expected[i] ?? null;
+    if (s.failing_since === want) continue;
+    const f = report.findings[i]!;
+    fail(
+      "findings",
+      `findings row ${s.id} (finding ${i + 1}, ${f.ruleId} on ${f.resourceUid}) has failing_since ${JSON.stringify(s.failing_since)} but replaying the ledger gives ${JSON.stringify(want)}`,
+    );
+  }
 }
 
 function sameJson(stored: string | null, expected: unknown): boolean {

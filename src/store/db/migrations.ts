@@ -419,7 +419,68 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         );
       },
     },
+    // Issue 12, item 5: each exported finding carries since when its pair had failed as of that observation
+    // (evidence export, dashboard exports). Ingest writes it; rows stored before this migration are backfilled.
+    "0010_findings_failing_since": {
+      async up(db: Db) {
+        await addFailingSince(db as unknown as Kysely<Database>);
+      },
+      async down(db: Db) {
+        await db.schema.alterTable("findings").dropColumn("failing_since").execute();
+      },
+    },
   };
+}
+
+/** Finding ids per backfill statement. */
+const FAILING_SINCE_BATCH = 50_000;
+
+/**
+ * Backfills `findings.failing_since` by replaying each (resource, rule) pair in ledger order. The pair's
+ * drift events are that replay already written down: ingest records one for every change of a pair's state
+ * (`new`, `regressed`, `resolved`, `changed`, `gone`), in ledger order, and `assay store verify` checks each
+ * against the ledger. So the state a failing finding at ledger entry s found is the pair's last event before
+ * s: if that event left it failing, the run started at that event's time (its `at` is the `since` it set);
+ * otherwise (no event, or one to pass, error, skip or gone) this observation starts the run, at its report's
+ * ledger time, which is the `at` ingest gives the state it writes. This is exactly `failingSinceOf` of
+ * drift.ts, and it holds after retention too (retention deletes findings and report bodies, never events).
+ *
+ * How it scales: nothing is read into JavaScript. One UPDATE per FAILING_SINCE_BATCH finding ids (a primary-key
+ * range), in which each failing row makes one seek in a temporary index on drift_events(resource_uid,
+ * rule_id, ledger_seq) and one in the ledger's primary key: time O(failing findings x log events), memory
+ * that of one statement; the database's journal, not the process, holds the changed rows until the commit.
+ * The index is dropped at the end: nothing after the migration needs it.
+ */
+async function addFailingSince(db: Kysely<Database>): Promise<void> {
+  const run = async (trx: Kysely<Database>) => {
+    await trx.schema.alterTable("findings").addColumn("failing_since", "text").execute();
+    const range = await trx
+      .selectFrom("findings")
+      .select([(eb) => eb.fn.min("id").as("low"), (eb) => eb.fn.max("id").as("high")])
+      .executeTakeFirst();
+    if (range?.low === null || range?.low === undefined) return;
+    await trx.schema
+      .createIndex("drift_events_pair_seq_backfill")
+      .on("drift_events")
+      .columns(["resource_uid", "rule_id", "ledger_seq"])
+      .execute();
+    const low = Number(range.low);
+    const high = Number(range.high);
+    for (let start = low; start <= high; start += FAILING_SINCE_BATCH) {
+      await sql`update findings set failing_since = coalesce(
+          (select case when e.to_status = 'fail' then e.at end from drift_events e
+            where e.resource_uid = findings.resource_uid and e.rule_id = findings.rule_id
+              and e.ledger_seq < findings.ledger_seq
+            order by e.ledger_seq desc, e.id desc limit 1),
+          (select l.appended_at from ledger l where l.seq = findings.ledger_seq))
+        where status = 'fail' and id >= ${start} and id < ${start + FAILING_SINCE_BATCH}`.execute(trx);
+    }
+    await trx.schema.dropIndex("drift_events_pair_seq_backfill").execute();
+  };
+  // The migrator runs each migration in a transaction where the dialect allows (PostgreSQL); on SQLite the
+  // column and its values commit together here, so a stopped upgrade leaves no half-filled column behind.
+  if (db.isTransaction) await run(db);
+  else await db.transaction().execute(run);
 }
 
 async function backfillOwnership(db: Kysely<Database>, dialect: Dialect): Promise<void> {

@@ -90,6 +90,12 @@ export interface FindingsTable {
   message: string;
   evidence: string;
   exception: string | null;
+  /**
+   * Since when this (resource, rule) pair had failed without a break as of this finding (migration 0010):
+   * `current_state.since` of the pair right after the report, for a failing finding; null for any other status.
+   * Derived from the ledger at ingest and recomputed by verify's replay.
+   */
+  failing_since: string | null;
 }
 
 export interface CurrentStateTable {
