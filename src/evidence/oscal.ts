@@ -17,7 +17,7 @@ import {
   reviewedControls,
 } from "../formats/oscal-plan.js";
 import { indexReport, outcomeOf, splitControl } from "../formats/report-index.js";
-import { uuidFor } from "../formats/uuid.js";
+import { observationUuid, uuidFor } from "../formats/uuid.js";
 import { type ControlSelection, selectedFindings } from "./findings.js";
 import type { TextSink } from "./spool.js";
 
@@ -103,7 +103,7 @@ export class BundleOscal {
     const writer = new ObservationWriter(index, report.finishedAt);
     let text = "";
     for (const f of selectedFindings(report, this.selection)) {
-      const uuid = uuidFor(`observation:${report.id}:${f.ruleId}:${f.resourceUid}`);
+      const uuid = observationUuid(report.id, f.ruleId, f.resourceUid);
       for (const ref of f.controls) {
         const control = this.controls.get(ref);
         if (!control) continue;

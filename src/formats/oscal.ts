@@ -15,7 +15,7 @@ import {
 } from "./oscal-plan.js";
 import { evidenceLines, indexReport, type ReportIndex, resourceName, splitControl } from "./report-index.js";
 import type { Renderer, RenderOptions } from "./types.js";
-import { uuidFor } from "./uuid.js";
+import { observationUuid, uuidFor } from "./uuid.js";
 
 export { ASSAY_OSCAL_NS, OSCAL_VERSION };
 
@@ -120,7 +120,7 @@ function* oscalPieces(report: ScanReport, options?: RenderOptions): Generator<st
   const observations = new ObservationWriter(index, report.finishedAt);
   let first = true;
   for (const f of report.findings) {
-    const uuid = uuidFor(`observation:${report.id}:${f.ruleId}:${f.resourceUid}`);
+    const uuid = observationUuid(report.id, f.ruleId, f.resourceUid);
     for (const ref of f.controls) {
       const list = observationsByControl.get(ref);
       if (list) list.push(uuid);

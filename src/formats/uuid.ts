@@ -14,3 +14,11 @@ export function uuidFor(name: string): string {
   const hex = hash.subarray(0, 16).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The uuid of the OSCAL observation of one finding (a rule on a resource in a report): the scan's OSCAL, the
+ * evidence bundle's and the store's standalone export all name it alike, so the store can annotate it.
+ */
+export function observationUuid(reportId: string, ruleId: string, resourceUid: string): string {
+  return uuidFor(`observation:${reportId}:${ruleId}:${resourceUid}`);
+}

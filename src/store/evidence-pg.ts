@@ -39,7 +39,10 @@ const CONTROLS_INNER = "substr(f.controls, 2, length(f.controls) - 2)";
 const JSON_LINE =
   `'{"observedAt":' || to_json(f.observed_at) || ',"ruleId":' || to_json(f.rule_id) ||` +
   ` ',"resourceUid":' || to_json(f.resource_uid) || ',"resourceType":' || to_json(f.resource_type) ||` +
-  ` ',"status":' || to_json(f.status) || ',"severity":' || to_json(f.severity) ||` +
+  ` ',"status":' || to_json(f.status) ||` +
+  // Only a failing row has it (null otherwise).
+  ` case when f.failing_since is null then '' else ',"failingSince":' || to_json(f.failing_since) end ||` +
+  ` ',"severity":' || to_json(f.severity) ||` +
   ` ',"policy":' || to_json(f.policy) || ',"controls":' ||` +
   ` case when f.controls = '' then '[]' else to_json(string_to_array(${CONTROLS_INNER}, '|'))::text end ||` +
   ` ',"message":' || to_json(f.message) || ',"evidence":' || f.evidence ||` +
@@ -62,6 +65,8 @@ const CSV_COLUMNS = [
   "f.ledger_seq",
   "l.entry_hash",
   "l.content_hash",
+  // Last: added after the others, so their positions did not move.
+  csvText("coalesce(f.failing_since, '')"),
 ].join(", ");
 
 const COPY_OPTIONS = {

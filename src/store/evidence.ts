@@ -17,7 +17,7 @@ export type EvidenceFormat = "jsonl" | "csv";
 const PAGE = 1000;
 
 export const EVIDENCE_CSV_HEADER =
-  "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash\n";
+  "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash,failing_since\n";
 
 /**
  * Yields the evidence rows of a period as output chunks (JSON lines or CSV), in (observed_at, id) order,
@@ -159,6 +159,7 @@ function buildPageSql(format: EvidenceFormat, filters: string[], sorted: boolean
   const rows =
     `select f.id, f.observed_at, f.rule_id, f.resource_uid, f.resource_type, f.status, f.severity, ` +
     `f.policy, f.controls, f.message, f.evidence, f.exception, f.report_id, f.ledger_seq, ` +
+    `coalesce(f.failing_since, '') as failing_since, ` +
     `coalesce(l.entry_hash, '') as entry_hash, coalesce(l.content_hash, '') as content_hash` +
     `${format === "csv" ? `, ${csvPretestText}` : ""} ` +
     `from findings f left join ledger l on l.seq = f.ledger_seq ` +
@@ -185,10 +186,13 @@ function jsonLine(): string {
   const q = (column: string) => `json_quote(${column})`;
   const inner = "substr(r.controls, 2, length(r.controls) - 2)";
   const controls = `case when r.controls = '' then '[]' else '[' || replace(${q(inner)}, '|', '","') || ']' end`;
+  // Only a failing row has it (the column is null otherwise, read as '').
+  const failingSince = `case when r.failing_since = '' then '' else ',"failingSince":' || ${q("r.failing_since")} end`;
   return (
     `concat('{"observedAt":', ${q("r.observed_at")}, ',"ruleId":', ${q("r.rule_id")}, ` +
     `',"resourceUid":', ${q("r.resource_uid")}, ',"resourceType":', ${q("r.resource_type")}, ` +
-    `',"status":', ${q("r.status")}, ',"severity":', ${q("r.severity")}, ',"policy":', ${q("r.policy")}, ` +
+    `',"status":', ${q("r.status")}, ${failingSince}, ',"severity":', ${q("r.severity")}, ` +
+    `',"policy":', ${q("r.policy")}, ` +
     `',"controls":', ${controls}, ',"message":', ${q("r.message")}, ',"evidence":', r.evidence, ` +
     `',"exception":', coalesce(r.exception, 'null'), ',"reportId":', ${q("r.report_id")}, ` +
     `',"ledgerSeq":', r.ledger_seq, ',"ledgerEntryHash":"', r.entry_hash, ` +
@@ -225,21 +229,22 @@ function csvLine(): string {
     "r.evidence",
     "r.report_id",
   ];
-  // A sequence number and hex hashes never need quoting.
+  // A sequence number and hex hashes never need quoting. failing_since comes last (added after the others, so
+  // their positions did not move); it is an ISO time, but quoted like any text cell all the same.
   const tail = ["r.ledger_seq", "r.entry_hash", "r.content_hash"];
   const row = (cell: (x: string) => string) =>
-    `concat(${[...cells.map(cell), ...tail].join(", ',', ")}, '\n')`;
+    `concat(${[...cells.map(cell), ...tail, cell("r.failing_since")].join(", ',', ")}, '\n')`;
   const unquoted = (x: string) => (x === "r.evidence" ? quoted(x) : safe(x));
   return `case when ${special("r.t")} then ${row(quoted)} else ${row(unquoted)} end`;
 }
 
 /**
- * The ten short text cells of a CSV row (all but the evidence) run together, tested once for the four
+ * The eleven short text cells of a CSV row (all but the evidence) run together, tested once for the four
  * characters that need quoting; turning the controls' `|` into spaces adds none of them.
  */
 const csvPretestText =
   "concat(f.observed_at, f.rule_id, f.resource_uid, f.resource_type, f.status, f.severity, f.policy, " +
-  "f.controls, f.message, f.report_id) as t";
+  "f.controls, f.message, f.report_id, f.failing_since) as t";
 
 /** LIKE wildcards in a control id are matched literally (`!` is the escape character in both dialects). */
 function escapeLike(value: string): string {

@@ -210,7 +210,7 @@ describe.each(databases())("drift and read APIs on $name", (database) => {
     expect(res.headers["content-type"]).toContain("text/csv");
     const lines = res.body.trim().split("\n");
     expect(lines[0]).toBe(
-      "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash",
+      "observed_at,rule_id,resource_uid,resource_type,status,severity,policy,controls,message,evidence,report_id,ledger_seq,ledger_entry_hash,report_hash,failing_since",
     );
     // DEV-SSH-001 on host-a, in four reports.
     expect(lines).toHaveLength(5);

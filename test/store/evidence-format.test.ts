@@ -28,6 +28,7 @@ interface Row {
   exception: string | null;
   report_id: string;
   ledger_seq: number;
+  failing_since: string | null;
 }
 
 const TRICKY = [
@@ -59,7 +60,9 @@ function referenceJsonLine(r: Row, entryHash: string, reportHash: string): strin
   return (
     `{"observedAt":${JSON.stringify(r.observed_at)},"ruleId":${JSON.stringify(r.rule_id)},` +
     `"resourceUid":${JSON.stringify(r.resource_uid)},"resourceType":${JSON.stringify(r.resource_type)},` +
-    `"status":${JSON.stringify(r.status)},"severity":${JSON.stringify(r.severity)},` +
+    `"status":${JSON.stringify(r.status)},` +
+    (r.failing_since === null ? "" : `"failingSince":${JSON.stringify(r.failing_since)},`) +
+    `"severity":${JSON.stringify(r.severity)},` +
     `"policy":${JSON.stringify(r.policy)},"controls":${JSON.stringify(decodeControls(r.controls))},` +
     `"message":${JSON.stringify(r.message)},"evidence":${r.evidence},"exception":${r.exception ?? "null"},` +
     `"reportId":${JSON.stringify(r.report_id)},"ledgerSeq":${r.ledger_seq},` +
@@ -88,6 +91,7 @@ function referenceCsvLine(r: Row, entryHash: string, reportHash: string): string
     String(r.ledger_seq),
     entryHash,
     reportHash,
+    r.failing_since ?? "",
   ]
     .map(csvCell)
     .join(",")}\n`;
@@ -132,6 +136,14 @@ async function seed(db: Kysely<Database>): Promise<void> {
       message: t(0),
       evidence: JSON.stringify({ "a.b": { value: t(6), source: `cmd: ${t(7)}` }, n: { value: i } }),
       exception: i % 5 === 0 ? JSON.stringify({ reason: t(8), owner: "lead", expires: "2027-01-01" }) : null,
+      // Set on failing rows only, as ingest does: mostly an ISO time, now and then text that needs escaping
+      // (the export must not trust the column to hold only timestamps).
+      failing_since:
+        i % 4 !== 1
+          ? null
+          : i % 3 === 0
+            ? `${t(9)}2026-04-01T00:00:00.000Z`
+            : new Date(start - (i % 17) * 86_400_000).toISOString(),
     };
   });
   for (let i = 0; i < rows.length; i += 200)

@@ -151,6 +151,54 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     expect(backwards.statusCode).toBe(400);
   });
 
+  it("exports since when each failing finding had failed, in JSON lines, CSV and OSCAL", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const exported = (format: string) =>
+      get(`/control/export?framework=iso27001-2022&id=A.8.9&from=2020-01-01&to=${today}&format=${format}`);
+    // DEV-SSH-001 passed in the first report and fails in the second: the run began with the second.
+    const { since } = await app.assay.store.db
+      .selectFrom("current_state")
+      .select("since")
+      .where("resource_uid", "=", "device:laptop-7")
+      .where("rule_id", "=", "DEV-SSH-001")
+      .executeTakeFirstOrThrow();
+    const jsonl = await exported("jsonl");
+    expect(jsonl.statusCode).toBe(200);
+    const rows = jsonl.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { status: string; failingSince?: string });
+    expect(rows.map((r) => [r.status, r.failingSince])).toEqual([
+      ["pass", undefined],
+      ["fail", since],
+    ]);
+    const csv = (await exported("csv")).body.trim().split("\n");
+    expect(csv[0]!.split(",").at(-1)).toBe("failing_since");
+    expect(csv[1]!.endsWith(",")).toBe(true);
+    expect(csv[2]!.endsWith(`,${since}`)).toBe(true);
+    const oscal = await exported("oscal");
+    expect(oscal.statusCode).toBe(200);
+    const doc = oscal.json() as {
+      "assessment-results": {
+        results: {
+          remarks?: string;
+          observations: { props: { name: string; ns: string; value: string }[] }[];
+        }[];
+      };
+    };
+    expect(oscalValidator()(doc)).toEqual([]);
+    const [result] = doc["assessment-results"].results;
+    const propsOf = (outcome: string) =>
+      result!.observations.find((o) => o.props.some((p) => p.name === "outcome" && p.value === outcome))!
+        .props;
+    expect(propsOf("fail")).toContainEqual({ name: "failing-since", ns: expect.any(String), value: since });
+    expect(propsOf("fail").find((p) => p.name === "failing-since")!.ns).toBe(
+      propsOf("fail").find((p) => p.name === "rule-id")!.ns,
+    );
+    expect(propsOf("pass").some((p) => p.name === "failing-since")).toBe(false);
+    expect(result!.remarks).toMatch(/failing-since .* `assay store verify`/);
+  });
+
   it("verifies the ledger on request and shows the result", async () => {
     const page = await get("/ledger");
     expect(page.statusCode).toBe(200);

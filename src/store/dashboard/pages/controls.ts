@@ -19,7 +19,7 @@ import { QueryText } from "../../query-text.js";
 import { treeSize } from "../../tree.js";
 import { parseInput } from "../../validate.js";
 import { html, queryString, type SafeHtml } from "../html.js";
-import { standaloneAssessmentResults } from "../oscal-export.js";
+import { failingSinceOfObservations, standaloneAssessmentResults } from "../oscal-export.js";
 
 const ControlsQuery = z.strictObject({ framework: QueryText.optional() });
 const ControlQuery = z.strictObject({ framework: QueryText, id: QueryText });
@@ -227,16 +227,11 @@ export async function controlExport(
     if ((await treeSize(ctx.store.db)) === 0) {
       throw new HttpError(404, "STORE_NOT_FOUND", "The ledger has no entries yet.");
     }
+    const period = { from: `${q.from}T00:00:00.000Z`, to: `${q.to}T23:59:59.999Z` };
     const out = streamEvidenceBundle(
       ctx,
       frameworks,
-      {
-        framework: q.framework,
-        controls: [q.id],
-        from: `${q.from}T00:00:00.000Z`,
-        to: `${q.to}T23:59:59.999Z`,
-        witnessedSizes: [],
-      },
+      { framework: q.framework, controls: [q.id], ...period, witnessedSizes: [] },
       request.log,
     );
     const zipName = `assay-evidence_${q.framework}_${q.id}_${q.from}_${q.to}`.replace(
@@ -247,7 +242,12 @@ export async function controlExport(
       return reply
         .header("content-type", "application/json; charset=utf-8")
         .header("content-disposition", `attachment; filename="${zipName}.oscal-ar.json"`)
-        .send(await standaloneAssessmentResults(out));
+        .send(
+          await standaloneAssessmentResults(
+            out,
+            await failingSinceOfObservations(ctx.store.db, `${q.framework}:${q.id}`, period),
+          ),
+        );
     }
     return reply
       .header("content-type", "application/zip")
