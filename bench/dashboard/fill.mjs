@@ -4,7 +4,7 @@
 //
 // Rows go in with bulk inserts (HTTP ingest would take hours), but they are the rows ingest writes: the same
 // column lists (ingest.ts REPORT_COLUMNS, FINDING_COLUMNS, ASSET_COLUMNS), `encodeControls`, `assetInventory`,
-// `diffState` (current state and drift events), `countByDay` (the daily_results rollup) and `entryHash` (the
+// `diffState` (current state and drift events), `failingSinceOf` (each finding's failing_since), `countByDay` (the daily_results rollup) and `entryHash` (the
 // ledger chain). What is NOT generated: the
 // signed report bodies (`reports.body` is NULL, so `assay store verify` does not pass on this store), the
 // identity ledger records of the agents and checkpoints (the Merkle tree is built by the store's backfill). `--verify-sample` posts a few real
@@ -21,7 +21,7 @@ import { ulid } from "ulid";
 import { buildApp } from "../../dist/store/app.js";
 import { addDailyResults, countByDay } from "../../dist/store/daily-results.js";
 import { insertRows } from "../../dist/store/db/raw-insert.js";
-import { diffState, encodeControls, pairKey } from "../../dist/store/drift.js";
+import { diffState, encodeControls, failingSinceOf, pairKey } from "../../dist/store/drift.js";
 import { ASSET_COLUMNS, FINDING_COLUMNS, REPORT_COLUMNS } from "../../dist/store/ingest.js";
 import { assetInventory } from "../../dist/store/inventory.js";
 import { entryHash, GENESIS_HASH } from "../../dist/store/ledger.js";
@@ -305,7 +305,9 @@ async function report(agentId, time, resources, findings, rules) {
   prevHash = hash;
   batch.ledger.push([seq, "report", id, entry.content_hash, entry.prev_hash, hash, iso]);
   batch.reports.push([id, agentId, seq, iso, new Date(at - 4000).toISOString(), iso, null, null]);
-  for (const f of findings)
+  // Each row's failing-since from the state before this report, as ingest writes it.
+  const failingSince = failingSinceOf(working, { findings }, iso);
+  for (const [i, f] of findings.entries())
     batch.findings.push([
       id,
       seq,
@@ -321,6 +323,7 @@ async function report(agentId, time, resources, findings, rules) {
       f.message,
       JSON.stringify(f.evidence),
       null,
+      failingSince[i],
     ]);
   let pairs = pairsByAgent.get(agentId);
   if (!pairs) {

@@ -7,6 +7,9 @@ import { signedPayload } from "../../dist/core/signing.js";
 import { deviceReport } from "../store-ingest/reports.mjs";
 
 function kind(column, value) {
+  // Null on a row that does not fail, a time on one that does: which one the first row is depends on its status.
+  if (column === "failing_since" && (value === null || kind("", value) === "timestamp"))
+    return "timestamp or null";
   if (value === null || value === undefined) return "null";
   if (typeof value === "number" || typeof value === "bigint") return "number";
   if (typeof value === "string" && /^\d+$/.test(value) && column.endsWith("seq")) return "number"; // pg bigint
