@@ -64,6 +64,8 @@ async function seed(options) {
               "diskEncryption.method": { value: "luks2", source: "cmd: cryptsetup status" },
             }),
             exception: null,
+            // A failing row carries since when its pair has failed (a fixed start keeps the seed simple).
+            failing_since: f % 9 === 0 ? "2025-12-01T00:00:00.000Z" : null,
           });
         }
       }
