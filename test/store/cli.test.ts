@@ -87,7 +87,9 @@ describe("assay store CLI (built dist/)", () => {
     expect(ok.stdout).toContain(
       "Ledger verified: 3 entries, 2 reports and 2 signatures checked, 1 identity entries checked",
     );
-    expect(ok.stdout).toContain("Current state, drift events, assets and resource owners match a replay");
+    expect(ok.stdout).toContain(
+      "Current state, drift events, assets, resource owners and the findings' failing_since match a replay",
+    );
     expect(ok.code).toBe(0);
 
     const db = await openRawSqlite(join(dir, "assay-store.sqlite"));
