@@ -152,6 +152,17 @@ describe.each(databases())("upgrading a store from before ownership, on $name", 
         .where("uid", "=", "device:legacy")
         .executeTakeFirstOrThrow();
       expect(owner).toMatchObject({ agent_id: legacy.agentId, scope: null });
+      // Migration 0010 gave the legacy findings their failing-since: the failing one started its run with that
+      // report (its ledger time), the passing one has none; verify's replay above agrees.
+      const findings = await app.assay.store.db
+        .selectFrom("findings")
+        .select(["rule_id", "failing_since"])
+        .orderBy("rule_id")
+        .execute();
+      expect(findings).toEqual([
+        { rule_id: "DEV-ENC-001", failing_since: "2026-03-01T10:00:00.000Z" },
+        { rule_id: "DEV-SSH-001", failing_since: null },
+      ]);
 
       const intruder = await enrolAgent(app, undefined, "intruder");
       const stolen = await postReport(
