@@ -26,7 +26,8 @@ export const EVIDENCE_CSV_HEADER =
  * pages; PostgreSQL streams one COPY (see evidence-pg.ts). Memory stays flat either way. Each row carries its report id, ledger
  * sequence, the ledger entry hash and the report hash, so an auditor can trace it to the chain that
  * `assay store verify` checks, and a failing row since when its pair had failed as of that observation
- * (`findings.failing_since`, written at ingest, which verify also recomputes). Evidence and exception JSON are stored as text and copied verbatim.
+ * (`findings.failing_since`, written at ingest, which verify also recomputes). Evidence and exception JSON are
+ * stored as text and copied verbatim.
  * test/store/evidence-format.test.ts checks the output of both dialects byte for byte against a
  * JavaScript formatter of the same rows.
  */

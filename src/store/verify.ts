@@ -41,8 +41,8 @@ export interface VerifyResult {
   treeNodesChecked: number;
   checkpointsChecked: number;
   /**
-   * Whether current state, drift events, assets, resource owners and the findings' failing_since were recomputed from the ledger and
-   * compared row by row. Not possible once reports have been disposed of (their bodies are gone).
+   * Whether current state, drift events, assets, resource owners and the findings' failing_since were
+   * recomputed from the ledger and compared row by row. Not possible once reports have been disposed of (their bodies are gone).
    */
   derivedChecked: boolean;
   derivedNote?: string;
