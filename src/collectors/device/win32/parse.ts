@@ -123,6 +123,20 @@ const Sections = {
     KFMSilentOptInPictures: regValue,
     KFMBlockOptOut: regValue,
   }),
+  oneDriveUsers: list(
+    z.object({
+      sid: z.string(),
+      profile: z.string(),
+      loaded: z.boolean(),
+      oneDriveDirs: z.preprocess((v) => (v == null ? [] : Array.isArray(v) ? v : [v]), z.array(z.string())),
+      accountFolders: z
+        .preprocess((v) => (v == null ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()))
+        .optional(),
+      Desktop: str,
+      Personal: str,
+      "My Pictures": str,
+    }),
+  ),
   backupAgents: list(z.object({ name: z.string(), status: z.string(), startType: str })),
   hardware: z.object({ manufacturer: str, model: str, serial: str }),
   timeService: z.object({ status: z.string(), startType: str }),
@@ -238,6 +252,7 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
       serverBackup: read("serverBackup"),
       fileHistory: read("fileHistory"),
       oneDrivePolicy: read("oneDrivePolicy"),
+      oneDriveUsers: read("oneDriveUsers"),
       backupAgents: read("backupAgents"),
     },
     now,

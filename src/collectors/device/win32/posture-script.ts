@@ -47,6 +47,15 @@ const FILE_HISTORY_CONFIG = String.raw`AppData\Local\Microsoft\Windows\FileHisto
 const ONEDRIVE_POLICY_KEY = String.raw`HKLM:\SOFTWARE\Policies\Microsoft\OneDrive`;
 
 /**
+ * Per-user keys of OneDrive folder backup, under a user's hive: each signed-in OneDrive account's folder
+ * (`Accounts\<Personal|Business1…>\UserFolder`) and where the known folders point (`User Shell Folders`:
+ * `Desktop`, `Personal` = Documents, `My Pictures`). Known Folder Move points those into the account's folder
+ * (https://learn.microsoft.com/sharepoint/redirect-known-folders).
+ */
+const ONEDRIVE_ACCOUNTS = String.raw`Software\Microsoft\OneDrive\Accounts`;
+const USER_SHELL_FOLDERS = String.raw`Software\Microsoft\Windows\CurrentVersion\Explorer\User Shell Folders`;
+
+/**
  * Windows services of backup agents that schedule themselves (from their own console or a server), by the
  * product they belong to. A running service is the schedule, as for the Linux agents (linux/backup.ts).
  */
@@ -75,6 +84,8 @@ function Reg([string]$path, [string[]]$names) {
   $values
 }
 function Iso($d) { if ($null -eq $d -or $d.Year -lt 1971) { $null } else { ([DateTime]$d).ToUniversalTime().ToString('o') } }
+# People's profiles (not the service accounts'), listed once for the sections that look into each of them.
+function UserProfiles { if ($null -eq $script:profiles) { $script:profiles = @(Get-CimInstance Win32_UserProfile | Where-Object { -not $_.Special -and $_.LocalPath }) }; $script:profiles }
 $out = [ordered]@{ schema = 1 }
 $out.os = Section {
   $os = Get-CimInstance Win32_OperatingSystem
@@ -162,7 +173,7 @@ $out.serverBackup = Section {
 # File History (Windows 8 to 11) keeps each user's configuration in that user's profile, Config1.xml mirrored
 # in Config2.xml (${FILE_HISTORY_CONFIG}); the agent runs as SYSTEM and reads every profile's. DPStatus,
 # the frequency and the target are copied as written. Profiles without the file never set File History up.
-$out.fileHistory = Section { [ordered]@{ items = @(Get-CimInstance Win32_UserProfile | Where-Object { -not $_.Special -and $_.LocalPath } | ForEach-Object {
+$out.fileHistory = Section { [ordered]@{ items = @(UserProfiles | ForEach-Object {
   $profilePath = $_.LocalPath; $sid = $_.SID
   $dir = Join-Path $profilePath '${FILE_HISTORY_CONFIG}'
   $file = @('Config1.xml', 'Config2.xml') | ForEach-Object { Join-Path $dir $_ } | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
@@ -171,6 +182,22 @@ $out.fileHistory = Section { [ordered]@{ items = @(Get-CimInstance Win32_UserPro
       [ordered]@{ sid = $sid; profile = $profilePath; user = "$($c.UserName)"; status = "$($c.DPStatus)"; frequencySeconds = "$($c.DPFrequency)";
         targetUrl = "$($c.Target.TargetUrl)"; targetDriveType = "$($c.Target.TargetDriveType)" } }
     catch { [ordered]@{ sid = $sid; profile = $profilePath; error = $_.Exception.Message } } } }) } }
+# OneDrive folder backup (Known Folder Move: what OneDrive's "Manage backup" and the Windows Backup app turn on)
+# moves a user's Desktop, Documents and Pictures into their OneDrive folder. From each signed-in user's hive: the
+# OneDrive accounts' folders (Accounts\*\UserFolder) and the three folders' paths (User Shell Folders, unexpanded:
+# SYSTEM's own environment would expand %USERPROFILE% wrongly). A hive is loaded only while its user is signed in;
+# for the others, whether the profile holds a OneDrive folder at all.
+$out.oneDriveUsers = Section { [ordered]@{ items = @(UserProfiles | ForEach-Object {
+  $hive = "Registry::HKEY_USERS\$($_.SID)"
+  $entry = [ordered]@{ sid = $_.SID; profile = $_.LocalPath; loaded = (Test-Path -LiteralPath $hive)
+    oneDriveDirs = @(Get-ChildItem -LiteralPath $_.LocalPath -Directory -Filter 'OneDrive*' -ErrorAction SilentlyContinue | ForEach-Object { $_.Name }) }
+  if ($entry.loaded) {
+    $accounts = "$hive\" + '${ONEDRIVE_ACCOUNTS}'
+    $entry.accountFolders = @(if (Test-Path -LiteralPath $accounts) { Get-ChildItem -LiteralPath $accounts | ForEach-Object { $_.GetValue('UserFolder') } | Where-Object { $_ } })
+    $shell = Get-Item -LiteralPath ("$hive\" + '${USER_SHELL_FOLDERS}') -ErrorAction SilentlyContinue
+    if ($shell) { foreach ($n in @('Desktop', 'Personal', 'My Pictures')) { $v = $shell.GetValue($n, $null, 'DoNotExpandEnvironmentNames'); if ($v) { $entry[$n] = $v } } }
+  }
+  $entry }) } }
 # OneDrive's "Silently move Windows known folders to OneDrive" policy (KFMSilentOptIn = the tenant id), which
 # Windows' own backup settings build on; the per-folder values are copied as set.
 $out.oneDrivePolicy = Section { Reg '${ONEDRIVE_POLICY_KEY}' @('KFMSilentOptIn', 'KFMSilentOptInDesktop', 'KFMSilentOptInDocuments', 'KFMSilentOptInPictures', 'KFMBlockOptOut') }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type OneDriveUser, oneDriveFolderBackup } from "../../../../src/collectors/device/win32/backup.js";
 import { collectWin32Device } from "../../../../src/collectors/device/win32/index.js";
 import {
   decideAutomaticUpdates,
@@ -315,15 +316,23 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
         },
       ],
     });
-    // OneDrive's known-folder policy set to a tenant (Entra-joined laptop), a running Veeam Agent.
+    // OneDrive's known-folder policy set to a tenant (Entra-joined laptop) and the signed-in user's Desktop and
+    // Documents in their OneDrive folder; the administrator who is not signed in cannot be read, which does not
+    // matter once a backup is on. A running Veeam Agent.
     expect(parse("win10-entra-de.json").result.attributes.backup).toEqual({
       configured: true,
-      tool: "onedrive-known-folder-move",
+      tool: "onedrive-known-folder-move, onedrive-folder-backup",
       sources: [
         {
           tool: "onedrive-known-folder-move",
           enabled: true,
           target: "OneDrive (tenant 9b1e3c4d-7a2f-4e58-b6c1-0d2e3f4a5b6c)",
+        },
+        {
+          tool: "onedrive-folder-backup",
+          enabled: true,
+          user: "JonasMueller",
+          target: "Desktop, Documents in C:\\Users\\JonasMueller\\OneDrive - Contoso",
         },
       ],
     });
@@ -451,6 +460,77 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(POSTURE_SCRIPT).toContain("Get-WBSummary");
     // The FFFFFFFF-… placeholder every Windows carries (EnrollmentState 1, no ProviderID) is never printed.
     expect(POSTURE_SCRIPT).toContain("if ($null -ne $p.ProviderID)");
+  });
+
+  it("OneDrive folder backup: a signed-in user's known folders inside one of their OneDrive accounts' folders", () => {
+    const user = (fields: Partial<OneDriveUser>): OneDriveUser => ({
+      profile: "C:\\Users\\ada",
+      loaded: true,
+      oneDriveDirs: ["OneDrive - Contoso"],
+      accountFolders: ["C:\\Users\\ada\\OneDrive - Contoso"],
+      ...fields,
+    });
+    // %USERPROFILE% is the profile's own path (the script reads the values unexpanded); case and a trailing
+    // backslash do not matter.
+    expect(
+      oneDriveFolderBackup(
+        user({
+          Personal: "%USERPROFILE%\\onedrive - contoso\\Documents\\",
+          Desktop: "%USERPROFILE%\\Desktop",
+        }),
+      ),
+    ).toEqual({
+      tool: "onedrive-folder-backup",
+      enabled: true,
+      user: "ada",
+      target: "Documents in C:\\Users\\ada\\OneDrive - Contoso",
+    });
+    // A folder beside the account's, with the same beginning, is not inside it.
+    expect(
+      oneDriveFolderBackup(user({ Personal: "C:\\Users\\ada\\OneDrive - Contoso2\\Documents" })),
+    ).toEqual({
+      tool: "onedrive-folder-backup",
+      enabled: false,
+      user: "ada",
+      target: "C:\\Users\\ada\\OneDrive - Contoso",
+    });
+    // Signed in without a OneDrive account: nothing to report.
+    expect(
+      oneDriveFolderBackup(user({ accountFolders: [], Personal: "%USERPROFILE%\\Documents" })),
+    ).toBeUndefined();
+    // Not signed in: with a OneDrive folder in the profile the question stays open (a reason); without, nothing.
+    expect(oneDriveFolderBackup(user({ loaded: false, accountFolders: undefined }))).toMatch(
+      /OneDrive folder backup of C:\\Users\\ada: the user is not signed in/,
+    );
+    expect(oneDriveFolderBackup(user({ loaded: false, oneDriveDirs: [] }))).toBeUndefined();
+
+    // On the whole device: the open question of a signed-out user keeps "no backup" from being stated.
+    const raw = JSON.parse(fixture("win32", "win10-thirdparty-av.json"));
+    const device = parseWindowsPosture(
+      JSON.stringify({
+        ...raw,
+        backupAgents: { items: [] },
+        oneDriveUsers: {
+          items: [
+            {
+              sid: "S-1-5-21-1-2-3-1001",
+              profile: "C:\\Users\\bob",
+              loaded: false,
+              oneDriveDirs: ["OneDrive"],
+            },
+          ],
+        },
+      }),
+      now,
+    )?.result;
+    expect(device?.attributes.backup).toBeUndefined();
+    expect(device?.unreadable.backup).toMatch(
+      /OneDrive folder backup of C:\\Users\\bob: the user is not signed in/,
+    );
+    expect(POSTURE_SCRIPT).toContain("Software\\Microsoft\\OneDrive\\Accounts");
+    expect(POSTURE_SCRIPT).toContain("GetValue($n, $null, 'DoNotExpandEnvironmentNames')");
+    // Every constant was substituted (a backslash before \${ would have kept it literal).
+    expect(POSTURE_SCRIPT).not.toContain("\${");
   });
 
   it("the backup sections read what a recorded File History Config1.xml holds, the OneDrive policy and agent services", () => {
