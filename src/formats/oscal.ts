@@ -13,7 +13,7 @@ import {
   type PlanScope,
   reviewedControls as planReviewedControls,
 } from "./oscal-plan.js";
-import { evidenceLines, indexReport, type ReportIndex, resourceName, splitControl } from "./report-index.js";
+import { evidenceLines, indexReport, type ReportIndex, resourceName } from "./report-index.js";
 import type { Renderer, RenderOptions } from "./types.js";
 import { observationUuid, uuidFor } from "./uuid.js";
 

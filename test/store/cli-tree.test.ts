@@ -171,7 +171,7 @@ describe("assay store verify --witness (built dist/)", () => {
         "--witness",
         "s3://cli-witness/cp/",
         "--store-key",
-        "other+01234567+AQ" + "A".repeat(42) + "=",
+        `other+01234567+AQ${"A".repeat(42)}=`,
       ],
       env,
     );

@@ -37,7 +37,7 @@ function instant(value: string, end: boolean): string {
  * streamed as it is built; the store holds a page of ledger entries at a time, never the whole bundle.
  */
 export default async function bundleRoutes(app: FastifyInstance): Promise<void> {
-  const { store, signer, options } = app.assay;
+  const { store, options } = app.assay;
   let frameworks: Framework[] = [];
   try {
     frameworks = await loadFrameworks(options.frameworksDir ?? BUILTIN_FRAMEWORKS_DIR);

@@ -530,7 +530,7 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(POSTURE_SCRIPT).toContain("Software\\Microsoft\\OneDrive\\Accounts");
     expect(POSTURE_SCRIPT).toContain("GetValue($n, $null, 'DoNotExpandEnvironmentNames')");
     // Every constant was substituted (a backslash before \${ would have kept it literal).
-    expect(POSTURE_SCRIPT).not.toContain("\${");
+    expect(POSTURE_SCRIPT).not.toMatch(/\$\{/);
   });
 
   it("the backup sections read what a recorded File History Config1.xml holds, the OneDrive policy and agent services", () => {
