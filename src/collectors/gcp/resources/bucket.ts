@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { GcpBucketFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
 import { parseReply, unreadableItem } from "../errors.js";
 import type { GcpHandle } from "../handle.js";
+import { listItems } from "../listed-items.js";
 
 export const BUCKET_CALLS = {
   list: apiCall("storage.buckets.list"),
@@ -69,10 +69,6 @@ const BucketSchema = z.object({
   billing: z.object({ requesterPays: z.boolean().nullish() }).nullish(),
 });
 type Bucket = z.infer<typeof BucketSchema>;
-const BucketListSchema = z.object({
-  items: z.array(z.unknown()).nullish(),
-  nextPageToken: z.string().nullish(),
-});
 export const IamPolicySchema = z.object({
   bindings: z
     .array(
@@ -182,23 +178,8 @@ export const storageBucket = defineResourceType<GcpHandle, unknown, BucketShared
 
   list(ctx) {
     const { storage } = ctx.provider.apis;
-    return paginate(
-      async (pageToken) =>
-        parseReply(
-          BUCKET_CALLS.list,
-          BucketListSchema,
-          (
-            await ctx.call(BUCKET_CALLS.list, () =>
-              storage.buckets.list({
-                project: ctx.where,
-                maxResults: 1000,
-                ...(pageToken ? { pageToken } : {}),
-              }),
-            )
-          ).data,
-        ),
-      (page) => page.items ?? [],
-      (page) => page.nextPageToken ?? undefined,
+    return listItems(ctx, BUCKET_CALLS.list, (page) =>
+      storage.buckets.list({ project: ctx.where, maxResults: 1000, ...page }),
     );
   },
 

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { GcpFirewallFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
-import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
-import { type GcpHandle, noteDisabled } from "../handle.js";
+import type { GcpHandle } from "../handle.js";
+import { listItems, readListedItem, unlessApiDisabled } from "../listed-items.js";
 
 export const FIREWALL_CALLS = { list: apiCall("compute.firewalls.list") };
 
@@ -24,10 +23,6 @@ const FirewallSchema = z.object({
   targetServiceAccounts: z.array(z.string()).nullish(),
   allowed: z.array(PortsSchema).nullish(),
   denied: z.array(PortsSchema).nullish(),
-});
-const FirewallListSchema = z.object({
-  items: z.array(z.unknown()).nullish(),
-  nextPageToken: z.string().nullish(),
 });
 
 const LISTS = [
@@ -71,48 +66,34 @@ export const computeFirewall = defineResourceType<GcpHandle, unknown>({
   facts: GcpFirewallFactsSchema,
   calls: Object.values(FIREWALL_CALLS),
 
-  async *list(ctx) {
+  list(ctx) {
     const { compute } = ctx.provider.apis;
-    try {
-      yield* paginate(
-        async (pageToken) =>
-          parseReply(
-            FIREWALL_CALLS.list,
-            FirewallListSchema,
-            (
-              await ctx.call(FIREWALL_CALLS.list, () =>
-                compute.firewalls.list({
-                  project: ctx.where,
-                  maxResults: 500,
-                  ...(pageToken ? { pageToken } : {}),
-                }),
-              )
-            ).data,
-          ),
-        (page) => page.items ?? [],
-        (page) => page.nextPageToken ?? undefined,
-      );
-    } catch (err) {
-      // Without the Compute Engine API a project has no VPC network, so no firewall rule.
-      if (!isServiceDisabled(err)) throw err;
-      noteDisabled(ctx.provider, `${ctx.where}/compute`);
-    }
+    // Without the Compute Engine API a project has no VPC network, so no firewall rule.
+    return unlessApiDisabled(
+      ctx,
+      "compute",
+      listItems(ctx, FIREWALL_CALLS.list, (page) =>
+        compute.firewalls.list({ project: ctx.where, maxResults: 500, ...page }),
+      ),
+    );
   },
 
   async read(ctx, item, facts) {
-    const identity = (name: string) => ({
-      uid: `//compute.googleapis.com/projects/${ctx.where}/global/firewalls/${name}`,
-      name,
-      account: ctx.where,
-      region: "global",
-    });
-    const parsed = FirewallSchema.safeParse(item);
-    if (!parsed.success) {
-      return unreadableItem(facts, GcpFirewallFactsSchema, FIREWALL_CALLS.list, item, parsed.error, identity);
-    }
-    for (const [key, value] of Object.entries(firewallFacts(parsed.data))) {
-      facts.set(key, value, FIREWALL_CALLS.list);
-    }
-    return identity(parsed.data.name);
+    return readListedItem(
+      {
+        call: FIREWALL_CALLS.list,
+        itemSchema: FirewallSchema,
+        factsSchema: GcpFirewallFactsSchema,
+        factsOf: firewallFacts,
+        identity: (name) => ({
+          uid: `//compute.googleapis.com/projects/${ctx.where}/global/firewalls/${name}`,
+          name,
+          account: ctx.where,
+          region: "global",
+        }),
+      },
+      item,
+      facts,
+    );
   },
 });

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { GcpCryptoKeyFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
-import { defineResourceType } from "../../kit/resource-type.js";
-import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
-import { type GcpHandle, noteDisabled } from "../handle.js";
+import { defineResourceType, type TypeContext } from "../../kit/resource-type.js";
+import type { GcpHandle } from "../handle.js";
+import { listPages, readListedItem, unlessApiDisabled } from "../listed-items.js";
 
 export const KMS_CALLS = {
   locations: apiCall("cloudkms.locations.list"),
@@ -78,8 +77,51 @@ const keyName = (name: string) => name.split("/").slice(-3).join("/").replace("/
 const locationOf = (name: string) => /\/locations\/([^/]+)\//.exec(name)?.[1];
 
 /**
- * Cloud KMS keys of one project: locations (or `kmsLocations`) → key rings → keys, since key rings cannot
- * be listed across locations. A project with the Cloud KMS API switched off has no keys.
+ * Every key of the project: locations (or `kmsLocations`) → key rings → keys, since key rings cannot be listed
+ * across locations.
+ */
+async function* cryptoKeysOf(ctx: TypeContext<GcpHandle>): AsyncGenerator<unknown> {
+  const { kms } = ctx.provider.apis;
+  const project = `projects/${ctx.where}`;
+  const locations =
+    ctx.provider.settings.kmsLocations ??
+    (await collect(
+      listPages(
+        ctx,
+        KMS_CALLS.locations,
+        LocationsSchema,
+        (page) => kms.listLocations({ parent: project, ...page }),
+        (page) => (page.locations ?? []).map((l) => l.locationId),
+      ),
+    ));
+  // Every location is asked at once (a project lists some 40, most without key rings); the limiter
+  // bounds the calls in flight.
+  const ringsPerLocation = await Promise.all(
+    locations.map((location) =>
+      collect(
+        listPages(
+          ctx,
+          KMS_CALLS.keyRings,
+          KeyRingsSchema,
+          (page) => kms.listKeyRings({ parent: `${project}/locations/${location}`, pageSize: 1000, ...page }),
+          (page) => (page.keyRings ?? []).map((r) => r.name),
+        ),
+      ),
+    ),
+  );
+  for (const ring of ringsPerLocation.flat()) {
+    yield* listPages(
+      ctx,
+      KMS_CALLS.cryptoKeys,
+      CryptoKeysSchema,
+      (page) => kms.listCryptoKeys({ parent: ring, pageSize: 1000, ...page }),
+      (page) => page.cryptoKeys ?? [],
+    );
+  }
+}
+
+/**
+ * Cloud KMS keys of one project (see cryptoKeysOf). A project with the Cloud KMS API switched off has no keys.
  */
 export const kmsCryptoKey = defineResourceType<GcpHandle, unknown>({
   type: "gcp.kms.cryptoKey",
@@ -88,93 +130,30 @@ export const kmsCryptoKey = defineResourceType<GcpHandle, unknown>({
   facts: GcpCryptoKeyFactsSchema,
   calls: Object.values(KMS_CALLS),
 
-  async *list(ctx) {
-    const { kms } = ctx.provider.apis;
-    const project = `projects/${ctx.where}`;
-    try {
-      const locations =
-        ctx.provider.settings.kmsLocations ??
-        (await collect(
-          paginate(
-            async (pageToken) =>
-              parseReply(
-                KMS_CALLS.locations,
-                LocationsSchema,
-                await ctx.call(KMS_CALLS.locations, () =>
-                  kms.listLocations({ parent: project, ...(pageToken ? { pageToken } : {}) }),
-                ),
-              ),
-            (page) => (page.locations ?? []).map((l) => l.locationId),
-            (page) => page.nextPageToken ?? undefined,
-          ),
-        ));
-      // Every location is asked at once (a project lists some 40, most without key rings); the limiter
-      // bounds the calls in flight.
-      const ringsPerLocation = await Promise.all(
-        locations.map((location) =>
-          collect(
-            paginate(
-              async (pageToken) =>
-                parseReply(
-                  KMS_CALLS.keyRings,
-                  KeyRingsSchema,
-                  await ctx.call(KMS_CALLS.keyRings, () =>
-                    kms.listKeyRings({
-                      parent: `${project}/locations/${location}`,
-                      pageSize: 1000,
-                      ...(pageToken ? { pageToken } : {}),
-                    }),
-                  ),
-                ),
-              (page) => (page.keyRings ?? []).map((r) => r.name),
-              (page) => page.nextPageToken ?? undefined,
-            ),
-          ),
-        ),
-      );
-      for (const ring of ringsPerLocation.flat()) {
-        yield* paginate(
-          async (pageToken) =>
-            parseReply(
-              KMS_CALLS.cryptoKeys,
-              CryptoKeysSchema,
-              await ctx.call(KMS_CALLS.cryptoKeys, () =>
-                kms.listCryptoKeys({ parent: ring, pageSize: 1000, ...(pageToken ? { pageToken } : {}) }),
-              ),
-            ),
-          (page) => page.cryptoKeys ?? [],
-          (page) => page.nextPageToken ?? undefined,
-        );
-      }
-    } catch (err) {
-      if (!isServiceDisabled(err)) throw err;
-      noteDisabled(ctx.provider, `${ctx.where}/kms`);
-    }
+  list(ctx) {
+    return unlessApiDisabled(ctx, "kms", cryptoKeysOf(ctx));
   },
 
   async read(ctx, item, facts) {
-    const identity = (name: string) => {
-      const location = locationOf(name);
-      return {
-        uid: `//cloudkms.googleapis.com/${name}`,
-        name: keyName(name),
-        account: ctx.where,
-        ...(location ? { region: location } : {}),
-      };
-    };
-    const parsed = CryptoKeySchema.safeParse(item);
-    if (!parsed.success) {
-      return unreadableItem(
-        facts,
-        GcpCryptoKeyFactsSchema,
-        KMS_CALLS.cryptoKeys,
-        item,
-        parsed.error,
-        identity,
-      );
-    }
-    for (const [key, value] of Object.entries(cryptoKeyFacts(parsed.data)))
-      facts.set(key, value, KMS_CALLS.cryptoKeys);
-    return { ...identity(parsed.data.name), tags: parsed.data.labels ?? {} };
+    return readListedItem(
+      {
+        call: KMS_CALLS.cryptoKeys,
+        itemSchema: CryptoKeySchema,
+        factsSchema: GcpCryptoKeyFactsSchema,
+        factsOf: cryptoKeyFacts,
+        identity: (name) => {
+          const location = locationOf(name);
+          return {
+            uid: `//cloudkms.googleapis.com/${name}`,
+            name: keyName(name),
+            account: ctx.where,
+            ...(location ? { region: location } : {}),
+          };
+        },
+        describe: (raw) => ({ tags: raw.labels ?? {} }),
+      },
+      item,
+      facts,
+    );
   },
 });

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { GcpNetworkFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
-import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
-import { type GcpHandle, noteDisabled } from "../handle.js";
+import type { GcpHandle } from "../handle.js";
+import { listItems, readListedItem, unlessApiDisabled } from "../listed-items.js";
 
 export const NETWORK_CALLS = { list: apiCall("compute.networks.list") };
 
@@ -15,10 +14,6 @@ const NetworkSchema = z.object({
   subnetworks: z.array(z.string()).nullish(),
   routingConfig: z.object({ routingMode: z.string().nullish() }).nullish(),
   IPv4Range: z.string().nullish(),
-});
-const NetworkListSchema = z.object({
-  items: z.array(z.unknown()).nullish(),
-  nextPageToken: z.string().nullish(),
 });
 
 /**
@@ -43,48 +38,34 @@ export const computeNetwork = defineResourceType<GcpHandle, unknown>({
   facts: GcpNetworkFactsSchema,
   calls: Object.values(NETWORK_CALLS),
 
-  async *list(ctx) {
+  list(ctx) {
     const { compute } = ctx.provider.apis;
-    try {
-      yield* paginate(
-        async (pageToken) =>
-          parseReply(
-            NETWORK_CALLS.list,
-            NetworkListSchema,
-            (
-              await ctx.call(NETWORK_CALLS.list, () =>
-                compute.networks.list({
-                  project: ctx.where,
-                  maxResults: 500,
-                  ...(pageToken ? { pageToken } : {}),
-                }),
-              )
-            ).data,
-          ),
-        (page) => page.items ?? [],
-        (page) => page.nextPageToken ?? undefined,
-      );
-    } catch (err) {
-      // Without the Compute Engine API a project has no VPC network.
-      if (!isServiceDisabled(err)) throw err;
-      noteDisabled(ctx.provider, `${ctx.where}/compute`);
-    }
+    // Without the Compute Engine API a project has no VPC network.
+    return unlessApiDisabled(
+      ctx,
+      "compute",
+      listItems(ctx, NETWORK_CALLS.list, (page) =>
+        compute.networks.list({ project: ctx.where, maxResults: 500, ...page }),
+      ),
+    );
   },
 
   async read(ctx, item, facts) {
-    const identity = (name: string) => ({
-      uid: `//compute.googleapis.com/projects/${ctx.where}/global/networks/${name}`,
-      name,
-      account: ctx.where,
-      region: "global",
-    });
-    const parsed = NetworkSchema.safeParse(item);
-    if (!parsed.success) {
-      return unreadableItem(facts, GcpNetworkFactsSchema, NETWORK_CALLS.list, item, parsed.error, identity);
-    }
-    for (const [key, value] of Object.entries(networkFacts(parsed.data))) {
-      facts.set(key, value, NETWORK_CALLS.list);
-    }
-    return identity(parsed.data.name);
+    return readListedItem(
+      {
+        call: NETWORK_CALLS.list,
+        itemSchema: NetworkSchema,
+        factsSchema: GcpNetworkFactsSchema,
+        factsOf: networkFacts,
+        identity: (name) => ({
+          uid: `//compute.googleapis.com/projects/${ctx.where}/global/networks/${name}`,
+          name,
+          account: ctx.where,
+          region: "global",
+        }),
+      },
+      item,
+      facts,
+    );
   },
 });

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { GcpServiceAccountKeyFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
-import { defineResourceType } from "../../kit/resource-type.js";
-import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
-import { type GcpHandle, noteDisabled } from "../handle.js";
+import { defineResourceType, type TypeContext } from "../../kit/resource-type.js";
+import { parseReply } from "../errors.js";
+import type { GcpHandle } from "../handle.js";
+import { listPages, readListedItem, unlessApiDisabled } from "../listed-items.js";
 
 export const SA_KEY_CALLS = {
   listAccounts: apiCall("iam.serviceAccounts.list"),
@@ -54,6 +54,33 @@ export function serviceAccountKeyFacts(
   };
 }
 
+/** The user-managed keys of every service account of the project, each with its account's email. */
+async function* userManagedKeysOf(ctx: TypeContext<GcpHandle>): AsyncGenerator<ListedKey> {
+  const { iam } = ctx.provider.apis;
+  const listed: { email: string; name: string }[] = [];
+  const accounts = listPages(
+    ctx,
+    SA_KEY_CALLS.listAccounts,
+    AccountsPageSchema,
+    (page) => iam.listServiceAccounts(`projects/${ctx.where}`, page.pageToken),
+    (page) => page.accounts ?? [],
+  );
+  for await (const account of accounts) listed.push(account);
+  // Every account's keys are asked at once (the scan's limiter bounds the calls in flight); one account
+  // whose keys cannot be listed fails the type in this project rather than leaving its keys out.
+  const keysPerAccount = await Promise.all(
+    listed.map(async (account) => {
+      const reply = parseReply(
+        SA_KEY_CALLS.listKeys,
+        KeysSchema,
+        await ctx.call(SA_KEY_CALLS.listKeys, () => iam.listServiceAccountKeys(account.name, "USER_MANAGED")),
+      );
+      return (reply.keys ?? []).map((raw) => ({ email: account.email, raw }));
+    }),
+  );
+  yield* keysPerAccount.flat();
+}
+
 /**
  * User-managed keys of every service account in a project (`serviceAccounts.list`, then each account's
  * `keys.list?keyTypes=USER_MANAGED`; Google-managed keys rotate themselves). A service account whose keys
@@ -67,66 +94,27 @@ export const serviceAccountKey = defineResourceType<GcpHandle, ListedKey>({
   facts: GcpServiceAccountKeyFactsSchema,
   calls: Object.values(SA_KEY_CALLS),
 
-  async *list(ctx) {
-    const { iam } = ctx.provider.apis;
-    const accounts = paginate(
-      async (pageToken) =>
-        parseReply(
-          SA_KEY_CALLS.listAccounts,
-          AccountsPageSchema,
-          await ctx.call(SA_KEY_CALLS.listAccounts, () =>
-            iam.listServiceAccounts(`projects/${ctx.where}`, pageToken),
-          ),
-        ),
-      (page) => page.accounts ?? [],
-      (page) => page.nextPageToken ?? undefined,
-    );
-    try {
-      const listed: { email: string; name: string }[] = [];
-      for await (const account of accounts) listed.push(account);
-      // Every account's keys are asked at once (the scan's limiter bounds the calls in flight); one account
-      // whose keys cannot be listed fails the type in this project rather than leaving its keys out.
-      const keysPerAccount = await Promise.all(
-        listed.map(async (account) => {
-          const reply = parseReply(
-            SA_KEY_CALLS.listKeys,
-            KeysSchema,
-            await ctx.call(SA_KEY_CALLS.listKeys, () =>
-              iam.listServiceAccountKeys(account.name, "USER_MANAGED"),
-            ),
-          );
-          return (reply.keys ?? []).map((raw) => ({ email: account.email, raw }));
-        }),
-      );
-      yield* keysPerAccount.flat();
-    } catch (err) {
-      // Without the IAM API enabled a project has no service account keys Assay could list.
-      if (!isServiceDisabled(err)) throw err;
-      noteDisabled(ctx.provider, `${ctx.where}/iam`);
-    }
+  list(ctx) {
+    // Without the IAM API enabled a project has no service account keys Assay could list.
+    return unlessApiDisabled(ctx, "iam", userManagedKeysOf(ctx));
   },
 
   async read(ctx, { email, raw }, facts) {
-    const identity = (name: string) => ({
-      uid: `//iam.googleapis.com/${name}`,
-      name: `${email}/${name.split("/").pop() ?? name}`,
-      account: ctx.where,
-      region: "global",
-    });
-    const parsed = KeySchema.safeParse(raw);
-    if (!parsed.success) {
-      return unreadableItem(
-        facts,
-        GcpServiceAccountKeyFactsSchema,
-        SA_KEY_CALLS.listKeys,
-        raw,
-        parsed.error,
-        identity,
-      );
-    }
-    for (const [key, value] of Object.entries(serviceAccountKeyFacts(email, parsed.data))) {
-      facts.set(key, value, SA_KEY_CALLS.listKeys);
-    }
-    return identity(parsed.data.name);
+    return readListedItem(
+      {
+        call: SA_KEY_CALLS.listKeys,
+        itemSchema: KeySchema,
+        factsSchema: GcpServiceAccountKeyFactsSchema,
+        factsOf: (key) => serviceAccountKeyFacts(email, key),
+        identity: (name) => ({
+          uid: `//iam.googleapis.com/${name}`,
+          name: `${email}/${name.split("/").pop() ?? name}`,
+          account: ctx.where,
+          region: "global",
+        }),
+      },
+      raw,
+      facts,
+    );
   },
 });

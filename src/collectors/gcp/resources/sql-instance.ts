@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { GcpSqlInstanceFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
-import { isServiceDisabled, parseReply, unreadableItem } from "../errors.js";
-import { type GcpHandle, noteDisabled } from "../handle.js";
+import type { GcpHandle } from "../handle.js";
+import { listItems, readListedItem, unlessApiDisabled } from "../listed-items.js";
 
 export const SQL_CALLS = { list: apiCall("cloudsql.instances.list") };
 
@@ -35,10 +34,6 @@ const InstanceSchema = z.object({
         .nullish(),
     })
     .nullish(),
-});
-const InstancesSchema = z.object({
-  items: z.array(z.unknown()).nullish(),
-  nextPageToken: z.string().nullish(),
 });
 
 /** Copy a field the reply holds under its fact name; a field it left out stays out. */
@@ -84,49 +79,36 @@ export const sqlInstance = defineResourceType<GcpHandle, unknown>({
   facts: GcpSqlInstanceFactsSchema,
   calls: Object.values(SQL_CALLS),
 
-  async *list(ctx) {
+  list(ctx) {
     const { sqladmin } = ctx.provider.apis;
-    try {
-      yield* paginate(
-        async (pageToken) =>
-          parseReply(
-            SQL_CALLS.list,
-            InstancesSchema,
-            (
-              await ctx.call(SQL_CALLS.list, () =>
-                sqladmin.instances.list({
-                  project: ctx.where,
-                  maxResults: 500,
-                  ...(pageToken ? { pageToken } : {}),
-                }),
-              )
-            ).data,
-          ),
-        (page) => page.items ?? [],
-        (page) => page.nextPageToken ?? undefined,
-      );
-    } catch (err) {
-      if (!isServiceDisabled(err)) throw err;
-      noteDisabled(ctx.provider, `${ctx.where}/sql`);
-    }
+    return unlessApiDisabled(
+      ctx,
+      "sql",
+      listItems(ctx, SQL_CALLS.list, (page) =>
+        sqladmin.instances.list({ project: ctx.where, maxResults: 500, ...page }),
+      ),
+    );
   },
 
   async read(ctx, item, facts) {
-    const identity = (name: string, region?: string | null) => ({
-      uid: `//sqladmin.googleapis.com/projects/${ctx.where}/instances/${name}`,
-      name,
-      account: ctx.where,
-      ...(region ? { region } : {}),
-    });
-    const parsed = InstanceSchema.safeParse(item);
-    if (!parsed.success) {
-      return unreadableItem(facts, GcpSqlInstanceFactsSchema, SQL_CALLS.list, item, parsed.error, identity);
-    }
-    for (const [key, value] of Object.entries(sqlInstanceFacts(parsed.data)))
-      facts.set(key, value, SQL_CALLS.list);
-    return {
-      ...identity(parsed.data.name, parsed.data.region),
-      tags: parsed.data.settings?.userLabels ?? {},
-    };
+    return readListedItem(
+      {
+        call: SQL_CALLS.list,
+        itemSchema: InstanceSchema,
+        factsSchema: GcpSqlInstanceFactsSchema,
+        factsOf: sqlInstanceFacts,
+        identity: (name) => ({
+          uid: `//sqladmin.googleapis.com/projects/${ctx.where}/instances/${name}`,
+          name,
+          account: ctx.where,
+        }),
+        describe: (raw) => ({
+          ...(raw.region ? { region: raw.region } : {}),
+          tags: raw.settings?.userLabels ?? {},
+        }),
+      },
+      item,
+      facts,
+    );
   },
 });

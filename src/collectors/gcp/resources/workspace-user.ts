@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { GcpWorkspaceUserFactsSchema } from "../../../core/facts/gcp.js";
-import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
-import { parseReply, unreadableItem } from "../errors.js";
+import { unreadableItem } from "../errors.js";
 import type { GcpHandle } from "../handle.js";
+import { listPages } from "../listed-items.js";
 
 /** Admin SDK calls are authorised by OAuth scope (domain-wide delegation), not an IAM permission. */
 export const DIRECTORY_USERS_SCOPE = "admin.directory.user.readonly";
@@ -61,24 +61,20 @@ export const workspaceUser = defineResourceType<GcpHandle, unknown>({
   list(ctx) {
     const directory = ctx.provider.apis.directory;
     if (!directory) return (async function* () {})();
-    return paginate(
-      async (pageToken) =>
-        parseReply(
-          WORKSPACE_CALLS.list,
-          UsersSchema,
-          (
-            await ctx.call(WORKSPACE_CALLS.list, () =>
-              directory.users.list({
-                customer: ctx.where,
-                maxResults: 500,
-                projection: "basic",
-                ...(pageToken ? { pageToken } : {}),
-              }),
-            )
-          ).data,
-        ),
+    return listPages(
+      ctx,
+      WORKSPACE_CALLS.list,
+      UsersSchema,
+      async (page) =>
+        (
+          await directory.users.list({
+            customer: ctx.where,
+            maxResults: 500,
+            projection: "basic",
+            ...page,
+          })
+        ).data,
       (page) => page.users ?? [],
-      (page) => page.nextPageToken ?? undefined,
     );
   },
 
