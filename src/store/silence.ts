@@ -26,24 +26,12 @@ export async function checkSilentAgents(
     const windowSeconds = options.checkIn.groups[agent.group_name] ?? options.checkIn.defaultSeconds;
     const cutoff = new Date(now.getTime() - windowSeconds * 1000).toISOString();
     if (agent.last_seen_at >= cutoff) continue;
-    const event = await store.db.transaction().execute(async (trx) => {
-      const won = await trx
-        .updateTable("agents")
-        .set({ silent_since: now.toISOString() })
-        .where("id", "=", agent.id)
-        .where("silent_since", "is", null)
-        .where("last_seen_at", "<", cutoff)
-        .returning("id")
-        .executeTakeFirst();
-      if (!won) return undefined;
-      return recordAgentEvent(
-        trx,
-        options,
-        now,
-        "agent-silent",
-        agent.id,
-        `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) has not checked in since ${agent.last_seen_at}; its window is ${windowSeconds}s.`,
-      );
+    const event = await claimAgentEvent(store, options, now, {
+      type: "agent-silent",
+      agentId: agent.id,
+      flag: "silent_since",
+      stillDue: { column: "last_seen_at", before: cutoff },
+      message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) has not checked in since ${agent.last_seen_at}; its window is ${windowSeconds}s.`,
     });
     if (event) raised.push(event);
   }
@@ -71,28 +59,51 @@ export async function checkStuckAgents(
     .execute();
   const raised: StoredDriftEvent[] = [];
   for (const agent of candidates) {
-    const event = await store.db.transaction().execute(async (trx) => {
-      const won = await trx
-        .updateTable("agents")
-        .set({ stuck_since: now.toISOString() })
-        .where("id", "=", agent.id)
-        .where("stuck_since", "is", null)
-        .where("spool_growing_since", "<", cutoff)
-        .returning("id")
-        .executeTakeFirst();
-      if (!won) return undefined;
-      return recordAgentEvent(
-        trx,
-        options,
-        now,
-        "agent-stuck",
-        agent.id,
-        `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) is alive but its spool has grown since ${agent.spool_growing_since} to ${agent.spool_depth} report(s) without being delivered${agent.last_error ? `; its last error: ${agent.last_error}` : ""}.`,
-      );
+    const event = await claimAgentEvent(store, options, now, {
+      type: "agent-stuck",
+      agentId: agent.id,
+      flag: "stuck_since",
+      stillDue: { column: "spool_growing_since", before: cutoff },
+      message: `Agent ${agent.id} (${agent.hostname}, group ${agent.group_name}) is alive but its spool has grown since ${agent.spool_growing_since} to ${agent.spool_depth} report(s) without being delivered${agent.last_error ? `; its last error: ${agent.last_error}` : ""}.`,
     });
     if (event) raised.push(event);
   }
   return raised;
+}
+
+/** One agent event to raise once per episode, and the flag column that marks the episode as raised. */
+interface AgentEventClaim {
+  type: "agent-silent" | "agent-stuck";
+  agentId: string;
+  flag: "silent_since" | "stuck_since";
+  /** Checked again in the UPDATE: the agent may have been heard from since it was selected. */
+  stillDue: { column: "last_seen_at" | "spool_growing_since"; before: string };
+  message: string;
+}
+
+/**
+ * Sets the claim's flag with a conditional UPDATE … RETURNING (only where it is still unset and the agent is
+ * still due) and, only when this process's UPDATE won, records the event in the same transaction: with
+ * several store processes exactly one raises it. Undefined when another process (or fresh contact) won.
+ */
+async function claimAgentEvent(
+  store: StoreDb,
+  options: StoreOptions,
+  now: Date,
+  claim: AgentEventClaim,
+): Promise<StoredDriftEvent | undefined> {
+  return store.db.transaction().execute(async (trx) => {
+    const won = await trx
+      .updateTable("agents")
+      .set(claim.flag, now.toISOString())
+      .where("id", "=", claim.agentId)
+      .where(claim.flag, "is", null)
+      .where(claim.stillDue.column, "<", claim.stillDue.before)
+      .returning("id")
+      .executeTakeFirst();
+    if (!won) return undefined;
+    return recordAgentEvent(trx, options, now, claim.type, claim.agentId, claim.message);
+  });
 }
 
 /** Stores one event about an agent (no resource, rule or report) and queues its alerts, in the caller's transaction. */
