@@ -90,35 +90,21 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
   const timeout = options.timeoutMs;
 
   async function sendGet(url: string): Promise<unknown> {
-    const response = await generic.sendRequest(
-      createPipelineRequest({ url, method: "GET", abortSignal, timeout }),
+    return replyBody(
+      await generic.sendRequest(createPipelineRequest({ url, method: "GET", abortSignal, timeout })),
     );
-    const body = parseJson(response.bodyAsText ?? undefined);
-    if (response.status >= 400) {
-      const parsed = ArmErrorBodySchema.safeParse(body);
-      const error = parsed.success ? parsed.data.error : undefined;
-      throw new ArmHttpError(
-        response.status,
-        error?.code ?? `HTTP${response.status}`,
-        error?.message ?? `HTTP ${response.status}`,
-      );
-    }
-    if (body === undefined || typeof body !== "object") {
-      throw new ArmHttpError(undefined, "InvalidReply", `HTTP ${response.status} without a JSON body`);
-    }
-    return body;
   }
 
   async function listAll(path: string, query: URLSearchParams): Promise<unknown[]> {
-    let url: string | undefined = `${endpoint}${armPath(path)}?${query.toString()}`;
+    const pages = linkedPages(
+      `${endpoint}${armPath(path)}?${query.toString()}`,
+      sendGet,
+      ArmListPageSchema,
+      (page) => page.nextLink,
+      `the reply to ${path} has no value list`,
+    );
     const items: unknown[] = [];
-    while (url) {
-      const page = ArmListPageSchema.safeParse(await sendGet(url));
-      if (!page.success)
-        throw new ArmHttpError(undefined, "InvalidReply", `the reply to ${path} has no value list`);
-      items.push(...page.data.value);
-      url = page.data.nextLink ?? undefined;
-    }
+    for (let page = await pages.next(); page; page = await pages.next()) items.push(...page.value);
     return items;
   }
 
@@ -136,17 +122,17 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
     },
 
     listResourcePages(subscriptionId) {
-      let url: string | undefined =
-        `${endpoint}/subscriptions/${subscriptionId}/resources?${new URLSearchParams({ "api-version": RESOURCES_API_VERSION })}`;
+      const pages = linkedPages(
+        `${endpoint}/subscriptions/${subscriptionId}/resources?${new URLSearchParams({ "api-version": RESOURCES_API_VERSION })}`,
+        sendGet,
+        ArmListPageSchema,
+        (page) => page.nextLink,
+        "the resource list reply has no value list",
+      );
       return {
         async next() {
-          if (!url) return undefined;
-          const page = ArmListPageSchema.safeParse(await sendGet(url));
-          if (!page.success) {
-            throw new ArmHttpError(undefined, "InvalidReply", "the resource list reply has no value list");
-          }
-          url = page.data.nextLink ?? undefined;
-          return page.data.value.flatMap((raw) => {
+          const page = await pages.next();
+          return page?.value.flatMap((raw) => {
             const r = ResourceSummarySchema.safeParse(raw);
             if (!r.success) return [];
             return [
@@ -178,6 +164,28 @@ export async function createArmReader(options: ArmClientOptions): Promise<ArmRea
   };
 }
 
+/**
+ * The JSON body of a Resource Manager or Microsoft Graph reply (both send errors as `{ error: { code, message } }`):
+ * an error status is thrown as ArmHttpError with the body's code and message (else `HTTP<status>`), and a
+ * reply without a JSON object body as InvalidReply.
+ */
+export function replyBody(response: { status: number; bodyAsText?: string | null }): unknown {
+  const body = parseJson(response.bodyAsText ?? undefined);
+  if (response.status >= 400) {
+    const parsed = ArmErrorBodySchema.safeParse(body);
+    const error = parsed.success ? parsed.data.error : undefined;
+    throw new ArmHttpError(
+      response.status,
+      error?.code ?? `HTTP${response.status}`,
+      error?.message ?? `HTTP ${response.status}`,
+    );
+  }
+  if (body === undefined || typeof body !== "object") {
+    throw new ArmHttpError(undefined, "InvalidReply", `HTTP ${response.status} without a JSON body`);
+  }
+  return body;
+}
+
 function parseJson(text: string | undefined): unknown {
   if (!text) return undefined;
   try {
@@ -185,6 +193,30 @@ function parseJson(text: string | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A collection that links to its next page (ARM `nextLink`, Graph `@odata.nextLink`), page by page: each
+ * `next()` is one GET (so each page is attempted on its own), undefined after the last page. A page without
+ * its value list is InvalidReply with `invalidMessage`.
+ */
+export function linkedPages<Page>(
+  firstUrl: string,
+  get: (url: string) => Promise<unknown>,
+  pageSchema: z.ZodType<Page>,
+  nextLinkOf: (page: Page) => string | null | undefined,
+  invalidMessage: string,
+): { next(): Promise<Page | undefined> } {
+  let url: string | undefined = firstUrl;
+  return {
+    async next() {
+      if (!url) return undefined;
+      const page = pageSchema.safeParse(await get(url));
+      if (!page.success) throw new ArmHttpError(undefined, "InvalidReply", invalidMessage);
+      url = nextLinkOf(page.data) ?? undefined;
+      return page.data;
+    },
+  };
 }
 
 /** A resource id or path with exactly one leading slash (ids are `/subscriptions/…`; never `//`). */

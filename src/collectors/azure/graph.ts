@@ -1,7 +1,7 @@
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
-import { ArmHttpError } from "./arm.js";
+import { linkedPages, replyBody } from "./arm.js";
 
 /**
  * Microsoft Graph (Entra ID) over the same HTTP stack as Resource Manager (`@azure/core-rest-pipeline`: bearer
@@ -27,9 +27,6 @@ export interface GraphReader {
   get(path: string): Promise<unknown>;
 }
 
-const GraphErrorBodySchema = z.object({
-  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
-});
 const GraphPageSchema = z.object({
   value: z.array(z.unknown()),
   "@odata.nextLink": z.string().nullish(),
@@ -60,42 +57,19 @@ export async function createGraphReader(options: GraphClientOptions): Promise<Gr
       timeout: options.timeoutMs,
     });
     if (options.agent) request.agent = options.agent;
-    const response = await pipeline.sendRequest(httpClient, request);
-    let body: unknown;
-    try {
-      body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (response.status >= 400) {
-      const parsed = GraphErrorBodySchema.safeParse(body);
-      const error = parsed.success ? parsed.data.error : undefined;
-      throw new ArmHttpError(
-        response.status,
-        error?.code ?? `HTTP${response.status}`,
-        error?.message ?? `HTTP ${response.status}`,
-      );
-    }
-    if (body === undefined || typeof body !== "object") {
-      throw new ArmHttpError(undefined, "InvalidReply", `HTTP ${response.status} without a JSON body`);
-    }
-    return body;
+    return replyBody(await pipeline.sendRequest(httpClient, request));
   }
 
   return {
     pages(path) {
-      let url: string | undefined = `${base}${path}`;
-      return {
-        async next() {
-          if (!url) return undefined;
-          const page = GraphPageSchema.safeParse(await send(url));
-          if (!page.success) {
-            throw new ArmHttpError(undefined, "InvalidReply", `the reply to ${path} has no value list`);
-          }
-          url = page.data["@odata.nextLink"] ?? undefined;
-          return page.data.value;
-        },
-      };
+      const pages = linkedPages(
+        `${base}${path}`,
+        send,
+        GraphPageSchema,
+        (page) => page["@odata.nextLink"],
+        `the reply to ${path} has no value list`,
+      );
+      return { next: async () => (await pages.next())?.value };
     },
     get: (path) => send(`${base}${path}`),
   };
