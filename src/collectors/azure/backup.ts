@@ -10,8 +10,9 @@ import {
   armResourceType,
   identityOf,
   listedOf,
-  propertiesOf,
+  readChild,
   type SubscriptionScope,
+  setAll,
 } from "./scope.js";
 
 export const RECOVERY_API_VERSION = "2024-04-01";
@@ -164,17 +165,14 @@ export const recoveryServicesVault = armResourceType({
     await facts.read(
       ["softDeleteFeatureState", "softDeleteRetentionDays"],
       () =>
-        ctx.call(AZURE_CALLS.readBackupConfig, async () =>
-          vaultConfigFacts(
-            propertiesOf(
-              await ctx.provider.arm.get(`${vault.id}/backupconfig/vaultconfig`, RECOVERY_API_VERSION),
-            ),
-          ),
+        readChild(
+          ctx,
+          AZURE_CALLS.readBackupConfig,
+          `${vault.id}/backupconfig/vaultconfig`,
+          RECOVERY_API_VERSION,
+          vaultConfigFacts,
         ),
-      (config) => {
-        for (const [key, value] of Object.entries(config))
-          facts.set(key, value, AZURE_CALLS.readBackupConfig);
-      },
+      (config) => setAll(facts, config, AZURE_CALLS.readBackupConfig),
     );
     const items = (await protections(ctx)).byVault.get(vault.id.toLowerCase());
     if (items && "count" in items)

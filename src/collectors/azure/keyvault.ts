@@ -8,11 +8,9 @@ import { present } from "./present.js";
 import {
   type AzureTypeContext,
   armResourceType,
-  identityOf,
   listedOf,
-  propertiesOf,
+  readArmResource,
   type SubscriptionScope,
-  setAll,
 } from "./scope.js";
 
 export const KEYVAULT_API_VERSION = "2023-07-01";
@@ -124,8 +122,6 @@ interface VaultKey {
   name: string;
 }
 
-const KEY_FACTS = Object.keys(AzureKeyVaultKeyFactsSchema.shape);
-
 /** One vault's keys; a vault whose keys cannot be listed is reported on its own scope and gives none. */
 async function keysOf(ctx: AzureTypeContext, vault: GenericResourceSummary): Promise<VaultKey[]> {
   let items: unknown[];
@@ -202,21 +198,13 @@ export const keyVaultKey = defineResourceType<SubscriptionScope, VaultKey>({
       ...(key.vault.location ? { location: key.vault.location } : {}),
       tags: {},
     };
-    let mapped: Record<string, unknown> | undefined;
-    try {
-      mapped = await ctx.callOrAbsent(AZURE_CALLS.readKeys, async () =>
-        keyVaultKeyFacts(
-          key.vault.name,
-          propertiesOf(await ctx.provider.arm.get(key.id, KEYVAULT_API_VERSION)),
-        ),
-      );
-    } catch (err) {
-      facts.fail(KEY_FACTS, err);
-      return identityOf(summary, ctx.provider.subscriptionId);
-    }
-    if (!mapped) return undefined;
-    setAll(facts, mapped, AZURE_CALLS.readKeys);
-    if (!("rotation" in mapped)) facts.fail("rotation", new Error(KEY_ROTATION_NOT_REPORTED));
-    return identityOf(summary, ctx.provider.subscriptionId);
+    // A key is read like any ARM resource (readArmResource), under the name `{vault}/{key}`.
+    return readArmResource(ctx, summary, facts, {
+      apiVersion: KEYVAULT_API_VERSION,
+      facts: AzureKeyVaultKeyFactsSchema,
+      read: AZURE_CALLS.readKeys,
+      toFacts: (properties) => keyVaultKeyFacts(key.vault.name, properties),
+      notReported: { rotation: KEY_ROTATION_NOT_REPORTED },
+    });
   },
 });

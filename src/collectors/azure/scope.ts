@@ -52,25 +52,86 @@ export function setAll(facts: FactsRecord, mapped: Record<string, unknown>, from
 }
 
 /**
- * The common shape of an Azure resource type: listed by the subscription's resource list, read with one GET
- * of its ARM type's api-version, its `properties` mapped to facts by a pure function. A failed GET makes every
- * fact of the type unreadable; a resource deleted between listing and reading (404) is not reported.
- * `extra` reads child resources into more facts; `notReported` names facts ARM may leave out although they
- * exist elsewhere (absent → unreadable with that reason, so the rules give `error`).
+ * GET a child resource of an ARM resource (`{id}/auditingSettings/default`) with its api-version, as one call;
+ * its `properties` are mapped inside the call, so a reply of another shape is that call's service error.
  */
-export function armResourceType(spec: {
-  type: string;
-  service: string;
-  armType: string;
+export function readChild<T>(
+  ctx: AzureTypeContext,
+  call: ApiCall,
+  path: string,
+  apiVersion: string,
+  map: (properties: unknown) => T,
+): Promise<T> {
+  return ctx.call(call, async () => map(propertiesOf(await ctx.provider.arm.get(path, apiVersion))));
+}
+
+/** One fact read from a child resource (readChild): a failed read makes only that fact unreadable. */
+export function readChildFact<T>(
+  ctx: AzureTypeContext,
+  facts: FactsRecord,
+  fact: string,
+  child: { call: ApiCall; path: string; apiVersion: string },
+  map: (properties: unknown) => T,
+): Promise<void> {
+  return facts.read(
+    fact,
+    () => readChild(ctx, child.call, child.path, child.apiVersion, map),
+    (value) => facts.set(fact, value, child.call),
+  );
+}
+
+/** How one ARM resource is read with one GET of its api-version (see armResourceType). */
+export interface ArmResourceRead {
   apiVersion: string;
   facts: z.ZodObject;
   read: ApiCall;
-  extraCalls?: readonly ApiCall[];
   toFacts: (properties: unknown, summary: GenericResourceSummary) => Record<string, unknown>;
   notReported?: Record<string, string>;
   extra?: (ctx: AzureTypeContext, summary: GenericResourceSummary, facts: FactsRecord) => Promise<void>;
-}): AnyResourceType<SubscriptionScope> {
-  const keys = Object.keys(spec.facts.shape);
+}
+
+/**
+ * Read one listed ARM resource: one GET, its `properties` mapped to facts by a pure function. A failed GET
+ * makes every fact of the type unreadable; a resource deleted between listing and reading (404) gives
+ * undefined (not reported). `notReported` names facts ARM may leave out although they exist elsewhere
+ * (absent → unreadable with that reason, so the rules give `error`); `extra` reads child resources.
+ */
+export async function readArmResource(
+  ctx: AzureTypeContext,
+  summary: GenericResourceSummary,
+  facts: FactsRecord,
+  spec: ArmResourceRead,
+): Promise<ResourceIdentity | undefined> {
+  let mapped: Record<string, unknown> | undefined;
+  try {
+    mapped = await ctx.callOrAbsent(spec.read, async () =>
+      spec.toFacts(propertiesOf(await ctx.provider.arm.get(summary.id, spec.apiVersion)), summary),
+    );
+  } catch (err) {
+    facts.fail(Object.keys(spec.facts.shape), err);
+    return identityOf(summary, ctx.provider.subscriptionId);
+  }
+  if (!mapped) return undefined;
+  setAll(facts, mapped, spec.read);
+  for (const [key, reason] of Object.entries(spec.notReported ?? {})) {
+    if (!(key in mapped)) facts.fail(key, new Error(reason));
+  }
+  if (spec.extra) await spec.extra(ctx, summary, facts);
+  return identityOf(summary, ctx.provider.subscriptionId);
+}
+
+/**
+ * The common shape of an Azure resource type: listed by the subscription's resource list and read with one
+ * GET of its ARM type's api-version (readArmResource).
+ */
+export function armResourceType(
+  spec: ArmResourceRead & {
+    type: string;
+    service: string;
+    armType: string;
+    extraCalls?: readonly ApiCall[];
+  },
+): AnyResourceType<SubscriptionScope> {
   return defineResourceType<SubscriptionScope, GenericResourceSummary>({
     type: spec.type,
     service: spec.service,
@@ -78,23 +139,6 @@ export function armResourceType(spec: {
     facts: spec.facts,
     calls: [AZURE_CALLS.listResources, spec.read, ...(spec.extraCalls ?? [])],
     list: (ctx) => listedOf(ctx, spec.armType),
-    async read(ctx, summary, facts) {
-      let mapped: Record<string, unknown> | undefined;
-      try {
-        mapped = await ctx.callOrAbsent(spec.read, async () =>
-          spec.toFacts(propertiesOf(await ctx.provider.arm.get(summary.id, spec.apiVersion)), summary),
-        );
-      } catch (err) {
-        facts.fail(keys, err);
-        return identityOf(summary, ctx.provider.subscriptionId);
-      }
-      if (!mapped) return undefined;
-      setAll(facts, mapped, spec.read);
-      for (const [key, reason] of Object.entries(spec.notReported ?? {})) {
-        if (!(key in mapped)) facts.fail(key, new Error(reason));
-      }
-      if (spec.extra) await spec.extra(ctx, summary, facts);
-      return identityOf(summary, ctx.provider.subscriptionId);
-    },
+    read: (ctx, summary, facts) => readArmResource(ctx, summary, facts, spec),
   });
 }

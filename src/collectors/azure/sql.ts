@@ -4,7 +4,7 @@ import { defineResourceType } from "../kit/resource-type.js";
 import type { GenericResourceSummary } from "./arm.js";
 import { AZURE_CALLS } from "./calls.js";
 import { present } from "./present.js";
-import { armResourceType, identityOf, listedOf, propertiesOf, type SubscriptionScope } from "./scope.js";
+import { armResourceType, identityOf, listedOf, readChildFact, type SubscriptionScope } from "./scope.js";
 
 export const SQL_API_VERSION = "2021-11-01";
 
@@ -50,17 +50,16 @@ export const sqlServer = armResourceType({
   extraCalls: [AZURE_CALLS.readSqlAuditing],
   toFacts: sqlServerFacts,
   async extra(ctx, server, facts) {
-    await facts.read(
+    await readChildFact(
+      ctx,
+      facts,
       "auditing",
-      () =>
-        ctx.call(AZURE_CALLS.readSqlAuditing, async () =>
-          sqlAuditingFacts(
-            propertiesOf(
-              await ctx.provider.arm.get(`${server.id}/auditingSettings/default`, SQL_API_VERSION),
-            ),
-          ),
-        ),
-      (auditing) => facts.set("auditing", auditing, AZURE_CALLS.readSqlAuditing),
+      {
+        call: AZURE_CALLS.readSqlAuditing,
+        path: `${server.id}/auditingSettings/default`,
+        apiVersion: SQL_API_VERSION,
+      },
+      sqlAuditingFacts,
     );
   },
 });
@@ -77,17 +76,16 @@ export const sqlDatabase = defineResourceType<SubscriptionScope, GenericResource
     // `master` is the logical server's system database; TDE cannot be set on it.
     if (db.name.toLowerCase() === "master" || db.name.toLowerCase().endsWith("/master")) return undefined;
     facts.set("serverName", db.id.split("/")[8] ?? "", AZURE_CALLS.listResources);
-    await facts.read(
+    await readChildFact(
+      ctx,
+      facts,
       "tdeEnabled",
-      () =>
-        ctx.call(AZURE_CALLS.readSqlTde, async () =>
-          sqlTdeEnabled(
-            propertiesOf(
-              await ctx.provider.arm.get(`${db.id}/transparentDataEncryption/current`, SQL_API_VERSION),
-            ),
-          ),
-        ),
-      (enabled) => facts.set("tdeEnabled", enabled, AZURE_CALLS.readSqlTde),
+      {
+        call: AZURE_CALLS.readSqlTde,
+        path: `${db.id}/transparentDataEncryption/current`,
+        apiVersion: SQL_API_VERSION,
+      },
+      sqlTdeEnabled,
     );
     return identityOf(db, ctx.provider.subscriptionId);
   },
