@@ -1,24 +1,15 @@
-import type { Agent } from "node:https";
-import type { TokenCredential } from "@azure/core-auth";
 import { z } from "zod";
-import { linkedPages, replyBody } from "./arm.js";
+import { type ArmClientOptions, linkedPages, replyBody } from "./arm.js";
 
 /**
  * Microsoft Graph (Entra ID) over the same HTTP stack as Resource Manager (`@azure/core-rest-pipeline`: bearer
  * token for the Graph audience, user agent, TLS agent), with the pipeline's retries off like ARM's: the
  * collector kit retries by error kind. Graph errors have ARM's `{ error: { code, message } }` shape and are
  * thrown as ArmHttpError, so `azureClassifier` reads both (Authorization_RequestDenied is a 403 denial).
+ * Its options are ARM's: `endpoint` is `https://graph.microsoft.com` (national clouds have their own) and
+ * `audience` the Graph token scope, `https://graph.microsoft.com/.default`.
  */
-export interface GraphClientOptions {
-  credential: TokenCredential;
-  /** `https://graph.microsoft.com` (national clouds have their own). */
-  endpoint: string;
-  /** Token scope, `https://graph.microsoft.com/.default`. */
-  audience: string;
-  agent?: Agent;
-  signal: AbortSignal;
-  timeoutMs: number;
-}
+export type GraphClientOptions = ArmClientOptions;
 
 export interface GraphReader {
   /** A `/v1.0` collection page by page (`@odata.nextLink`): each `next()` is one call, undefined at the end. */
