@@ -1,4 +1,5 @@
 import { Environment } from "@marcbachmann/cel-js";
+import { type CelAstNode, isCelNode, walkSelectChain } from "./cel-ast.js";
 import type { TypeOf } from "./fact-types.js";
 import { compileNode } from "./fast-path.js";
 import { registerAssayFunctions } from "./functions/index.js";
@@ -30,13 +31,7 @@ export interface EvaluationContext {
 
 export type CompiledExpression = (context: EvaluationContext) => unknown;
 
-export interface CelAstNode {
-  op: string;
-  args: unknown;
-  pos?: number;
-  /** Where the whole node starts (for a select chain, its root identifier). */
-  start?: number;
-}
+export type { CelAstNode };
 
 export interface CompileResult {
   evaluate: CompiledExpression;
@@ -117,7 +112,7 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
   };
 
   const visit = (node: unknown, scope: Map<string, string[]>): void => {
-    if (!isNode(node)) {
+    if (!isCelNode(node)) {
       if (Array.isArray(node)) for (const child of node) visit(child, scope);
       return;
     }
@@ -134,9 +129,9 @@ export function collectReferences(ast: CelAstNode): ExpressionReferences {
     }
     if (node.op === "rcall" && Array.isArray(node.args)) {
       const [name, target, rest] = node.args as [string, unknown, unknown[]];
-      if (ITERATING_MACROS.has(name) && Array.isArray(rest) && isNode(rest[0]) && rest[0].op === "id") {
+      if (ITERATING_MACROS.has(name) && Array.isArray(rest) && isCelNode(rest[0]) && rest[0].op === "id") {
         visit(target, scope);
-        const targetChain = isNode(target) ? selectChain(target, scope) : undefined;
+        const targetChain = isCelNode(target) ? selectChain(target, scope) : undefined;
         const inner = new Map(scope);
         if (targetChain?.kind === "attributes") inner.set(String(rest[0].args), [...targetChain.path, "[]"]);
         else inner.delete(String(rest[0].args));
@@ -160,39 +155,17 @@ type Chain =
 /** Walk a select/index chain down to its root identifier. */
 function selectChain(node: CelAstNode, scope: Map<string, string[]>): Chain | undefined {
   if (node.op !== "." && node.op !== "[]" && node.op !== "id") return undefined;
-  const segments: string[] = [];
-  const dynamicIndexes: unknown[] = [];
-  let current: CelAstNode = node;
-  while (current.op === "." || current.op === "[]") {
-    const [target, key] = current.args as [CelAstNode, unknown];
-    if (current.op === ".") segments.unshift(String(key));
-    else if (isNode(key) && key.op === "value" && typeof key.args === "string") segments.unshift(key.args);
-    else if (isNode(key) && key.op === "value") segments.unshift("[]");
-    else {
-      segments.unshift("*");
-      dynamicIndexes.push(key);
-    }
-    if (!isNode(target)) return { kind: "other", dynamicIndexes };
-    current = target;
-  }
-  if (current.op !== "id") return undefined;
-  const root = String(current.args);
-  if (root === "resource") {
+  const { steps: segments, dynamicIndexes, root } = walkSelectChain(node);
+  if (!root) return { kind: "other", dynamicIndexes };
+  if (root.op !== "id") return undefined;
+  const name = String(root.args);
+  if (name === "resource") {
     if (segments[0] === "attributes") return { kind: "attributes", path: segments.slice(1), dynamicIndexes };
     if (segments[0]) return { kind: "member", name: segments[0], dynamicIndexes };
     return { kind: "other", dynamicIndexes };
   }
-  const bound = scope.get(root);
+  const bound = scope.get(name);
   if (bound) return { kind: "attributes", path: [...bound, ...segments], dynamicIndexes };
-  if (root === "profile") return { kind: "profile", path: segments, dynamicIndexes };
+  if (name === "profile") return { kind: "profile", path: segments, dynamicIndexes };
   return { kind: "other", dynamicIndexes };
-}
-
-function isNode(value: unknown): value is CelAstNode {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "op" in value &&
-    typeof (value as CelAstNode).op === "string"
-  );
 }

@@ -1,5 +1,6 @@
 import { serialize } from "@marcbachmann/cel-js";
-import { type CelAstNode, celEnvironment, type EvaluationContext } from "./cel.js";
+import { celEnvironment, type EvaluationContext } from "./cel.js";
+import { type CelAstNode, isCelNode } from "./cel-ast.js";
 
 /**
  * Which elements of a list-valued fact decided a failure. For an assertion `volumes.all(v, v.encrypted)`, the
@@ -24,7 +25,7 @@ type Bound = Record<string, unknown>;
 export function findOffendingLists(assert: CelAstNode, evidencePaths: readonly string[]): OffendingList[] {
   const lists: OffendingList[] = [];
   const visit = (node: unknown, negated: boolean): void => {
-    if (!isNode(node)) {
+    if (!isCelNode(node)) {
       if (Array.isArray(node)) for (const child of node) visit(child, negated);
       return;
     }
@@ -36,10 +37,10 @@ export function findOffendingLists(assert: CelAstNode, evidencePaths: readonly s
       const [name, target, rest] = node.args as [string, unknown, unknown[]];
       if ((name === "all" || name === "exists") && Array.isArray(rest) && rest.length === 2) {
         const [variable, body] = rest;
-        const path = isNode(target) ? attributePath(target) : undefined;
+        const path = isCelNode(target) ? attributePath(target) : undefined;
         // `all` fails on elements that are not true; `exists` only decides a failure when negated.
         const marks = name === "all" ? !negated : negated;
-        if (path && marks && evidencePaths.includes(path) && isNode(variable) && variable.op === "id") {
+        if (path && marks && evidencePaths.includes(path) && isCelNode(variable) && variable.op === "id") {
           lists.push({
             path,
             predicate: elementPredicate(String(variable.args), body as CelAstNode),
@@ -92,19 +93,10 @@ function attributePath(node: CelAstNode): string | undefined {
   while (current.op === ".") {
     const [target, key] = current.args as [CelAstNode, unknown];
     steps.unshift(String(key));
-    if (!isNode(target)) return undefined;
+    if (!isCelNode(target)) return undefined;
     current = target;
   }
   if (current.op !== "id" || current.args !== "resource" || steps[0] !== "attributes" || steps.length < 2)
     return undefined;
   return steps.slice(1).join(".");
-}
-
-function isNode(value: unknown): value is CelAstNode {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "op" in value &&
-    typeof (value as CelAstNode).op === "string"
-  );
 }

@@ -1,4 +1,4 @@
-import type { CelAstNode } from "./cel.js";
+import { type CelAstNode, isCelNode, walkSelectChain } from "./cel-ast.js";
 import { type FactKind, PROFILE_ROOT, type TypeOf } from "./fact-types.js";
 import { ASSAY_CEL_FUNCTIONS } from "./functions/index.js";
 
@@ -55,7 +55,7 @@ function analyse(ast: CelAstNode, typeOf: TypeOf): { problems: TypeProblem[]; ki
     problems.push({ message: `type error: ${message}`, offset: node.start ?? node.pos ?? 0 });
 
   const infer = (node: unknown, scope: Map<string, string[]>): Typed => {
-    if (!isNode(node)) return { kind: undefined, label: "value" };
+    if (!isCelNode(node)) return { kind: undefined, label: "value" };
     const args = node.args;
     switch (node.op) {
       case "value":
@@ -144,10 +144,10 @@ function analyse(ast: CelAstNode, typeOf: TypeOf): { problems: TypeProblem[]; ki
         if (
           (PREDICATE_MACROS.has(name) || LIST_MACROS.has(name)) &&
           Array.isArray(rest) &&
-          isNode(rest[0]) &&
+          isCelNode(rest[0]) &&
           rest[0].op === "id"
         ) {
-          const targetPath = isNode(target)
+          const targetPath = isCelNode(target)
             ? chainPath(target, scope, (index) => infer(index, scope))
             : undefined;
           infer(target, scope);
@@ -185,7 +185,7 @@ function analyse(ast: CelAstNode, typeOf: TypeOf): { problems: TypeProblem[]; ki
     return [infer(l, scope), infer(r, scope)];
   };
   const visitAll = (value: unknown, scope: Map<string, string[]>) => {
-    if (isNode(value)) infer(value, scope);
+    if (isCelNode(value)) infer(value, scope);
     else if (Array.isArray(value)) for (const child of value) visitAll(child, scope);
   };
 
@@ -236,33 +236,16 @@ function chainPath(
   scope: Map<string, string[]>,
   visitIndex: (index: unknown) => void,
 ): string[] | undefined {
-  const steps: string[] = [];
-  let current: CelAstNode = node;
-  while (current.op === "." || current.op === "[]") {
-    const [target, key] = current.args as [CelAstNode, unknown];
-    if (current.op === ".") steps.unshift(String(key));
-    else if (isNode(key) && key.op === "value" && typeof key.args === "string") steps.unshift(key.args);
-    else if (isNode(key) && key.op === "value") steps.unshift("[]");
-    else {
-      visitIndex(key);
-      return undefined;
-    }
-    if (!isNode(target)) return undefined;
-    current = target;
+  const { steps, dynamicIndexes, root } = walkSelectChain(node);
+  // A computed index names no fixed path; it is a value of its own to check (the outermost one).
+  if (dynamicIndexes.length > 0) {
+    visitIndex(dynamicIndexes[0]);
+    return undefined;
   }
-  if (current.op !== "id") return undefined;
-  const root = String(current.args);
-  if (root === "resource") return steps;
-  const bound = scope.get(root);
+  if (root?.op !== "id") return undefined;
+  const name = String(root.args);
+  if (name === "resource") return steps;
+  const bound = scope.get(name);
   if (bound) return [...bound, ...steps];
-  return root === "profile" ? [PROFILE_ROOT, ...steps] : undefined;
-}
-
-function isNode(value: unknown): value is CelAstNode {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "op" in value &&
-    typeof (value as CelAstNode).op === "string"
-  );
+  return name === "profile" ? [PROFILE_ROOT, ...steps] : undefined;
 }
