@@ -1,4 +1,11 @@
 import type { IpPermission } from "@aws-sdk/client-ec2";
+import type { TypeContext } from "../kit/resource-type.js";
+import type { AccountScope } from "./context.js";
+import { loadEc2Sdk } from "./sdk.js";
+
+/** The region's EC2 client, one per account and region (created on first use, the SDK loaded then). */
+export const ec2Client = (ctx: TypeContext<AccountScope>) =>
+  ctx.provider.client("ec2", ctx.where, (config) => new (loadEc2Sdk().EC2Client)(config));
 
 /**
  * One ingress permission of a security group per source, as DescribeSecurityGroups returned it

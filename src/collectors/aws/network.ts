@@ -3,6 +3,7 @@ import { paginate } from "../kit/bounded.js";
 import { apiCall } from "../kit/calls.js";
 import type { TypeContext } from "../kit/resource-type.js";
 import type { AccountScope } from "./context.js";
+import { ec2Client } from "./ec2.js";
 import { loadEc2Sdk } from "./sdk.js";
 
 /**
@@ -28,9 +29,6 @@ export interface RouteTableFacts {
 
 /** Either what was read, or the error that kept it from being read (each item's facts become unreadable). */
 export type ReadOrError<T> = { value: T } | { error: unknown };
-
-const ec2Client = (ctx: TypeContext<AccountScope>) =>
-  ctx.provider.client("ec2", ctx.where, (config) => new (loadEc2Sdk().EC2Client)(config));
 
 async function attempt<T>(read: () => Promise<T>): Promise<ReadOrError<T>> {
   try {

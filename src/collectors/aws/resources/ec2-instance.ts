@@ -1,16 +1,15 @@
-import type { Instance, Tag } from "@aws-sdk/client-ec2";
+import type { Instance } from "@aws-sdk/client-ec2";
 import { Ec2InstanceFactsSchema } from "../../../core/facts/aws.js";
 import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
 import { defineResourceType } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
+import { ec2Client } from "../ec2.js";
 import { NETWORK_CALLS, type ReadOrError, readDefaultVpcs } from "../network.js";
 import { loadEc2Sdk } from "../sdk.js";
+import { tagsOf } from "../tags.js";
 
 const DESCRIBE_INSTANCES = apiCall("ec2:DescribeInstances");
-
-const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
 
 /**
  * EC2 instances of a region (DescribeInstances, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html)
@@ -27,8 +26,8 @@ export const ec2Instance = defineResourceType<AccountScope, Instance, ReadOrErro
   prepare: (ctx) => readDefaultVpcs(ctx),
 
   async *list(ctx) {
-    const { DescribeInstancesCommand, EC2Client } = loadEc2Sdk();
-    const client = ctx.provider.client("ec2", ctx.where, (config) => new EC2Client(config));
+    const { DescribeInstancesCommand } = loadEc2Sdk();
+    const client = ec2Client(ctx);
     const reservations = paginate(
       (NextToken) =>
         ctx.call(DESCRIBE_INSTANCES, () =>

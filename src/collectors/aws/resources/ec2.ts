@@ -1,4 +1,4 @@
-import type { SecurityGroup, Tag, Volume } from "@aws-sdk/client-ec2";
+import type { SecurityGroup, Volume } from "@aws-sdk/client-ec2";
 import {
   Ec2EbsDefaultsFactsSchema,
   Ec2SecurityGroupFactsSchema,
@@ -6,10 +6,11 @@ import {
 } from "../../../core/facts/aws.js";
 import { paginate } from "../../kit/bounded.js";
 import { apiCall } from "../../kit/calls.js";
-import { defineResourceType, type TypeContext } from "../../kit/resource-type.js";
+import { defineResourceType } from "../../kit/resource-type.js";
 import type { AccountScope } from "../context.js";
-import { ingressRules } from "../ec2.js";
+import { ec2Client, ingressRules } from "../ec2.js";
 import { loadEc2Sdk } from "../sdk.js";
+import { tagsOf } from "../tags.js";
 
 const CALLS = {
   getEbsEncryptionByDefault: apiCall("ec2:GetEbsEncryptionByDefault"),
@@ -17,12 +18,6 @@ const CALLS = {
   describeVolumes: apiCall("ec2:DescribeVolumes"),
   describeSecurityGroups: apiCall("ec2:DescribeSecurityGroups"),
 };
-
-const ec2Client = (ctx: TypeContext<AccountScope>) =>
-  ctx.provider.client("ec2", ctx.where, (config) => new (loadEc2Sdk().EC2Client)(config));
-
-const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
 
 /** One resource per region: the account's EBS encryption-by-default setting there. */
 export const ebsDefaults = defineResourceType<AccountScope, string>({

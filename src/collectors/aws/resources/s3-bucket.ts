@@ -7,6 +7,7 @@ import { defineResourceType, type TypeContext } from "../../kit/resource-type.js
 import type { AccountFactsCollector } from "../account.js";
 import type { AccountScope } from "../context.js";
 import { loadS3ControlSdk, loadS3Sdk } from "../sdk.js";
+import { tagsOf } from "../tags.js";
 
 const C = {
   s3ListBuckets: apiCall("s3:ListBuckets", "s3:ListAllMyBuckets"),
@@ -376,9 +377,7 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
       client.send(new GetBucketTaggingCommand({ Bucket: name })),
     ).then(
       (reply) => {
-        tags = Object.fromEntries(
-          (reply?.TagSet ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])),
-        );
+        tags = tagsOf(reply?.TagSet);
       },
       () => undefined,
     ),
