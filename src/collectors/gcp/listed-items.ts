@@ -13,6 +13,11 @@ import { type GcpHandle, noteDisabled } from "./handle.js";
 
 type GcpTypeContext = TypeContext<GcpHandle>;
 
+/** What runs a call under the scan's limiter and attempt policy: a type's context, or the project walk's `call`. */
+export interface GcpCaller {
+  call<T>(api: ApiCall, send: () => Promise<T>): Promise<T>;
+}
+
 /** The page parameter of a Google list call: `{}` for the first page, so no empty `pageToken` is sent. */
 export type PageParam = { pageToken?: string };
 
@@ -23,12 +28,12 @@ const ItemsPageSchema = z.object({
 });
 
 /**
- * Every item of a paginated Google list call. Each page is its own `ctx.call` (attempted on its own) and is
+ * Every item of a paginated Google list call. Each page is its own call (attempted on its own) and is
  * read with `pageSchema`, so a reply of another shape is the call's INVALID_REPLY; the walk ends at the page
  * without `nextPageToken`. `send` gets the reply body (the `@googleapis/*` clients' `.data`).
  */
 export function listPages<Page extends { nextPageToken?: string | null }, Item>(
-  ctx: GcpTypeContext,
+  caller: GcpCaller,
   call: ApiCall,
   pageSchema: z.ZodType<Page>,
   send: (page: PageParam) => Promise<unknown>,
@@ -36,7 +41,7 @@ export function listPages<Page extends { nextPageToken?: string | null }, Item>(
 ): AsyncGenerator<Item> {
   return paginate(
     async (pageToken) =>
-      parseReply(call, pageSchema, await ctx.call(call, () => send(pageToken ? { pageToken } : {}))),
+      parseReply(call, pageSchema, await caller.call(call, () => send(pageToken ? { pageToken } : {}))),
     itemsOf,
     (page) => page.nextPageToken ?? undefined,
   );
@@ -44,12 +49,12 @@ export function listPages<Page extends { nextPageToken?: string | null }, Item>(
 
 /** The items of a list call of a `@googleapis/*` client whose reply holds them under `items`. */
 export function listItems(
-  ctx: GcpTypeContext,
+  caller: GcpCaller,
   call: ApiCall,
   send: (page: PageParam) => Promise<{ data: unknown }>,
 ): AsyncGenerator<unknown> {
   return listPages(
-    ctx,
+    caller,
     call,
     ItemsPageSchema,
     async (page) => (await send(page)).data,

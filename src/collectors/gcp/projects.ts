@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { paginate } from "../kit/bounded.js";
 import { type ApiCall, apiCall } from "../kit/calls.js";
-import { parseReply } from "./errors.js";
 import type { GcpHandle } from "./handle.js";
+import { listPages, type PageParam } from "./listed-items.js";
 
 export const PROJECT_CALLS = {
   projects: apiCall("resourcemanager.projects.list"),
@@ -37,12 +36,13 @@ export async function resolveProjects(handle: GcpHandle, call: GcpCall): Promise
   const { settings } = handle;
   if (settings.projects) return settings.projects;
   const crm = handle.apis.resourceManager;
-  const projectsOf = (api: ApiCall, send: (pageToken?: string) => Promise<{ data: unknown }>) =>
-    paginate(
-      async (pageToken: string | undefined) =>
-        parseReply(api, ProjectsPageSchema, (await call(api, () => send(pageToken))).data),
+  const projectsOf = (api: ApiCall, send: (page: PageParam) => Promise<{ data: unknown }>) =>
+    listPages(
+      { call },
+      api,
+      ProjectsPageSchema,
+      async (page) => (await send(page)).data,
       (page) => page.projects ?? [],
-      (page) => page.nextPageToken ?? undefined,
     );
   const roots = [
     ...(settings.organization ? [normalise(settings.organization, "organizations")] : []),
@@ -50,9 +50,7 @@ export async function resolveProjects(handle: GcpHandle, call: GcpCall): Promise
   ];
   const found = new Set<string>();
   if (roots.length === 0) {
-    for await (const p of projectsOf(PROJECT_CALLS.search, (pageToken) =>
-      crm.projects.search({ ...(pageToken ? { pageToken } : {}) }),
-    )) {
+    for await (const p of projectsOf(PROJECT_CALLS.search, (page) => crm.projects.search({ ...page }))) {
       if (active(p.state)) found.add(p.projectId);
     }
     return [...found].sort();
@@ -60,23 +58,16 @@ export async function resolveProjects(handle: GcpHandle, call: GcpCall): Promise
 
   const walk = async (parent: string): Promise<void> => {
     const children: string[] = [];
-    const folders = paginate(
-      async (pageToken: string | undefined) =>
-        parseReply(
-          PROJECT_CALLS.folders,
-          FoldersPageSchema,
-          (
-            await call(PROJECT_CALLS.folders, () =>
-              crm.folders.list({ parent, ...(pageToken ? { pageToken } : {}) }),
-            )
-          ).data,
-        ),
+    const folders = listPages(
+      { call },
+      PROJECT_CALLS.folders,
+      FoldersPageSchema,
+      async (page) => (await crm.folders.list({ parent, ...page })).data,
       (page) => page.folders ?? [],
-      (page) => page.nextPageToken ?? undefined,
     );
     for await (const f of folders) if (active(f.state)) children.push(f.name);
-    for await (const p of projectsOf(PROJECT_CALLS.projects, (pageToken) =>
-      crm.projects.list({ parent, ...(pageToken ? { pageToken } : {}) }),
+    for await (const p of projectsOf(PROJECT_CALLS.projects, (page) =>
+      crm.projects.list({ parent, ...page }),
     )) {
       if (active(p.state)) found.add(p.projectId);
     }
