@@ -48,22 +48,24 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Colle
       // Each request in flight listens for cancellation: up to `concurrency` listeners by design.
       const signal = AbortSignal.any([ctx.signal]);
       setMaxListeners(0, signal);
-      const arm = await createArmReader({
+      // Resource Manager and Graph share the credential, TLS agent, cancellation and timeout; each has its own
+      // endpoint and token audience.
+      const connection = {
         credential,
-        endpoint: settings.endpoint,
-        audience: settings.audience,
         signal,
         timeoutMs: settings.timeoutSeconds * 1000,
         ...(options.agent ? { agent: options.agent } : {}),
+      };
+      const arm = await createArmReader({
+        ...connection,
+        endpoint: settings.endpoint,
+        audience: settings.audience,
       });
       const graph = settings.entra
         ? await createGraphReader({
-            credential,
+            ...connection,
             endpoint: settings.entra.endpoint,
             audience: settings.entra.audience,
-            signal,
-            timeoutMs: settings.timeoutSeconds * 1000,
-            ...(options.agent ? { agent: options.agent } : {}),
           })
         : undefined;
       const limit = pLimit(settings.concurrency);
