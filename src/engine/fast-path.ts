@@ -1,4 +1,5 @@
-import type { CelAstNode, CompiledExpression } from "./cel.js";
+import type { CompiledExpression } from "./cel.js";
+import { type CelAstNode, isCelNode } from "./cel-ast.js";
 import { type FactKind, PROFILE_ROOT, type TypeOf } from "./fact-types.js";
 
 /**
@@ -70,7 +71,7 @@ class Emitter {
       case "value":
         return this.literal(args);
       case "-_": {
-        const inner = isNode(args) && args.op === "value" ? this.literal(args.args, true) : undefined;
+        const inner = isCelNode(args) && args.op === "value" ? this.literal(args.args, true) : undefined;
         return inner?.kind === "number" ? inner : undefined;
       }
       case ".":
@@ -108,11 +109,11 @@ class Emitter {
         );
       }
       case "!_": {
-        const inner = isNode(args) ? this.emit(args) : undefined;
+        const inner = isCelNode(args) ? this.emit(args) : undefined;
         return inner?.kind === "bool" ? bool(`!${inner.code}`, [inner]) : undefined;
       }
       case "?:": {
-        const parts = (Array.isArray(args) ? args : []).map((a) => (isNode(a) ? this.emit(a) : undefined));
+        const parts = (Array.isArray(args) ? args : []).map((a) => (isCelNode(a) ? this.emit(a) : undefined));
         const [cond, then, otherwise] = parts;
         if (parts.length !== 3 || !cond || !then || !otherwise) return undefined;
         if (cond.kind !== "bool" || then.kind !== otherwise.kind || !isPrimitive(then.kind)) return undefined;
@@ -124,11 +125,11 @@ class Emitter {
       }
       case "call": {
         const [name, callArgs] = args as [string, unknown[]];
-        if (!Array.isArray(callArgs) || callArgs.length !== 1 || !isNode(callArgs[0])) return undefined;
+        if (!Array.isArray(callArgs) || callArgs.length !== 1 || !isCelNode(callArgs[0])) return undefined;
         const arg = callArgs[0];
         if (name === "has" && arg.op === ".") {
           const [target, key] = arg.args as [CelAstNode, unknown];
-          const from = isNode(target) ? this.emit(target) : undefined;
+          const from = isCelNode(target) ? this.emit(target) : undefined;
           if (from?.kind !== "map" || typeof key !== "string") return undefined;
           return bool(`Object.hasOwn(${from.code}, ${this.constant(key)})`, [from]);
         }
@@ -136,7 +137,7 @@ class Emitter {
       }
       case "rcall": {
         const [name, target, callArgs] = args as [string, unknown, unknown[]];
-        if (name !== "size" || !Array.isArray(callArgs) || callArgs.length !== 0 || !isNode(target))
+        if (name !== "size" || !Array.isArray(callArgs) || callArgs.length !== 0 || !isCelNode(target))
           return undefined;
         return this.size(target);
       }
@@ -176,10 +177,10 @@ class Emitter {
       const name =
         current.op === "."
           ? key
-          : isNode(key) && key.op === "value" && typeof key.args === "string"
+          : isCelNode(key) && key.op === "value" && typeof key.args === "string"
             ? key.args
             : undefined;
-      if (typeof name !== "string" || name === "__proto__" || !isNode(target)) return undefined;
+      if (typeof name !== "string" || name === "__proto__" || !isCelNode(target)) return undefined;
       steps.unshift(name);
       current = target;
     }
@@ -203,7 +204,7 @@ class Emitter {
 
   /** Both operands compiled (and, when `kind` is given, both of that kind). */
   private pair(args: unknown, kind?: FactKind): [Emitted, Emitted] | undefined {
-    if (!Array.isArray(args) || !isNode(args[0]) || !isNode(args[1])) return undefined;
+    if (!Array.isArray(args) || !isCelNode(args[0]) || !isCelNode(args[1])) return undefined;
     const left = this.emit(args[0]);
     const right = left && this.emit(args[1]);
     if (!left || !right || (kind && (left.kind !== kind || right.kind !== kind))) return undefined;
@@ -251,8 +252,4 @@ function or(c: Context, left: Fast, right: Fast): boolean {
     throw leftError;
   }
   return l ? true : right(c);
-}
-
-function isNode(value: unknown): value is CelAstNode {
-  return typeof value === "object" && value !== null && "op" in value;
 }
