@@ -117,11 +117,30 @@ export const DeviceFactsSchema = z.strictObject({
 
   screenLock: z
     .strictObject({
-      enabled: z.boolean(),
-      /** Seconds of inactivity before the screen locks; absent when it never locks. */
+      /**
+       * Where the settings were read: `gnome` (gsettings), `kde` (kscreenlockerrc), `macos` (com.apple.screensaver
+       * and sysadminctl); absent on Windows. DEV-SCR-001 needs it when a setting was not set at all: then the desktop's
+       * documented default decides, and the rule, not the collector, states that default.
+       */
+      mechanism: z.enum(["gnome", "kde", "macos"]).optional(),
+      /**
+       * Whether the screen locks by itself. Absent when the setting that decides it was not set (KDE `Autolock`,
+       * the macOS user's `idleTime`): the desktop's documented default applies (DEV-SCR-001).
+       */
+      enabled: z.boolean().optional(),
+      /**
+       * Seconds of inactivity before the screen locks (idle time plus any grace before the password is asked).
+       * Absent when it never locks, or when the idle time was not set (KDE `Timeout`, macOS `idleTime`: the
+       * documented default applies, DEV-SCR-001).
+       */
       idleSeconds: z.number().int().nonnegative().optional(),
-      /** Whether a password is asked on wake, when the platform separates the two. */
+      /** Whether a password is asked on wake, when the platform separates the two; absent when not set. */
       requirePassword: z.boolean().optional(),
+      /**
+       * macOS, only when `idleTime` was not set: seconds between the screen saver starting and the password being
+       * asked (askForPasswordDelay, or what sysadminctl reports), for the rule to add to the default idle time.
+       */
+      passwordDelaySeconds: z.number().int().nonnegative().optional(),
     })
     .optional(),
 

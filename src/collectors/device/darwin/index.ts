@@ -299,6 +299,11 @@ async function consoleUser(host: Host): Promise<{ name: string; uid: number; gid
   return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/**
+ * macOS screen lock: the screen saver starts after `idleTime` seconds and the password is asked
+ * `askForPasswordDelay` seconds later. A managed profile wins; otherwise the console user's own settings are read
+ * as that user. A key nobody set is left unset here: macOS's default then applies, and DEV-SCR-001 states it.
+ */
 async function probeScreenLock(host: Host): Promise<ProbeResult> {
   const managedDomain = `${MANAGED}/com.apple.screensaver`;
   const [mIdle, mAsk, mDelay, user] = await Promise.all([
@@ -310,6 +315,7 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
   let idle = mIdle.value !== undefined ? parseDefaultsNumber(mIdle.value) : undefined;
   let requirePassword = mAsk.value !== undefined ? parseDefaultsNumber(mAsk.value) === 1 : undefined;
   let delay = mDelay.value !== undefined ? parseDefaultsNumber(mDelay.value) : undefined;
+  let idleSet = mIdle.value !== undefined;
   const sources = ["defaults read /Library/Managed Preferences/com.apple.screensaver"];
   if ((idle === undefined || requirePassword === undefined) && !user) {
     return deviceRecord().fail(
@@ -320,13 +326,15 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
   if (user) {
     // The idle time and the password prompt are the console user's own settings: read them as that user.
     const as = { uid: user.uid, gid: user.gid, env: { HOME: `/Users/${user.name}`, USER: user.name } };
-    if (idle === undefined) {
+    if (!idleSet) {
       const own = await readDefault(host, "com.apple.screensaver", "idleTime", { ...as, currentHost: true });
-      // No key: macOS's default for new accounts (20 minutes).
-      idle = own.value === undefined ? 1200 : parseDefaultsNumber(own.value);
-      sources.push(`defaults -currentHost read com.apple.screensaver idleTime (as ${user.name})`);
+      idleSet = own.value !== undefined;
+      if (idleSet) idle = parseDefaultsNumber(own.value ?? "");
+      sources.push(
+        `defaults -currentHost read com.apple.screensaver idleTime (as ${user.name}${idleSet ? "" : ": not set"})`,
+      );
     }
-    if (requirePassword === undefined) {
+    if (requirePassword === undefined || delay === undefined) {
       const status = await host.exec("/usr/sbin/sysadminctl", ["-screenLock", "status"], as);
       const parsed = parseSysadminctlScreenLock(text(status));
       if (!parsed)
@@ -337,21 +345,50 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
             : describeFailure(status),
           "cmd: sysadminctl -screenLock status",
         );
-      requirePassword = parsed.requirePassword;
+      requirePassword ??= parsed.requirePassword;
       delay ??= parsed.delaySeconds;
       sources.push(`sysadminctl -screenLock status (as ${user.name})`);
     }
   }
-  if (idle === undefined) return deviceRecord().fail("screenLock", "screensaver idleTime is not a number");
-  const locks = idle > 0 && requirePassword === true;
+  const source = `cmd: ${sources.join("; ")}`;
+  if (idleSet && idle === undefined)
+    return deviceRecord().fail("screenLock", "screensaver idleTime is not a number", source);
+  if (requirePassword !== true)
+    return deviceRecord().set(
+      "screenLock",
+      { mechanism: "macos", enabled: false, requirePassword: false },
+      source,
+    );
+  if (!idleSet)
+    // No idleTime anywhere: whether and when the screen locks is macOS's default (DEV-SCR-001 states it).
+    return deviceRecord().set(
+      "screenLock",
+      {
+        mechanism: "macos",
+        requirePassword: true,
+        ...(delay !== undefined ? { passwordDelaySeconds: delay } : {}),
+      },
+      source,
+    );
+  const locks = (idle ?? 0) > 0;
+  if (locks && delay === undefined)
+    // Only when nobody is logged in and the managed profile sets idleTime and askForPassword but no delay.
+    return deviceRecord()
+      .set("screenLock", { mechanism: "macos", enabled: true, requirePassword: true }, source)
+      .fail(
+        "screenLock.idleSeconds",
+        "the managed profile sets no askForPasswordDelay and no user is logged in to ask sysadminctl for it",
+        source,
+      );
   return deviceRecord().set(
     "screenLock",
     {
+      mechanism: "macos",
       enabled: locks,
-      ...(locks ? { idleSeconds: idle + (delay ?? 0) } : {}),
-      requirePassword: requirePassword === true,
+      ...(locks ? { idleSeconds: (idle ?? 0) + (delay ?? 0) } : {}),
+      requirePassword: true,
     },
-    `cmd: ${sources.join("; ")}`,
+    source,
   );
 }
 

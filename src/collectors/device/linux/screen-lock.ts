@@ -78,19 +78,39 @@ export function decideGnomeLock(lockEnabled: string, idleDelay: string, lockDela
   const idle = gvariantNumber(idleDelay) ?? 0;
   const delay = gvariantNumber(lockDelay) ?? 0;
   const locks = enabled && idle > 0;
-  return { enabled: locks, ...(locks ? { idleSeconds: idle + delay } : {}), requirePassword: enabled };
+  return {
+    mechanism: "gnome",
+    enabled: locks,
+    ...(locks ? { idleSeconds: idle + delay } : {}),
+    requirePassword: enabled,
+  };
 }
 
-/** Pure: KDE's ~/.config/kscreenlockerrc (absent keys keep KDE's defaults: Autolock=true, Timeout=5 minutes). */
-export function decideKdeLock(text: string | undefined): ScreenLock {
-  const value = (key: string) => new RegExp(`^\\s*${key}\\s*=\\s*(\\S+)`, "m").exec(text ?? "")?.[1];
-  const autolock = (value("Autolock") ?? "true") === "true";
-  const minutes = Number.parseInt(value("Timeout") ?? "5", 10);
-  const enabled = autolock && minutes > 0;
+/**
+ * Pure: KDE's ~/.config/kscreenlockerrc, [Daemon] `Autolock` (lock automatically), `Timeout` (minutes idle) and
+ * `RequirePassword`. Only keys the file sets are recorded: a key it leaves out (or no file at all) takes KDE's
+ * default, which DEV-SCR-001 states; `Autolock=false` or `Timeout=0` mean it never locks, whatever else is set.
+ */
+export function decideKdeLock(text: string | undefined): ScreenLock | { unreadable: string } {
+  const daemon = /^\s*\[Daemon\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(text ?? "")?.[1] ?? "";
+  const value = (key: string) => new RegExp(`^\\s*${key}\\s*=\\s*(\\S+)`, "m").exec(daemon)?.[1];
+  const flag = (key: string) => {
+    const v = value(key)?.toLowerCase();
+    return v === undefined ? undefined : v === "true";
+  };
+  const autolock = flag("Autolock");
+  const rawTimeout = value("Timeout");
+  const minutes = rawTimeout === undefined ? undefined : Number(rawTimeout);
+  if (minutes !== undefined && !(Number.isFinite(minutes) && minutes >= 0))
+    return { unreadable: `Timeout=${rawTimeout} is not a number of minutes` };
+  const requirePassword = flag("RequirePassword");
+  const never = autolock === false || minutes === 0;
+  const seconds = minutes === undefined ? undefined : Math.round(minutes * 60);
   return {
-    enabled,
-    ...(enabled ? { idleSeconds: minutes * 60 } : {}),
-    requirePassword: (value("LockOnResume") ?? "true") === "true",
+    mechanism: "kde",
+    ...(never ? { enabled: false } : autolock === true ? { enabled: true } : {}),
+    ...(!never && seconds !== undefined ? { idleSeconds: seconds } : {}),
+    ...(requirePassword !== undefined ? { requirePassword } : {}),
   };
 }
 
@@ -153,12 +173,13 @@ export async function probeScreenLock(host: Host): Promise<ProbeResult> {
   const home = entry?.home;
   const processes = await host.processes();
   if (anyProcess(processes, ["plasmashell", "kwin_wayland", "kwin_x11"]) && home) {
-    const rc = await host.read(`${home}/.config/kscreenlockerrc`);
-    return result.set(
-      "screenLock",
-      decideKdeLock(rc.ok ? rc.text : undefined),
-      `file: ${home}/.config/kscreenlockerrc${rc.ok ? "" : " (absent: KDE defaults)"}`,
-    );
+    const path = `${home}/.config/kscreenlockerrc`;
+    const rc = await host.read(path);
+    // A file that exists but cannot be read is not "nothing set": KDE's defaults must not stand in for it.
+    if (!rc.ok && !rc.missing) return result.fail("screenLock", `${path}: ${rc.reason}`, `file: ${path}`);
+    const kde = decideKdeLock(rc.ok ? rc.text : undefined);
+    if ("unreadable" in kde) return result.fail("screenLock", `${path}: ${kde.unreadable}`, `file: ${path}`);
+    return result.set("screenLock", kde, `file: ${path}${rc.ok ? "" : " (absent: nothing set)"}`);
   }
   // Read the session user's own settings: as root, run gsettings under their uid with their environment.
   const asUser =
@@ -179,15 +200,17 @@ export async function probeScreenLock(host: Host): Promise<ProbeResult> {
     host.exec("gsettings", ["get", "org.gnome.desktop.session", "idle-delay"], asUser),
     host.exec("gsettings", ["get", "org.gnome.desktop.screensaver", "lock-delay"], asUser),
   ]);
-  if (!lock.ok || !idle.ok) {
+  // gsettings prints the effective value (the schema default included): a failed read is unreadable, never 0.
+  const failed = [lock, idle, delay].find((r) => !r.ok);
+  if (failed) {
     return result.fail(
       "screenLock",
-      `${session.type} session of ${session.user}: ${describeFailure(lock.ok ? idle : lock)}`,
+      `${session.type} session of ${session.user}: ${describeFailure(failed)}`,
     );
   }
   return result.set(
     "screenLock",
-    decideGnomeLock(lock.stdout, idle.stdout, delay.ok ? delay.stdout : "uint32 0"),
+    decideGnomeLock(lock.stdout, idle.stdout, delay.stdout),
     `cmd: gsettings get org.gnome.desktop.screensaver lock-enabled|lock-delay, org.gnome.desktop.session idle-delay (as ${session.user})`,
   );
 }

@@ -102,7 +102,12 @@ describe("macOS device probe", () => {
       rebootRequired: true,
       lastRefreshedAt: "2024-08-12T07:41:09.000Z",
     });
-    expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 600, requirePassword: true });
+    expect(a.screenLock).toEqual({
+      mechanism: "macos",
+      enabled: true,
+      idleSeconds: 600,
+      requirePassword: true,
+    });
     expect(a.malware).toMatchObject({
       installed: true,
       running: true,
@@ -166,11 +171,57 @@ describe("macOS device probe", () => {
         [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPasswordDelay`]: { stdout: "5\n" },
       }),
     );
-    expect(result.attributes.screenLock).toEqual({ enabled: true, idleSeconds: 905, requirePassword: true });
+    expect(result.attributes.screenLock).toEqual({
+      mechanism: "macos",
+      enabled: true,
+      idleSeconds: 905,
+      requirePassword: true,
+    });
     const off = await probeDarwinDevice(
       macbook({ "/usr/bin/stat -f %Su /dev/console": { stdout: "root\n" } }),
     );
     expect(off.result.unreadable.screenLock).toMatch(/no user is logged in/);
+    // A profile without askForPasswordDelay and nobody to ask: the delay is not taken to be 0.
+    const noDelay = await probeDarwinDevice(
+      macbook({
+        "/usr/bin/stat -f %Su /dev/console": { stdout: "root\n" },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver idleTime`]: { stdout: "900\n" },
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPassword`]: { stdout: "1\n" },
+      }),
+    );
+    expect(noDelay.result.attributes.screenLock).toEqual({
+      mechanism: "macos",
+      enabled: true,
+      requirePassword: true,
+    });
+    expect(noDelay.result.unreadable["screenLock.idleSeconds"]).toMatch(/askForPasswordDelay/);
+  });
+
+  it("an idleTime nobody set stays unset (macOS's default is DEV-SCR-001's to state), with the delay read", async () => {
+    const notSet = (extra: Record<string, Recording> = {}) =>
+      macbook({
+        "/usr/bin/defaults -currentHost read com.apple.screensaver idleTime": absent(
+          "com.apple.screensaver",
+          "idleTime",
+        ),
+        ...extra,
+      });
+    const { result } = await probeDarwinDevice(notSet());
+    expect(result.attributes.screenLock).toEqual({
+      mechanism: "macos",
+      requirePassword: true,
+      passwordDelaySeconds: 0,
+    });
+    expect(result.sources.screenLock).toMatch(/idleTime \(as alice: not set\)/);
+    expect(DeviceFactsSchema.safeParse(result.attributes).success).toBe(true);
+    const noPassword = await probeDarwinDevice(
+      notSet({ "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-off.txt") } }),
+    );
+    expect(noPassword.result.attributes.screenLock).toEqual({
+      mechanism: "macos",
+      enabled: false,
+      requirePassword: false,
+    });
   });
 
   it("a fully patched Ventura Mac offered only Sonoma (recorded) has no pending security update", async () => {
@@ -246,6 +297,7 @@ describe("macOS device probe", () => {
       }),
     );
     expect(on.result.attributes.screenLock).toEqual({
+      mechanism: "macos",
       enabled: true,
       idleSeconds: 900,
       requirePassword: true,
@@ -255,7 +307,11 @@ describe("macOS device probe", () => {
         "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-off-float.txt") },
       }),
     );
-    expect(off.result.attributes.screenLock).toEqual({ enabled: false, requirePassword: false });
+    expect(off.result.attributes.screenLock).toEqual({
+      mechanism: "macos",
+      enabled: false,
+      requirePassword: false,
+    });
     const odd = await probeDarwinDevice(
       macbook({ "/usr/sbin/sysadminctl -screenLock status": { stderr: "screenLock delay is soon\n" } }),
     );

@@ -37,23 +37,37 @@ describe("screen lock parsers", () => {
         recorded("ubuntu2204", "gsettings-idle-delay.txt"),
         recorded("ubuntu2204", "gsettings-lock-delay.txt"),
       ),
-    ).toEqual({ enabled: true, idleSeconds: 330, requirePassword: true });
+    ).toEqual({ mechanism: "gnome", enabled: true, idleSeconds: 330, requirePassword: true });
     expect(decideGnomeLock("true", "uint32 0", "uint32 0")).toEqual({
+      mechanism: "gnome",
       enabled: false,
       requirePassword: true,
     });
     expect(decideGnomeLock("false", "uint32 300", "uint32 0")).toEqual({
+      mechanism: "gnome",
       enabled: false,
       requirePassword: false,
     });
   });
 
-  it("KDE (Fedora 40): Autolock=false disables it; an absent file means KDE's defaults (5 minutes)", () => {
+  it("KDE (Fedora 40): Autolock=false disables it; keys not set stay unset (KDE's defaults are DEV-SCR-001's)", () => {
     expect(decideKdeLock(recorded("fedora40", "kscreenlockerrc"))).toEqual({
+      mechanism: "kde",
       enabled: false,
-      requirePassword: true,
     });
-    expect(decideKdeLock(undefined)).toEqual({ enabled: true, idleSeconds: 300, requirePassword: true });
+    expect(decideKdeLock(undefined)).toEqual({ mechanism: "kde" });
+    expect(decideKdeLock("[Daemon]\nTimeout=10\n")).toEqual({ mechanism: "kde", idleSeconds: 600 });
+    expect(decideKdeLock("[Daemon]\nAutolock=true\nRequirePassword=false\n")).toEqual({
+      mechanism: "kde",
+      enabled: true,
+      requirePassword: false,
+    });
+    expect(decideKdeLock("[Daemon]\nTimeout=0\n")).toEqual({ mechanism: "kde", enabled: false });
+    // Keys of another group are not the locker's.
+    expect(decideKdeLock("[Greeter]\nTimeout=1\n")).toEqual({ mechanism: "kde" });
+    expect(decideKdeLock("[Daemon]\nTimeout=soon\n")).toEqual({
+      unreadable: "Timeout=soon is not a number of minutes",
+    });
   });
 
   it("passwd entry gives home and primary group", () => {
@@ -101,7 +115,7 @@ describe("probeScreenLock", () => {
     const r = await probeScreenLock(host);
     expect(r.attributes).toEqual({
       desktopSession: true,
-      screenLock: { enabled: true, idleSeconds: 600, requirePassword: true },
+      screenLock: { mechanism: "gnome", enabled: true, idleSeconds: 600, requirePassword: true },
     });
     if (process.getuid?.() === 0) {
       // as root, gsettings runs under alice's uid/gid with her HOME
@@ -128,7 +142,7 @@ describe("probeScreenLock", () => {
         processes: ["plasmashell", "kwin_wayland"],
       }),
     );
-    expect(r.attributes.screenLock).toEqual({ enabled: false, requirePassword: true });
+    expect(r.attributes.screenLock).toEqual({ mechanism: "kde", enabled: false });
     expect(r.sources.screenLock).toBe("file: /home/carol/.config/kscreenlockerrc");
   });
 
