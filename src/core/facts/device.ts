@@ -69,7 +69,11 @@ export const DeviceFactsSchema = z.strictObject({
       manager: z.enum(["apt", "dnf", "yum", "zypper", "softwareupdate", "windows-update", "none"]),
       pending: count,
       pendingSecurity: count,
-      automatic: z.boolean(),
+      /**
+       * Whether updates install without a person. Absent on macOS when automatic checking is on and
+       * CriticalUpdateInstall is not set in com.apple.SoftwareUpdate: Apple's default then decides (DEV-PATCH-002).
+       */
+      automatic: z.boolean().optional(),
       /** The mechanism that makes updates automatic (`unattended-upgrades`, `dnf-automatic`, …). */
       automaticMechanism: z.string().optional(),
       /** Absent (and named in `unreadable`) when the platform's tool to tell is missing. */

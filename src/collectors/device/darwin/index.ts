@@ -262,11 +262,26 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
   const upgrades = items.filter((i) => isMajorUpgrade(i, runningVersion));
   const updates = items.filter((i) => !isMajorUpgrade(i, runningVersion));
   const checking = parseSoftwareUpdateSchedule(text(schedule));
-  // Absent CriticalUpdateInstall means Apple's default (on): security responses and XProtect data install themselves.
-  const criticalOn = critical.value === undefined ? true : parseDefaultsNumber(critical.value) !== 0;
-  const automatic = checking === true && criticalOn;
+  // CriticalUpdateInstall nobody set is left unset: Apple's default (on) is DEV-PATCH-002's to state. With
+  // checking off nothing installs by itself whatever that key says.
+  const critical01 = critical.value === undefined ? undefined : parseDefaultsNumber(critical.value);
+  const criticalNotSet = critical.value === undefined && /does not exist/i.test(text(critical.result));
+  const automaticUnreadable =
+    checking === undefined
+      ? `${schedule.command}: unexpected output: "${firstLine(text(schedule))}"`
+      : checking && critical01 === undefined && !criticalNotSet
+        ? `CriticalUpdateInstall: ${critical.value !== undefined ? `not a boolean: "${firstLine(critical.value)}"` : describeFailure(critical.result)}`
+        : undefined;
+  const automatic =
+    automaticUnreadable !== undefined || checking === undefined
+      ? undefined
+      : !checking
+        ? false
+        : critical01 === undefined
+          ? undefined
+          : critical01 !== 0;
   const refreshed = lastDate.value ? parseDefaultsDate(lastDate.value) : undefined;
-  return deviceRecord().set(
+  const record = deviceRecord().set(
     "updates",
     {
       manager: "softwareupdate",
@@ -275,8 +290,13 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
       pending: updates.length,
       pendingSecurity: updates.filter((i) => isSecurityUpdate(i, runningVersion)).length,
       securityUpdates: updates.filter((i) => isSecurityUpdate(i, runningVersion)).map((i) => i.label),
-      automatic,
-      ...(automatic ? { automaticMechanism: "softwareupdate schedule + CriticalUpdateInstall" } : {}),
+      ...(automatic !== undefined ? { automatic } : {}),
+      ...(automatic === true
+        ? { automaticMechanism: "softwareupdate schedule + CriticalUpdateInstall" }
+        : {}),
+      ...(automatic === undefined && automaticUnreadable === undefined
+        ? { automaticMechanism: "softwareupdate schedule (CriticalUpdateInstall not set)" }
+        : {}),
       // macOS applies restart-type updates only during a restart: one is pending until the Mac restarts.
       rebootRequired: updates.some((i) => i.restart),
       ...(refreshed ? { lastRefreshedAt: refreshed } : {}),
@@ -285,6 +305,13 @@ async function probeUpdates(host: Host): Promise<ProbeResult> {
       upgrades.length ? ` (major upgrades not counted: ${upgrades.map((u) => u.title).join(", ")})` : ""
     }`,
   );
+  if (automaticUnreadable)
+    record.fail(
+      "updates.automatic",
+      automaticUnreadable,
+      "cmd: softwareupdate --schedule; defaults read /Library/Preferences/com.apple.SoftwareUpdate CriticalUpdateInstall",
+    );
+  return record;
 }
 
 async function consoleUser(host: Host): Promise<{ name: string; uid: number; gid: number } | undefined> {

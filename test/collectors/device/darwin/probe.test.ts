@@ -224,6 +224,32 @@ describe("macOS device probe", () => {
     });
   });
 
+  it("CriticalUpdateInstall nobody set stays unset (Apple's default is DEV-PATCH-002's to state)", async () => {
+    const key = "/usr/bin/defaults read /Library/Preferences/com.apple.SoftwareUpdate CriticalUpdateInstall";
+    const notSet = await probeDarwinDevice(
+      macbook({ [key]: absent("/Library/Preferences/com.apple.SoftwareUpdate", "CriticalUpdateInstall") }),
+    );
+    expect(notSet.result.attributes.updates?.automatic).toBeUndefined();
+    expect(notSet.result.attributes.updates?.automaticMechanism).toBe(
+      "softwareupdate schedule (CriticalUpdateInstall not set)",
+    );
+    expect(notSet.result.unreadable["updates.automatic"]).toBeUndefined();
+    expect(DeviceFactsSchema.safeParse(notSet.result.attributes).success).toBe(true);
+    const off = await probeDarwinDevice(macbook({ [key]: { stdout: "0\n" } }));
+    expect(off.result.attributes.updates?.automatic).toBe(false);
+    const noChecking = await probeDarwinDevice(
+      macbook({
+        "/usr/sbin/softwareupdate --schedule": { stdout: f("softwareupdate-schedule-off.txt") },
+        [key]: absent("/Library/Preferences/com.apple.SoftwareUpdate", "CriticalUpdateInstall"),
+      }),
+    );
+    expect(noChecking.result.attributes.updates?.automatic).toBe(false);
+    const odd = await probeDarwinDevice(macbook({ [key]: { stdout: "maybe\n" } }));
+    expect(odd.result.attributes.updates?.automatic).toBeUndefined();
+    expect(odd.result.attributes.updates?.pending).toBe(3);
+    expect(odd.result.unreadable["updates.automatic"]).toBe('CriticalUpdateInstall: not a boolean: "maybe"');
+  });
+
   it("a fully patched Ventura Mac offered only Sonoma (recorded) has no pending security update", async () => {
     const ventura = (extra: Record<string, Recording> = {}) =>
       macbook({
