@@ -99,6 +99,12 @@ export const DeviceFactsSchema = z.strictObject({
     .strictObject({
       serverInstalled: z.boolean(),
       serverRunning: z.boolean().optional(),
+      /**
+       * sshd's PermitRootLogin, PasswordAuthentication and PermitEmptyPasswords: from `sshd -T` (effective, always
+       * all three) or, when that is refused, from the config files, where a keyword no file sets is absent and
+       * OpenSSH's compiled-in default applies (the DEV-SSH rules state it). Where the configuration is not read
+       * at all (macOS, Windows) they are named in `unreadable`.
+       */
       permitRootLogin: z.string().optional(),
       passwordAuthentication: z.boolean().optional(),
       permitEmptyPasswords: z.boolean().optional(),

@@ -50,6 +50,8 @@ const XPROTECT_PLISTS = [
   "/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist",
 ];
 const SOFTWARE_UPDATE_PREFS = "/Library/Preferences/com.apple.SoftwareUpdate";
+/** sshd settings the DEV-SSH rules read: never absent unexplained, or a rule would take OpenSSH's default. */
+const SSHD_SETTINGS = ["ssh.permitRootLogin", "ssh.passwordAuthentication", "ssh.permitEmptyPasswords"];
 
 export interface DarwinProbe {
   identity?: DeviceIdentity;
@@ -571,11 +573,9 @@ async function probeRemoteLogin(host: Host): Promise<ProbeResult> {
   if (on === undefined)
     return deviceRecord().fail("ssh", describeFailure(r), "cmd: systemsetup -getremotelogin");
   // sshd ships with macOS; "Remote Login" is whether launchd lets it accept connections.
-  return deviceRecord().set(
-    "ssh",
-    { serverInstalled: true, serverRunning: on },
-    "cmd: systemsetup -getremotelogin",
-  );
+  return deviceRecord()
+    .set("ssh", { serverInstalled: true, serverRunning: on }, "cmd: systemsetup -getremotelogin")
+    .fail(SSHD_SETTINGS, "not collected on macOS: sshd_config is not read (only Remote Login)");
 }
 
 async function probePassword(host: Host): Promise<ProbeResult> {

@@ -33,17 +33,12 @@ function settingsFrom(values: Map<string, string>): SshSettings {
   };
 }
 
-/** OpenSSH's compiled-in defaults (since 7.0), used when no file sets a keyword. */
-const SSHD_DEFAULTS: SshSettings = {
-  permitRootLogin: "prohibit-password",
-  passwordAuthentication: true,
-  permitEmptyPasswords: false,
-};
-
 /**
  * Pure: sshd_config text(s), in the order sshd reads them (Include expanded in place) -> settings.
  * sshd keeps the FIRST value it reads for a keyword, and `Match` blocks apply only to some connections, so
- * reading stops at the first Match. `without-password` is the old spelling of `prohibit-password`.
+ * reading stops at the first Match. `without-password` is the old spelling of `prohibit-password`. A keyword no
+ * file sets stays absent: OpenSSH's compiled-in default then applies, and the DEV-SSH rules state it
+ * (sshd_config(5)), not this parser.
  */
 export function parseSshdConfig(files: readonly string[]): SshSettings {
   const values = new Map<string, string>();
@@ -58,7 +53,7 @@ export function parseSshdConfig(files: readonly string[]): SshSettings {
       if (!values.has(k) && rest.length) values.set(k, rest.join(" "));
     }
   }
-  return { ...SSHD_DEFAULTS, ...settingsFrom(values) };
+  return settingsFrom(values);
 }
 
 /** `Include` lines of sshd_config (glob patterns relative to /etc/ssh). */
@@ -133,13 +128,15 @@ export async function probeSsh(host: Host): Promise<ProbeResult> {
     return deviceRecord().set("ssh", { serverInstalled: false }, `file: ${SSHD_PATHS.join(", ")} (absent)`);
   const [effective, running] = await Promise.all([host.exec(binary, ["-T"]), processRunning(host, ["sshd"])]);
   if (effective.ok) {
+    // sshd -T prints the configuration sshd itself would run with, its compiled-in defaults included: every
+    // keyword is there because sshd said so, not because Assay assumed a default.
     return deviceRecord().set(
       "ssh",
       { serverInstalled: true, serverRunning: running, ...parseSshdEffective(effective.stdout) },
       `cmd: ${effective.command}; proc: sshd process`,
     );
   }
-  // sshd -T needs root and host keys; the files give the same answer for the global settings.
+  // sshd -T needs root and host keys; the files give the same answer for the global settings they set.
   const config = await readSshdConfig(host);
   if ("reason" in config) {
     return deviceRecord()

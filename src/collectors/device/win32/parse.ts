@@ -240,9 +240,12 @@ export function parseWindowsPosture(json: string, now: Date): WindowsPosture | u
 
   const sshd = read("sshd");
   if (sshd.ok && sshd.value.installed === false) set("ssh", { serverInstalled: false });
-  else if (sshd.ok && sshd.value.status)
+  else if (sshd.ok && sshd.value.status) {
     set("ssh", { serverInstalled: true, serverRunning: sshd.value.status === "Running" });
-  else fail("ssh", `Get-Service sshd: ${sshd.ok ? "no status" : sshd.reason}`);
+    // Unread, not absent: an absent setting would let the DEV-SSH rules take OpenSSH's default.
+    for (const key of ["ssh.permitRootLogin", "ssh.passwordAuthentication", "ssh.permitEmptyPasswords"])
+      fail(key, "not collected on Windows: C:\\ProgramData\\ssh\\sshd_config is not read");
+  } else fail("ssh", `Get-Service sshd: ${sshd.ok ? "no status" : sshd.reason}`);
 
   decidePassword(read("passwordPolicy"), set, fail);
   decideLockout(read("passwordPolicy"), set, fail);

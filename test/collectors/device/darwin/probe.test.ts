@@ -125,6 +125,8 @@ describe("macOS device probe", () => {
     expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: false });
     expect(a.password).toEqual({ maxAgeDays: 90, minLength: 12, minClasses: 2, qualityModule: "pwpolicy" });
     expect(result.unreadable["accounts.emptyPasswordUsers"]).toMatch(/macOS/);
+    // sshd_config is not read on macOS: named unread, so no DEV-SSH rule takes OpenSSH's default for it.
+    expect(result.unreadable["ssh.passwordAuthentication"]).toMatch(/not collected on macOS/);
     expect(result.sources.diskEncryption).toMatch(/fdesetup status/);
     // The user's own screen-saver settings are read as that user, not as root.
     expect(host.calls.find((c) => c.command.startsWith("/usr/sbin/sysadminctl"))?.uid).toBe(501);

@@ -117,6 +117,8 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(a.platformIntegrity).toEqual({ secureBoot: false });
     expect(a.timeSync).toEqual({ active: false, service: "w32time" });
     expect(a.ssh).toEqual({ serverInstalled: true, serverRunning: true });
+    // sshd_config is not read: its settings are named unread, never left for OpenSSH's defaults to fill.
+    expect(result.unreadable["ssh.permitRootLogin"]).toMatch(/not collected on Windows/);
     expect(a.password).toEqual({
       maxAgeDays: 42,
       minAgeDays: 0,
