@@ -171,11 +171,20 @@ export const DeviceFactsSchema = z.strictObject({
 
   lockout: z
     .strictObject({
-      /** Failed logins in a row before the account locks; 0 = accounts never lock. */
-      maxAttempts: count,
-      /** Seconds within which the failures count (faillock fail_interval, Windows ResetLockoutCount). */
+      /**
+       * Failed logins in a row before the account locks; 0 = accounts never lock. Absent when pam_faillock or
+       * pam_tally2 counts failures but nothing sets `deny`: the module's documented default decides (DEV-LCK-001).
+       */
+      maxAttempts: count.optional(),
+      /**
+       * Seconds within which the failures count (faillock fail_interval, Windows ResetLockoutCount); absent when
+       * not set (faillock.conf(5) default 900).
+       */
       windowSeconds: count.optional(),
-      /** Seconds an account stays locked; 0 = until an administrator unlocks it. */
+      /**
+       * Seconds an account stays locked; 0 = until an administrator unlocks it. Absent when not set
+       * (faillock.conf(5) default 600).
+       */
       unlockSeconds: count.optional(),
       /** What enforces it: `pam_faillock`, `pam_tally2`, `windows-account-lockout`, `pwpolicy`, `none`. */
       mechanism: z.string(),

@@ -43,37 +43,40 @@ const int = (v: string | undefined) =>
 /**
  * Pure: the PAM auth stack (+ faillock.conf) -> lockout facts. pam_faillock(8) locks only where it is called
  * to count failures (`authfail`, or without a mode); a `preauth` line alone counts nothing. Its settings come
- * from faillock.conf, overridden by the module's arguments; the documented defaults are deny=3,
- * fail_interval=900, unlock_time=600, and deny=0 turns locking off. `unlock_time=never` means 0 (until reset).
- * pam_tally2 (removed from Linux-PAM 1.5) has no default deny: without one it only counts.
+ * from faillock.conf, overridden by the module's arguments. Only what is set is recorded: a setting nobody set
+ * takes faillock.conf(5)'s documented default (deny 3, fail_interval 900, unlock_time 600), which DEV-LCK-001
+ * states, not this parser. deny=0 turns locking off; `unlock_time=never` means 0 (until reset). pam_tally2
+ * (removed from Linux-PAM 1.5) likewise leaves an unset deny absent. A value that is set but not a number is
+ * unreadable, never a default.
  */
-export function decideLockout(authStack: string, faillockConf: string | undefined): Lockout {
+export function decideLockout(
+  authStack: string,
+  faillockConf: string | undefined,
+): Lockout | { unreadable: string } {
   const modules = parsePamAuth(authStack);
   const counting = modules.find(
     (m) => m.module === "pam_faillock" && !m.args.has("preauth") && !m.args.has("authsucc"),
   );
-  if (counting) {
-    const settings = faillockConf ? parseFaillockConf(faillockConf) : new Map<string, string>();
-    for (const [k, v] of counting.args) settings.set(k, v);
-    const deny = int(settings.get("deny")) ?? 3;
-    const unlock = settings.get("unlock_time") === "never" ? 0 : (int(settings.get("unlock_time")) ?? 600);
-    return {
-      maxAttempts: deny,
-      windowSeconds: int(settings.get("fail_interval")) ?? 900,
-      unlockSeconds: unlock,
-      mechanism: "pam_faillock",
-    };
-  }
   const tally = modules.find((m) => m.module === "pam_tally2" || m.module === "pam_tally");
-  if (tally) {
-    const unlock = int(tally.args.get("unlock_time"));
-    return {
-      maxAttempts: int(tally.args.get("deny")) ?? 0,
-      ...(unlock !== undefined ? { unlockSeconds: unlock } : {}),
-      mechanism: tally.module,
-    };
-  }
-  return { maxAttempts: 0, mechanism: "none" };
+  const chosen = counting ?? tally;
+  if (!chosen) return { maxAttempts: 0, mechanism: "none" };
+  const settings = new Map<string, string>();
+  if (counting && faillockConf) for (const [k, v] of parseFaillockConf(faillockConf)) settings.set(k, v);
+  for (const [k, v] of chosen.args) settings.set(k, v);
+  const bad = ["deny", "fail_interval", "unlock_time"].find((key) => {
+    const v = settings.get(key);
+    return v !== undefined && int(v) === undefined && !(key === "unlock_time" && v === "never");
+  });
+  if (bad) return { unreadable: `${chosen.module} ${bad}=${settings.get(bad)} is not a number` };
+  const deny = int(settings.get("deny"));
+  const window = counting ? int(settings.get("fail_interval")) : undefined;
+  const unlock = settings.get("unlock_time") === "never" ? 0 : int(settings.get("unlock_time"));
+  return {
+    ...(deny !== undefined ? { maxAttempts: deny } : {}),
+    ...(window !== undefined ? { windowSeconds: window } : {}),
+    ...(unlock !== undefined ? { unlockSeconds: unlock } : {}),
+    mechanism: chosen.module,
+  };
 }
 
 /** The auth stacks: Debian/Ubuntu include common-auth everywhere, Fedora/RHEL (authselect) system-auth. */
@@ -91,10 +94,16 @@ export async function probeLockout(host: Host): Promise<ProbeResult> {
       "lockout",
       `no PAM auth stack is readable (${stacks.map((s) => (s.ok ? s.path : s.reason)).join("; ")})`,
     );
-  // A faillock.conf that exists but cannot be read would leave the documented defaults standing in for it.
+  // A faillock.conf that exists but cannot be read is not "nothing set": DEV-LCK-001's defaults must not stand in.
   if (!conf.ok && !conf.missing && /pam_faillock/.test(stack.text))
     return deviceRecord().fail("lockout", `${FAILLOCK_CONF}: ${conf.reason}`, `file: ${stack.path}`);
   const facts = decideLockout(stack.text, conf.ok ? conf.text : undefined);
+  if ("unreadable" in facts)
+    return deviceRecord().fail(
+      "lockout",
+      facts.unreadable,
+      [`file: ${stack.path}`, conf.ok ? `file: ${FAILLOCK_CONF}` : undefined].filter(Boolean).join("; "),
+    );
   return deviceRecord().set(
     "lockout",
     facts,

@@ -22,12 +22,16 @@ describe("lockout parsers", () => {
     });
   });
 
-  it("authselect with-faillock and the shipped faillock.conf: the documented defaults", () => {
+  it("authselect with-faillock and the shipped faillock.conf: nothing set, so nothing recorded but the module", () => {
+    // faillock.conf(5)'s defaults (deny 3, …) are DEV-LCK-001's to state, not the parser's.
     expect(decideLockout(fixture("system-auth-with-faillock"), fixture("faillock.conf-shipped"))).toEqual({
-      maxAttempts: 3,
-      windowSeconds: 900,
-      unlockSeconds: 600,
       mechanism: "pam_faillock",
+    });
+  });
+
+  it("a setting that is set but not a number is unreadable, never a default", () => {
+    expect(decideLockout("auth required pam_faillock.so authfail deny=three", undefined)).toEqual({
+      unreadable: "pam_faillock deny=three is not a number",
     });
   });
 
@@ -59,9 +63,12 @@ describe("lockout parsers", () => {
   });
 
   it("deny=0 turns locking off; pam_tally2 without deny only counts", () => {
-    expect(decideLockout("auth required pam_faillock.so authfail deny=0", undefined).maxAttempts).toBe(0);
-    expect(decideLockout("auth required pam_tally2.so onerr=fail", undefined)).toEqual({
+    expect(decideLockout("auth required pam_faillock.so authfail deny=0", undefined)).toEqual({
       maxAttempts: 0,
+      mechanism: "pam_faillock",
+    });
+    // pam_tally2(8) has no default deny; the rule, not the parser, says what an unset deny means.
+    expect(decideLockout("auth required pam_tally2.so onerr=fail", undefined)).toEqual({
       mechanism: "pam_tally2",
     });
     expect(decideLockout("auth required pam_tally2.so deny=5 unlock_time=900", undefined)).toEqual({
