@@ -95,6 +95,14 @@ async function readProcessNames(): Promise<ReadonlySet<string>> {
  * error instead (AssayError `DEVICE_ID_UNREADABLE`), which makes every device rule `error` and the scan's
  * `--fail-on` gate fail, naming the reason.
  */
+/**
+ * The resource's display name: the hostname the device reported, or else its uid, a read identifier (never a
+ * made-up word such as "unknown", which would read as data and be shared by every device that lacks a name).
+ */
+export function deviceName(hostname: string | undefined, uid: string): string {
+  return hostname?.trim() || uid;
+}
+
 export function deviceUid(hardwareUuid: string | undefined, unreadable: Record<string, string>): string {
   if (hardwareUuid) return `device:${hardwareUuid}`;
   throw deviceIdUnreadable(unreadable.hardwareUuid ?? unreadable.os ?? "no hardware UUID was reported");

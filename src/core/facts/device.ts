@@ -12,7 +12,8 @@ export const DeviceFactsSchema = z.strictObject({
     .strictObject({
       platform: z.enum(["linux", "darwin", "win32"]),
       distro: z.string(),
-      release: z.string(),
+      /** The OS version; absent when the system names none (a rolling release's os-release has no VERSION_ID). */
+      release: z.string().optional(),
       codename: z.string().optional(),
       kernel: z.string(),
       arch: z.string(),

@@ -1,10 +1,8 @@
-import { hostname } from "node:os";
 import type { DeviceFacts } from "../../../core/facts/device.js";
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure, type ExecResult, firstLine } from "../exec.js";
 import { probeHardware } from "../hardware.js";
-import type { DeviceIdentity } from "../linux/os.js";
-import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
+import { deviceName, deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import {
   isMajorUpgrade,
   isSecurityUpdate,
@@ -53,8 +51,16 @@ const SOFTWARE_UPDATE_PREFS = "/Library/Preferences/com.apple.SoftwareUpdate";
 /** sshd settings the DEV-SSH rules read: never absent unexplained, or a rule would take OpenSSH's default. */
 const SSHD_SETTINGS = ["ssh.permitRootLogin", "ssh.passwordAuthentication", "ssh.permitEmptyPasswords"];
 
+/** Who this Mac is: the hardware UUID (the uid) always; the hostname and the OS only when they were read. */
+export interface DarwinIdentity {
+  os?: NonNullable<DeviceFacts["os"]>;
+  hostname?: string;
+  hardwareUuid: string;
+  uidSource: "hardware";
+}
+
 export interface DarwinProbe {
-  identity?: DeviceIdentity;
+  identity?: DarwinIdentity;
   result: ProbeResult;
 }
 
@@ -126,11 +132,12 @@ export async function probeDarwinDevice(host: Host): Promise<DarwinProbe> {
 /** The macOS device resource, shaped like the Linux one: uid from the hardware UUID. */
 export async function collectDarwinDevice(host: Host): Promise<ResourceInput> {
   const { identity, result } = await probeDarwinDevice(host);
+  const uid = deviceUid(identity?.hardwareUuid, result.unreadable);
   return {
-    uid: deviceUid(identity?.hardwareUuid, result.unreadable),
+    uid,
     type: "device",
     provider: "device",
-    name: identity?.hostname ?? "unknown",
+    name: deviceName(identity?.hostname, uid),
     tags: identity ? { uidSource: identity.uidSource } : {},
     attributes: result.attributes,
     sources: result.sources,
@@ -139,41 +146,56 @@ export async function collectDarwinDevice(host: Host): Promise<ResourceInput> {
   };
 }
 
+/**
+ * The hardware UUID identifies the Mac; without it nothing is reported (deviceUid). The OS version and the
+ * hostname are facts like any other: one that cannot be read is `unreadable`, and the device is still reported.
+ */
 async function probeIdentity(host: Host): Promise<DarwinProbe> {
-  const [sw, uname, arch, ioreg] = await Promise.all([
+  const [sw, uname, arch, ioreg, hostnameRun] = await Promise.all([
     host.exec("/usr/bin/sw_vers", []),
     host.exec("/usr/bin/uname", ["-r"]),
     host.exec("/usr/bin/uname", ["-m"]),
     host.exec("/usr/sbin/ioreg", ["-rd1", "-c", "IOPlatformExpertDevice"]),
+    host.exec("/bin/hostname", []),
   ]);
   const version = sw.ok ? parseSwVers(sw.stdout) : undefined;
   const uuid = ioreg.ok ? parseIoregPlatformUuid(ioreg.stdout) : undefined;
-  const unreadable: Record<string, string> = {};
-  if (!version || !uname.ok)
-    unreadable.os = version ? describeFailure(uname) : `${describeFailure(sw)}: no ProductVersion`;
-  if (!uuid)
-    unreadable.hardwareUuid = ioreg.ok ? `${ioreg.command}: no IOPlatformUUID` : describeFailure(ioreg);
-  if (!version || !uuid || !uname.ok) {
-    const result = deviceRecord();
-    for (const [key, reason] of Object.entries(unreadable)) result.fail(key, reason);
+  const name = hostnameRun.ok ? hostnameRun.stdout.trim() : "";
+  const result = deviceRecord();
+  let os: NonNullable<DeviceFacts["os"]> | undefined;
+  if (!version || !uname.ok) {
+    result.fail("os", version ? describeFailure(uname) : `${describeFailure(sw)}: no ProductVersion`);
+  } else {
+    const codename = macosCodename(version.productVersion);
+    os = {
+      platform: "darwin",
+      distro: version.productName,
+      release: version.productVersion,
+      ...(codename ? { codename } : {}),
+      kernel: uname.stdout.trim(),
+      arch: arch.ok ? arch.stdout.trim() : process.arch,
+    };
+    result.set("os", os, "cmd: sw_vers; uname -r");
+  }
+  if (name) result.set("hostname", name, "cmd: hostname");
+  else
+    result.fail(
+      "hostname",
+      hostnameRun.ok ? `${hostnameRun.command}: printed nothing` : describeFailure(hostnameRun),
+    );
+  if (!uuid) {
+    result.fail("hardwareUuid", ioreg.ok ? `${ioreg.command}: no IOPlatformUUID` : describeFailure(ioreg));
     return { result };
   }
-  const codename = macosCodename(version.productVersion);
-  const os: NonNullable<DeviceFacts["os"]> = {
-    platform: "darwin",
-    distro: version.productName,
-    release: version.productVersion,
-    ...(codename ? { codename } : {}),
-    kernel: uname.stdout.trim(),
-    arch: arch.ok ? arch.stdout.trim() : process.arch,
-  };
-  const name = hostname();
+  result.set("hardwareUuid", uuid, "cmd: ioreg -rd1 -c IOPlatformExpertDevice");
   return {
-    identity: { os, hostname: name, hardwareUuid: uuid, uidSource: "hardware" },
-    result: deviceRecord()
-      .set("os", os, "cmd: sw_vers; uname -r")
-      .set("hostname", name, "os.hostname()")
-      .set("hardwareUuid", uuid, "cmd: ioreg -rd1 -c IOPlatformExpertDevice"),
+    identity: {
+      ...(os ? { os } : {}),
+      ...(name ? { hostname: name } : {}),
+      hardwareUuid: uuid,
+      uidSource: "hardware",
+    },
+    result,
   };
 }
 

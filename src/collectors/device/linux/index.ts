@@ -1,6 +1,6 @@
 import type { ResourceInput } from "../../../core/resource.js";
 import { probeHardware } from "../hardware.js";
-import { deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
+import { deviceName, deviceRecord, deviceUid, type Host, type ProbeResult } from "../probe.js";
 import { probeAccounts } from "./accounts.js";
 import { probeBackup } from "./backup.js";
 import { probeEncryption } from "./encryption.js";
@@ -59,11 +59,12 @@ export async function collectLinuxDevice(host: Host): Promise<ResourceInput> {
     ...Object.entries(PROBES).map(([name, probe]) => guarded(name, probe, host)),
   ]);
   const merged = deviceRecord().merge(identity.result, ...groups);
+  const uid = deviceUid(identity.identity?.hardwareUuid, merged.unreadable);
   return {
-    uid: deviceUid(identity.identity?.hardwareUuid, merged.unreadable),
+    uid,
     type: "device",
     provider: "device",
-    name: identity.identity?.hostname ?? "unknown",
+    name: deviceName(identity.identity?.hostname, uid),
     tags: identity.identity ? { uidSource: identity.identity.uidSource } : {},
     attributes: merged.attributes,
     sources: merged.sources,

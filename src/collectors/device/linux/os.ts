@@ -10,7 +10,8 @@ import { deviceRecord, type Host, type ProbeResult } from "../probe.js";
  */
 export interface OsRelease {
   distro: string;
-  release: string;
+  /** Absent when os-release has neither VERSION_ID nor VERSION (rolling releases such as Arch Linux). */
+  release?: string;
   codename?: string;
 }
 
@@ -23,9 +24,11 @@ export function parseOsRelease(text: string): OsRelease {
       values.set(m[1], m[2].replace(/^(["'])(.*)\1$/, "$2").replace(/\\(.)/g, "$1"));
   }
   const codename = values.get("VERSION_CODENAME") || values.get("UBUNTU_CODENAME") || undefined;
+  const release = values.get("VERSION_ID") ?? values.get("VERSION");
   return {
+    // os-release(5): "If not set, a default of NAME=Linux may be used" (the file's own specification).
     distro: values.get("NAME") ?? values.get("ID") ?? "Linux",
-    release: values.get("VERSION_ID") ?? values.get("VERSION") ?? "unknown",
+    ...(release ? { release } : {}),
     ...(codename ? { codename } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { ResourceInput } from "../../../core/resource.js";
 import { describeFailure } from "../exec.js";
-import { deviceIdUnreadable, deviceUid, type Host } from "../probe.js";
+import { deviceIdUnreadable, deviceName, deviceUid, type Host } from "../probe.js";
 import { parseWindowsPosture } from "./parse.js";
 import { powershellArgs } from "./posture-script.js";
 
@@ -22,10 +22,11 @@ export async function collectWin32Device(host: Host): Promise<ResourceInput> {
     throw deviceIdUnreadable(reason);
   }
   const { identity, result } = posture;
+  const uid = deviceUid(identity?.hardwareUuid, result.unreadable);
   return {
     ...base,
-    uid: deviceUid(identity?.hardwareUuid, result.unreadable),
-    name: identity?.hostname ?? "unknown",
+    uid,
+    name: deviceName(identity?.hostname, uid),
     tags: identity ? { uidSource: identity.uidSource } : {},
     attributes: result.attributes,
     sources: result.sources,

@@ -22,6 +22,7 @@ function macbook(overrides: Record<string, Recording> = {}) {
       "/usr/bin/uname -r": { stdout: "23.5.0\n" },
       "/usr/bin/uname -m": { stdout: "arm64\n" },
       "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { stdout: f("ioreg-platform.txt") },
+      "/bin/hostname": { stdout: "alices-macbook.local\n" },
       "/usr/bin/fdesetup status": { stdout: f("fdesetup-on.txt") },
       "/usr/sbin/diskutil info /": { stdout: f("diskutil-info-root.txt") },
       [`${ALF} --getglobalstate`]: { stdout: f("alf-globalstate-on.txt") },
@@ -442,8 +443,24 @@ describe("macOS device probe", () => {
     expect(resource).toMatchObject({
       uid: "device:5a2c39e4-8c1b-5f4e-9e6b-3b1d7c2a9f10",
       type: "device",
+      name: "alices-macbook.local",
       tags: { uidSource: "hardware" },
     });
+    expect(resource.attributes.hostname).toBe("alices-macbook.local");
+    // No hostname read: the resource is named by its uid (a read identifier), never a made-up "unknown".
+    const nameless = ResourceSchema.parse(
+      await collectDarwinDevice(macbook({ "/bin/hostname": { code: 1, stderr: "hostname: error\n" } })),
+    );
+    expect(nameless.name).toBe("device:5a2c39e4-8c1b-5f4e-9e6b-3b1d7c2a9f10");
+    expect(nameless.attributes.hostname).toBeUndefined();
+    expect(nameless.unreadable.hostname).toMatch(/hostname/);
+    // An unreadable OS version costs the os facts only: the Mac is still identified and reported.
+    const noVersion = ResourceSchema.parse(
+      await collectDarwinDevice(macbook({ "/usr/bin/sw_vers": { code: 1, stderr: "sw_vers: failed\n" } })),
+    );
+    expect(noVersion.uid).toBe("device:5a2c39e4-8c1b-5f4e-9e6b-3b1d7c2a9f10");
+    expect(noVersion.attributes.os).toBeUndefined();
+    expect(noVersion.unreadable.os).toMatch(/no ProductVersion/);
     // No made-up shared id (device:unknown would mix agents' findings in the store): an explicit error.
     await expect(
       collectDarwinDevice(macbook({ "/usr/sbin/ioreg -rd1 -c IOPlatformExpertDevice": { code: 1 } })),

@@ -15,6 +15,15 @@ describe("parseOsRelease", () => {
   ])("%s", (distro, expected) => {
     expect(parseOsRelease(recorded(distro, "os-release"))).toEqual(expected);
   });
+
+  it("a rolling release without VERSION_ID or VERSION has no release (not a made-up 'unknown')", () => {
+    // Arch Linux's os-release (archlinux/filesystem os-release): BUILD_ID=rolling, no VERSION_ID.
+    expect(
+      parseOsRelease('NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n'),
+    ).toEqual({
+      distro: "Arch Linux",
+    });
+  });
 });
 
 describe("deviceIdentity", () => {
