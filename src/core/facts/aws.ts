@@ -104,9 +104,6 @@ export const S3BucketFactsSchema = z.strictObject({
       ),
     })
     .optional(),
-  lifecycle: z
-    .strictObject({ rules: z.number().int().nonnegative(), enabledRules: z.number().int().nonnegative() })
-    .optional(),
   /** GetBucketLifecycleConfiguration's rules as returned (src/collectors/aws/resources/s3-bucket.ts). */
   lifecycleRules: z
     .array(

@@ -82,7 +82,7 @@ describe("AWS collector against the seeded emulator", () => {
       policy: { exists: true, document: { Statement: expect.any(Array) } },
       versioning: { status: "Enabled", mfaDelete: true },
       replication: { rules: [expect.objectContaining({ status: "Enabled" })] },
-      lifecycle: { rules: 1, enabledRules: 1 },
+      lifecycleRules: [expect.objectContaining({ id: "rule-0", status: "Enabled" })],
       objectLock: { configured: true, objectLockEnabled: "Enabled", mode: "GOVERNANCE", retentionDays: 30 },
       publicAccessBlock: {
         configured: true,

@@ -319,19 +319,14 @@ async function collectBucket(ctx: Ctx, bucket: Bucket, facts: FactsRecord, accou
       },
     ),
     facts.read(
-      ["lifecycle", "lifecycleRules"],
+      "lifecycleRules",
       () =>
         send(C.s3GetBucketLifecycle, ["NoSuchLifecycleConfiguration"], () =>
           client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })),
         ),
       (reply) => {
-        const rules = reply?.Rules ?? [];
-        facts.set(
-          "lifecycle",
-          { rules: rules.length, enabledRules: rules.filter((r) => r.Status === "Enabled").length },
-          C.s3GetBucketLifecycle,
-        );
-        facts.set("lifecycleRules", rules.map(lifecycleRuleFacts), C.s3GetBucketLifecycle);
+        // The rules as returned; counting them (or the enabled ones) is a rule's job, in CEL.
+        facts.set("lifecycleRules", (reply?.Rules ?? []).map(lifecycleRuleFacts), C.s3GetBucketLifecycle);
       },
     ),
     facts.read(
