@@ -118,11 +118,21 @@ export const DeviceFactsSchema = z.strictObject({
       maxAgeDays: z.number().int().optional(),
       minAgeDays: z.number().int().optional(),
       warnAgeDays: z.number().int().optional(),
+      /**
+       * The shortest password accepted, where something sets it (pwquality/cracklib minlen, passwdqc min, pam_unix
+       * minlen, PASS_MIN_LEN, an account policy). Absent when nothing does: the module's documented default applies
+       * (DEV-PWD-003).
+       */
       minLength: z.number().int().optional(),
       /** Minimum number of character classes required (pam_pwquality minclass, or derived from credits). */
       minClasses: z.number().int().optional(),
       /** The strength checker in the PAM stack: `pam_pwquality`, `pam_passwdqc`, `pam_cracklib`, or `none`. */
       qualityModule: z.string(),
+      /**
+       * Linux: the modules of the PAM password stack, in order. With `qualityModule`, it tells DEV-PWD-003 whose
+       * documented default applies when no minimum length is set (`minLength` absent).
+       */
+      pamModules: z.array(z.string()).optional(),
     })
     .optional(),
 

@@ -70,8 +70,10 @@ const int = (v: string | undefined) =>
 
 /**
  * Pure: the PAM password stack + pwquality.conf + login.defs -> password facts. Module arguments override
- * pwquality.conf; documented defaults fill the rest (pwquality minlen 8, cracklib minlen 9, pam_unix minlen 6).
- * passwdqc `min=N0,N1,N2,N3,N4` gives lengths for 1..4 character classes; the shortest allowed one counts.
+ * pwquality.conf. Only what is set is recorded: a minimum length nobody set is absent, and DEV-PWD-003 states
+ * the module's documented default (pwquality 8, cracklib 9, passwdqc's shortest of min=disabled,24,11,8,7,
+ * pam_unix 6), which is why the stack's modules are listed (`pamModules`). passwdqc `min=N0,N1,N2,N3,N4` gives
+ * lengths for 1..4 character classes; the shortest allowed one counts.
  */
 export function decidePassword(
   loginDefs: string | undefined,
@@ -87,25 +89,27 @@ export function decidePassword(
   const unix = find("pam_unix");
   const ageing = { ...defs };
   delete ageing.minLength;
+  const listed = modules.length ? { pamModules: [...new Set(modules.map((m) => m.module))] } : {};
   if (pwquality || cracklib) {
-    const settings = pwquality ? parsePwqualityConf(pwqualityConf) : new Map<string, string>();
-    for (const [k, v] of (pwquality ?? cracklib)?.args ?? []) settings.set(k, v);
-    const minLength = int(settings.get("minlen")) ?? (pwquality ? 8 : 9);
+    const settings = passwordSettings(pwquality ?? cracklib, pwqualityConf);
+    const minLength = int(settings.get("minlen"));
     const minClasses = Math.max(int(settings.get("minclass")) ?? 0, classesFromCredits(settings));
     return {
       ...ageing,
-      minLength,
+      ...(minLength !== undefined ? { minLength } : {}),
       ...(minClasses > 0 ? { minClasses } : {}),
       qualityModule: pwquality ? "pam_pwquality" : "pam_cracklib",
+      ...listed,
     };
   }
   if (passwdqc) {
-    // passwdqc defaults: min=disabled,24,11,8,7
-    const min = (passwdqc.args.get("min") ?? "disabled,24,11,8,7").split(",");
-    const lengths = min.map((v) => int(v));
-    const allowed = lengths
-      .map((len, i) => ({ len, classes: [1, 2, 2, 3, 4][i] ?? 4 }))
-      .filter((x) => x.len !== undefined);
+    const min = passwdqc.args.get("min");
+    const lengths = (min ?? "").split(",").map((v) => int(v));
+    const allowed = min
+      ? lengths
+          .map((len, i) => ({ len, classes: [1, 2, 2, 3, 4][i] ?? 4 }))
+          .filter((x) => x.len !== undefined)
+      : [];
     const shortest = allowed.reduce<{ len?: number; classes: number } | undefined>(
       (best, x) => (best === undefined || (x.len ?? 0) < (best.len ?? 0) ? x : best),
       undefined,
@@ -115,11 +119,47 @@ export function decidePassword(
       ...(shortest?.len !== undefined ? { minLength: shortest.len } : {}),
       ...(allowed[0] ? { minClasses: allowed[0].classes } : {}),
       qualityModule: "pam_passwdqc",
+      ...listed,
     };
   }
-  const unixMin = unix ? (int(unix.args.get("minlen")) ?? 6) : undefined;
-  const minLength = unixMin ?? defs.minLength;
-  return { ...ageing, ...(minLength !== undefined ? { minLength } : {}), qualityModule: "none" };
+  // PASS_MIN_LEN counts only where no PAM module sets lengths (login.defs(5): PAM-enabled shadow ignores it).
+  const minLength = unix ? int(unix.args.get("minlen")) : defs.minLength;
+  return { ...ageing, ...(minLength !== undefined ? { minLength } : {}), qualityModule: "none", ...listed };
+}
+
+function passwordSettings(module: PamPasswordModule | undefined, pwqualityConf: readonly string[]) {
+  const settings =
+    module?.module === "pam_pwquality" ? parsePwqualityConf(pwqualityConf) : new Map<string, string>();
+  for (const [k, v] of module?.args ?? []) settings.set(k, v);
+  return settings;
+}
+
+/**
+ * Pure: a minimum length that is set but cannot be read (`minlen=twelve`, a passwdqc `min` with no length),
+ * which must be unreadable rather than left absent for a rule's default to fill.
+ */
+export function passwordLengthProblem(
+  pamStack: string,
+  pwqualityConf: readonly string[],
+): string | undefined {
+  const modules = parsePamPassword(pamStack);
+  const checker = modules.find((m) => m.module === "pam_pwquality" || m.module === "pam_cracklib");
+  const passwdqc = modules.find((m) => m.module === "pam_passwdqc");
+  const unix = modules.find((m) => m.module === "pam_unix");
+  if (checker) {
+    const v = passwordSettings(checker, pwqualityConf).get("minlen");
+    return v !== undefined && int(v) === undefined
+      ? `${checker.module} minlen=${v} is not a number`
+      : undefined;
+  }
+  if (passwdqc) {
+    const min = passwdqc.args.get("min");
+    return min !== undefined && !min.split(",").some((v) => int(v) !== undefined)
+      ? `pam_passwdqc min=${min} names no length`
+      : undefined;
+  }
+  const v = unix?.args.get("minlen");
+  return v !== undefined && int(v) === undefined ? `pam_unix minlen=${v} is not a number` : undefined;
 }
 
 const PAM_STACKS = [
@@ -143,15 +183,19 @@ export async function probePassword(host: Host): Promise<ProbeResult> {
     ...pwqDir.filter((n) => n.endsWith(".conf")).map((n) => `/etc/security/pwquality.conf.d/${n}`),
   ];
   const pwq = await Promise.all(pwqFiles.map((p) => host.read(p)));
+  const pwqTexts = pwq.flatMap((r) => (r.ok ? [r.text] : []));
   const facts = decidePassword(
     loginDefs.ok ? loginDefs.text : undefined,
     stack?.ok ? stack.text : "",
-    pwq.flatMap((r) => (r.ok ? [r.text] : [])),
+    pwqTexts,
   );
+  const lengthProblem = passwordLengthProblem(stack?.ok ? stack.text : "", pwqTexts);
   const sources = [
     loginDefs.ok ? "file: /etc/login.defs" : undefined,
     stack?.ok ? `file: ${stack.path}` : undefined,
     ...pwq.flatMap((r) => (r.ok ? [`file: ${r.path}`] : [])),
   ].filter(Boolean);
-  return deviceRecord().set("password", facts, sources.join("; "));
+  const record = deviceRecord().set("password", facts, sources.join("; "));
+  if (lengthProblem) record.fail("password.minLength", lengthProblem, sources.join("; "));
+  return record;
 }

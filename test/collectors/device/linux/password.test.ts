@@ -3,20 +3,21 @@ import {
   decidePassword,
   parseLoginDefs,
   parsePamPassword,
+  passwordLengthProblem,
   probePassword,
 } from "../../../../src/collectors/device/linux/password.js";
 import { fakeHost, recorded } from "./helpers.js";
 
 describe("password parsers", () => {
-  it("Debian 12 (recorded on this machine): no ageing (99999 days), pam_unix only -> minimum length 6, no quality module", () => {
+  it("Debian 12 (recorded on this machine): no ageing (99999 days), pam_unix only without minlen -> no length recorded (pam_unix's default is DEV-PWD-003's), no quality module", () => {
     expect(
       decidePassword(recorded("debian12", "login.defs"), recorded("debian12", "pam-common-password"), []),
     ).toEqual({
       maxAgeDays: 99999,
       minAgeDays: 0,
       warnAgeDays: 7,
-      minLength: 6,
       qualityModule: "none",
+      pamModules: expect.arrayContaining(["pam_unix"]),
     });
   });
 
@@ -32,6 +33,7 @@ describe("password parsers", () => {
       minLength: 12,
       minClasses: 2,
       qualityModule: "pam_pwquality",
+      pamModules: expect.arrayContaining(["pam_pwquality", "pam_unix"]),
     });
   });
 
@@ -47,6 +49,7 @@ describe("password parsers", () => {
       minLength: 15,
       minClasses: 3,
       qualityModule: "pam_pwquality",
+      pamModules: expect.arrayContaining(["pam_pwquality"]),
     });
   });
 
@@ -55,15 +58,33 @@ describe("password parsers", () => {
       minLength: 8,
       minClasses: 2,
       qualityModule: "pam_passwdqc",
+      pamModules: expect.arrayContaining(["pam_passwdqc"]),
     });
   });
 
-  it("pam_cracklib uses its default minlen 9", () => {
+  it("pam_cracklib without minlen: no length recorded (its default 9 is DEV-PWD-003's to state)", () => {
     expect(decidePassword(undefined, "password requisite pam_cracklib.so retry=3 ucredit=-1\n", [])).toEqual({
-      minLength: 9,
       minClasses: 1,
       qualityModule: "pam_cracklib",
+      pamModules: ["pam_cracklib"],
     });
+    expect(decidePassword(undefined, "password requisite pam_passwdqc.so enforce=everyone\n", [])).toEqual({
+      qualityModule: "pam_passwdqc",
+      pamModules: ["pam_passwdqc"],
+    });
+  });
+
+  it("a minimum length that is set but unreadable is named, never left for a default", () => {
+    expect(passwordLengthProblem("password requisite pam_pwquality.so minlen=twelve\n", [])).toBe(
+      "pam_pwquality minlen=twelve is not a number",
+    );
+    expect(passwordLengthProblem("password requisite pam_pwquality.so\n", ["minlen = x\n"])).toBe(
+      "pam_pwquality minlen=x is not a number",
+    );
+    expect(passwordLengthProblem("password requisite pam_passwdqc.so min=disabled,disabled\n", [])).toBe(
+      "pam_passwdqc min=disabled,disabled names no length",
+    );
+    expect(passwordLengthProblem("password required pam_unix.so minlen=12\n", [])).toBeUndefined();
   });
 
   it("commented PASS_ lines and commented PAM lines are ignored", () => {
