@@ -58,7 +58,10 @@ export const DeviceFactsSchema = z.strictObject({
       backend: z.enum(["nftables", "iptables", "ufw", "firewalld", "macos-alf", "pf", "windows", "none"]),
       /** Rules in the active ruleset (all tables); absent when they could not be listed (named in `unreadable`). */
       ruleCount: count.optional(),
-      /** What happens to inbound traffic no rule matches: `deny` when the input path drops it by default. */
+      /**
+       * What happens to inbound traffic no rule matches: `deny` when the input path drops it by default. On Windows
+       * absent when no profile allows and some set nothing (NotConfigured): Windows' default decides (DEV-FW-002).
+       */
       defaultInboundPolicy: z.enum(["allow", "deny"]).optional(),
       /** Windows: each profile (Domain, Private, Public) enabled. */
       profiles: z.record(z.string(), z.boolean()).optional(),

@@ -370,13 +370,14 @@ function decideMalware(
  * Whether updates install without a person: the Windows Update service must not be disabled; an MDM
  * (Intune) AllowAutoUpdate of 0 (notify) or 5 (off) turns them off; group policy NoAutoUpdate=1 does too,
  * and AUOptions other than 4 (auto download and schedule the install) leaves installing to a person.
- * With no policy at all, Windows 10/11 download and install automatically.
+ * With no policy at all `automatic` is left absent: Windows Update's own default then applies, which
+ * DEV-PATCH-002 states (Policy CSP Update/AllowAutoUpdate), not this function.
  */
 export function decideAutomaticUpdates(
   startType: string | undefined,
   gpo: { NoAutoUpdate?: number; AUOptions?: number },
   mdmAllowAutoUpdate: number | undefined,
-): { automatic: boolean; mechanism: string } {
+): { automatic?: boolean; mechanism: string } {
   if (startType === "Disabled") return { automatic: false, mechanism: "wuauserv service disabled" };
   if (gpo.NoAutoUpdate === 1) return { automatic: false, mechanism: "policy NoAutoUpdate=1" };
   if (mdmAllowAutoUpdate !== undefined) {
@@ -387,7 +388,7 @@ export function decideAutomaticUpdates(
   }
   if (gpo.AUOptions !== undefined)
     return { automatic: gpo.AUOptions === 4, mechanism: `policy AUOptions=${gpo.AUOptions}` };
-  return { automatic: true, mechanism: "Windows Update default (automatic)" };
+  return { mechanism: "no update policy (Windows Update's default)" };
 }
 
 function decideUpdates(
@@ -408,17 +409,21 @@ function decideUpdates(
   }
   const isSecurity = (u: { msrcSeverity?: string | null; categories: string[] }) =>
     !!u.msrcSeverity || u.categories.some((c) => c === "Security Updates" || c === "Critical Updates");
+  const startType = agent.ok ? (agent.value.serviceStartType ?? undefined) : undefined;
   const decision = decideAutomaticUpdates(
-    agent.ok ? (agent.value.serviceStartType ?? undefined) : undefined,
+    startType,
     { NoAutoUpdate: toNumber(policy.value.NoAutoUpdate), AUOptions: toNumber(policy.value.AUOptions) },
     mdm.ok ? toNumber(mdm.value.AllowAutoUpdate) : undefined,
   );
+  // "Automatic" needs the service not disabled: with its start type unread, only a policy that turns updates
+  // off is a verdict; anything else is unread.
+  const automaticUnread = decision.automatic !== false && startType === undefined;
   set("updates", {
     manager: "windows-update",
     pending: updates.value.items.length,
     pendingSecurity: updates.value.items.filter(isSecurity).length,
     securityUpdates: updates.value.items.filter(isSecurity).map((u) => u.title),
-    automatic: decision.automatic,
+    ...(decision.automatic !== undefined && !automaticUnread ? { automatic: decision.automatic } : {}),
     automaticMechanism: decision.mechanism,
     ...(agent.ok && typeof agent.value.rebootRequired === "boolean"
       ? { rebootRequired: agent.value.rebootRequired }
@@ -428,6 +433,11 @@ function decideUpdates(
       : {}),
   });
   if (!agent.ok) fail("updates.rebootRequired", `Microsoft.Update.SystemInfo: ${agent.reason}`);
+  if (automaticUnread)
+    fail(
+      "updates.automatic",
+      `wuauserv start type: ${agent.ok ? "not reported" : agent.reason}, so whether Windows Update may run is unknown`,
+    );
 }
 
 function decideFirewall(
@@ -454,13 +464,20 @@ function decideFirewall(
   }
   const byName = Object.fromEntries(profiles.value.items.map((p) => [p.name, p.enabled === "True"]));
   const enabled = profiles.value.items.every((p) => p.enabled === "True");
-  // NotConfigured means the Windows default, which blocks unsolicited inbound traffic.
-  const denies = profiles.value.items.every((p) => p.defaultInboundAction !== "Allow");
+  // A profile whose DefaultInboundAction is NotConfigured sets nothing: then the policy is left absent and
+  // DEV-FW-001/002 state Windows' documented default (Block). Any profile that allows decides "allow".
+  const actions = profiles.value.items.map((p) => p.defaultInboundAction);
+  const inbound = actions.includes("Allow")
+    ? "allow"
+    : actions.every((a) => a === "Block")
+      ? "deny"
+      : undefined;
   set("firewall", {
     enabled,
     backend: "windows",
-    ruleCount: rules.ok ? rules.value.count : 0,
-    defaultInboundPolicy: denies ? "deny" : "allow",
+    // An unread rule list is unread (firewall.ruleCount below), never 0.
+    ...(rules.ok ? { ruleCount: rules.value.count } : {}),
+    ...(inbound ? { defaultInboundPolicy: inbound } : {}),
     profiles: byName,
   });
   if (!rules.ok) fail("firewall.ruleCount", rules.reason);

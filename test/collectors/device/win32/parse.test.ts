@@ -65,11 +65,12 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
       rebootRequired: false,
       lastRefreshedAt: "2024-08-14T06:02:17.000Z",
     });
+    // Domain and Private are NotConfigured, Public is Block: no profile allows, but not all set Block, so the
+    // policy is left absent for DEV-FW-002 to apply Windows' documented default.
     expect(a.firewall).toEqual({
       enabled: true,
       backend: "windows",
       ruleCount: 512,
-      defaultInboundPolicy: "deny",
       profiles: { Domain: true, Private: true, Public: true },
     });
     // The machine inactivity limit applies whatever the user chose.
@@ -183,11 +184,11 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
   it("a domain server whose firewall is set by Group Policy (effective ActiveStore values)", () => {
     const { result } = parse("server2025-gpo-domain.json");
     const a = result.attributes;
+    // Every profile NotConfigured: nothing set, so no defaultInboundPolicy (Windows' default is DEV-FW-002's).
     expect(a.firewall).toEqual({
       enabled: true,
       backend: "windows",
       ruleCount: 512,
-      defaultInboundPolicy: "deny",
       profiles: { Domain: true, Private: true, Public: true },
     });
     expect(a.timeSync).toEqual({ active: true, service: "w32time" });
@@ -619,13 +620,40 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
     expect(decodeProductState(393472)).toEqual({ enabled: false, upToDate: true });
     expect(decodeProductState(266240)).toEqual({ enabled: true, upToDate: true });
     expect(decodeProductState(397584)).toEqual({ enabled: true, upToDate: false });
+    // No policy: nothing recorded as automatic; Windows Update's default is DEV-PATCH-002's to state.
     expect(decideAutomaticUpdates("Manual", {}, undefined)).toEqual({
-      automatic: true,
-      mechanism: "Windows Update default (automatic)",
+      mechanism: "no update policy (Windows Update's default)",
     });
     expect(decideAutomaticUpdates("Manual", { NoAutoUpdate: 1, AUOptions: 4 }, 2).automatic).toBe(false);
     expect(decideAutomaticUpdates("Manual", { AUOptions: 4 }, undefined).automatic).toBe(true);
     expect(decideAutomaticUpdates("Manual", {}, 5).automatic).toBe(false);
+  });
+
+  it("no update policy leaves `automatic` absent (Windows Update's default is DEV-PATCH-002's); unread parts stay unread", () => {
+    const recorded = JSON.parse(fixture("win32", "win11-laptop.json"));
+    const unmanaged = parseWindowsPosture(
+      JSON.stringify({ ...recorded, updateMdmPolicy: { present: false } }),
+      now,
+    );
+    expect(unmanaged?.result.attributes.updates?.automatic).toBeUndefined();
+    expect(unmanaged?.result.attributes.updates?.automaticMechanism).toBe(
+      "no update policy (Windows Update's default)",
+    );
+    expect(unmanaged?.result.unreadable["updates.automatic"]).toBeUndefined();
+    const noAgent = parseWindowsPosture(
+      JSON.stringify({
+        ...recorded,
+        updateMdmPolicy: { present: false },
+        updateAgent: { error: "Access is denied." },
+        firewallRules: { error: "Get-NetFirewallRule: Access is denied." },
+      }),
+      now,
+    );
+    expect(noAgent?.result.attributes.updates?.automatic).toBeUndefined();
+    expect(noAgent?.result.unreadable["updates.automatic"]).toMatch(/wuauserv start type: Access is denied/);
+    expect(noAgent?.result.attributes.firewall?.ruleCount).toBeUndefined();
+    expect(noAgent?.result.unreadable["firewall.ruleCount"]).toMatch(/Access is denied/);
+    expect(DeviceFactsSchema.safeParse(noAgent?.result.attributes).success).toBe(true);
   });
 
   it("refuses output that is not the script's JSON object", () => {
