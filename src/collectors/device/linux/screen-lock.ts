@@ -71,12 +71,21 @@ function gvariantNumber(text: string): number | undefined {
 
 /**
  * Pure: GNOME's settings -> screen lock. The screen blanks after `idle-delay` seconds (0 = never) and locks
- * `lock-delay` seconds later when `lock-enabled` is true.
+ * `lock-delay` seconds later when `lock-enabled` is true. gsettings prints effective values (schema defaults
+ * included), so each is a reading; one it prints in an unknown form is unreadable, never 0 or false.
  */
-export function decideGnomeLock(lockEnabled: string, idleDelay: string, lockDelay: string): ScreenLock {
-  const enabled = lockEnabled.trim() === "true";
-  const idle = gvariantNumber(idleDelay) ?? 0;
-  const delay = gvariantNumber(lockDelay) ?? 0;
+export function decideGnomeLock(
+  lockEnabled: string,
+  idleDelay: string,
+  lockDelay: string,
+): ScreenLock | { unreadable: string } {
+  const flag = lockEnabled.trim();
+  const idle = gvariantNumber(idleDelay);
+  const delay = gvariantNumber(lockDelay);
+  if (flag !== "true" && flag !== "false") return { unreadable: `lock-enabled printed "${flag}"` };
+  if (idle === undefined) return { unreadable: `idle-delay printed "${idleDelay.trim()}"` };
+  if (delay === undefined) return { unreadable: `lock-delay printed "${lockDelay.trim()}"` };
+  const enabled = flag === "true";
   const locks = enabled && idle > 0;
   return {
     mechanism: "gnome",
@@ -208,9 +217,15 @@ export async function probeScreenLock(host: Host): Promise<ProbeResult> {
       `${session.type} session of ${session.user}: ${describeFailure(failed)}`,
     );
   }
+  const gnome = decideGnomeLock(lock.stdout, idle.stdout, delay.stdout);
+  if ("unreadable" in gnome)
+    return result.fail(
+      "screenLock",
+      `${session.type} session of ${session.user}: gsettings ${gnome.unreadable}`,
+    );
   return result.set(
     "screenLock",
-    decideGnomeLock(lock.stdout, idle.stdout, delay.stdout),
+    gnome,
     `cmd: gsettings get org.gnome.desktop.screensaver lock-enabled|lock-delay, org.gnome.desktop.session idle-delay (as ${session.user})`,
   );
 }

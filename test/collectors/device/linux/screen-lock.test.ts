@@ -50,6 +50,13 @@ describe("screen lock parsers", () => {
     });
   });
 
+  it("GNOME: a value gsettings prints in an unknown form is unreadable, never 0", () => {
+    expect(decideGnomeLock("true", "soon", "uint32 0")).toEqual({ unreadable: 'idle-delay printed "soon"' });
+    expect(decideGnomeLock("maybe", "uint32 300", "uint32 0")).toEqual({
+      unreadable: 'lock-enabled printed "maybe"',
+    });
+  });
+
   it("KDE (Fedora 40): Autolock=false disables it; keys not set stay unset (KDE's defaults are DEV-SCR-001's)", () => {
     expect(decideKdeLock(recorded("fedora40", "kscreenlockerrc"))).toEqual({
       mechanism: "kde",
