@@ -264,6 +264,20 @@ export async function probeFirewall(host: Host): Promise<ProbeResult> {
   inputs.ufw = tryParse(ufw, parseUfwStatus);
   if (!firewalld.missing) inputs.firewalldRunning = firewalld.ok && firewalld.stdout.trim() === "running";
   if (problems.length) return deviceRecord().fail("firewall", problems.join("; "));
+  // nft/iptables installed but failing (for a reason other than root) read no ruleset: that is "cannot tell",
+  // never "no rules, disabled", unless ufw or firewalld answered for the firewall themselves.
+  const kernelFailed = [nft, iptables].filter((r) => !r.missing && !r.ok);
+  if (
+    !inputs.nft &&
+    !inputs.iptables &&
+    kernelFailed.length > 0 &&
+    !inputs.ufw?.active &&
+    !inputs.firewalldRunning
+  )
+    return deviceRecord().fail(
+      "firewall",
+      `no ruleset could be read: ${kernelFailed.map(describeFailure).join("; ")}`,
+    );
   const source =
     used.length === 0
       ? "cmd: nft, iptables-save, ufw, firewall-cmd (none installed)"

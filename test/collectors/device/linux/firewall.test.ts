@@ -135,6 +135,21 @@ describe("probeFirewall", () => {
     expect(r.unreadable.firewall).toMatch(/run the scan as root/);
   });
 
+  it("a ruleset tool that fails for another reason than root is unreadable, never 'no rules, disabled'", async () => {
+    const r = await probeFirewall(
+      fakeHost({
+        commands: {
+          "nft -j list ruleset": {
+            code: 1,
+            stderr: "netlink: Error: cache initialization failed: Protocol not supported",
+          },
+        },
+      }),
+    );
+    expect(r.attributes.firewall).toBeUndefined();
+    expect(r.unreadable.firewall).toMatch(/no ruleset could be read: .*Protocol not supported/);
+  });
+
   it("uses nft's JSON when present", async () => {
     const r = await probeFirewall(
       fakeHost({
