@@ -410,9 +410,14 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
       { mechanism: "macos", enabled: false, requirePassword: false },
       source,
     );
-  if (!idleSet)
+  // askForPasswordDelay has no default (Apple: "When you use this prompt, you must also provide
+  // askForPasswordDelay"): a delay neither the profile nor sysadminctl gave is unread, never 0.
+  const noDelay = user
+    ? "the managed profile sets askForPassword without askForPasswordDelay and sysadminctl reports no delay"
+    : "the managed profile sets no askForPasswordDelay and no user is logged in to ask sysadminctl for it";
+  if (!idleSet) {
     // No idleTime anywhere: whether and when the screen locks is macOS's default (DEV-SCR-001 states it).
-    return deviceRecord().set(
+    const record = deviceRecord().set(
       "screenLock",
       {
         mechanism: "macos",
@@ -421,16 +426,13 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
       },
       source,
     );
+    return delay === undefined ? record.fail("screenLock.passwordDelaySeconds", noDelay, source) : record;
+  }
   const locks = (idle ?? 0) > 0;
   if (locks && delay === undefined)
-    // Only when nobody is logged in and the managed profile sets idleTime and askForPassword but no delay.
     return deviceRecord()
       .set("screenLock", { mechanism: "macos", enabled: true, requirePassword: true }, source)
-      .fail(
-        "screenLock.idleSeconds",
-        "the managed profile sets no askForPasswordDelay and no user is logged in to ask sysadminctl for it",
-        source,
-      );
+      .fail("screenLock.idleSeconds", noDelay, source);
   return deviceRecord().set(
     "screenLock",
     {

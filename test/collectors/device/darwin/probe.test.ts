@@ -198,6 +198,14 @@ describe("macOS device probe", () => {
       requirePassword: true,
     });
     expect(noDelay.result.unreadable["screenLock.idleSeconds"]).toMatch(/askForPasswordDelay/);
+    // Logged in, but the profile asks for a password with no delay and sysadminctl reports none either.
+    const askedNoDelay = await probeDarwinDevice(
+      macbook({
+        [`/usr/bin/defaults read ${MANAGED}/com.apple.screensaver askForPassword`]: { stdout: "1\n" },
+        "/usr/sbin/sysadminctl -screenLock status": { stderr: f("sysadminctl-screenlock-off.txt") },
+      }),
+    );
+    expect(askedNoDelay.result.unreadable["screenLock.idleSeconds"]).toMatch(/sysadminctl reports no delay/);
   });
 
   it("an idleTime nobody set stays unset (macOS's default is DEV-SCR-001's to state), with the delay read", async () => {
