@@ -104,15 +104,16 @@ export async function probeIdentity(host: Host): Promise<IdentityProbe> {
   }
   // product_uuid is readable by root only: a scan without root falls back to the machine-id, and says so.
   const why = productUuid.ok ? "blank or all-zero SMBIOS UUID" : productUuid.reason;
-  const result = deviceRecord()
-    .set("hostname", identity.hostname, "kernel: uname (node:os hostname)")
-    .set(
-      "hardwareUuid",
-      identity.hardwareUuid,
-      identity.uidSource === "hardware"
-        ? `file: ${PRODUCT_UUID}`
-        : `file: /etc/machine-id (no hardware UUID: ${why})`,
-    );
+  const result = deviceRecord().set(
+    "hardwareUuid",
+    identity.hardwareUuid,
+    identity.uidSource === "hardware"
+      ? `file: ${PRODUCT_UUID}`
+      : `file: /etc/machine-id (no hardware UUID: ${why})`,
+  );
+  // An empty hostname is none: the resource is then named by its uid (deviceName), and the fact is unread.
+  if (identity.hostname.trim()) result.set("hostname", identity.hostname, "kernel: uname (node:os hostname)");
+  else result.fail("hostname", "the kernel reports an empty hostname");
   if (release.ok) result.set("os", identity.os, `file: ${release.path}; kernel: uname (node:os)`);
   else result.fail("os", release.reason);
   return { identity, result };

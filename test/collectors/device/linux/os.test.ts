@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deviceIdentity, parseOsRelease, probeIdentity } from "../../../../src/collectors/device/linux/os.js";
+import { deviceName } from "../../../../src/collectors/device/probe.js";
 import { fakeHost, recorded } from "./helpers.js";
 
 const kernel = { kernel: "5.15.0-106-generic", arch: "x64", hostname: "alice-laptop" };
@@ -85,5 +86,13 @@ describe("probeIdentity", () => {
       release: "12",
       codename: "bookworm",
     });
+  });
+});
+
+describe("deviceName", () => {
+  it("is the hostname read, or else the uid: never a made-up word", () => {
+    expect(deviceName("alice-laptop", "device:4c4c4544")).toBe("alice-laptop");
+    expect(deviceName("  ", "device:4c4c4544")).toBe("device:4c4c4544");
+    expect(deviceName(undefined, "device:4c4c4544")).toBe("device:4c4c4544");
   });
 });
