@@ -66,7 +66,12 @@ const Sections = {
   userScreenSavers: list(
     z.object({
       sid: z.string(),
-      policy: Reg({ ScreenSaveActive: regValue, ScreenSaverIsSecure: regValue, ScreenSaveTimeOut: regValue }),
+      policy: Reg({
+        ScreenSaveActive: regValue,
+        ScreenSaverIsSecure: regValue,
+        ScreenSaveTimeOut: regValue,
+        "SCRNSAVE.EXE": regValue,
+      }),
       user: Reg({
         ScreenSaveActive: regValue,
         ScreenSaverIsSecure: regValue,
@@ -504,13 +509,18 @@ function decideScreenLock(
     return;
   }
   // Group policy wins over the user's own choice; the weakest logged-on user decides the device's posture.
+  // A screen saver runs only when one is chosen: Microsoft's "Enable screen saver" policy runs it "provided ... a
+  // valid screen saver on the client is specified through the 'Force specific screen saver' setting or through
+  // Control Panel" (SCRNSAVE.EXE, policy or user; "(None)" in Control Panel removes the value), and the timeout
+  // is nonzero.
   const perUser = users.value.items.map((u) => {
     const pick = (key: "ScreenSaveActive" | "ScreenSaverIsSecure" | "ScreenSaveTimeOut") =>
       toNumber(u.policy[key] ?? u.user[key]);
     const active = pick("ScreenSaveActive") === 1;
     const secure = pick("ScreenSaverIsSecure") === 1;
     const timeout = pick("ScreenSaveTimeOut") ?? 0;
-    return { locks: active && secure && timeout > 0, secure, timeout };
+    const saver = String(u.policy["SCRNSAVE.EXE"] ?? u.user["SCRNSAVE.EXE"] ?? "").trim();
+    return { locks: active && secure && timeout > 0 && saver !== "", secure, timeout };
   });
   const all = perUser.every((u) => u.locks);
   set("screenLock", {

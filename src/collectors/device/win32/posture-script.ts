@@ -129,7 +129,7 @@ $out.machineInactivity = Section { Reg 'HKLM:\SOFTWARE\Microsoft\Windows\Current
 $out.userScreenSavers = Section { [ordered]@{ items = @(Get-ChildItem 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '${USER_HIVE_PATTERN}' } | ForEach-Object {
   $sid = $_.PSChildName
   [ordered]@{ sid = $sid;
-    policy = (Reg "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut'));
+    policy = (Reg "Registry::HKEY_USERS\$sid\Software\Policies\Microsoft\Windows\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut', 'SCRNSAVE.EXE'));
     user = (Reg "Registry::HKEY_USERS\$sid\Control Panel\Desktop" @('ScreenSaveActive', 'ScreenSaverIsSecure', 'ScreenSaveTimeOut', 'SCRNSAVE.EXE')) } }) } }
 $out.usbstor = Section { Reg 'HKLM:\SYSTEM\CurrentControlSet\Services\USBSTOR' @('Start') }
 $out.removableStoragePolicy = Section { Reg 'HKLM:\SOFTWARE\Policies\Microsoft\Windows\RemovableStorageDevices' @('Deny_All') }

@@ -159,8 +159,17 @@ describe("Windows posture parser (recorded PowerShell output)", () => {
   it("an Entra-joined, Intune-managed German Windows 10 laptop: the Entra user's hive decides the screen lock", () => {
     const { result } = parse("win10-entra-de.json");
     const a = result.attributes;
-    // The only logged-on user is an Entra ID account (S-1-12-1-…); its policy hive says 600 s, secure.
+    // The only logged-on user is an Entra ID account (S-1-12-1-…); its policy hive says 600 s, secure, and forces
+    // a screen saver (SCRNSAVE.EXE).
     expect(a.screenLock).toEqual({ enabled: true, idleSeconds: 600, requirePassword: true });
+    // Without a screen saver chosen (policy or Control Panel), Windows runs none: active, secure and a timeout
+    // do not lock the screen.
+    const raw = JSON.parse(fixture("win32", "win10-entra-de.json"));
+    delete raw.userScreenSavers.items[0].policy["SCRNSAVE.EXE"];
+    expect(parseWindowsPosture(JSON.stringify(raw), now)?.result.attributes.screenLock).toEqual({
+      enabled: false,
+      requirePassword: true,
+    });
     // Entra role SIDs in Administrators break Get-LocalGroupMember; the ADSI fallback lists them by SID.
     expect(a.accounts?.localAdmins).toEqual([
       "Administrator",
