@@ -56,7 +56,11 @@ export function renderTable(report: ScanReport, { color }: { color: boolean }): 
       );
       lines.push(`      ${f.message}`);
       const values = Object.entries(f.evidence)
-        .map(([k, v]) => `${k}=${v.unreadable ? `unreadable (${v.unreadable})` : JSON.stringify(v.value)}`)
+        .map(
+          ([k, v]) =>
+            // A fact the resource does not have is "(absent)", as in every report format, never "undefined".
+            `${k}=${v.unreadable ? `unreadable (${v.unreadable})` : v.value === undefined ? "(absent)" : JSON.stringify(v.value)}`,
+        )
         .join(", ");
       if (values) lines.push(c.dim(`      evidence: ${truncate(values, 300)}`));
       const os = resources.get(f.resourceUid)?.attributes.os as { platform?: string } | undefined;

@@ -134,6 +134,18 @@ describe("per-platform remediation", () => {
     const fixes = table.split("\n").filter((l) => l.includes("fix:"));
     expect(fixes).toHaveLength(3);
     expect(fixes.filter((l) => l.includes("modprobe"))).toHaveLength(1);
+    // Evidence: a value, a fact the device does not have, and one it could not read.
+    const withEvidence = report();
+    const first = withEvidence.findings[0];
+    if (!first) throw new Error("no finding");
+    first.evidence = {
+      "removableMedia.usbStorageBlocked": { value: false },
+      "removableMedia.mechanism": {},
+      "removableMedia.policy": { unreadable: "permission denied" },
+    };
+    expect(renderTable(withEvidence, { color: false })).toContain(
+      "evidence: removableMedia.usbStorageBlocked=false, removableMedia.mechanism=(absent), removableMedia.policy=unreadable (permission denied)",
+    );
   });
 
   it("HTML labels each platform's text in a rule's group; SARIF's rule help lists them all, labelled", async () => {

@@ -65,7 +65,16 @@ describe.each(databases())("dashboard pages on $name", (database) => {
       os: { platform: "linux", distro: "Debian GNU/Linux", release: "12", kernel: "6.1.0", arch: "x64" },
       hardware: { manufacturer: "LENOVO", model: HOSTILE, serial: "PF3XYZ12" },
     };
-    for (const f of report.findings) if (f.ruleId === "DEV-SSH-001") f.message = HOSTILE;
+    for (const f of report.findings)
+      if (f.ruleId === "DEV-SSH-001") {
+        f.message = HOSTILE;
+        // A value, a fact the device does not have, and one the collector could not read.
+        f.evidence = {
+          "ssh.serverRunning": { value: true },
+          "ssh.allowedUsers": {},
+          "ssh.passwordAuthentication": { unreadable: "sshd -T: permission denied" },
+        };
+      }
     expect(
       (await postReport(app, agent, signReport(report, agent.keys.privateKeyPem, agent.agentId))).statusCode,
     ).toBe(201);
@@ -105,6 +114,11 @@ describe.each(databases())("dashboard pages on $name", (database) => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("DEV-SSH-001");
     expect(page.body).toMatch(/regressed<\/span> pass → fail/);
+    // Absent and unreadable evidence read differently: one was read and is not there, the other was not read.
+    expect(page.body).toMatch(/ssh\.allowedUsers[\s\S]*?<em>absent<\/em>/);
+    expect(page.body).toMatch(
+      /ssh\.passwordAuthentication[\s\S]*?<em>not read<\/em>: sshd -T: permission denied/,
+    );
     expect((await get("/resource?uid=device%3Anope")).statusCode).toBe(404);
   });
 

@@ -13,7 +13,9 @@ const ResourceQuery = z.strictObject({ uid: QueryText.pipe(z.string().min(1).max
 
 /** Evidence values can be any JSON; lists mark the elements that decided a failure. */
 function evidenceValue(e: EvidenceValue): SafeHtml {
-  if (e.value === undefined) return html`<em>not read</em>${e.unreadable ? html`: ${e.unreadable}` : html``}`;
+  // Unreadable (the collector says why) is not the same as absent (read, and the resource has no such fact).
+  if (e.unreadable !== undefined) return html`<em>not read</em>: ${e.unreadable}`;
+  if (e.value === undefined) return html`<em>absent</em>`;
   if (Array.isArray(e.value)) {
     const offending = new Set(e.offending ?? []);
     return html`<ol start="0">${e.value.map(
