@@ -428,19 +428,20 @@ async function probeScreenLock(host: Host): Promise<ProbeResult> {
     );
     return delay === undefined ? record.fail("screenLock.passwordDelaySeconds", noDelay, source) : record;
   }
-  const locks = (idle ?? 0) > 0;
-  if (locks && delay === undefined)
+  // idleTime is set and a number here (checked above); 0 means the screen saver never starts.
+  if (idle === undefined || idle <= 0)
+    return deviceRecord().set(
+      "screenLock",
+      { mechanism: "macos", enabled: false, requirePassword: true },
+      source,
+    );
+  if (delay === undefined)
     return deviceRecord()
       .set("screenLock", { mechanism: "macos", enabled: true, requirePassword: true }, source)
       .fail("screenLock.idleSeconds", noDelay, source);
   return deviceRecord().set(
     "screenLock",
-    {
-      mechanism: "macos",
-      enabled: locks,
-      ...(locks ? { idleSeconds: (idle ?? 0) + (delay ?? 0) } : {}),
-      requirePassword: true,
-    },
+    { mechanism: "macos", enabled: true, idleSeconds: idle + delay, requirePassword: true },
     source,
   );
 }

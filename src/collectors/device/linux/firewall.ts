@@ -84,7 +84,8 @@ export function parseNftRuleset(json: string): Ruleset {
   for (const item of parsed.nftables) {
     if ("chain" in item) {
       const chain = NftChainSchema.safeParse(item.chain);
-      if (!chain.success || chain.data.hook !== "input" || (chain.data.type ?? "filter") !== "filter")
+      // libnftables-json(5): a base chain (one with a hook) always carries its type.
+      if (!chain.success || chain.data.hook !== "input" || chain.data.type !== "filter")
         continue;
       if (!["inet", "ip", "ip6"].includes(chain.data.family)) continue;
       inputChains.push(`${chain.data.family}/${chain.data.table}/${chain.data.name}`);
@@ -179,17 +180,22 @@ export interface FirewallInputs {
 export function decideFirewall(inputs: FirewallInputs): Firewall {
   const kernel = pickKernelRuleset(inputs);
   const filters = (r?: Ruleset) => !!r && (r.inputPolicy === "deny" || r.inboundRuleCount > 0);
+  // A rule count is stated only from a ruleset that was read (or ufw's own list): a kernel ruleset nobody could
+  // read has no count, rather than 0.
   const facts = (
     backend: Firewall["backend"],
     enabled: boolean,
     ruleset?: Ruleset,
-    extraRules = 0,
-  ): Firewall => ({
-    enabled,
-    backend,
-    ruleCount: Math.max(ruleset?.ruleCount ?? 0, extraRules),
-    ...(ruleset?.inputPolicy ? { defaultInboundPolicy: ruleset.inputPolicy } : {}),
-  });
+    extraRules?: number,
+  ): Firewall => {
+    const counts = [ruleset?.ruleCount, extraRules].filter((n): n is number => n !== undefined);
+    return {
+      enabled,
+      backend,
+      ...(counts.length > 0 ? { ruleCount: Math.max(...counts) } : {}),
+      ...(ruleset?.inputPolicy ? { defaultInboundPolicy: ruleset.inputPolicy } : {}),
+    };
+  };
   if (inputs.ufw?.active) {
     const enabled = filters(kernel.ruleset) || inputs.ufw.defaultIncoming === "deny";
     const fw = facts("ufw", enabled, kernel.ruleset, inputs.ufw.rules);
