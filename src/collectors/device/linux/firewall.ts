@@ -85,8 +85,7 @@ export function parseNftRuleset(json: string): Ruleset {
     if ("chain" in item) {
       const chain = NftChainSchema.safeParse(item.chain);
       // libnftables-json(5): a base chain (one with a hook) always carries its type.
-      if (!chain.success || chain.data.hook !== "input" || chain.data.type !== "filter")
-        continue;
+      if (!chain.success || chain.data.hook !== "input" || chain.data.type !== "filter") continue;
       if (!["inet", "ip", "ip6"].includes(chain.data.family)) continue;
       inputChains.push(`${chain.data.family}/${chain.data.table}/${chain.data.name}`);
       // Several input chains may exist (ip and ip6, or two tables); a drop in any of them filters inbound.
